@@ -1,0 +1,16 @@
+#pragma once
+#include "common/ir/schedule.hpp"
+
+namespace pipewise {
+
+// Lowering pass: returns `schedule` with explicit communication. Wherever a compute op's
+// cross-stage producer (dependencies.hpp) runs on another device, a Send is placed right
+// after the producer on its device and the matching Recv right before the consumer on
+// the consumer's device (the order PyTorch pipelining's lowering uses). Same-device stage
+// boundaries get no ops. REQUIRES: `schedule` holds compute and optimizer ops only.
+Schedule lower_communication(const Schedule& schedule);
+
+// Inverse of lower_communication: drops every send and recv op.
+Schedule strip_communication(const Schedule& schedule);
+
+}  // namespace pipewise

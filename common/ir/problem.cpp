@@ -1,0 +1,38 @@
+#include "common/ir/problem.hpp"
+
+#include <string>
+
+#include "common/ir/error.hpp"
+
+namespace pipewise {
+
+std::string_view placement_name(Placement placement) {
+  return placement == Placement::VShape ? "v-shape" : "looped";
+}
+
+Placement placement_from_name(std::string_view name) {
+  if (name == "looped") return Placement::Looped;
+  if (name == "v-shape") return Placement::VShape;
+  throw Error("unknown placement \"" + std::string(name) + "\" (expected looped or v-shape)");
+}
+
+void Problem::check() const {
+  if (devices == 0) throw Error("devices (p) must be at least 1");
+  if (chunks == 0) throw Error("chunks per device (v) must be at least 1");
+  if (microbatches == 0) throw Error("micro-batches (m) must be at least 1");
+  if (iterations == 0) throw Error("iterations (n) must be at least 1");
+  if (std::uint64_t{devices} * chunks > 65536) {
+    throw Error("p*v = " + std::to_string(std::uint64_t{devices} * chunks) +
+                " stages is more than the 65536 the IR supports");
+  }
+  if (placement == Placement::VShape && chunks != 2) {
+    throw Error("v-shape placement needs exactly 2 chunks per device, got v = " +
+                std::to_string(chunks));
+  }
+  const std::uint64_t microbatch_total = std::uint64_t{microbatches} * iterations;
+  if (microbatch_total > (std::uint64_t{1} << 32)) {
+    throw Error("m*n = " + std::to_string(microbatch_total) + " micro-batches is more than 2^32");
+  }
+}
+
+}  // namespace pipewise

@@ -1,0 +1,113 @@
+#include "common/ir/weight_versions.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "common/ir/error.hpp"
+
+namespace pipewise {
+namespace {
+
+std::uint64_t microbatch_slot(const Op& op, const Problem& problem) {
+  return (std::uint64_t{op.stage} * problem.iterations + op.iteration) * problem.microbatches +
+         op.microbatch;
+}
+
+bool in_range(const Op& op, const Problem& problem) {
+  return op.stage < problem.stages() && op.iteration < problem.iterations &&
+         op.microbatch < problem.microbatches;
+}
+
+}  // namespace
+
+void assign_weight_versions(Schedule& schedule) {
+  const Problem& problem = schedule.problem;
+  constexpr std::uint32_t kUnset = ~std::uint32_t{0};
+  std::vector<std::uint32_t> forward_version(
+      std::uint64_t{problem.stages()} * problem.iterations * problem.microbatches, kUnset);
+  std::vector<std::uint32_t> steps_taken(problem.stages(), 0);
+  for (auto& program : schedule.programs) {
+    for (Op& op : program) {
+      if (op.stage >= problem.stages()) {
+        throw Error("op " + op_label(op, problem.microbatches) + " names stage " +
+                    std::to_string(op.stage) + " but there are only " +
+                    std::to_string(problem.stages()));
+      }
+      if (op.kind == OpKind::OptimizerStep) {
+        op.weight_version = steps_taken[op.stage]++;
+        continue;
+      }
+      if (!in_range(op, problem)) {
+        throw Error("op " + op_label(op, problem.microbatches) +
+                    " names a micro-batch or iteration outside the problem");
+      }
+      auto& version = forward_version[microbatch_slot(op, problem)];
+      if (op.kind == OpKind::Forward) {
+        version = steps_taken[op.stage];
+      } else if (op.kind == OpKind::RecvActivation && version == kUnset) {
+        op.weight_version = steps_taken[op.stage];  // the forward it feeds comes next
+        continue;
+      }
+      if (version == kUnset) {
+        throw Error("op " + op_label(op, problem.microbatches) +
+                    " comes before the forward of its micro-batch on its stage");
+      }
+      op.weight_version = version;
+    }
+  }
+}
+
+std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
+  const Problem& problem = schedule.problem;
+  std::vector<std::uint32_t> held(schedule.programs.size(), 0);
+  for (std::size_t device = 0; device < schedule.programs.size(); ++device) {
+    // Per stage of this device: newest version, and for each version the position of its
+    // last reader. Versions are counted per stage, so a small map per stage suffices.
+    const auto& program = schedule.programs[device];
+    std::vector<std::vector<std::size_t>> last_read(problem.stages());
+    std::vector<std::vector<std::size_t>> created_at(problem.stages());
+    for (std::size_t position = 0; position < program.size(); ++position) {
+      const Op& op = program[position];
+      if (op.stage >= problem.stages()) continue;
+      auto& reads = last_read[op.stage];
+      auto& created = created_at[op.stage];
+      const std::uint32_t version =
+          op.kind == OpKind::OptimizerStep ? op.weight_version + 1 : op.weight_version;
+      if (reads.size() <= version) {
+        reads.resize(version + 1, 0);
+        created.resize(version + 1, 0);
+      }
+      if (op.kind == OpKind::OptimizerStep) {
+        created[version] = position;
+        reads[version] = std::max(reads[version], position);
+      } else {
+        reads[version] = std::max(reads[version], position);
+      }
+    }
+    std::uint32_t device_peak = 1;
+    std::vector<std::pair<std::size_t, int>> events;  // (position, +1 born / -1 dies)
+    for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
+      const auto& reads = last_read[stage];
+      const auto& created = created_at[stage];
+      // Version k lives over [created[k], max(last read of k, created[k+1])]; an in-place
+      // update retires k at the step that creates k+1.
+      events.clear();
+      for (std::size_t k = 0; k < reads.size(); ++k) {
+        const std::size_t replaced = k + 1 < created.size() ? created[k + 1] : 0;
+        events.emplace_back(created[k], +1);
+        events.emplace_back(std::max(reads[k], replaced), -1);
+      }
+      std::sort(events.begin(), events.end());  // deaths sort before births at a position
+      std::int64_t alive = 0;
+      for (const auto& [position, delta] : events) {
+        alive += delta;
+        device_peak = std::max(device_peak, static_cast<std::uint32_t>(alive));
+      }
+    }
+    held[device] = schedule.programs[device].empty() ? 0 : device_peak;
+  }
+  return held;
+}
+
+}  // namespace pipewise

@@ -90,13 +90,16 @@ std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
     for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
       const auto& reads = last_read[stage];
       const auto& created = created_at[stage];
-      // Version k lives over [created[k], max(last read of k, created[k+1])]; an in-place
-      // update retires k at the step that creates k+1.
+      // Version k is held over [created[k], end): an in-place update retires k at the step
+      // that creates k+1 (end = created[k+1]) unless a later op still reads k, which keeps
+      // it through that read (end = last read + 1). end > created[k], so no version is
+      // counted dead before it is born.
       events.clear();
       for (std::size_t k = 0; k < reads.size(); ++k) {
-        const std::size_t replaced = k + 1 < created.size() ? created[k + 1] : 0;
+        const bool retired_in_place = k + 1 < created.size() && reads[k] <= created[k + 1];
+        const std::size_t end = retired_in_place ? created[k + 1] : reads[k] + 1;
         events.emplace_back(created[k], +1);
-        events.emplace_back(std::max(reads[k], replaced), -1);
+        events.emplace_back(end, -1);
       }
       std::sort(events.begin(), events.end());  // deaths sort before births at a position
       std::int64_t alive = 0;

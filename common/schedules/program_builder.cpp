@@ -1,0 +1,44 @@
+#include "common/schedules/program_builder.hpp"
+
+#include <string>
+
+#include "common/ir/error.hpp"
+
+namespace pipewise {
+
+void require_single_chunk(std::string_view schedule, const Problem& problem) {
+  if (problem.chunks != 1) {
+    throw Error(std::string(schedule) + " has no model chunks: v must be 1 (got " +
+                std::to_string(problem.chunks) + ")");
+  }
+}
+
+Schedule unflushed_one_f_one_b(std::string name, const Problem& problem,
+                               std::uint32_t microbatches_per_step) {
+  const std::uint32_t m = problem.microbatches;
+  const std::uint64_t stream = std::uint64_t{m} * problem.iterations;
+  Schedule schedule{std::move(name), problem, {}};
+  schedule.programs.resize(problem.devices);
+  for (std::uint32_t device = 0; device < problem.devices; ++device) {
+    auto& program = schedule.programs[device];
+    program.reserve(2 * stream + stream / microbatches_per_step);
+    // A stream index fits 32 bits (Problem::check bounds m*n), and so does j / m.
+    const auto microbatch = [m](std::uint64_t j) { return static_cast<std::uint32_t>(j % m); };
+    const auto iteration = [m](std::uint64_t j) { return static_cast<std::uint32_t>(j / m); };
+    append_one_f_one_b(
+        stream, one_f_one_b_warmup(problem.devices, device, stream),
+        [&](std::uint64_t j) {
+          program.push_back(compute_op(OpKind::Forward, device, microbatch(j), iteration(j)));
+        },
+        [&](std::uint64_t j) {
+          program.push_back(compute_op(OpKind::Backward, device, microbatch(j), iteration(j)));
+          if ((j + 1) % microbatches_per_step == 0) {
+            program.push_back(optimizer_step_op(device, microbatch(j), iteration(j)));
+          }
+        });
+  }
+  assign_weight_versions(schedule);
+  return schedule;
+}
+
+}  // namespace pipewise

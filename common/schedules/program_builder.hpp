@@ -1,0 +1,98 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/ir/op.hpp"
+#include "common/ir/problem.hpp"
+#include "common/ir/schedule.hpp"
+#include "common/ir/weight_versions.hpp"
+
+// Building blocks shared by the generators: op constructors, the one-forward-one-backward
+// order, and the two ways a schedule ends an iteration (a flush, or no flush at all).
+
+namespace pipewise {
+
+// A compute op (F or B) of `stage` on micro-batch `microbatch` of iteration `iteration`;
+// its weight version is left for assign_weight_versions.
+inline Op compute_op(OpKind kind, std::uint32_t stage, std::uint32_t microbatch,
+                     std::uint32_t iteration) {
+  return Op{kind, 0, static_cast<std::uint16_t>(stage), microbatch, iteration, 0};
+}
+
+// The optimizer step of `stage` that applies the gradients accumulated up to and including
+// the backward of (`microbatch`, `iteration`): every generator gives a step the micro-batch
+// and iteration of the last backward of its stage before it, so readers of text forms that
+// omit them can restore them.
+inline Op optimizer_step_op(std::uint32_t stage, std::uint32_t microbatch,
+                            std::uint32_t iteration) {
+  return compute_op(OpKind::OptimizerStep, stage, microbatch, iteration);
+}
+
+// Throws pipewise::Error "<schedule> has no model chunks: v must be 1 (got V)" when v != 1.
+void require_single_chunk(std::string_view schedule, const Problem& problem);
+
+// Warm-up forwards of device `device` in a 1F1B pipeline of `devices` devices over `work`
+// micro-batches: min(p - d - 1, work), so that device d holds at most p - d activations
+// (Narayanan et al. 2021, PipeDream-2BW §3.3; Megatron-LM's get_pp_rank_microbatches).
+inline std::uint64_t one_f_one_b_warmup(std::uint32_t devices, std::uint32_t device,
+                                        std::uint64_t work) {
+  const std::uint64_t ahead = devices - device - 1u;
+  return ahead < work ? ahead : work;
+}
+
+// The one-forward-one-backward order over `work` items of one device: forwards 0..w-1
+// (warm-up), then forward k+w followed by backward k for k = 0..work-w-1 (steady state),
+// then the remaining backwards (cool-down). `emit_forward(k)` and `emit_backward(k)` append
+// the ops of item k; the backward callback is where a schedule adds its optimizer steps.
+// REQUIRES: warmup <= work.
+template <class EmitForward, class EmitBackward>
+void append_one_f_one_b(std::uint64_t work, std::uint64_t warmup, EmitForward&& emit_forward,
+                        EmitBackward&& emit_backward) {
+  for (std::uint64_t k = 0; k < warmup; ++k) emit_forward(k);
+  for (std::uint64_t k = 0; k + warmup < work; ++k) {
+    emit_forward(k + warmup);
+    emit_backward(k);
+  }
+  for (std::uint64_t k = work - warmup; k < work; ++k) emit_backward(k);
+}
+
+// A synchronous schedule: on each device, for every iteration i, the ops that
+// `emit_iteration(device, i, program)` appends, then a flush: one OptimizerStep per stage
+// the device owns (chunk order), each dated to micro-batch m-1 of iteration i.
+// `ops_per_iteration` is the per-device count emit_iteration appends (used to reserve).
+// Weight versions are assigned. REQUIRES: looped placement (chunk c of device d is stage
+// c*p + d).
+template <class EmitIteration>
+Schedule flushed_schedule(std::string name, const Problem& problem, std::size_t ops_per_iteration,
+                          EmitIteration&& emit_iteration) {
+  Schedule schedule{std::move(name), problem, {}};
+  schedule.programs.resize(problem.devices);
+  const std::size_t steps_per_iteration = problem.chunks;
+  for (std::uint32_t device = 0; device < problem.devices; ++device) {
+    auto& program = schedule.programs[device];
+    program.reserve((ops_per_iteration + steps_per_iteration) * problem.iterations);
+    for (std::uint32_t iteration = 0; iteration < problem.iterations; ++iteration) {
+      emit_iteration(device, iteration, program);
+      for (std::uint32_t chunk = 0; chunk < problem.chunks; ++chunk) {
+        program.push_back(optimizer_step_op(chunk * problem.devices + device,
+                                            problem.microbatches - 1, iteration));
+      }
+    }
+  }
+  assign_weight_versions(schedule);
+  return schedule;
+}
+
+// An asynchronous 1F1B schedule of a single-chunk pipeline: one 1F1B order per device over
+// the whole stream of n*m micro-batches (stream index j is micro-batch j % m of iteration
+// j / m) with no flush, and an OptimizerStep of the device's stage right after every
+// `microbatches_per_step`-th backward (PipeDream: 1; PipeDream-2BW: m). Weight versions are
+// assigned (weight stashing). REQUIRES: v == 1, microbatches_per_step divides m.
+Schedule unflushed_one_f_one_b(std::string name, const Problem& problem,
+                               std::uint32_t microbatches_per_step);
+
+}  // namespace pipewise

@@ -1,0 +1,178 @@
+#include "common/validate/op_table.hpp"
+
+#include <algorithm>
+
+namespace pipewise::validation {
+namespace {
+
+bool known_kind(OpKind kind) { return static_cast<int>(kind) < kOpKindCount; }
+
+SlotNodes empty_slot() {
+  SlotNodes slot;
+  slot.nodes.fill(kNoNode);
+  return slot;
+}
+
+std::string where(Place place) {
+  return "device " + std::to_string(place.device) + " position " + std::to_string(place.position);
+}
+
+}  // namespace
+
+OpTable::OpTable(const Schedule& schedule, IssueLog& log) : schedule_(&schedule) {
+  const Problem& problem = schedule.problem;
+  first_node_.reserve(schedule.programs.size() + 1);
+  first_node_.push_back(0);
+  for (const auto& program : schedule.programs) {
+    first_node_.push_back(first_node_.back() + static_cast<std::uint32_t>(program.size()));
+  }
+  slot_count_ = std::uint64_t{problem.stages()} * problem.iterations * problem.microbatches;
+  dense_ = slot_count_ <= node_count();
+  if (!dense_) {
+    for (const auto& program : schedule.programs) {
+      for (const Op& op : program) {
+        if (in_problem(op)) {
+          present_slots_.push_back(slot_of(op.stage, op.iteration, op.microbatch));
+        }
+      }
+    }
+    std::sort(present_slots_.begin(), present_slots_.end());
+    present_slots_.erase(std::unique(present_slots_.begin(), present_slots_.end()),
+                         present_slots_.end());
+  }
+  rows_.assign(dense_ ? slot_count_ : present_slots_.size(), empty_slot());
+
+  for (std::uint32_t device = 0; device < schedule.programs.size(); ++device) {
+    const auto& program = schedule.programs[device];
+    for (std::size_t position = 0; position < program.size(); ++position) {
+      const Op& op = program[position];
+      const Place here{device, position};
+      if (!known_kind(op.kind)) {
+        log.report("out-of-range", [&] {
+          return "the op at " + where(here) + " has unknown kind " +
+                 std::to_string(static_cast<int>(op.kind));
+        });
+        continue;
+      }
+      if (!in_problem(op)) {
+        log.report("out-of-range", [&] {
+          std::string what;
+          if (op.stage >= problem.stages()) {
+            what = "stage " + std::to_string(op.stage) +
+                   " but p*v = " + std::to_string(problem.stages());
+          } else if (op.iteration >= problem.iterations) {
+            what = "iteration " + std::to_string(op.iteration) +
+                   " but n = " + std::to_string(problem.iterations);
+          } else {
+            what = "micro-batch " + std::to_string(op.microbatch) +
+                   " but m = " + std::to_string(problem.microbatches);
+          }
+          return std::string(op_kind_name(op.kind)) + " at " + where(here) + " names " + what;
+        });
+        continue;
+      }
+      if (!owns(device, op.stage)) {
+        log.report("wrong-device", [&] {
+          return identify(op) + " runs on device " + std::to_string(device) + ", but stage " +
+                 std::to_string(op.stage) + " belongs to device " +
+                 std::to_string(problem.device_of_stage(op.stage));
+        });
+      }
+      const std::uint32_t node = first_node_[device] + static_cast<std::uint32_t>(position);
+      std::uint32_t& entry = rows_[row_of_slot(slot_of(op.stage, op.iteration, op.microbatch))]
+                                 .nodes[static_cast<int>(op.kind)];
+      if (entry == kNoNode) {
+        entry = node;
+        continue;
+      }
+      log.report("duplicate-op", [&] {
+        const Place first = place(entry);
+        const std::string places = first.device == device
+                                       ? "device " + std::to_string(device) + " positions " +
+                                             std::to_string(first.position) + " and " +
+                                             std::to_string(position)
+                                       : where(first) + " and " + where(here);
+        return identify(op) + " appears twice (" + places + ")";
+      });
+    }
+  }
+}
+
+Place OpTable::place(std::uint32_t node) const {
+  const auto after = std::upper_bound(first_node_.begin(), first_node_.end(), node);
+  const auto device = static_cast<std::uint32_t>(after - first_node_.begin() - 1);
+  return {device, std::size_t{node - first_node_[device]}};
+}
+
+const Op& OpTable::op(std::uint32_t node) const {
+  const Place where = place(node);
+  return schedule_->programs[where.device][where.position];
+}
+
+bool OpTable::in_problem(const Op& op) const {
+  const Problem& problem = schedule_->problem;
+  return known_kind(op.kind) && op.stage < problem.stages() && op.iteration < problem.iterations &&
+         op.microbatch < problem.microbatches;
+}
+
+bool OpTable::owns(std::uint32_t device, std::uint32_t stage) const {
+  const Problem& problem = schedule_->problem;
+  return device < problem.devices && problem.device_of_stage(stage) == device;
+}
+
+std::uint32_t OpTable::find(OpKind kind, std::uint32_t stage, std::uint32_t iteration,
+                            std::uint32_t microbatch) const {
+  const Problem& problem = schedule_->problem;
+  if (stage >= problem.stages() || iteration >= problem.iterations ||
+      microbatch >= problem.microbatches) {
+    return kNoNode;
+  }
+  const std::size_t row = row_of_slot(slot_of(stage, iteration, microbatch));
+  return row < rows_.size() ? rows_[row].of(kind) : kNoNode;
+}
+
+std::uint32_t OpTable::find_input_grad_producer(std::uint32_t stage, std::uint32_t iteration,
+                                                std::uint32_t microbatch) const {
+  const std::uint32_t backward = find(OpKind::Backward, stage, iteration, microbatch);
+  return backward != kNoNode ? backward : find(OpKind::BackwardInput, stage, iteration, microbatch);
+}
+
+SlotKey OpTable::key_of_slot(std::uint64_t slot) const {
+  const Problem& problem = schedule_->problem;
+  const auto microbatch = static_cast<std::uint32_t>(slot % problem.microbatches);
+  slot /= problem.microbatches;
+  const auto iteration = static_cast<std::uint32_t>(slot % problem.iterations);
+  return {static_cast<std::uint32_t>(slot / problem.iterations), iteration, microbatch};
+}
+
+std::string OpTable::label(const Op& op) const {
+  if (!known_kind(op.kind))
+    return "op of unknown kind " + std::to_string(static_cast<int>(op.kind));
+  return op_label(op, schedule_->problem.microbatches);
+}
+
+std::string OpTable::identify(const Op& op) const {
+  if (op.kind != OpKind::OptimizerStep) return label(op);
+  return label(op) + " (after micro-batch " + std::to_string(op.microbatch) + " of iteration " +
+         std::to_string(op.iteration) + ")";
+}
+
+std::string OpTable::describe(std::uint32_t node) const {
+  return "d" + std::to_string(place(node).device) + ":" + label(op(node));
+}
+
+std::uint64_t OpTable::slot_of(std::uint32_t stage, std::uint32_t iteration,
+                               std::uint32_t microbatch) const {
+  const Problem& problem = schedule_->problem;
+  return (std::uint64_t{stage} * problem.iterations + iteration) * problem.microbatches +
+         microbatch;
+}
+
+std::size_t OpTable::row_of_slot(std::uint64_t slot) const {
+  if (dense_) return static_cast<std::size_t>(slot);
+  const auto found = std::lower_bound(present_slots_.begin(), present_slots_.end(), slot);
+  if (found == present_slots_.end() || *found != slot) return rows_.size();
+  return static_cast<std::size_t>(found - present_slots_.begin());
+}
+
+}  // namespace pipewise::validation

@@ -1,0 +1,47 @@
+#include "common/validate/validate.hpp"
+
+#include <exception>
+
+#include "common/ir/weight_versions.hpp"
+#include "common/validate/checks.hpp"
+#include "common/validate/issue_log.hpp"
+#include "common/validate/op_table.hpp"
+
+namespace pipewise {
+
+ValidationReport validate_schedule(const Schedule& schedule) {
+  validation::IssueLog log;
+  try {
+    schedule.problem.check();
+  } catch (const std::exception& error) {
+    log.report("out-of-range", [&] { return std::string("problem: ") + error.what(); });
+    return {log.take_issues(), {}};
+  }
+  if (schedule.programs.size() != schedule.problem.devices) {
+    log.report("out-of-range", [&] {
+      const std::size_t programs = schedule.programs.size();
+      return std::to_string(programs) + (programs == 1 ? " program" : " programs") +
+             " for p = " + std::to_string(schedule.problem.devices) + " devices";
+    });
+  }
+  if (schedule.op_count() >= validation::kNoNode) {
+    log.report("out-of-range", [&] {
+      return std::to_string(schedule.op_count()) + " ops is more than the " +
+             std::to_string(validation::kNoNode - 1) + " the validator can number";
+    });
+    return {log.take_issues(), {}};
+  }
+  const validation::OpTable table(schedule, log);
+  validation::check_coverage(table, log);
+  validation::check_communication(table, log);
+  validation::check_deadlock(table, log);
+  validation::check_weight_versions(table, log);
+  validation::check_step_order(table, log);
+  ValidationReport report{log.take_issues(), {}};
+  if (report.ok()) report.weight_versions_held = weight_versions_held(schedule);
+  return report;
+}
+
+std::string format_issue(const ValidationIssue& issue) { return issue.rule + ": " + issue.message; }
+
+}  // namespace pipewise

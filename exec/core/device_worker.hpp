@@ -1,0 +1,37 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "common/ir/schedule.hpp"
+#include "exec/core/backend.hpp"
+#include "exec/core/failure_latch.hpp"
+#include "exec/core/run_observer.hpp"
+#include "exec/core/run_options.hpp"
+#include "exec/core/weight_lifetimes.hpp"
+
+namespace pipewise {
+
+// What the workers of one run share. Everything but `failures` and `ops_run` is read-only
+// while they run.
+struct RunContext {
+  RunContext(const Schedule& run_schedule, Backend& run_backend, const RunOptions& run_options,
+             RunObserver* run_observer)
+      : schedule(run_schedule), backend(run_backend), options(run_options), observer(run_observer) {}
+
+  const Schedule& schedule;
+  Backend& backend;
+  const RunOptions& options;
+  RunObserver* observer;
+  FailureLatch failures;
+  std::atomic<std::uint64_t> ops_run{0};
+};
+
+// The body of device `device`'s worker thread: runs its program in order, dispatching
+// compute ops to the backend, sends and receives to the backend's transport, weight
+// version checks to a WeightVersionGuard and releases to the backend as `lifetimes` says.
+// Returns after the last op, or as soon as the run has failed. Never throws: the first
+// failure goes to run.failures as one line naming the device, the op and the cause, and
+// cancels the backend so that blocked receives of other workers return.
+void run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes, RunContext& run);
+
+}  // namespace pipewise

@@ -1,0 +1,29 @@
+#pragma once
+#include <cstdint>
+
+#include "common/ir/op.hpp"
+
+namespace pipewise {
+
+// What a transport does with one message (the fault-injection seam for messages).
+enum class MessageFault : std::uint8_t {
+  None,     // deliver it
+  Drop,     // lose it: the receive waits until its deadline
+  Corrupt,  // flip a bit after the checksum was taken: a checking run detects it
+  Fail,     // the send itself fails with an error
+};
+
+// The fault-injection seam of the executor (after leveldb's fault-injection Env): a run
+// given a FaultHook consults it before every op and for every message. Production runs
+// pass none. Implementations must be safe to call from every device thread at once.
+class FaultHook {
+ public:
+  virtual ~FaultHook() = default;
+  // Called on `device`'s worker right before `op` runs. Throwing fails the op with the
+  // exception's message as the cause; sleeping delays the op (a straggler).
+  virtual void before_op(std::uint32_t device, const Op& op) = 0;
+  // Called by the transport for the message that send op `op` on `device` carries.
+  virtual MessageFault on_message(std::uint32_t device, const Op& op) = 0;
+};
+
+}  // namespace pipewise

@@ -1,0 +1,49 @@
+#include "exec/core/fault_plan.hpp"
+
+#include <thread>
+#include <utility>
+
+#include "common/ir/error.hpp"
+
+namespace pipewise {
+
+FaultPlan& FaultPlan::throw_at(std::uint32_t device, const Op& op, std::string cause) {
+  rules_.push_back({device, op, Action::Throw, std::move(cause)});
+  return *this;
+}
+
+FaultPlan& FaultPlan::delay_at(std::uint32_t device, const Op& op,
+                               std::chrono::milliseconds delay) {
+  rules_.push_back({device, op, Action::Delay, {}, delay});
+  return *this;
+}
+
+FaultPlan& FaultPlan::message_fault_at(std::uint32_t device, const Op& op, MessageFault fault) {
+  rules_.push_back({device, op, Action::Message, {}, std::chrono::milliseconds{0}, fault});
+  return *this;
+}
+
+bool FaultPlan::matches(const Rule& rule, std::uint32_t device, const Op& op) {
+  return rule.device == device && rule.op.kind == op.kind && rule.op.stage == op.stage &&
+         rule.op.microbatch == op.microbatch && rule.op.iteration == op.iteration;
+}
+
+void FaultPlan::before_op(std::uint32_t device, const Op& op) {
+  for (const Rule& rule : rules_) {
+    if (rule.action == Action::Message || !matches(rule, device, op)) continue;
+    fired_.fetch_add(1);
+    if (rule.action == Action::Throw) throw Error(rule.cause);
+    std::this_thread::sleep_for(rule.delay);
+  }
+}
+
+MessageFault FaultPlan::on_message(std::uint32_t device, const Op& op) {
+  for (const Rule& rule : rules_) {
+    if (rule.action != Action::Message || !matches(rule, device, op)) continue;
+    fired_.fetch_add(1);
+    return rule.message;
+  }
+  return MessageFault::None;
+}
+
+}  // namespace pipewise

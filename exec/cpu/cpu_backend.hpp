@@ -1,0 +1,106 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "exec/core/backend.hpp"
+#include "exec/cpu/buffer_pool.hpp"
+#include "exec/cpu/in_process_transport.hpp"
+#include "exec/cpu/microbatch_slots.hpp"
+#include "exec/model/mlp_model.hpp"
+#include "exec/model/optimizer.hpp"
+#include "exec/model/synthetic_task.hpp"
+
+namespace pipewise {
+
+// Options of the CPU backend, with their defaults.
+struct CpuBackendOptions {
+  // Pin device d's worker to the d-th core the process may use, when there are at least as
+  // many such cores as devices. Default on.
+  bool pin_workers = true;
+};
+
+// How the last run's workers sat on the machine's cores.
+struct CpuPlacement {
+  std::uint32_t devices = 0;
+  std::uint32_t cores = 0;      // cores the process may run on
+  bool pinned = false;          // each worker had a core of its own
+  bool oversubscribed = false;  // devices > cores: timings then measure contention
+};
+
+// The CPU backend: every device is a worker thread of this process, its stages' math runs
+// on that thread with single-threaded OpenBLAS, messages go through an InProcessTransport,
+// and each device's memory is accounted buffer by buffer. Trains an MlpModel on a
+// SyntheticTask; parameters and optimizer state persist across runs, so consecutive runs
+// continue training. The model and task must outlive the backend.
+class CpuBackend final : public Backend {
+ public:
+  // Throws pipewise::Error when the task does not fit the model (input width, classes) or
+  // the optimizer config is invalid. Sets OpenBLAS to one thread (process-wide), so each
+  // worker's GEMMs run on the worker itself.
+  CpuBackend(const MlpModel& model, const SyntheticTask& task, OptimizerConfig optimizer,
+             CpuBackendOptions options = {});
+  ~CpuBackend() override;
+
+  void prepare(const Schedule& schedule, const RunOptions& options) override;
+  void start_worker(std::uint32_t device) override;
+  void forward(std::uint32_t device, const Op& op) override;
+  void backward_input(std::uint32_t device, const Op& op) override;
+  void backward_weight(std::uint32_t device, const Op& op) override;
+  void optimizer_step(std::uint32_t device, const Op& op, bool keep_previous) override;
+  void release_weights(std::uint32_t device, std::uint32_t stage, std::uint32_t version) override;
+  void send(std::uint32_t device, const Op& op, std::uint32_t peer_device) override;
+  void recv(std::uint32_t device, const Op& op, std::uint32_t peer_device) override;
+  void cancel() noexcept override;
+  std::int64_t now_ns(std::uint32_t device) override;
+  void finish() override;
+  const MemoryAccount& memory(std::uint32_t device) const override;
+
+  // The newest parameters of `stage` (flat StageLayout order). REQUIRES: stage < stages.
+  const std::vector<float>& parameters(std::uint32_t stage) const;
+  // The gradient the latest optimizer step of `stage` applied (averaged over its
+  // micro-batches); all zeros before the first step. When backwards of the stage ran after
+  // its last step, their running sum instead (every generator ends a stage with a step).
+  // REQUIRES: stage < stages.
+  const std::vector<float>& last_gradient(std::uint32_t stage) const;
+  // The loss of every micro-batch g = iteration·m + micro-batch of the last run (NaN for
+  // any whose forward on the last stage did not run).
+  const std::vector<float>& losses() const { return losses_; }
+  const CpuPlacement& placement() const { return placement_; }
+
+ private:
+  struct WeightVersion {
+    std::uint32_t version = 0;
+    std::vector<float> values;
+  };
+  struct Stage {
+    std::uint32_t device = 0;
+    std::vector<WeightVersion> versions;  // held versions, oldest first
+    std::vector<float> gradient;          // sum since the last step, or that step's average
+    std::uint32_t accumulated = 0;        // micro-batches summed since the last step
+    OptimizerState optimizer;
+    MicrobatchSlots slots;
+  };
+
+  std::uint64_t microbatch_index(const Op& op) const;
+  const std::vector<float>& weights(const Stage& stage, std::uint32_t version) const;
+  MicrobatchSlot& forwarded_slot(Stage& stage, const Op& op, const char* needed_by);
+  // Closes `slot` once its backward is complete and its input gradient has left.
+  void close_if_done(Stage& stage, MicrobatchSlot& slot);
+  void release_slot_buffers(BufferPool& pool, MicrobatchSlot& slot);
+
+  const MlpModel& model_;
+  const SyntheticTask& task_;
+  OptimizerConfig optimizer_;
+  CpuBackendOptions options_;
+  Problem problem_;
+  RunOptions run_options_;
+  std::vector<Stage> stages_;
+  std::vector<BufferPool> devices_;
+  std::unique_ptr<InProcessTransport> transport_;
+  std::vector<int> cores_;
+  CpuPlacement placement_;
+  std::vector<float> losses_;
+};
+
+}  // namespace pipewise

@@ -1,0 +1,66 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "exec/core/fault_hook.hpp"
+
+namespace pipewise {
+
+// Names one message: the activation that stage `from_stage` sends forward, or the input
+// gradient it sends backward, for one micro-batch.
+struct MessageTag {
+  bool gradient = false;
+  std::uint16_t from_stage = 0;
+  std::uint32_t microbatch = 0;
+  std::uint32_t iteration = 0;
+  friend bool operator==(const MessageTag&, const MessageTag&) = default;
+};
+
+// Moves fp32 buffers between the device threads of one process: one channel per directed
+// device pair, each a mutex-guarded mailbox matched by tag (so a receiver may take
+// messages in any order), with a blocking receive that gives up at a deadline. Sends never
+// block. Thread-safe.
+class InProcessTransport {
+ public:
+  // With `checksums`, each message carries a checksum of its payload that receive verifies.
+  InProcessTransport(std::uint32_t devices, bool checksums);
+
+  // Hands `payload` to device `to`. `fault` is applied after the checksum is taken: Drop
+  // discards the message, Corrupt flips one bit of it, Fail throws pipewise::Error.
+  void send(std::uint32_t from, std::uint32_t to, const MessageTag& tag,
+            std::vector<float>&& payload, MessageFault fault = MessageFault::None);
+  // The payload of the message `tag` from device `from` to device `to`, waiting up to
+  // `timeout` for it. Throws pipewise::Error when it does not arrive in time or fails its
+  // checksum, and RunCancelled (core/backend.hpp) after cancel().
+  std::vector<float> receive(std::uint32_t to, std::uint32_t from, const MessageTag& tag,
+                             std::chrono::nanoseconds timeout);
+  // Makes every blocked and future receive throw RunCancelled.
+  void cancel() noexcept;
+  // Messages sent and not yet received, over all channels.
+  std::size_t pending() const;
+
+ private:
+  struct Message {
+    MessageTag tag;
+    std::vector<float> payload;
+    std::uint64_t checksum = 0;
+  };
+  struct Channel {
+    mutable std::mutex mutex;
+    std::condition_variable arrived;
+    std::vector<Message> messages;
+  };
+  Channel& channel(std::uint32_t from, std::uint32_t to) { return channels_[from * devices_ + to]; }
+
+  std::uint32_t devices_;
+  bool checksums_;
+  std::unique_ptr<Channel[]> channels_;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace pipewise

@@ -1,0 +1,25 @@
+#pragma once
+// Small parsers for list-valued and aliased command-line options shared by the what-if
+// commands.
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pipewise::cli {
+
+// The comma-separated items of `text`, each trimmed of blanks. Throws pipewise::Error
+// "--OPTION: empty item in "..."" for an empty item.
+std::vector<std::string> comma_separated(const std::string& text, const std::string& option);
+
+// Canonical schedule names (find_schedule) of a comma-separated list, duplicates dropped,
+// in the order given; "all" is every schedule of the catalog. Throws pipewise::Error naming
+// an unknown schedule.
+std::vector<std::string> schedule_list(const std::string& text, const std::string& option);
+
+// The string value of --NAME or of its alias --ALIAS (e.g. a Megatron-LM name), nullopt if
+// neither was given. Throws pipewise::Error when both were.
+std::optional<std::string> aliased_value(const boost::program_options::variables_map& values,
+                                         const std::string& name, const std::string& alias);
+
+}  // namespace pipewise::cli

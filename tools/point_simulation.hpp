@@ -1,0 +1,33 @@
+#pragma once
+// Simulating one configuration (schedule, p, v, m under given costs) for the what-if
+// commands, with the timeline off, and reducing the run to the numbers they compare.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/ir/problem.hpp"
+#include "sim/cost_model.hpp"
+
+namespace pipewise::cli {
+
+struct PointResult {
+  bool ran = false;
+  std::string skip_reason;         // when !ran: why the point is invalid (one line)
+  double makespan_ms = 0;          // one training step (all n iterations)
+  double bubble_ratio = 0;         // Σ idle / (p · makespan)
+  double mean_busy_ms = 0;         // compute per device, averaged over devices
+  double peak_bytes = 0;           // the largest device peak (static + activations + checkpoints)
+  std::uint32_t peak_device = 0;   // the device with that peak (the first one on ties)
+  double peak_activation_bytes = 0;  // that device's activation peak
+  std::uint32_t peak_stashes = 0;  // micro-batch stashes alive at that device's peak
+  double static_bytes = 0;         // that device's weights, gradients and optimizer state
+};
+
+// Generates schedule `schedule` for `problem`, resolves `costs` for it and simulates it.
+// A problem the schedule or the costs reject is not an error: the result says !ran and
+// why. `extra_checkpoint_bytes` is added per live stash to each device's peak (see
+// PipelineCosts::extra_checkpoint_bytes).
+PointResult simulate_point(std::string_view schedule, const Problem& problem,
+                           const sim::CostConfig& costs, double extra_checkpoint_bytes = 0);
+
+}  // namespace pipewise::cli

@@ -1,0 +1,332 @@
+// `pipewise run`: trains a real MLP with a schedule on the executor and sets the measured
+// step beside the simulator's prediction of it, made from the same model's profiled costs.
+#include <cmath>
+#include <initializer_list>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "common/io/atomic_file.hpp"
+#include "common/ir/error.hpp"
+#include "common/ir/lower.hpp"
+#include "exec/cost_from_profile.hpp"
+#include "exec/cpu/cpu_backend.hpp"
+#include "exec/model/mlp_model.hpp"
+#include "exec/profile.hpp"
+#include "exec/report/measured_vs_predicted.hpp"
+#include "exec/report/predicted_run.hpp"
+#include "exec/report/run_report.hpp"
+#include "exec/report/step_timeline.hpp"
+#include "exec/report/timed_steps.hpp"
+#include "sim/report/chrome_trace.hpp"
+#include "sim/report/svg_timeline.hpp"
+#include "tools/command.hpp"
+#include "tools/option_lists.hpp"
+#include "tools/schedule_options.hpp"
+#include "tools/units.hpp"
+
+#ifdef PIPEWISE_HAVE_CUDA
+#include "exec/cuda/cuda_backend.hpp"
+#include "exec/cuda/cuda_check.hpp"
+#include "exec/cuda/cuda_profile.hpp"
+#include "exec/cuda/cuda_run_report.hpp"
+#endif
+
+namespace po = boost::program_options;
+
+namespace pipewise::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pipewise run [--backend cpu|cuda] --schedule NAME --stages P --microbatches M\n"
+    "                    [--chunks V] [--iterations N] | --schedule-file FILE\n"
+    "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
+    "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-repeats R]\n"
+    "       [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
+    "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
+    "       [--math fp32|tf32|bf16]\n"
+    "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
+    "synthetic task with the schedule, on the chosen backend, and compares the run with the\n"
+    "simulator's prediction. First a profiling pass times every stage's F, B, I, W and\n"
+    "optimizer step and the transfer time per byte (medians of R repeats); the simulator\n"
+    "predicts the step from those costs, with each device's memory sized from the real model.\n"
+    "Then W warm-up steps and K timed steps run the schedule (a step is one run of its n\n"
+    "iterations), timing every op. The report sets measured and predicted side by side: step\n"
+    "time (median of the timed steps), bubble ratio, per-device busy time, bubble and peak\n"
+    "memory, and the distribution of per-op duration and start-time errors. Times are in ms.\n"
+    "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
+    "are enough: with more devices than cores the timings measure contention.\n"
+    "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
+
+constexpr std::uint32_t kMaxWidth = 1u << 16;
+
+std::string choice_option(const po::variables_map& values, const std::string& name,
+                          std::initializer_list<const char*> allowed) {
+  const std::string value = values[name].as<std::string>();
+  std::string list;
+  for (const char* choice : allowed) {
+    if (value == choice) return value;
+    list += (list.empty() ? "" : ", ") + std::string(choice);
+  }
+  throw Error("--" + name + " must be one of " + list + " (got \"" + value + "\")");
+}
+
+void add_run_options(po::options_description& options) {
+  // clang-format off
+  options.add_options()
+      ("backend", po::value<std::string>()->default_value("cpu"),
+       "cpu (worker threads, OpenBLAS) or cuda (GPUs; needs a build with CUDA)")
+      ("model", po::value<std::string>(),
+       "MLP layer widths, input first and classes last, e.g. 100,1024,1024,10 (default: the "
+       "4-block MLP 100,1024,1024,2048,2048,1024,1024,512,10)")
+      ("microbatch-size", po::value<std::int64_t>(), "samples per micro-batch (default 32)")
+      ("optimizer", po::value<std::string>()->default_value("sgd"), "sgd, momentum (0.9) or adam")
+      ("learning-rate", po::value<double>(), "learning rate (default 0.01; adam 0.001)")
+      ("steps", po::value<std::int64_t>(), "timed training steps K (default 5)")
+      ("warmup-steps", po::value<std::int64_t>(), "untimed steps W before them (default 2)")
+      ("profile-repeats", po::value<std::int64_t>(),
+       "timed repeats of each profiled op; the median is used (default 15)")
+      ("seed", po::value<std::int64_t>(), "seeds the initial weights and the data (default 1)")
+      ("format", po::value<std::string>()->default_value("table"), "table or json")
+      ("trace", po::value<std::string>(),
+       "write a Chrome trace (Perfetto) with the measured and predicted runs to FILE")
+      ("svg", po::value<std::string>(), "write the measured and predicted timelines as SVG to FILE")
+      ("emulate", po::value<std::int64_t>(), "cuda: run the P devices in SM partitions of one GPU")
+      ("gpus", po::value<std::string>(), "cuda: GPUs of the devices, e.g. 0,1,2,3")
+      ("transport", po::value<std::string>(), "cuda: auto, copy or nccl (default auto)")
+      ("math", po::value<std::string>(), "cuda: GEMM math fp32, tf32 or bf16 (default fp32)");
+  // clang-format on
+}
+
+std::vector<std::uint32_t> widths_option(const po::variables_map& values) {
+  if (!values.count("model")) return MlpConfig{}.widths;
+  std::vector<std::uint32_t> widths;
+  for (const std::string& item : comma_separated(values["model"].as<std::string>(), "model")) {
+    std::size_t used = 0;
+    long long width = 0;
+    try {
+      width = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || width < 1 || width > kMaxWidth) {
+      throw Error("--model: \"" + item + "\" is not a layer width (an integer from 1 to " +
+                  std::to_string(kMaxWidth) + ")");
+    }
+    widths.push_back(static_cast<std::uint32_t>(width));
+  }
+  return widths;
+}
+
+OptimizerConfig optimizer_option(const po::variables_map& values, const std::string& name) {
+  const bool adam = name == "adam";
+  float learning_rate = adam ? 0.001f : 0.01f;
+  if (values.count("learning-rate")) {
+    const double value = values["learning-rate"].as<double>();
+    if (!std::isfinite(value) || value <= 0) {
+      throw Error("--learning-rate must be a finite number > 0 (got " + format_number(value) + ")");
+    }
+    learning_rate = static_cast<float>(value);
+  }
+  if (adam) return OptimizerConfig::adam(learning_rate);
+  return OptimizerConfig::sgd(learning_rate, name == "momentum" ? 0.9f : 0.0f);
+}
+
+bool splits_backward(const Schedule& schedule) {
+  for (const auto& program : schedule.programs) {
+    for (const Op& op : program) {
+      if (op.kind == OpKind::BackwardInput) return true;
+    }
+  }
+  return false;
+}
+
+// What the backend-specific part of a run hands back.
+struct BackendRun {
+  ExecutionProfile profile;
+  TimedSteps timed;
+  std::vector<std::string> placement;
+  std::vector<std::string> warnings;
+  bool pinned = false;
+};
+
+struct RunSetup {
+  const Schedule& lowered;
+  const MlpModel& model;
+  const SyntheticTask& task;
+  OptimizerConfig optimizer;
+  ProfileOptions profile;
+  TimedStepOptions steps;
+};
+
+BackendRun run_on_cpu(const RunSetup& setup) {
+  BackendRun run;
+  run.profile = profile_cpu_execution(setup.model, setup.task, setup.optimizer, setup.profile);
+  CpuBackend backend(setup.model, setup.task, setup.optimizer);
+  StepHooks hooks;
+  hooks.losses = [&backend] { return backend.losses(); };
+  run.timed = run_timed_steps(setup.lowered, backend, setup.steps, hooks);
+  const CpuPlacement& placement = backend.placement();
+  run.pinned = placement.pinned;
+  run.placement.push_back(
+      std::to_string(placement.devices) + " device(s) on " + std::to_string(placement.cores) +
+      " core(s), " +
+      (placement.pinned ? "each worker pinned to a core of its own" : "workers not pinned"));
+  if (placement.oversubscribed) {
+    run.warnings.push_back(std::to_string(placement.devices) + " devices share " +
+                           std::to_string(placement.cores) +
+                           " cores: the timings measure contention between workers, not the "
+                           "schedule alone (p <= cores gives meaningful timings)");
+  }
+  return run;
+}
+
+#ifdef PIPEWISE_HAVE_CUDA
+cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
+  cuda::CudaBackendOptions options;
+  if (values.count("gpus")) options.devices.gpus = cuda::parse_gpu_list(values["gpus"].as<std::string>());
+  options.devices.emulate = bounded_option(values, "emulate", 0, 1, 65536);
+  if (values.count("transport")) {
+    options.transport = cuda::transport_choice_from_name(values["transport"].as<std::string>());
+  }
+  if (values.count("math")) options.math = cuda::math_mode_from_name(values["math"].as<std::string>());
+  return options;
+}
+
+BackendRun run_on_cuda(const RunSetup& setup, const cuda::CudaBackendOptions& options) {
+  const cuda::DeviceCount count = cuda::cuda_device_count();
+  if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
+  BackendRun run;
+  run.profile = cuda::profile_cuda_execution(setup.model, setup.task, setup.optimizer, options,
+                                             setup.lowered.problem.devices, setup.profile);
+  cuda::CudaBackend backend(setup.model, setup.task, setup.optimizer, options);
+  StepHooks hooks;
+  hooks.losses = [&backend] { return backend.losses(); };
+  hooks.device_times = [&backend](std::int64_t origin_ns, TimingRecorder& step) {
+    backend.replay_device_timeline(step, origin_ns);
+  };
+  run.timed = run_timed_steps(setup.lowered, backend, setup.steps, hooks);
+  std::istringstream lines(cuda::describe_cuda_run(backend.report()));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("warning: ", 0) == 0) {
+      run.warnings.push_back(line.substr(9));
+    } else {
+      run.placement.push_back(line);
+    }
+  }
+  run.pinned = backend.report().fallback_reason.empty();
+  return run;
+}
+#endif
+
+std::string run_title(const RunReport& report) {
+  const Problem& problem = report.problem;
+  return report.schedule + " on " + report.backend + ": p=" + std::to_string(problem.devices) +
+         " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
+         " n=" + std::to_string(problem.iterations) + "  measured (median step) vs predicted";
+}
+
+int run_run(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  add_schedule_options(options);
+  add_run_options(options);
+  po::variables_map values;
+  if (parse_or_help(args, options, values, kUsage)) return 0;
+
+  const std::string backend = choice_option(values, "backend", {"cpu", "cuda"});
+  const std::string format = choice_option(values, "format", {"table", "json"});
+  const std::string optimizer_name = choice_option(values, "optimizer", {"sgd", "momentum", "adam"});
+  for (const char* cuda_only : {"emulate", "gpus", "transport", "math"}) {
+    if (values.count(cuda_only) && backend != "cuda") {
+      throw Error(std::string("--") + cuda_only + " needs --backend cuda");
+    }
+  }
+#ifndef PIPEWISE_HAVE_CUDA
+  if (backend == "cuda") {
+    throw Error("pipewise was built without CUDA: --backend cuda is not available");
+  }
+#else
+  const cuda::CudaBackendOptions gpu_options =
+      backend == "cuda" ? cuda_options(values) : cuda::CudaBackendOptions{};
+#endif
+  MlpConfig config;
+  config.widths = widths_option(values);
+  config.seed = bounded_option(values, "seed", 1, 0, 0xFFFFFFFFLL);
+  config.check();
+  SyntheticTaskConfig task_config;
+  task_config.microbatch_size = bounded_option(values, "microbatch-size", 32, 1, 1 << 16);
+  task_config.seed = config.seed;
+  const OptimizerConfig optimizer = optimizer_option(values, optimizer_name);
+
+  RunReport report;
+  report.backend = backend;
+  report.optimizer = optimizer_name;
+  report.profile_repeats = bounded_option(values, "profile-repeats", 15, 1, 100000);
+  report.warmup_steps = bounded_option(values, "warmup-steps", 2, 0, 100000);
+  report.timed_steps = bounded_option(values, "steps", 5, 1, 100000);
+
+  const Schedule schedule = schedule_from_options(values);
+  const Schedule lowered = lower_communication(schedule);
+  const MlpModel model(config, schedule.problem.stages());
+  const SyntheticTask task(config.input_width(), config.classes(), task_config);
+
+  RunSetup setup{lowered, model, task, optimizer, {}, {}};
+  setup.profile.repeats = report.profile_repeats;
+  setup.steps.warmup_steps = report.warmup_steps;
+  setup.steps.timed_steps = report.timed_steps;
+#ifdef PIPEWISE_HAVE_CUDA
+  BackendRun run = backend == "cuda" ? run_on_cuda(setup, gpu_options) : run_on_cpu(setup);
+#else
+  BackendRun run = run_on_cpu(setup);
+#endif
+
+  const Problem& problem = schedule.problem;
+  std::vector<sim::MemoryConfig> memory;
+  for (std::uint32_t d = 0; d < problem.devices; ++d) {
+    memory.push_back(device_memory_config(model, problem, d, task.rows(), optimizer));
+  }
+  const PredictedRun prediction =
+      predict_run(lowered, cost_config_from_profile(run.profile, model, problem, splits_backward(schedule)),
+                  memory);
+  std::vector<StepIntervals> steps;
+  for (const TimingRecorder& step : run.timed.steps) steps.push_back(step.intervals());
+
+  report.schedule = schedule.name;
+  report.problem = problem;
+  report.widths = config.widths;
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    report.parameters += model.stage(s).parameter_count;
+    report.stage_layers.push_back({model.stage(s).first_layer, model.stage(s).layers()});
+  }
+  report.microbatch_size = task.rows();
+  report.profile = run.profile;
+  report.placement = run.placement;
+  report.pinned = run.pinned;
+  report.warnings = run.warnings;
+  report.first_loss = run.timed.mean_losses.front();
+  report.last_loss = run.timed.mean_losses.back();
+  report.comparison = compare_run(lowered, steps, run.timed.memory, prediction);
+
+  if (values.count("trace") || values.count("svg")) {
+    const std::vector<sim::Timeline> timelines = {
+        step_timeline(run.timed.steps[report.comparison.median_step]), *prediction.result.timeline};
+    if (values.count("trace")) {
+      write_file_atomically(values["trace"].as<std::string>(), sim::chrome_trace_json(timelines));
+    }
+    if (values.count("svg")) {
+      sim::SvgOptions svg;
+      svg.title = run_title(report);
+      write_file_atomically(values["svg"].as<std::string>(), sim::timeline_svg(timelines, svg));
+    }
+  }
+  std::cout << (format == "json" ? run_report_json(report) : run_report_text(report));
+  return 0;
+}
+
+const bool registered = register_command(
+    {"run", "train a real model with a schedule and compare the run with the prediction",
+     &run_run});
+
+}  // namespace
+}  // namespace pipewise::cli

@@ -1,0 +1,311 @@
+#include "exec/cuda/cuda_profile.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ir/error.hpp"
+#include "exec/cuda/cuda_check.hpp"
+#include "exec/cuda/device_arena.hpp"
+#include "exec/cuda/device_kernels.hpp"
+#include "exec/cuda/device_lanes.hpp"
+#include "exec/cuda/device_pool.hpp"
+#include "exec/cuda/gemm.hpp"
+#include "exec/cuda/gpu_stage_math.hpp"
+#include "exec/cuda/nccl_comm.hpp"
+#include "exec/cuda/transfer_plan.hpp"
+#include "exec/profile_statistics.hpp"
+
+namespace pipewise::cuda {
+namespace {
+
+constexpr std::size_t kArenaBytes = std::size_t{64} << 20;
+
+// Two timing events in the current context, destroyed with their owner.
+class EventPair {
+ public:
+  EventPair() {
+    check_cuda(cudaEventCreate(&start_), "creating a timing event");
+    check_cuda(cudaEventCreate(&end_), "creating a timing event");
+  }
+  ~EventPair() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(end_);
+  }
+  EventPair(const EventPair&) = delete;
+  EventPair& operator=(const EventPair&) = delete;
+  cudaEvent_t start() const { return start_; }
+  cudaEvent_t end() const { return end_; }
+  // Milliseconds between the two events, once `end` completed.
+  double elapsed_ms() const {
+    check_cuda(cudaEventSynchronize(end_), "waiting for a timing event");
+    float ms = 0.0f;
+    check_cuda(cudaEventElapsedTime(&ms, start_, end_), "reading a timing event");
+    return ms;
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr;
+  cudaEvent_t end_ = nullptr;
+};
+
+// Runs `prepare` (untimed) then `body` between two events on `stream`, warmup + repeats
+// times; the median of the timed runs in milliseconds.
+template <class Prepare, class Body>
+double median_ms(const ProfileOptions& options, cudaStream_t stream, Prepare&& prepare, Body&& body) {
+  EventPair events;
+  std::vector<double> samples;
+  for (std::uint32_t run = 0; run < options.warmup + options.repeats; ++run) {
+    prepare();
+    check_cuda(cudaEventRecord(events.start(), stream), "recording a timing event");
+    body();
+    check_cuda(cudaEventRecord(events.end(), stream), "recording a timing event");
+    const double ms = events.elapsed_ms();
+    if (run >= options.warmup) samples.push_back(ms);
+  }
+  return median(std::move(samples));
+}
+
+struct StageBuffers {
+  std::vector<DeviceBuffer> outputs;
+  std::vector<DeviceBuffer> grads;
+  std::vector<float*> output_pointers;
+  std::vector<float*> grad_pointers;
+};
+
+StageBuffers layer_buffers(const StageLayout& layout, std::uint32_t rows, DevicePool& pool) {
+  StageBuffers buffers;
+  for (std::uint32_t l = 0; l < layout.layers(); ++l) {
+    buffers.outputs.push_back(pool.take_untracked(std::size_t{rows} * layout.widths[l + 1]));
+    buffers.grads.push_back(pool.take_untracked(std::size_t{rows} * layout.widths[l + 1]));
+    buffers.output_pointers.push_back(buffers.outputs.back().data);
+    buffers.grad_pointers.push_back(buffers.grads.back().data);
+  }
+  return buffers;
+}
+
+DeviceBuffer upload(DevicePool& pool, const float* values, std::size_t count, cudaStream_t stream) {
+  DeviceBuffer buffer = pool.take_untracked(count);
+  check_cuda(cudaMemcpyAsync(buffer.data, values, count * sizeof(float), cudaMemcpyHostToDevice, stream),
+             "uploading profiling data");
+  check_cuda(cudaStreamSynchronize(stream), "uploading profiling data");
+  return buffer;
+}
+
+std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticTask& task,
+                                         const OptimizerConfig& optimizer,
+                                         const CudaBackendOptions& options, const Lane& lane,
+                                         const ProfileOptions& profile) {
+  const cudaStream_t stream = lane.stream;
+  const std::uint32_t rows = task.rows();
+  DeviceArena arena(lane.gpu, kArenaBytes);
+  DevicePool pool(arena);
+  Gemm gemm(stream, lane.isolation == Isolation::GreenContext ? lane.sms : 0, options.math);
+  GpuStageContext context{gemm, pool, stream};
+  DeviceBuffer input = upload(pool, task.inputs(0), std::size_t{rows} * task.input_width(), stream);
+  DeviceBuffer labels =
+      upload(pool, reinterpret_cast<const float*>(task.labels(0)), rows, stream);
+  const auto* label_data = reinterpret_cast<const std::int32_t*>(labels.data);
+  DeviceBuffer loss = pool.take_untracked(1);
+  std::vector<StageProfile> stages;
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    const StageLayout& layout = model.stage(s);
+    const std::vector<float> initial = model.initial_parameters(s);
+    DeviceBuffer parameters = upload(pool, initial.data(), initial.size(), stream);
+    DeviceBuffer gradient = pool.take_untracked(initial.size());
+    DeviceBuffer first_moment = pool.take_untracked(initial.size());
+    DeviceBuffer second_moment = pool.take_untracked(initial.size());
+    for (DeviceBuffer* zeroed : {&gradient, &first_moment, &second_moment}) {
+      check_cuda(cudaMemsetAsync(zeroed->data, 0, zeroed->bytes(), stream), "clearing profiling buffers");
+    }
+    StageBuffers buffers = layer_buffers(layout, rows, pool);
+    DeviceBuffer input_grad = pool.take_untracked(std::size_t{rows} * layout.input_width());
+    DeviceBuffer seed = pool.take_untracked(buffers.outputs.back().floats);
+    std::vector<const float*> outputs(buffers.output_pointers.begin(), buffers.output_pointers.end());
+    std::vector<const float*> grads(buffers.grad_pointers.begin(), buffers.grad_pointers.end());
+    float* input_grad_data = s > 0 ? input_grad.data : nullptr;
+    const auto nothing = [] {};
+
+    StageProfile result;
+    result.parameter_bytes = initial.size() * sizeof(float);
+    result.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);
+    const auto forward = [&] {
+      gpu_stage_forward(layout, parameters.data, input.data, rows, buffers.output_pointers,
+                        label_data, loss.data, context);
+    };
+    result.forward_ms = median_ms(profile, stream, nothing, forward);
+    // I starts from the output gradient: the probabilities on the loss stage, a buffer of
+    // the same size elsewhere (the values do not change the work).
+    check_cuda(cudaMemcpyAsync(seed.data, buffers.outputs.back().data, seed.bytes(),
+                               cudaMemcpyDeviceToDevice, stream),
+               "saving the output gradient");
+    const auto seed_output_grad = [&] {
+      check_cuda(cudaMemcpyAsync(buffers.grads.back().data, seed.data, seed.bytes(),
+                                 cudaMemcpyDeviceToDevice, stream),
+                 "seeding the output gradient");
+    };
+    const auto backward_input = [&] {
+      gpu_stage_backward_input(layout, parameters.data, rows, outputs, buffers.grad_pointers,
+                               label_data, input_grad_data, context);
+    };
+    const auto backward_weight = [&] {
+      gpu_stage_backward_weight(layout, rows, input.data, outputs, grads, gradient.data, context);
+    };
+    result.backward_input_ms = median_ms(profile, stream, seed_output_grad, backward_input);
+    result.backward_weight_ms = median_ms(profile, stream, nothing, backward_weight);
+    result.backward_ms = median_ms(profile, stream, seed_output_grad, [&] {
+      backward_input();
+      backward_weight();
+    });
+    const std::size_t count = initial.size();
+    result.optimizer_step_ms = median_ms(profile, stream, nothing, [&] {
+      if (optimizer.kind == OptimizerKind::Sgd) {
+        const SgdUpdate update{optimizer.learning_rate, optimizer.momentum, false, 1.0f};
+        check_cuda(launch_sgd_step(parameters.data, gradient.data,
+                                   optimizer.momentum != 0.0f ? first_moment.data : nullptr, count,
+                                   update, stream),
+                   "SGD step kernel");
+      } else {
+        const AdamUpdate update{optimizer.learning_rate, optimizer.beta1, optimizer.beta2,
+                                optimizer.epsilon, 0.5f, 0.5f, 1.0f};
+        check_cuda(launch_adam_step(parameters.data, gradient.data, first_moment.data,
+                                    second_moment.data, count, update, stream),
+                   "Adam step kernel");
+      }
+    });
+    stages.push_back(result);
+    // The next stage is fed this stage's real output.
+    DeviceBuffer next_input = pool.take_untracked(buffers.outputs.back().floats);
+    forward();
+    check_cuda(cudaMemcpyAsync(next_input.data, buffers.outputs.back().data, next_input.bytes(),
+                               cudaMemcpyDeviceToDevice, stream),
+               "passing the output on");
+    check_cuda(cudaStreamSynchronize(stream), "profiling stage " + std::to_string(s));
+    pool.give_untracked(input);
+    input = next_input;
+  }
+  gemm.release_scratch(pool);
+  return stages;
+}
+
+// Median time of one `bytes` message from lane `from` to lane `to` by `route`, timed by the
+// receiver's events around its side of the transfer.
+double profile_message(std::size_t bytes, const Lane& from, const Lane& to, Route route,
+                       std::vector<NcclComm>& comms, const ProfileOptions& profile) {
+  const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
+  const std::size_t arena_bytes = floats * sizeof(float) + (std::size_t{1} << 20);
+  // Each side's memory and events are made and freed with its own lane current.
+  std::optional<ScopedLane> scope(std::in_place, from);
+  auto source_arena = std::make_unique<DeviceArena>(from.gpu, arena_bytes);
+  DevicePool source_pool(*source_arena);
+  DeviceBuffer source = source_pool.take_untracked(floats);
+  check_cuda(cudaMemsetAsync(source.data, 0, source.bytes(), from.stream), "filling a message");
+  cudaEvent_t ready = nullptr;
+  check_cuda(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming), "creating an event");
+  scope.reset();
+  scope.emplace(to);
+  auto target_arena = std::make_unique<DeviceArena>(to.gpu, arena_bytes);
+  DevicePool target_pool(*target_arena);
+  DeviceBuffer target = target_pool.take_untracked(floats);
+  std::vector<double> samples;
+  {
+    EventPair events;
+    for (std::uint32_t run = 0; run < profile.warmup + profile.repeats; ++run) {
+      check_cuda(cudaEventRecord(ready, from.stream), "recording a ready event");
+      check_cuda(cudaEventRecord(events.start(), to.stream), "recording a timing event");
+      if (route == Route::Nccl) {
+        check_nccl(ncclGroupStart(), "NCCL group start");
+        check_nccl(ncclSend(source.data, floats, ncclFloat, 1, comms[0].get(), from.stream), "NCCL send");
+        check_nccl(ncclRecv(target.data, floats, ncclFloat, 0, comms[1].get(), to.stream), "NCCL receive");
+        check_nccl(ncclGroupEnd(), "NCCL group end");
+      } else {
+        check_cuda(cudaStreamWaitEvent(to.stream, ready, 0), "waiting for a ready event");
+        if (route == Route::NcclLoopback) {
+          check_nccl(ncclGroupStart(), "NCCL group start");
+          check_nccl(ncclSend(source.data, floats, ncclFloat, 0, comms[0].get(), to.stream), "NCCL send");
+          check_nccl(ncclRecv(target.data, floats, ncclFloat, 0, comms[0].get(), to.stream), "NCCL receive");
+          check_nccl(ncclGroupEnd(), "NCCL group end");
+        } else if (from.gpu == to.gpu) {
+          check_cuda(cudaMemcpyAsync(target.data, source.data, target.bytes(), cudaMemcpyDeviceToDevice,
+                                     to.stream),
+                     "copying a message");
+        } else {
+          check_cuda(cudaMemcpyPeerAsync(target.data, to.gpu, source.data, from.gpu, target.bytes(),
+                                         to.stream),
+                     "copying a message between GPUs");
+        }
+      }
+      check_cuda(cudaEventRecord(events.end(), to.stream), "recording a timing event");
+      const double ms = events.elapsed_ms();
+      check_cuda(cudaStreamSynchronize(from.stream), "finishing a message");
+      if (run >= profile.warmup) samples.push_back(ms);
+    }
+  }
+  target_arena.reset();
+  scope.reset();
+  scope.emplace(from);
+  cudaEventDestroy(ready);
+  source_arena.reset();
+  return median(std::move(samples));
+}
+
+}  // namespace
+
+ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTask& task,
+                                        const OptimizerConfig& optimizer,
+                                        const CudaBackendOptions& options,
+                                        std::uint32_t pipeline_devices,
+                                        const ProfileOptions& profile) {
+  if (profile.repeats == 0) throw Error("profiling needs at least one timed repeat");
+  optimizer.check();
+  if (task.input_width() != model.config().input_width() || task.classes() != model.config().classes()) {
+    throw Error("the task's inputs or classes do not fit the model");
+  }
+  std::vector<std::size_t> sizes = profile.transfer_bytes;
+  if (sizes.empty()) {
+    for (std::size_t bytes = 4096; bytes <= (std::size_t{4} << 20); bytes *= 4) sizes.push_back(bytes);
+  }
+  for (std::size_t bytes : sizes) {
+    if (bytes == 0) throw Error("a transfer size of 0 bytes cannot be profiled");
+  }
+  const DeviceCount count = cuda_device_count();
+  if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
+  const DevicePlan plan = select_devices(options.devices, pipeline_devices, count.count);
+  const LaneSet lanes(plan, options.green_contexts, options.sms_per_device);
+  const Lane& first = lanes.lanes().front();
+
+  ExecutionProfile result;
+  {
+    const ScopedLane scope(first);
+    result.stages = profile_stages(model, task, optimizer, options, first, profile);
+  }
+  if (lanes.lanes().size() < 2) return result;
+  const Lane& second = lanes.lanes()[1];
+  const bool same_gpu = first.gpu == second.gpu;
+  Route route = same_gpu ? Route::Copy : Route::Nccl;
+  if (options.transport == TransportChoice::Copy) route = Route::Copy;
+  if (options.transport == TransportChoice::Nccl && same_gpu) route = Route::NcclLoopback;
+  std::vector<NcclComm> comms;
+  if (route == Route::Nccl) comms = make_nccl_clique({first.gpu, second.gpu});
+  if (route == Route::NcclLoopback) comms.push_back(make_nccl_loopback(second.gpu));
+  std::vector<double> x;
+  std::vector<double> y;
+  for (std::size_t bytes : sizes) {
+    const double ms = profile_message(bytes, first, second, route, comms, profile);
+    result.transfer.samples.push_back({bytes, ms});
+    x.push_back(static_cast<double>(bytes));
+    y.push_back(ms);
+  }
+  if (sizes.size() >= 2) {
+    const LineFit line = fit_line(x, y);
+    result.transfer.latency_ms = std::max(0.0, line.intercept);
+    result.transfer.ms_per_byte = std::max(0.0, line.slope);
+  } else {
+    result.transfer.ms_per_byte = y.front() / x.front();
+  }
+  return result;
+}
+
+}  // namespace pipewise::cuda

@@ -1,0 +1,56 @@
+#include "exec/cuda/cuda_run_report.hpp"
+
+#include <cstdio>
+
+namespace pipewise::cuda {
+namespace {
+
+std::string mib(std::size_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return text;
+}
+
+}  // namespace
+
+std::string describe_cuda_run(const CudaRunReport& report) {
+  std::string text = "CUDA run: " + std::string(device_mode_name(report.mode)) + ", " +
+                     std::to_string(report.devices.size()) + " device" +
+                     (report.devices.size() == 1 ? "" : "s");
+  if (report.mode == DeviceMode::Emulated && report.fallback_reason.empty() &&
+      !report.devices.empty()) {
+    text += " in green contexts of " + std::to_string(report.devices.front().sms) + " SMs (" +
+            std::to_string(report.unused_sms) + " SMs unused)";
+  } else if (report.mode == DeviceMode::Emulated) {
+    text += " on shared streams (no SM partitions)";
+  }
+  text += "; math " + std::string(math_mode_name(report.math)) + "; transport " +
+          std::string(transport_choice_name(report.transport)) + ": " +
+          std::to_string(report.copy_messages) + " copies, " + std::to_string(report.nccl_messages) +
+          " NCCL, " + std::to_string(report.loopback_messages) + " NCCL loopback";
+  if (!report.nccl_version.empty()) text += " (NCCL " + report.nccl_version + ")";
+  text += '\n';
+  for (std::size_t d = 0; d < report.devices.size(); ++d) {
+    const CudaDeviceReport& device = report.devices[d];
+    text += "device " + std::to_string(d) + ": GPU " + std::to_string(device.gpu) + ", " +
+            std::string(isolation_name(device.isolation)) + ", " + std::to_string(device.sms) +
+            " SMs, arena " + mib(device.arena_reserved_bytes) + " reserved, " +
+            mib(device.arena_peak_bytes) + " peak";
+    if (device.arena_grown_segments > 0) {
+      text += ", grew by " + std::to_string(device.arena_grown_segments) + " segment" +
+              (device.arena_grown_segments == 1 ? "" : "s") + " during the run";
+    }
+    text += '\n';
+  }
+  for (const CudaGpuMemoryCheck& gpu : report.gpus) {
+    text += "GPU " + std::to_string(gpu.gpu) + " memory check: arenas reserved " +
+            mib(gpu.arena_reserved_bytes) + ", cudaMemGetInfo dropped " +
+            mib(gpu.observed_drop_bytes) + '\n';
+  }
+  if (!report.fallback_reason.empty()) {
+    text += "warning: emulated devices share every SM: " + report.fallback_reason + '\n';
+  }
+  return text;
+}
+
+}  // namespace pipewise::cuda

@@ -1,0 +1,77 @@
+#include "sim/bounds.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace pipewise::sim {
+namespace {
+
+// Time of the message crossing from stage `from` to stage `to` (adjacent), 0 on one device.
+double hop_ms(const CostModel& costs, std::uint32_t from, std::uint32_t to, double occupancy_ms) {
+  const Problem& problem = costs.problem();
+  if (problem.device_of_stage(from) == problem.device_of_stage(to)) return 0.0;
+  return occupancy_ms + costs.communication().latency_ms;
+}
+
+// For each stage s, the fastest chain over micro-batches of F(0..s−1) plus messages
+// (`forward`), or of the input gradients from s−1 down to 0 plus messages.
+std::vector<double> fastest_chains(const CostModel& costs, bool forward, OpKind gradient_kind) {
+  const Problem& problem = costs.problem();
+  const std::uint32_t stages = problem.stages();
+  const std::uint32_t iterations = costs.has_op_overrides() ? problem.iterations : 1;
+  const std::uint32_t microbatches = costs.has_op_overrides() ? problem.microbatches : 1;
+  std::vector<double> fastest(stages, std::numeric_limits<double>::infinity());
+  Op op;
+  for (op.iteration = 0; op.iteration < iterations; ++op.iteration) {
+    for (op.microbatch = 0; op.microbatch < microbatches; ++op.microbatch) {
+      double chain = 0.0;
+      fastest[0] = 0.0;
+      for (std::uint32_t s = 1; s < stages; ++s) {
+        op.stage = static_cast<std::uint16_t>(s - 1);
+        if (forward) {
+          op.kind = OpKind::Forward;
+          chain += costs.op_time(op) + hop_ms(costs, s - 1, s, costs.activation_occupancy_ms());
+        } else {
+          op.kind = gradient_kind;
+          chain += costs.op_time(op) + hop_ms(costs, s, s - 1, costs.gradient_occupancy_ms());
+        }
+        fastest[s] = std::min(fastest[s], chain);
+      }
+    }
+  }
+  return fastest;
+}
+
+}  // namespace
+
+MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& costs) {
+  const Problem& problem = costs.problem();
+  const OpKind gradient_kind = result.split_backward ? OpKind::BackwardInput : OpKind::Backward;
+  const std::vector<double> fill = fastest_chains(costs, true, gradient_kind);
+  const std::vector<double> drain = fastest_chains(costs, false, gradient_kind);
+  std::vector<std::uint32_t> first_stage(problem.devices, problem.stages());
+  for (std::uint32_t s = problem.stages(); s-- > 0;) first_stage[problem.device_of_stage(s)] = s;
+
+  MakespanBounds bounds;
+  bounds.device_lower_bound_ms.assign(problem.devices, 0.0);
+  double serial_compute = 0.0;
+  double slowest_steps = 0.0;
+  for (std::uint32_t d = 0; d < problem.devices; ++d) {
+    const DeviceStats& stats = result.devices[d];
+    serial_compute += stats.busy_ms - stats.step_ms;
+    slowest_steps = std::max(slowest_steps, stats.step_ms + stats.allreduce_ms);
+    if (stats.compute_ops == 0) continue;
+    // A device with no F, B or I time (say, only optimizer steps) need not wait for the fill.
+    const std::uint32_t s = first_stage[d];
+    const double bound = stats.path_compute_ms > 0
+                             ? std::max(fill[s] + stats.busy_ms,
+                                        fill[s] + stats.path_compute_ms + drain[s])
+                             : stats.busy_ms;
+    bounds.device_lower_bound_ms[d] = bound;
+    bounds.lower_bound_ms = std::max(bounds.lower_bound_ms, bound);
+  }
+  bounds.naive_makespan_ms = serial_compute + result.message_ms + slowest_steps;
+  return bounds;
+}
+
+}  // namespace pipewise::sim

@@ -1,0 +1,27 @@
+#pragma once
+// Reference points for a simulated makespan: a lower bound no schedule can beat, and the
+// naive schedule that runs one micro-batch at a time.
+#include <vector>
+
+#include "sim/cost_model.hpp"
+#include "sim/engine.hpp"
+
+namespace pipewise::sim {
+
+struct MakespanBounds {
+  // Per device d: max(fill_d + busy_d, fill_d + path_d + drain_d), where fill_d is the
+  // fastest chain of forwards (and messages) from stage 0 to d's first stage, busy_d all of
+  // d's compute, path_d its F, B and I compute, and drain_d the fastest chain of input
+  // gradients (and messages) from d's first stage back to stage 0. No schedule of the same
+  // ops finishes device d earlier. 0 for a device without ops.
+  std::vector<double> device_lower_bound_ms;
+  double lower_bound_ms = 0.0;  // the largest device bound
+  // The same ops run one at a time: every F, B, I and W and every message in sequence,
+  // then the slowest device's optimizer steps and all-reduces.
+  double naive_makespan_ms = 0.0;
+};
+
+// Bounds for the run `result` of a schedule under `costs` (the same ones simulate used).
+MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& costs);
+
+}  // namespace pipewise::sim

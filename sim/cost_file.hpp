@@ -1,0 +1,65 @@
+#pragma once
+// The JSON cost file (`pipewise simulate --costs FILE`).
+//
+// ## Cost file schema
+//
+// Every field is optional; absent ones keep their defaults (F = 1 ms, B = 2 ms split as
+// I = W = 1 ms, no optimizer time, free communication, no data parallelism, no memory
+// sizes), or the values of the command-line flags. Unknown fields are errors, so a typo
+// does not go unnoticed. Units: ms, GB/s (10^9 bytes/s), bytes.
+//
+//   {
+//     "schema": "pipewise.costs", "version": 1,
+//     "compute": {              // one device's share of the model, per micro-batch;
+//       "forward": 1.0,         // each of a device's v chunks takes 1/v of it
+//       "backward": 2.0,        // full backward B = backward_input + backward_weight
+//       "backward_input": 1.0,  // I of split (zero-bubble) schedules
+//       "backward_weight": 1.0, // W of split schedules
+//       "optimizer_step": 0.0
+//     },
+//     "stages": [               // per model stage (0..p·v−1), absolute (not divided by v)
+//       {"stage": 7, "forward": 1.4, "backward": 3.1}    // e.g. the last stage with the loss
+//     ],
+//     "devices": [              // stragglers: every time of the device's stages × slowdown
+//       {"device": 2, "slowdown": 1.3}
+//     ],
+//     "ops": [                  // one op's time, absolute; kind is forward, backward,
+//       {"kind": "forward", "stage": 0, "microbatch": 5, "iteration": 0, "time": 4.0}
+//     ],                        //   backward_input or backward_weight; iteration defaults to 0
+//     "communication": {        // between the devices of adjacent stages
+//       "latency": 0.01,        // ms per message
+//       "bandwidth": 25.0,      // GB/s per link and direction; 0 = unlimited
+//       "activation_bytes": 16777216,  // one micro-batch's stage output
+//       "gradient_bytes": 16777216,    // its input gradient (default: activation_bytes)
+//       "mode": "overlapped"    // or "blocking": the sender waits until arrival
+//     },
+//     "data_parallel": {        // gradient all-reduce across replicas (ring)
+//       "replicas": 8, "latency": 0.02, "bandwidth": 50.0,
+//       "overlap": true         // overlap the all-reduce with the cool-down
+//     },
+//     "memory": {               // one device's share of the model (÷ v per chunk)
+//       "parameter_bytes": 2e9, // gradients take as much again
+//       "optimizer": "adam",    // sgd (no state), momentum (1×), adam (2× parameter bytes)
+//       "optimizer_state_bytes": 1.2e10,  // overrides the optimizer's multiple
+//       "layers": 4,            // L
+//       "activation_bytes_per_layer": 1e8,  // A_layer stashed per layer and micro-batch
+//       "working_set_factor": 1.0,          // α: recomputation rebuilds α·L·A_layer
+//       "weight_gradient_fraction": 1.0,    // share of the stash W still needs after I
+//       "recompute": false      // keep only the boundary activation; B reruns F
+//     }
+//   }
+//
+// Bad files are rejected with one line naming the JSON path, e.g.
+// "$.stages[2].forward must be a number >= 0 (got -1)".
+#include <string_view>
+
+#include "sim/cost_model.hpp"
+
+namespace pipewise::sim {
+
+// Applies the cost file `text` on top of `base` and returns the result. Throws
+// pipewise::Error with a one-line message naming the JSON path of the first problem
+// (syntax errors name the byte offset).
+CostConfig parse_cost_config(std::string_view text, const CostConfig& base = {});
+
+}  // namespace pipewise::sim

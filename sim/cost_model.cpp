@@ -1,0 +1,260 @@
+#include "sim/cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "common/ir/error.hpp"
+
+namespace pipewise::sim {
+namespace {
+
+std::string number(double value) {
+  std::string text = std::to_string(value);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text;
+}
+
+void require_time(double value, const std::string& what) {
+  if (!std::isfinite(value) || value < 0) {
+    throw Error(what + " must be a finite time >= 0 (got " + number(value) + ")");
+  }
+}
+
+std::uint64_t bytes_of(double value) { return static_cast<std::uint64_t>(std::llround(value)); }
+
+double optimizer_state_multiple(Optimizer optimizer) {
+  switch (optimizer) {
+    case Optimizer::Sgd: return 0.0;
+    case Optimizer::Momentum: return 1.0;
+    case Optimizer::Adam: return 2.0;
+  }
+  return 0.0;
+}
+
+double ring_allreduce_ms(std::uint32_t replicas, double bytes, double latency_ms,
+                         double bandwidth_gb_per_s) {
+  if (replicas <= 1) return 0.0;
+  const double d = replicas;
+  const double bytes_per_ms = bandwidth_gb_per_s * 1e6;
+  const double transfer = bandwidth_gb_per_s > 0 ? 2.0 * (d - 1) / d * bytes / bytes_per_ms : 0;
+  return transfer + 2.0 * (d - 1) * latency_ms;
+}
+
+}  // namespace
+
+StageCosts ComputeOverride::apply_to(const StageCosts& base, const char* where) const {
+  StageCosts costs = base;
+  const std::string prefix = where;
+  if (forward) costs.forward = *forward;
+  if (optimizer_step) costs.optimizer_step = *optimizer_step;
+  const int given = (backward ? 1 : 0) + (backward_input ? 1 : 0) + (backward_weight ? 1 : 0);
+  if (given == 3) {
+    const double sum = *backward_input + *backward_weight;
+    if (std::abs(*backward - sum) > 1e-9 * std::max(1.0, std::abs(*backward))) {
+      throw Error(prefix + ": backward (" + number(*backward) +
+                  ") must equal backward_input + backward_weight (" + number(sum) + ")");
+    }
+    costs.backward_input = *backward_input;
+    costs.backward_weight = *backward_weight;
+  } else if (backward && backward_weight) {
+    costs.backward_weight = *backward_weight;
+    costs.backward_input = *backward - *backward_weight;
+  } else if (backward && backward_input) {
+    costs.backward_input = *backward_input;
+    costs.backward_weight = *backward - *backward_input;
+  } else if (backward) {
+    const double base_total = base.backward();
+    const double input_share = base_total > 0 ? base.backward_input / base_total : 0.5;
+    costs.backward_input = *backward * input_share;
+    costs.backward_weight = *backward - costs.backward_input;
+  } else {
+    if (backward_input) costs.backward_input = *backward_input;
+    if (backward_weight) costs.backward_weight = *backward_weight;
+  }
+  require_time(costs.forward, prefix + ".forward");
+  require_time(costs.backward_input, prefix + ".backward_input");
+  require_time(costs.backward_weight, prefix + ".backward_weight");
+  require_time(costs.optimizer_step, prefix + ".optimizer_step");
+  return costs;
+}
+
+double CommunicationCosts::occupancy_ms(double bytes) const {
+  return bandwidth_gb_per_s > 0 ? bytes / (bandwidth_gb_per_s * 1e6) : 0.0;
+}
+
+double DataParallelCosts::allreduce_ms(double bytes) const {
+  return ring_allreduce_ms(replicas, bytes, latency_ms, bandwidth_gb_per_s);
+}
+
+CostModel::CostModel(const Problem& problem, const StageCosts& stage_costs)
+    : problem_(problem),
+      stages_(problem.stages(), stage_costs),
+      memory_(problem.stages()) {}
+
+double CostModel::stage_op_time(const Op& op, const StageCosts& costs) {
+  switch (op.kind) {
+    case OpKind::Forward: return costs.forward;
+    case OpKind::Backward: return costs.backward();
+    case OpKind::BackwardInput: return costs.backward_input;
+    case OpKind::BackwardWeight: return costs.backward_weight;
+    case OpKind::OptimizerStep: return costs.optimizer_step;
+    default: return 0.0;
+  }
+}
+
+std::uint64_t CostModel::override_key(OpKind kind, const Op& op) const {
+  const std::uint64_t slot =
+      (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
+      op.microbatch;
+  return slot * kOpKindCount + static_cast<std::uint64_t>(kind);
+}
+
+double CostModel::overridden_op_time(const Op& op) const {
+  const auto time_of = [&](OpKind kind) {
+    const auto found = op_overrides_.find(override_key(kind, op));
+    if (found != op_overrides_.end()) return found->second;
+    Op as_kind = op;
+    as_kind.kind = kind;
+    return stage_op_time(as_kind, stages_[op.stage]);
+  };
+  double time = time_of(op.kind);
+  if (recompute_ && produces_input_grad(op.kind)) time += time_of(OpKind::Forward);
+  return time;
+}
+
+CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
+  problem.check();
+  const std::uint32_t stages = problem.stages();
+  const double v = problem.chunks;
+  StageCosts per_chunk = config.device_share;
+  require_time(per_chunk.forward, "forward time");
+  require_time(per_chunk.backward_input, "backward_input time");
+  require_time(per_chunk.backward_weight, "backward_weight time");
+  require_time(per_chunk.optimizer_step, "optimizer_step time");
+  per_chunk.forward /= v;
+  per_chunk.backward_input /= v;
+  per_chunk.backward_weight /= v;
+  per_chunk.optimizer_step /= v;
+
+  CostModel model(problem, per_chunk);
+  for (std::size_t i = 0; i < config.stages.size(); ++i) {
+    const StageOverride& entry = config.stages[i];
+    const std::string where = "$.stages[" + std::to_string(i) + "]";
+    if (entry.stage >= stages) {
+      throw Error(where + ".stage = " + std::to_string(entry.stage) + " is outside 0.." +
+                  std::to_string(stages - 1));
+    }
+    model.stages_[entry.stage] = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
+  }
+  for (std::size_t i = 0; i < config.devices.size(); ++i) {
+    const DeviceSlowdown& entry = config.devices[i];
+    const std::string where = "$.devices[" + std::to_string(i) + "]";
+    if (entry.device >= problem.devices) {
+      throw Error(where + ".device = " + std::to_string(entry.device) + " is outside 0.." +
+                  std::to_string(problem.devices - 1));
+    }
+    if (!std::isfinite(entry.factor) || entry.factor <= 0) {
+      throw Error(where + ".slowdown must be a finite number > 0 (got " + number(entry.factor) +
+                  ")");
+    }
+    for (std::uint32_t stage = 0; stage < stages; ++stage) {
+      if (problem.device_of_stage(stage) != entry.device) continue;
+      StageCosts& costs = model.stages_[stage];
+      costs.forward *= entry.factor;
+      costs.backward_input *= entry.factor;
+      costs.backward_weight *= entry.factor;
+      costs.optimizer_step *= entry.factor;
+    }
+  }
+  for (std::size_t i = 0; i < config.ops.size(); ++i) {
+    const OpTimeOverride& entry = config.ops[i];
+    const std::string where = "$.ops[" + std::to_string(i) + "]";
+    if (!is_compute(entry.kind)) {
+      throw Error(where + ".kind must be forward, backward, backward_input or backward_weight");
+    }
+    if (entry.stage >= stages || entry.microbatch >= problem.microbatches ||
+        entry.iteration >= problem.iterations) {
+      throw Error(where + " names stage " + std::to_string(entry.stage) + ", micro-batch " +
+                  std::to_string(entry.microbatch) + ", iteration " +
+                  std::to_string(entry.iteration) + " outside the problem (p*v = " +
+                  std::to_string(stages) + ", m = " + std::to_string(problem.microbatches) +
+                  ", n = " + std::to_string(problem.iterations) + ")");
+    }
+    require_time(entry.time_ms, where + ".time");
+    Op op;
+    op.stage = static_cast<std::uint16_t>(entry.stage);
+    op.microbatch = entry.microbatch;
+    op.iteration = entry.iteration;
+    model.op_overrides_[model.override_key(entry.kind, op)] = entry.time_ms;
+  }
+
+  const CommunicationCosts& comm = config.communication;
+  require_time(comm.latency_ms, "communication latency");
+  for (const auto& [value, name] : {std::pair{comm.bandwidth_gb_per_s, "bandwidth"},
+                                    std::pair{comm.activation_bytes, "activation bytes"},
+                                    std::pair{comm.gradient_bytes, "gradient bytes"}}) {
+    if (!std::isfinite(value) || value < 0) {
+      throw Error(std::string(name) + " must be a finite number >= 0 (got " + number(value) + ")");
+    }
+  }
+  model.communication_ = comm;
+  model.activation_occupancy_ms_ = comm.occupancy_ms(comm.activation_bytes);
+  model.gradient_occupancy_ms_ = comm.occupancy_ms(comm.gradient_bytes);
+
+  const DataParallelCosts& dp = config.data_parallel;
+  if (dp.replicas == 0) throw Error("data-parallel replicas must be at least 1");
+  require_time(dp.latency_ms, "data-parallel latency");
+  if (!std::isfinite(dp.bandwidth_gb_per_s) || dp.bandwidth_gb_per_s < 0) {
+    throw Error("data-parallel bandwidth must be a finite number >= 0 (got " +
+                number(dp.bandwidth_gb_per_s) + ")");
+  }
+  model.data_parallel_ = dp;
+
+  const MemoryConfig& memory = config.memory;
+  const double optimizer_state = memory.optimizer_state_bytes.value_or(
+      optimizer_state_multiple(memory.optimizer) * memory.parameter_bytes);
+  for (const auto& [value, name] :
+       {std::pair{memory.parameter_bytes, "parameter bytes"},
+        std::pair{optimizer_state, "optimizer state bytes"}, std::pair{memory.layers, "layers"},
+        std::pair{memory.activation_bytes_per_layer, "activation bytes per layer"},
+        std::pair{memory.working_set_factor, "working-set factor"}}) {
+    if (!std::isfinite(value) || value < 0) {
+      throw Error(std::string(name) + " must be a finite number >= 0 (got " + number(value) + ")");
+    }
+  }
+  if (!(memory.weight_gradient_fraction >= 0 && memory.weight_gradient_fraction <= 1)) {
+    throw Error("weight-gradient fraction must be between 0 and 1 (got " +
+                number(memory.weight_gradient_fraction) + ")");
+  }
+  model.recompute_ = memory.recompute;
+  StageMemory stage_memory;
+  stage_memory.parameter_bytes = bytes_of(memory.parameter_bytes / v);
+  stage_memory.optimizer_state_bytes = bytes_of(optimizer_state / v);
+  const double stash = memory.layers / v * memory.activation_bytes_per_layer;
+  stage_memory.stash_bytes = bytes_of(stash);
+  stage_memory.boundary_bytes = bytes_of(comm.activation_bytes);
+  stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * stash);
+  const double freed_by_w = memory.recompute ? static_cast<double>(stage_memory.working_set_bytes)
+                                             : static_cast<double>(stage_memory.stash_bytes);
+  stage_memory.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);
+  model.memory_.assign(stages, stage_memory);
+  return model;
+}
+
+Optimizer optimizer_from_name(const std::string& name) {
+  if (name == "sgd") return Optimizer::Sgd;
+  if (name == "momentum") return Optimizer::Momentum;
+  if (name == "adam") return Optimizer::Adam;
+  throw Error("unknown optimizer \"" + name + "\" (expected sgd, momentum or adam)");
+}
+
+CommMode comm_mode_from_name(const std::string& name) {
+  if (name == "overlapped") return CommMode::Overlapped;
+  if (name == "blocking") return CommMode::Blocking;
+  throw Error("unknown communication mode \"" + name + "\" (expected overlapped or blocking)");
+}
+
+}  // namespace pipewise::sim

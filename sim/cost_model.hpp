@@ -1,0 +1,229 @@
+#pragma once
+// What every op of a schedule costs: compute time, communication time and bytes of memory.
+//
+// Units: times in milliseconds, bandwidths in GB/s (10^9 bytes per second), sizes in bytes.
+//
+// Two layers. A CostConfig is what a user writes (CLI flags or a cost file, see
+// cost_file.hpp): default costs for one device's share of the model, plus per-stage,
+// per-device and per-op overrides. resolve_costs turns it into a CostModel for one Problem:
+// one entry per model stage (p·v of them), which is what the simulator (engine.hpp) and the
+// executor's predictor read.
+//
+// "One device's share" is what a device holds when v = 1: with v chunks per device each
+// chunk-stage takes 1/v of its time, parameters, layers and stashed activations, so
+// comparing v = 1 with v = 2 compares the same model (Megatron-LM's convention). Message
+// sizes are not divided: a stage boundary carries one hidden state whatever v is.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/ir/op.hpp"
+#include "common/ir/problem.hpp"
+
+namespace pipewise::sim {
+
+// Compute times of one stage for one micro-batch. The full backward B is the input-gradient
+// part I plus the weight-gradient part W: B = backward_input + backward_weight. Schedules
+// without the zero-bubble split run B; split schedules run I and W separately.
+struct StageCosts {
+  double forward = 1.0;          // F
+  double backward_input = 1.0;   // I
+  double backward_weight = 1.0;  // W
+  double optimizer_step = 0.0;   // one OptimizerStep of the stage
+
+  double backward() const { return backward_input + backward_weight; }
+};
+
+// A partial description of compute times, as written by a user: any field may be absent.
+// `backward` is the full backward. apply_to fills in what is missing from `base`:
+//   forward, optimizer_step: taken when given;
+//   backward only: I and W scaled together so their ratio stays that of `base`;
+//   two of backward / backward_input / backward_weight: the third follows from B = I + W;
+//   all three: they must satisfy B = I + W;
+//   backward_input or backward_weight alone: the other keeps its `base` value.
+struct ComputeOverride {
+  std::optional<double> forward;
+  std::optional<double> backward;
+  std::optional<double> backward_input;
+  std::optional<double> backward_weight;
+  std::optional<double> optimizer_step;
+
+  // The costs `base` with these fields applied. Throws pipewise::Error (prefixed with
+  // `where`, e.g. "$.stages[2]") when a derived time is negative or B != I + W.
+  StageCosts apply_to(const StageCosts& base, const char* where) const;
+};
+
+// How a message between two devices is accounted for.
+enum class CommMode : std::uint8_t {
+  Overlapped,  // asynchronous P2P: the sender goes on computing while its message travels
+  Blocking,    // the sender's device waits until its message has arrived
+};
+
+// Point-to-point communication between the devices of adjacent stages. Each ordered device
+// pair (from, to) is one link that carries its messages one at a time, in the order they
+// were sent: a message occupies its link for bytes / bandwidth, then arrives `latency_ms`
+// later (latency is per message and does not hold the link).
+struct CommunicationCosts {
+  double latency_ms = 0.0;
+  double bandwidth_gb_per_s = 0.0;  // 0 means unlimited (no per-byte cost)
+  double activation_bytes = 0.0;    // one micro-batch's stage output, sent forward
+  double gradient_bytes = 0.0;      // one micro-batch's input gradient, sent backward
+  CommMode mode = CommMode::Overlapped;
+
+  // Milliseconds `bytes` occupy a link: bytes / bandwidth (0 when bandwidth is unlimited).
+  double occupancy_ms(double bytes) const;
+};
+
+// Gradient all-reduce across `replicas` data-parallel copies of the pipeline, one per stage
+// and optimizer step, over a ring: 2(d−1)/d · bytes / bandwidth + 2(d−1) · latency.
+// Each device all-reduces its stages one after another on its own data-parallel network.
+struct DataParallelCosts {
+  std::uint32_t replicas = 1;  // d; 1 means no data parallelism and no all-reduce
+  double latency_ms = 0.0;
+  double bandwidth_gb_per_s = 0.0;  // 0 means unlimited
+  // true: a stage's all-reduce streams its gradient buckets while the stage's last backward
+  // (B or W) of the iteration produces them, starting when that op starts and ending no
+  // earlier than it, and runs beside the device's remaining (cool-down) work, as DDP and
+  // Megatron-LM's overlapped gradient reduction do; the step waits for it.
+  // false: it starts when the device reaches the stage's optimizer step, and the device
+  // waits for it.
+  bool overlap_with_cooldown = true;
+
+  // Ring all-reduce time of `bytes` of gradients across the replicas; 0 when d = 1.
+  double allreduce_ms(double bytes) const;
+};
+
+enum class Optimizer : std::uint8_t {
+  Sgd,       // no optimizer state
+  Momentum,  // one momentum buffer: state = parameter bytes
+  Adam,      // first and second moments: state = 2 × parameter bytes
+};
+
+// Memory of one device's share of the model (divided by v per chunk, like times).
+// Activation model: without recomputation, F stashes layers · activation_bytes_per_layer
+// bytes per micro-batch, freed when its backward ends (for split schedules the I frees
+// (1 − weight_gradient_fraction) of it and the W the rest). With recomputation, F keeps
+// only the stage-boundary activation (CommunicationCosts::activation_bytes); the backward
+// reruns the forward (costing one more F) and rebuilds a working set of
+// working_set_factor · layers · activation_bytes_per_layer for its duration, so GPipe's
+// peak is m·A_boundary + α·L·A_layer with α = working_set_factor, L = layers per stage.
+struct MemoryConfig {
+  double parameter_bytes = 0.0;  // weights of one device's share; gradients are as large
+  Optimizer optimizer = Optimizer::Sgd;
+  // Optimizer state of one device's share; when absent, the optimizer's multiple of
+  // parameter_bytes (0, 1 or 2). Give it for mixed precision (e.g. fp32 master weights).
+  std::optional<double> optimizer_state_bytes;
+  double layers = 1.0;                    // L for one device's share (L / v per chunk)
+  double activation_bytes_per_layer = 0;  // A_layer, stashed per layer per micro-batch
+  double working_set_factor = 1.0;        // α, see above
+  double weight_gradient_fraction = 1.0;  // share of the stash that W still needs after I
+  bool recompute = false;
+};
+
+// One stage's time for one exact op, replacing the stage's time for that op only.
+struct OpTimeOverride {
+  OpKind kind = OpKind::Forward;  // Forward, Backward, BackwardInput or BackwardWeight
+  std::uint32_t stage = 0;
+  std::uint32_t microbatch = 0;
+  std::uint32_t iteration = 0;
+  double time_ms = 0.0;
+};
+
+// A per-device multiplier on every compute time of the stages it runs (a straggler).
+struct DeviceSlowdown {
+  std::uint32_t device = 0;
+  double factor = 1.0;
+};
+
+struct StageOverride {
+  std::uint32_t stage = 0;  // model stage, 0..p·v−1
+  ComputeOverride costs;    // absolute times for this stage (not divided by v)
+};
+
+// Everything a user can say about costs. Defaults: F = 1, B = 2 (I = W = 1), free
+// communication, no data parallelism, no memory sizes.
+struct CostConfig {
+  StageCosts device_share;  // costs of one device's share (each chunk-stage takes 1/v)
+  std::vector<StageOverride> stages;
+  std::vector<DeviceSlowdown> devices;
+  std::vector<OpTimeOverride> ops;
+  CommunicationCosts communication;
+  DataParallelCosts data_parallel;
+  MemoryConfig memory;
+};
+
+// Bytes one stage holds, resolved for a problem.
+struct StageMemory {
+  std::uint64_t parameter_bytes = 0;        // also the gradient buffer's size
+  std::uint64_t optimizer_state_bytes = 0;
+  std::uint64_t stash_bytes = 0;            // kept from F to B per micro-batch (no recompute)
+  std::uint64_t boundary_bytes = 0;         // kept from F to B per micro-batch (recompute)
+  std::uint64_t working_set_bytes = 0;      // rebuilt during B/I (recompute)
+  std::uint64_t weight_gradient_bytes = 0;  // part of the stash (or working set) W frees
+};
+
+// The costs of one problem, per model stage. Cheap to query from the simulator's hot loop.
+class CostModel {
+ public:
+  CostModel() = default;
+  // Uniform costs: every stage gets `stage_costs` as is; nothing else is charged.
+  CostModel(const Problem& problem, const StageCosts& stage_costs);
+
+  const Problem& problem() const { return problem_; }
+  const StageCosts& stage(std::uint32_t stage) const { return stages_[stage]; }
+  const StageMemory& stage_memory(std::uint32_t stage) const { return memory_[stage]; }
+  const CommunicationCosts& communication() const { return communication_; }
+  const DataParallelCosts& data_parallel() const { return data_parallel_; }
+  bool recompute() const { return recompute_; }
+
+  // Duration of compute or optimizer op `op` in ms: the stage's time (or the op's override),
+  // plus one forward of the same micro-batch for B and I under recomputation; 0 for
+  // communication ops (their cost is on the link, see CommunicationCosts).
+  // REQUIRES: op.stage < problem().stages().
+  double op_time(const Op& op) const {
+    if (!op_overrides_.empty()) return overridden_op_time(op);
+    const StageCosts& costs = stages_[op.stage];
+    const double time = stage_op_time(op, costs);
+    return recompute_ && produces_input_grad(op.kind) ? time + costs.forward : time;
+  }
+  // Gradient all-reduce time of one stage's gradients (DataParallelCosts::allreduce_ms).
+  double allreduce_ms(std::uint32_t stage) const {
+    return data_parallel_.allreduce_ms(static_cast<double>(memory_[stage].parameter_bytes));
+  }
+  // Link occupancy of one forward (activation) or backward (gradient) message.
+  double activation_occupancy_ms() const { return activation_occupancy_ms_; }
+  double gradient_occupancy_ms() const { return gradient_occupancy_ms_; }
+  bool has_op_overrides() const { return !op_overrides_.empty(); }
+
+  friend CostModel resolve_costs(const CostConfig& config, const Problem& problem);
+
+ private:
+  static double stage_op_time(const Op& op, const StageCosts& costs);
+  double overridden_op_time(const Op& op) const;
+  std::uint64_t override_key(OpKind kind, const Op& op) const;
+
+  Problem problem_;
+  std::vector<StageCosts> stages_;
+  std::vector<StageMemory> memory_;
+  std::unordered_map<std::uint64_t, double> op_overrides_;
+  CommunicationCosts communication_;
+  DataParallelCosts data_parallel_;
+  double activation_occupancy_ms_ = 0.0;
+  double gradient_occupancy_ms_ = 0.0;
+  bool recompute_ = false;
+};
+
+// Resolves `config` for `problem`: stage s starts from device_share / v, gets its stage
+// override (absolute), then its device's slowdown factor; memory sizes are divided by v.
+// Throws pipewise::Error when an override names a stage, device, micro-batch or iteration
+// outside the problem, or when a value is negative or not finite.
+CostModel resolve_costs(const CostConfig& config, const Problem& problem);
+
+// The optimizer named "sgd", "momentum" or "adam"; throws pipewise::Error naming any other.
+Optimizer optimizer_from_name(const std::string& name);
+// The mode named "overlapped" or "blocking"; throws pipewise::Error naming any other.
+CommMode comm_mode_from_name(const std::string& name);
+
+}  // namespace pipewise::sim

@@ -1,0 +1,566 @@
+#include "sim/engine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <map>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "common/ir/error.hpp"
+#include "common/ir/weight_versions.hpp"
+#include "sim/deadlock.hpp"
+
+namespace pipewise::sim {
+namespace {
+
+constexpr double kNotYet = std::numeric_limits<double>::infinity();
+constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
+
+// How far a (stage, iteration, micro-batch) slot has come. A scoped enum, not a byte, so
+// that its stores do not alias the engine's other arrays.
+enum class Progress : std::uint8_t {
+  kNothingRun = 0,
+  kForwardDone = 1,
+  kInputGradientDone = 2,  // I ran, W pending
+  kComplete = 3,           // B or W ran
+};
+
+struct Link {
+  double free_ms = 0.0;
+  std::uint32_t from_device = 0;
+  std::uint32_t to_device = 0;
+};
+
+// Everything the hot loop needs about one stage, resolved once, in one cache-friendly place.
+struct StageInfo {
+  std::array<double, kOpKindCount> time{};  // per OpKind; recomputation included
+  double allreduce_ms = 0.0;
+  std::uint64_t forward_bytes = 0;   // allocated when F starts (stash, or boundary)
+  std::uint64_t rebuilt_bytes = 0;   // allocated when B or I starts (recompute working set)
+  std::uint64_t backward_frees = 0;  // released when B ends
+  std::uint64_t input_frees = 0;     // released when I ends
+  std::uint64_t weight_frees = 0;    // released when W ends
+  std::uint32_t device = 0;
+  std::uint32_t next_device = 0;      // device of stage+1 (when there is one)
+  std::uint32_t previous_device = 0;  // device of stage-1 (when there is one)
+  std::uint32_t forward_link = kNoLink;   // link of the message to stage+1, if on another device
+  std::uint32_t backward_link = kNoLink;  // link of the message to stage-1, if on another device
+};
+
+// The latest op that computed weight gradients (B or W) of a stage.
+struct LastGradient {
+  double start_ms = 0.0;
+  double end_ms = 0.0;
+};
+
+// Per-device state beside the public DeviceStats.
+struct DeviceState {
+  const Op* next = nullptr;  // the next op of its program
+  const Op* end = nullptr;
+  double free_ms = 0.0;
+  double data_parallel_free_ms = 0.0;
+  std::uint64_t activation_bytes = 0;
+  std::uint32_t live_activations = 0;
+  bool waiting = false;
+  std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
+};
+
+// Names the input an op waits for: the arrival of F(slot)'s activation, or of B/I(slot)'s
+// gradient. Each is produced once, so a device is woken only by what it waits for.
+constexpr std::uint64_t input_key(std::uint64_t slot, bool gradient) {
+  return slot * 2 + (gradient ? 1 : 0);
+}
+constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};
+
+class Engine {
+ public:
+  Engine(const Schedule& schedule, const CostModel& costs, const SimulationOptions& options)
+      : schedule_(schedule),
+        problem_(schedule.problem),
+        costs_(costs),
+        options_(options),
+        stages_(problem_.stages()),
+        blocking_(costs.communication().mode == CommMode::Blocking),
+        latency_ms_(costs.communication().latency_ms),
+        activation_occupancy_ms_(costs.activation_occupancy_ms()),
+        gradient_occupancy_ms_(costs.gradient_occupancy_ms()),
+        overrides_(costs.has_op_overrides()),
+        several_iterations_(problem_.iterations > 1),
+        stage_stride_(std::uint64_t{problem_.iterations} * problem_.microbatches) {}
+
+  SimulationResult run() {
+    prepare();
+    // Devices that may be able to go on; each is listed at most once (see wake), so p
+    // entries suffice.
+    worklist_.resize(problem_.devices);
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) worklist_[d] = problem_.devices - 1 - d;
+    worklist_size_ = problem_.devices;
+    const bool detailed = options_.track_memory || options_.record_timeline;
+    while (worklist_size_ > 0) {
+      const std::uint32_t device = worklist_[--worklist_size_];
+      if (detailed) {
+        run_device<true>(device);
+      } else {
+        run_device<false>(device);
+      }
+    }
+    for (const DeviceState& state : state_) {
+      if (state.next != state.end) throw_stuck();
+    }
+    return finish();
+  }
+
+ private:
+  std::uint64_t slot(const Op& op) const {
+    return (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
+           op.microbatch;
+  }
+
+  void prepare() {
+    problem_.check();
+    if (schedule_.programs.size() != problem_.devices) {
+      throw Error("the schedule has " + std::to_string(schedule_.programs.size()) +
+                  " device programs but its problem has p = " + std::to_string(problem_.devices));
+    }
+    if (costs_.problem() != problem_) {
+      throw Error("the cost model was resolved for another problem than the schedule's");
+    }
+    const std::uint64_t per_stage = std::uint64_t{problem_.iterations} * problem_.microbatches;
+    const std::uint64_t slots = per_stage * stages_;
+    if (slots > (std::uint64_t{1} << 32)) {
+      throw Error("p*v*m*n = " + std::to_string(slots) +
+                  " stage micro-batches is more than the 2^32 the simulator supports");
+    }
+    prepare_stages();
+    check_programs();
+    forward_time_.assign(slots, kNotYet);
+    backward_time_.assign(slots, kNotYet);
+    progress_.assign(slots, Progress::kNothingRun);
+    std::fill_n(forward_time_.begin(), per_stage, 0.0);  // stage 0 has its input
+    std::fill_n(backward_time_.begin() + static_cast<std::ptrdiff_t>(per_stage * (stages_ - 1)),
+                per_stage, 0.0);  // the last stage computes the loss itself
+
+    last_gradient_.assign(stages_, LastGradient{});
+    state_.assign(problem_.devices, DeviceState{});
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      state_[d].next = schedule_.programs[d].data();
+      state_[d].end = schedule_.programs[d].data() + schedule_.programs[d].size();
+    }
+    result_.schedule_name = schedule_.name;
+    result_.problem = problem_;
+    result_.devices.assign(problem_.devices, DeviceStats{});
+    result_.iteration_end_ms.assign(problem_.iterations, 0.0);
+    if (options_.track_memory) prepare_static_memory();
+    if (options_.record_timeline) {
+      timeline_.name = options_.timeline_name;
+      timeline_.problem = problem_;
+      timeline_.ops.reserve(schedule_.op_count());
+      timeline_.memory.resize(problem_.devices);
+      if (options_.track_memory) {
+        ActivationLifetime never_allocated;
+        never_allocated.allocated_ms = -1.0;
+        lifetimes_.assign(slots, never_allocated);
+        for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+          timeline_.memory[d].push_back({0.0, result_.devices[d].static_bytes, 0});
+        }
+      }
+    }
+  }
+
+  void prepare_stages() {
+    stage_info_.assign(stages_, StageInfo{});
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> link_index;
+    const auto link_between = [&](std::uint32_t from, std::uint32_t to) {
+      if (from == to) return kNoLink;
+      const auto [found, added] =
+          link_index.emplace(std::pair{from, to}, static_cast<std::uint32_t>(links_.size()));
+      if (added) links_.push_back({0.0, from, to});
+      return found->second;
+    };
+    const bool recompute = costs_.recompute();
+    for (std::uint32_t s = 0; s < stages_; ++s) {
+      StageInfo& info = stage_info_[s];
+      info.device = problem_.device_of_stage(s);
+      const StageCosts& time = costs_.stage(s);
+      const double rerun = recompute ? time.forward : 0.0;
+      info.time[static_cast<int>(OpKind::Forward)] = time.forward;
+      info.time[static_cast<int>(OpKind::Backward)] = time.backward() + rerun;
+      info.time[static_cast<int>(OpKind::BackwardInput)] = time.backward_input + rerun;
+      info.time[static_cast<int>(OpKind::BackwardWeight)] = time.backward_weight;
+      info.time[static_cast<int>(OpKind::OptimizerStep)] = time.optimizer_step;
+      info.allreduce_ms = costs_.allreduce_ms(s);
+      const StageMemory& memory = costs_.stage_memory(s);
+      const std::uint64_t rebuilt = recompute ? memory.working_set_bytes : memory.stash_bytes;
+      const std::uint64_t kept = recompute ? memory.boundary_bytes : 0;
+      info.forward_bytes = recompute ? memory.boundary_bytes : memory.stash_bytes;
+      info.rebuilt_bytes = recompute ? memory.working_set_bytes : 0;
+      info.backward_frees = rebuilt + kept;
+      info.input_frees = rebuilt - std::min(rebuilt, memory.weight_gradient_bytes);
+      info.weight_frees = std::min(rebuilt, memory.weight_gradient_bytes) + kept;
+    }
+    for (std::uint32_t s = 0; s + 1 < stages_; ++s) {
+      stage_info_[s].next_device = stage_info_[s + 1].device;
+      stage_info_[s + 1].previous_device = stage_info_[s].device;
+      stage_info_[s].forward_link = link_between(stage_info_[s].device, stage_info_[s + 1].device);
+      stage_info_[s + 1].backward_link =
+          link_between(stage_info_[s + 1].device, stage_info_[s].device);
+    }
+  }
+
+  // Every op is of a known kind and names a slot inside the problem, on the device that
+  // owns its stage. Also
+  // notes whether the schedule is a single flush (every op reads weight version 0 and each
+  // device's optimizer steps close its program), where one version per device is held.
+  void check_programs() {
+    single_weight_version_ = true;
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      bool stepped = false;
+      const auto& program = schedule_.programs[d];
+      for (const Op& op : program) {
+        if (static_cast<int>(op.kind) >= kOpKindCount) {
+          throw Error("op " + std::to_string(&op - program.data()) + " of device " +
+                      std::to_string(d) + "'s program has the unknown kind " +
+                      std::to_string(static_cast<int>(op.kind)));
+        }
+        const bool is_step = op.kind == OpKind::OptimizerStep;
+        single_weight_version_ &= op.weight_version == 0 && (is_step || !stepped);
+        stepped |= is_step;
+        const bool outside = op.stage >= stages_ || op.iteration >= problem_.iterations ||
+                             (op.kind != OpKind::OptimizerStep &&
+                              op.microbatch >= problem_.microbatches);
+        if (!outside && stage_info_[op.stage].device == d) continue;
+        if (is_communication(op.kind)) continue;  // skipped: their cost is on the links
+        if (outside) {
+          throw Error("op " + op_label(op, problem_.microbatches) + " on device " +
+                      std::to_string(d) + " is outside the problem (p*v = " +
+                      std::to_string(stages_) + ", m = " + std::to_string(problem_.microbatches) +
+                      ", n = " + std::to_string(problem_.iterations) + ")");
+        }
+        throw Error("op " + op_label(op, problem_.microbatches) + " is in device " +
+                    std::to_string(d) + "'s program but stage " + std::to_string(op.stage) +
+                    " runs on device " + std::to_string(stage_info_[op.stage].device));
+      }
+    }
+  }
+
+  void prepare_static_memory() {
+    if (single_weight_version_) {
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        result_.devices[d].weight_versions = schedule_.programs[d].empty() ? 0 : 1;
+      }
+    } else {
+      const std::vector<std::uint32_t> versions = weight_versions_held(schedule_);
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        result_.devices[d].weight_versions = versions[d];
+      }
+    }
+    for (std::uint32_t s = 0; s < stages_; ++s) {
+      DeviceStats& stats = result_.devices[stage_info_[s].device];
+      const std::uint64_t copies = std::max<std::uint32_t>(stats.weight_versions, 1);
+      const StageMemory& memory = costs_.stage_memory(s);
+      stats.weight_bytes += memory.parameter_bytes * copies;
+      stats.static_bytes += memory.parameter_bytes * (copies + 1) + memory.optimizer_state_bytes;
+    }
+  }
+
+  [[noreturn]] void throw_runs_twice(const Op& op, std::uint32_t device) const {
+    throw Error("op " + op_label(op, problem_.microbatches) + " on device " +
+                std::to_string(device) + " runs a second time, or after the backward of its " +
+                "micro-batch");
+  }
+
+  // Lists `device` for another try if it waits for input `key`, which has just come.
+  void wake(std::uint32_t device, std::uint64_t key) {
+    DeviceState& state = state_[device];
+    if (state.waiting && state.awaited == key) {
+      state.waiting = false;
+      worklist_[worklist_size_++] = device;
+    }
+  }
+
+  // Sends a message that device `device` produced at `ready_ms` over `link_index`; returns
+  // its arrival time. Blocking mode keeps the sender busy until then.
+  [[gnu::always_inline]] double send(std::uint32_t link_index, double ready_ms, double occupancy_ms, const Op& producer,
+              std::uint32_t device, double& device_free_ms) {
+    Link& link = links_[link_index];
+    const double start = std::max(ready_ms, link.free_ms);
+    link.free_ms = start + occupancy_ms;
+    const double arrival = link.free_ms + latency_ms_;
+    ++result_.messages;
+    result_.message_ms += occupancy_ms + latency_ms_;
+    if (blocking_) {
+      result_.devices[device].blocked_ms += arrival - ready_ms;
+      device_free_ms = arrival;
+    }
+    if (options_.record_timeline) {
+      timeline_.messages.push_back({start, arrival, link.from_device, link.to_device, producer});
+    }
+    return arrival;
+  }
+
+  void allocate(DeviceState& state, DeviceStats& stats, std::uint64_t bytes,
+                std::uint32_t new_stashes, double time_ms) {
+    state.activation_bytes += bytes;
+    state.live_activations += new_stashes;
+    if (state.activation_bytes > stats.peak_activation_bytes) {
+      stats.peak_activation_bytes = state.activation_bytes;
+      stats.peak_time_ms = time_ms;
+    }
+    stats.peak_activations = std::max(stats.peak_activations, state.live_activations);
+  }
+
+  void record_memory(std::uint32_t device, double time_ms) {
+    auto& samples = timeline_.memory[device];
+    const DeviceState& state = state_[device];
+    const MemorySample sample{time_ms, result_.devices[device].static_bytes + state.activation_bytes,
+                              state.live_activations};
+    if (!samples.empty() && samples.back().time_ms == time_ms) {
+      samples.back() = sample;
+    } else {
+      samples.push_back(sample);
+    }
+  }
+
+  // Memory effects at the start and at the end of compute op `op` (MemoryConfig's model).
+  void on_start(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
+                double time_ms) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    if (op.kind == OpKind::Forward) {
+      allocate(state, stats, stage.forward_bytes, 1, time_ms);
+      if (!lifetimes_.empty()) {
+        lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
+                             time_ms,  time_ms, stage.forward_bytes};
+      }
+    } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
+      allocate(state, stats, stage.rebuilt_bytes, 0, time_ms);
+    } else {
+      return;
+    }
+    if (options_.record_timeline) record_memory(device, time_ms);
+  }
+
+  void on_end(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
+              double time_ms) {
+    DeviceState& state = state_[device];
+    switch (op.kind) {
+      case OpKind::Backward:
+        state.activation_bytes -= stage.backward_frees;
+        --state.live_activations;
+        break;
+      case OpKind::BackwardInput:
+        state.activation_bytes -= stage.input_frees;  // the rest lives on until W
+        break;
+      case OpKind::BackwardWeight:
+        state.activation_bytes -= stage.weight_frees;
+        --state.live_activations;
+        break;
+      default:
+        return;
+    }
+    if (options_.record_timeline) record_memory(device, time_ms);
+    if (!lifetimes_.empty() && op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+  }
+
+  // Runs device `device` until its program ends or its next op waits for an input.
+  template <bool kMemory>
+  void run_device(std::uint32_t device) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    Progress* const progress = progress_.data();
+    double* const forward_time = forward_time_.data();
+    double* const backward_time = backward_time_.data();
+    const StageInfo* const stage_info = stage_info_.data();
+    const std::uint64_t stage_stride = stage_stride_;
+    double free_ms = state.free_ms;
+    for (; state.next != state.end; ++state.next) {
+      const Op& op = *state.next;
+      if (is_communication(op.kind)) continue;
+      const StageInfo& stage = stage_info[op.stage];
+      const std::uint64_t index = slot(op);
+      double start = free_ms;
+      switch (op.kind) {
+        case OpKind::Forward:
+          if (progress[index] != Progress::kNothingRun) throw_runs_twice(op, device);
+          if (forward_time[index] == kNotYet) {
+            state.waiting = true;
+            state.awaited = input_key(index, false);
+            state.free_ms = free_ms;
+            return;
+          }
+          start = std::max(start, forward_time[index]);
+          break;
+        case OpKind::Backward:
+        case OpKind::BackwardInput:
+          if (progress[index] == Progress::kInputGradientDone ||
+              progress[index] == Progress::kComplete) {
+            throw_runs_twice(op, device);
+          }
+          if (progress[index] == Progress::kNothingRun || backward_time[index] == kNotYet) {
+            // Without its own F it waits for good: that F is later in this program.
+            state.waiting = true;
+            state.awaited = input_key(index, true);
+            state.free_ms = free_ms;
+            return;
+          }
+          start = std::max(start, backward_time[index]);
+          break;
+        case OpKind::BackwardWeight:
+          if (progress[index] == Progress::kComplete) throw_runs_twice(op, device);
+          if (progress[index] != Progress::kInputGradientDone) {
+            // Its I is later in this program (or nowhere): nothing can wake it.
+            state.waiting = true;
+            state.awaited = kNothingAwaited;
+            state.free_ms = free_ms;
+            return;
+          }
+          break;
+        default:  // OptimizerStep
+          if (stage.allreduce_ms > 0) {
+            stats.allreduce_ms += stage.allreduce_ms;
+            if (costs_.data_parallel().overlap_with_cooldown) {
+              const LastGradient& gradient = last_gradient_[op.stage];
+              const double begin = std::max(gradient.start_ms, state.data_parallel_free_ms);
+              state.data_parallel_free_ms = std::max(begin + stage.allreduce_ms, gradient.end_ms);
+              start = std::max(start, state.data_parallel_free_ms);
+            } else {
+              stats.blocked_ms += stage.allreduce_ms;
+              start += stage.allreduce_ms;
+            }
+          }
+          break;
+      }
+      const double duration =
+          overrides_ ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
+      const double end = start + duration;
+      free_ms = end;
+      stats.busy_ms += duration;
+      ++stats.compute_ops;
+      if constexpr (kMemory) {
+        if (options_.track_memory) on_start(op, stage, device, index, start);
+        if (options_.record_timeline) timeline_.ops.push_back({start, end, op, device});
+      }
+      switch (op.kind) {
+        case OpKind::Forward:
+          stats.path_compute_ms += duration;
+          progress[index] = Progress::kForwardDone;
+          forward_time[index] = end;
+          if (op.stage + 1u < stages_) {
+            forward_time[index + stage_stride] =
+                stage.forward_link == kNoLink
+                    ? end
+                    : send(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
+            wake(stage.next_device, input_key(index + stage_stride, false));
+          }
+          break;
+        case OpKind::Backward:
+        case OpKind::BackwardInput:
+          stats.path_compute_ms += duration;
+          if (op.kind == OpKind::Backward) {
+            progress[index] = Progress::kComplete;
+            last_gradient_[op.stage] = {start, end};
+          } else {
+            progress[index] = Progress::kInputGradientDone;
+            result_.split_backward = true;
+          }
+          backward_time[index] = end;
+          if (op.stage > 0) {
+            backward_time[index - stage_stride] =
+                stage.backward_link == kNoLink
+                    ? end
+                    : send(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
+            wake(stage.previous_device, input_key(index - stage_stride, true));
+          }
+          break;
+        case OpKind::BackwardWeight:
+          progress[index] = Progress::kComplete;
+          last_gradient_[op.stage] = {start, end};
+          break;
+        default:
+          stats.step_ms += duration;
+          break;
+      }
+      if constexpr (kMemory) {
+        if (options_.track_memory) on_end(op, stage, device, index, end);
+      }
+      if (several_iterations_) {
+        double& iteration_end = result_.iteration_end_ms[op.iteration];
+        iteration_end = std::max(iteration_end, free_ms);
+      }
+    }
+    state.free_ms = free_ms;
+  }
+
+  [[noreturn]] void throw_stuck() const {
+    std::vector<std::size_t> cursor(problem_.devices);
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      cursor[d] = static_cast<std::size_t>(state_[d].next - schedule_.programs[d].data());
+    }
+    std::vector<std::uint8_t> progress(progress_.size());
+    std::transform(progress_.begin(), progress_.end(), progress.begin(),
+                   [](Progress value) { return static_cast<std::uint8_t>(value); });
+    throw Error(describe_stuck_run(StuckRun{schedule_, cursor, progress}));
+  }
+
+  SimulationResult finish() {
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      DeviceStats& stats = result_.devices[d];
+      stats.finish_ms = stats.compute_ops > 0 ? state_[d].free_ms : 0.0;
+      stats.peak_bytes = stats.static_bytes + stats.peak_activation_bytes;
+      result_.makespan_ms = std::max(result_.makespan_ms, stats.finish_ms);
+    }
+    if (problem_.iterations == 1) result_.iteration_end_ms[0] = result_.makespan_ms;
+    if (options_.record_timeline) {
+      for (const ActivationLifetime& lifetime : lifetimes_) {
+        if (lifetime.allocated_ms >= 0) timeline_.activations.push_back(lifetime);
+      }
+      result_.timeline = std::move(timeline_);
+    }
+    return std::move(result_);
+  }
+
+  const Schedule& schedule_;
+  const Problem& problem_;
+  const CostModel& costs_;
+  const SimulationOptions& options_;
+  const std::uint32_t stages_;
+  const bool blocking_;
+  const double latency_ms_;
+  const double activation_occupancy_ms_;
+  const double gradient_occupancy_ms_;
+  const bool overrides_;
+  const bool several_iterations_;
+  const std::uint64_t stage_stride_;  // slots of one stage: n·m
+  bool single_weight_version_ = true;
+
+  // Per (stage, iteration, micro-batch) slot, stage-major (see slot()).
+  std::vector<double> forward_time_;   // before F: its input's arrival; after: F's end
+  std::vector<double> backward_time_;  // before B/I: its gradient's arrival; after: its end
+  std::vector<Progress> progress_;
+  std::vector<ActivationLifetime> lifetimes_;  // only when recording the timeline
+
+  std::vector<StageInfo> stage_info_;
+  std::vector<Link> links_;
+  std::vector<LastGradient> last_gradient_;  // per stage
+  std::vector<DeviceState> state_;
+  std::vector<std::uint32_t> worklist_;
+  std::uint32_t worklist_size_ = 0;
+  SimulationResult result_;
+  Timeline timeline_;
+};
+
+}  // namespace
+
+SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
+                          const SimulationOptions& options) {
+  try {
+    return Engine(schedule, costs, options).run();
+  } catch (const std::bad_alloc&) {
+    throw Error("not enough memory to simulate " + std::to_string(schedule.op_count()) + " ops" +
+                (options.record_timeline ? " with their timeline recorded" : ""));
+  }
+}
+
+}  // namespace pipewise::sim

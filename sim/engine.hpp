@@ -1,0 +1,78 @@
+#pragma once
+// The discrete-event simulator: runs a schedule on a cost model and says when every op
+// ran, how busy each device was and how much memory it needed.
+//
+// Semantics (the contract the executor's predictions rely on):
+//  - Each device runs its program strictly in order, one op at a time.
+//  - An op starts when its device is free and its inputs are there:
+//      F(s, j)   needs the output of F(s−1, j)    (stage 0: nothing)
+//      B/I(s, j) needs the gradient of B/I(s+1, j) (last stage: nothing) and F(s, j)
+//      W(s, j)   needs I(s, j)
+//    (common/ir/dependencies.hpp). An input from another device arrives over that pair's
+//    link (CommunicationCosts); an input from the same device is there when its producer ends.
+//  - Send and recv ops in a lowered schedule are skipped: communication is modelled on the
+//    cross-device edges themselves, so lowered and unlowered forms simulate identically.
+//  - In Blocking mode the producer's device stays busy until its message has arrived.
+//  - An OptimizerStep of stage s also waits for the all-reduce of s's gradients when
+//    data parallelism is on (DataParallelCosts).
+//  - Memory: see MemoryConfig in cost_model.hpp. Static bytes per device are weights
+//    (× weight versions held, common/ir/weight_versions.hpp), gradients and optimizer state.
+// Cost: O(ops) time and O(p·v·m·n) memory (two doubles and one byte per stage and
+// micro-batch), no allocation per op unless the timeline is recorded.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ir/schedule.hpp"
+#include "sim/cost_model.hpp"
+#include "sim/timeline.hpp"
+
+namespace pipewise::sim {
+
+struct SimulationOptions {
+  bool track_memory = true;      // per-device memory peaks (cheap)
+  bool record_timeline = false;  // every op span, message, memory sample and lifetime
+  std::string timeline_name = "predicted";
+};
+
+// What one device did.
+struct DeviceStats {
+  double busy_ms = 0.0;            // compute: F, B, I, W (with recomputation) and steps
+  double path_compute_ms = 0.0;    // the F, B and I part of busy_ms
+  double step_ms = 0.0;            // the OptimizerStep part of busy_ms
+  double allreduce_ms = 0.0;       // gradient all-reduces of its stages (data parallelism)
+  double blocked_ms = 0.0;         // waiting for its own blocking sends or all-reduces
+  double finish_ms = 0.0;          // end of its last op (0 when it has none)
+  std::uint64_t compute_ops = 0;   // ops run, communication ops not counted
+  std::uint32_t weight_versions = 0;     // most versions of one stage held at once
+  std::uint64_t weight_bytes = 0;        // weights × versions held (stashed copies included)
+  std::uint64_t static_bytes = 0;        // weight_bytes + gradients + optimizer state
+  std::uint64_t peak_bytes = 0;          // static_bytes + peak activation bytes
+  std::uint64_t peak_activation_bytes = 0;
+  std::uint32_t peak_activations = 0;    // most (stage, micro-batch) stashes alive at once
+  double peak_time_ms = 0.0;             // first time the byte peak was reached
+};
+
+struct SimulationResult {
+  std::string schedule_name;
+  Problem problem;
+  double makespan_ms = 0.0;                // end of the last op of the run
+  std::vector<double> iteration_end_ms;    // per iteration: end of its last op
+  std::vector<DeviceStats> devices;
+  bool split_backward = false;             // some op was an I (zero-bubble split)
+  std::uint64_t messages = 0;              // cross-device messages sent
+  double message_ms = 0.0;                 // sum over messages of occupancy + latency
+  std::optional<Timeline> timeline;        // when SimulationOptions::record_timeline
+};
+
+// Simulates `schedule` (lowered or not) under `costs`. REQUIRES: costs was resolved for
+// schedule.problem. Throws pipewise::Error with one line when the schedule cannot run:
+// an op of unknown kind, outside the problem or on the wrong device, an op that runs twice,
+// or a stuck run
+// ("deadlock: ..." naming the waiting ops, each with the producer it waits for, in a
+// cycle; or the op whose producer no device will run), or when memory runs out.
+SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
+                          const SimulationOptions& options = {});
+
+}  // namespace pipewise::sim

@@ -1,0 +1,63 @@
+#include "sim/report/table_report.hpp"
+
+#include <cstdio>
+
+#include "common/ir/problem.hpp"
+#include "sim/report/format.hpp"
+
+namespace pipewise::sim {
+namespace {
+
+std::string padded(const std::string& text, std::size_t width, bool left = false) {
+  if (text.size() >= width) return text;
+  const std::string pad(width - text.size(), ' ');
+  return left ? text + pad : pad + text;
+}
+
+std::string percent(double fraction) { return format_fixed(100 * fraction, 2) + " %"; }
+
+}  // namespace
+
+std::string metrics_table(const Metrics& metrics) {
+  const Problem& problem = metrics.problem;
+  std::string out;
+  const auto line = [&](const std::string& label, const std::string& value) {
+    out += padded(label, 24, true) + value + "\n";
+  };
+  out += "schedule " + metrics.schedule + ": p=" + std::to_string(problem.devices) +
+         " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
+         " n=" + std::to_string(problem.iterations) + " placement=" +
+         std::string(placement_name(problem.placement)) + "\n";
+  line("makespan", format_ms(metrics.makespan_ms) + " ms");
+  if (metrics.steady_state_iteration_ms) {
+    line("steady-state iteration", format_ms(*metrics.steady_state_iteration_ms) + " ms");
+  }
+  line("bubble ratio", percent(metrics.bubble_ratio) + "  (idle / (devices x makespan))");
+  line("bubble overhead", percent(metrics.bubble_overhead) + "  (idle / ideal compute)");
+  line("throughput", format_fixed(metrics.throughput_microbatches_per_s, 2) +
+                         " micro-batches/s per pipeline");
+  if (metrics.samples_per_s) {
+    line("", format_fixed(*metrics.samples_per_s, 1) + " samples/s over " +
+                 std::to_string(metrics.data_parallel_replicas) + " data-parallel replica(s)");
+  }
+  line("speed-up over naive", format_fixed(metrics.speedup_over_naive, 3) + "x  (naive " +
+                                  format_ms(metrics.naive_makespan_ms) + " ms)");
+  line("lower bound", format_ms(metrics.lower_bound_ms) + " ms  (makespan is " +
+                          percent(metrics.gap_to_lower_bound) + " above it)");
+  out += "\n";
+  out += "device  busy ms  idle ms  blocked ms  utilization  peak memory  peak activations"
+         "  peak at ms  weight versions\n";
+  for (const DeviceMetrics& device : metrics.devices) {
+    out += padded(std::to_string(device.device), 6) + padded(format_fixed(device.busy_ms, 3), 9) +
+           padded(format_fixed(device.idle_ms, 3), 9) +
+           padded(format_fixed(device.blocked_ms, 3), 12) +
+           padded(percent(device.utilization), 13) +
+           padded(format_bytes(static_cast<double>(device.peak_memory_bytes)), 13) +
+           padded(std::to_string(device.peak_activations), 18) +
+           padded(format_fixed(device.peak_time_ms, 3), 12) +
+           padded(std::to_string(device.weight_versions), 17) + "\n";
+  }
+  return out;
+}
+
+}  // namespace pipewise::sim

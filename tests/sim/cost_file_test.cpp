@@ -1,0 +1,157 @@
+// The JSON cost file and the non-uniform costs it describes, checked against hand-worked
+// timelines.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/ir/error.hpp"
+#include "sim/cost_file.hpp"
+#include "sim/cost_model.hpp"
+#include "sim/engine.hpp"
+#include "tests/sim/hand_schedules.hpp"
+
+namespace pipewise::sim {
+namespace {
+
+using testing::gpipe_schedule;
+using testing::make_op;
+using testing::one_f_one_b_schedule;
+
+Problem problem_of(std::uint32_t p, std::uint32_t m, std::uint32_t v = 1) {
+  Problem problem;
+  problem.devices = p;
+  problem.microbatches = m;
+  problem.chunks = v;
+  return problem;
+}
+
+std::string error_of(const std::string& text, const Problem& problem = problem_of(4, 8)) {
+  try {
+    resolve_costs(parse_cost_config(text), problem);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+double makespan_of(const Schedule& schedule, const std::string& cost_file) {
+  const CostModel costs = resolve_costs(parse_cost_config(cost_file), schedule.problem);
+  return simulate(schedule, costs).makespan_ms;
+}
+
+TEST(CostFile, ReadsEverySection) {
+  const CostConfig config = parse_cost_config(R"({
+    "schema": "pipewise.costs", "version": 1,
+    "compute": {"forward": 2, "backward": 4, "backward_weight": 1, "optimizer_step": 0.5},
+    "stages": [{"stage": 3, "forward": 3}],
+    "devices": [{"device": 1, "slowdown": 1.5}],
+    "ops": [{"kind": "backward_input", "stage": 0, "microbatch": 2, "time": 9}],
+    "communication": {"latency": 0.1, "bandwidth": 10, "activation_bytes": 1000, "mode": "blocking"},
+    "data_parallel": {"replicas": 8, "latency": 0.2, "bandwidth": 40, "overlap": false},
+    "memory": {"parameter_bytes": 1e6, "optimizer": "adam", "layers": 2,
+               "activation_bytes_per_layer": 500, "working_set_factor": 1.25,
+               "weight_gradient_fraction": 0.5, "recompute": true}
+  })");
+  EXPECT_DOUBLE_EQ(config.device_share.forward, 2.0);
+  EXPECT_DOUBLE_EQ(config.device_share.backward_input, 3.0);  // B - W
+  EXPECT_DOUBLE_EQ(config.device_share.backward_weight, 1.0);
+  EXPECT_DOUBLE_EQ(config.device_share.optimizer_step, 0.5);
+  ASSERT_EQ(config.stages.size(), 1u);
+  EXPECT_EQ(config.stages[0].stage, 3u);
+  ASSERT_EQ(config.devices.size(), 1u);
+  EXPECT_DOUBLE_EQ(config.devices[0].factor, 1.5);
+  ASSERT_EQ(config.ops.size(), 1u);
+  EXPECT_EQ(config.ops[0].kind, OpKind::BackwardInput);
+  EXPECT_EQ(config.ops[0].iteration, 0u);
+  EXPECT_DOUBLE_EQ(config.communication.gradient_bytes, 1000.0);  // follows activation_bytes
+  EXPECT_EQ(config.communication.mode, CommMode::Blocking);
+  EXPECT_EQ(config.data_parallel.replicas, 8u);
+  EXPECT_FALSE(config.data_parallel.overlap_with_cooldown);
+  EXPECT_EQ(config.memory.optimizer, Optimizer::Adam);
+  EXPECT_TRUE(config.memory.recompute);
+
+  // Resolved for p = 2, v = 2 (stages 0..3; device 1 holds stages 1 and 3).
+  const CostModel model = resolve_costs(config, problem_of(2, 4, 2));
+  EXPECT_DOUBLE_EQ(model.stage(0).forward, 1.0);                // 2 / v
+  EXPECT_DOUBLE_EQ(model.stage(1).forward, 1.5);                // 2 / v × 1.5
+  EXPECT_DOUBLE_EQ(model.stage(3).forward, 4.5);                // absolute 3, then × 1.5
+  EXPECT_DOUBLE_EQ(model.stage(3).backward_input, 1.5 * 1.5);   // 3 / v × 1.5
+  EXPECT_DOUBLE_EQ(model.op_time(make_op(OpKind::BackwardInput, 0, 2)), 9.0 + 1.0);  // + recompute F
+  EXPECT_DOUBLE_EQ(model.op_time(make_op(OpKind::BackwardInput, 0, 1)), 1.5 + 1.0);
+  EXPECT_EQ(model.stage_memory(0).parameter_bytes, 500000u);        // 10^6 / v
+  EXPECT_EQ(model.stage_memory(0).optimizer_state_bytes, 1000000u);  // Adam: 2 × 500000
+  EXPECT_EQ(model.stage_memory(0).stash_bytes, 500u);               // L / v × A_layer
+  EXPECT_EQ(model.stage_memory(0).working_set_bytes, 625u);         // × 1.25
+  EXPECT_EQ(model.stage_memory(0).boundary_bytes, 1000u);
+}
+
+TEST(CostFile, SlowLastStageWithTheLoss) {
+  // GPipe p = 3, m = 2, F = 1, B = 2, but the last stage takes F = 2, B = 4.
+  // Device 0 F 0-1, 1-2; device 1 F 1-2, 2-3; device 2 F 2-4, 4-6, B 6-10, 10-14;
+  // device 1 B 10-12, 14-16; device 0 B 12-14, 16-18.
+  const std::string costs = R"({"stages": [{"stage": 2, "forward": 2, "backward": 4}]})";
+  EXPECT_DOUBLE_EQ(makespan_of(gpipe_schedule(3, 2), costs), 18.0);
+  // 1F1B: device 2 F 2-4, B 4-8, F 8-10, B 10-14; device 1 B 8-10, 14-16; device 0 B
+  // 10-12, 16-18: the same 18 ms.
+  EXPECT_DOUBLE_EQ(makespan_of(one_f_one_b_schedule(3, 2), costs), 18.0);
+}
+
+TEST(CostFile, StragglerDeviceSlowsItsStages) {
+  // Device 1 twice as slow: its F = 2, B = 4. Device 0 F 0-1, 1-2; device 1 F 1-3, 3-5;
+  // device 2 F 3-4, 5-6, B 6-8, 8-10; device 1 B 8-12, 12-16; device 0 B 12-14, 16-18.
+  EXPECT_DOUBLE_EQ(makespan_of(gpipe_schedule(3, 2), R"({"devices": [{"device": 1, "slowdown": 2}]})"),
+                   18.0);
+}
+
+TEST(CostFile, OneSlowOp) {
+  // F(0, 1) takes 5 ms: device 0 F 0-1, 1-6; device 1 F 1-2, 6-7, B 7-9, 9-11;
+  // device 0 B 9-11, 11-13.
+  EXPECT_DOUBLE_EQ(makespan_of(gpipe_schedule(2, 2),
+                               R"({"ops": [{"kind": "forward", "stage": 0, "microbatch": 1, "time": 5}]})"),
+                   13.0);
+}
+
+TEST(CostFile, BadFilesNameTheJsonPath) {
+  EXPECT_EQ(error_of(R"({"stages": [{"stage": 0}, {"stage": 1, "forward": -1}]})"),
+            "$.stages[1].forward must be a number >= 0 (got -1)");
+  EXPECT_EQ(error_of(R"({"compute": {"foward": 1}})"),
+            "$.compute.foward is not a known field (expected one of forward, backward, "
+            "backward_input, backward_weight, optimizer_step)");
+  EXPECT_EQ(error_of(R"({"communication": {"mode": "async"}})"),
+            "$.communication.mode must be \"overlapped\" or \"blocking\" (got \"async\")");
+  EXPECT_EQ(error_of(R"({"stages": [{"stage": 9, "forward": 1}]})"),
+            "$.stages[0].stage = 9 is outside 0..3");
+  EXPECT_EQ(error_of(R"({"devices": [{"device": 4, "slowdown": 2}]})"),
+            "$.devices[0].device = 4 is outside 0..3");
+  EXPECT_EQ(error_of(R"({"compute": {"backward": 2, "backward_input": 1, "backward_weight": 2}})"),
+            "$.compute: backward (2) must equal backward_input + backward_weight (3)");
+  EXPECT_EQ(error_of(R"({"compute": {"backward": 1, "backward_weight": 2}})"),
+            "$.compute.backward_input must be a finite time >= 0 (got -1)");
+  EXPECT_EQ(error_of(R"({"ops": [{"kind": "send_grad", "stage": 0, "microbatch": 0, "time": 1}]})"),
+            "$.ops[0].kind must be forward, backward, backward_input or backward_weight (got "
+            "\"send_grad\")");
+  EXPECT_EQ(error_of(R"({"ops": [{"kind": "forward", "stage": 0, "microbatch": 8, "time": 1}]})"),
+            "$.ops[0] names stage 0, micro-batch 8, iteration 0 outside the problem (p*v = 4, "
+            "m = 8, n = 1)");
+  EXPECT_EQ(error_of(R"({"memory": {"optimizer": "lamb"}})"),
+            "$.memory.optimizer must be \"sgd\", \"momentum\" or \"adam\" (got \"lamb\")");
+  EXPECT_EQ(error_of(R"({"data_parallel": {"replicas": 0}})"),
+            "$.data_parallel.replicas must be at least 1 (got 0)");
+  EXPECT_EQ(error_of(R"({"schema": "other"})"), "$.schema must be \"pipewise.costs\" (got \"other\")");
+  EXPECT_EQ(error_of(R"([1, 2])"), "$ must be an object (got [1,2])");
+  EXPECT_EQ(error_of(R"({"stages": {}})"), "$.stages must be an array (got {})");
+  const std::string syntax = error_of("{\"compute\": ");
+  // The input is 12 bytes long; the parser reports the 1-based position where it ran out.
+  EXPECT_EQ(syntax.rfind("not valid JSON at byte 13: ", 0), 0u) << syntax;
+  EXPECT_EQ(syntax.find('\n'), std::string::npos);
+  EXPECT_EQ(error_of(R"({"compute": {"forward": 1e400}})"),
+            "not valid JSON: number overflow parsing '1e400'");
+  // Deep nesting is refused before the parser's recursion could exhaust the stack.
+  EXPECT_EQ(error_of(std::string(100000, '[') + std::string(100000, ']')),
+            "not a cost file: JSON nested deeper than 32 levels at byte 32");
+  EXPECT_EQ(error_of(R"({"devices": [{"device": 0, "slowdown": 2, "note": "[[[[["}]})"),
+            "$.devices[0].note is not a known field (expected one of device, slowdown)");
+}
+
+}  // namespace
+}  // namespace pipewise::sim

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "common/ir/error.hpp"
+#include "common/ir/resource_limits.hpp"
 #include "common/schedules/generators.hpp"
 
 namespace pipewise {
@@ -85,6 +86,7 @@ const ScheduleInfo& find_schedule(std::string_view name) { return find_entry(nam
 
 Schedule generate_schedule(std::string_view name, const Problem& problem) {
   const Entry& entry = find_entry(name);
+  require_memory_for_schedule(entry.info.name, problem, entry.info.asynchronous);
   try {
     return entry.generate(problem);
   } catch (const std::bad_alloc&) {

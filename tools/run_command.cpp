@@ -15,6 +15,7 @@
 #include "exec/model/mlp_model.hpp"
 #include "exec/profile.hpp"
 #include "exec/report/measured_vs_predicted.hpp"
+#include "exec/report/pipeline_profile.hpp"
 #include "exec/report/predicted_run.hpp"
 #include "exec/report/run_report.hpp"
 #include "exec/report/step_timeline.hpp"
@@ -42,19 +43,21 @@ constexpr const char* kUsage =
     "usage: pipewise run [--backend cpu|cuda] --schedule NAME --stages P --microbatches M\n"
     "                    [--chunks V] [--iterations N] | --schedule-file FILE\n"
     "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
-    "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-repeats R]\n"
-    "       [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
+    "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-steps P]\n"
+    "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
     "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
     "       [--math fp32|tf32|bf16]\n"
     "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
     "synthetic task with the schedule, on the chosen backend, and compares the run with the\n"
-    "simulator's prediction. First a profiling pass times every stage's F, B, I, W and\n"
-    "optimizer step and the transfer time per byte (medians of R repeats); the simulator\n"
-    "predicts the step from those costs, with each device's memory sized from the real model.\n"
-    "Then W warm-up steps and K timed steps run the schedule (a step is one run of its n\n"
-    "iterations), timing every op. The report sets measured and predicted side by side: step\n"
-    "time (median of the timed steps), bubble ratio, per-device busy time, bubble and peak\n"
-    "memory, and the distribution of per-op duration and start-time errors. Times are in ms.\n"
+    "simulator's prediction. First every stage's F, B, I, W and optimizer step and the\n"
+    "transfer time per byte are timed alone (medians of R repeats). Then the schedule runs (a\n"
+    "step is one run of its n iterations): W warm-up steps, then P profiling steps, whose op\n"
+    "durations and message hand-overs (means per stage and kind: as they run beside the other\n"
+    "devices) make the cost model, alternating with K timed steps, timing every op. The\n"
+    "simulator predicts the step from that cost model, with each device's memory sized from\n"
+    "the real model. The report sets measured and predicted side by side: step time (median\n"
+    "of the timed steps), bubble ratio, per-device busy time, bubble and peak memory, and the\n"
+    "distribution of per-op duration and start-time errors. Times are in ms.\n"
     "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
     "are enough: with more devices than cores the timings measure contention.\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
@@ -85,8 +88,13 @@ void add_run_options(po::options_description& options) {
       ("learning-rate", po::value<double>(), "learning rate (default 0.01; adam 0.001)")
       ("steps", po::value<std::int64_t>(), "timed training steps K (default 5)")
       ("warmup-steps", po::value<std::int64_t>(), "untimed steps W before them (default 2)")
+      ("profile-steps", po::value<std::int64_t>(),
+       "steps of the pipeline, after the warm-up, whose op durations (means per stage and "
+       "kind, and message hand-overs) the prediction is made from; 0: from each op and transfer "
+       "timed alone (default 3)")
       ("profile-repeats", po::value<std::int64_t>(),
-       "timed repeats of each profiled op; the median is used (default 15)")
+       "timed repeats of each op timed alone and each transfer size; the median is used "
+       "(default 15)")
       ("seed", po::value<std::int64_t>(), "seeds the initial weights and the data (default 1)")
       ("format", po::value<std::string>()->default_value("table"), "table or json")
       ("trace", po::value<std::string>(),
@@ -142,31 +150,39 @@ bool splits_backward(const Schedule& schedule) {
   return false;
 }
 
+// What the command line asks for, checked before anything runs.
+struct RunRequest {
+  std::string backend;  // "cpu" or "cuda"
+  std::string format;   // "table" or "json"
+  std::string optimizer_name;
+  MlpConfig model;
+  SyntheticTaskConfig task;
+  OptimizerConfig optimizer;
+  ProfileOptions profile;  // of the ops timed alone
+  TimedStepOptions steps;  // warm-up, profiling and timed steps
+  Schedule schedule;       // as generated or read (not lowered)
+#ifdef PIPEWISE_HAVE_CUDA
+  cuda::CudaBackendOptions gpu;
+#endif
+};
+
 // What the backend-specific part of a run hands back.
 struct BackendRun {
-  ExecutionProfile profile;
+  ExecutionProfile isolated;  // each op timed alone, and the transfers
   TimedSteps timed;
   std::vector<std::string> placement;
   std::vector<std::string> warnings;
   bool pinned = false;
 };
 
-struct RunSetup {
-  const Schedule& lowered;
-  const MlpModel& model;
-  const SyntheticTask& task;
-  OptimizerConfig optimizer;
-  ProfileOptions profile;
-  TimedStepOptions steps;
-};
-
-BackendRun run_on_cpu(const RunSetup& setup) {
+BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
+                      const SyntheticTask& task) {
   BackendRun run;
-  run.profile = profile_cpu_execution(setup.model, setup.task, setup.optimizer, setup.profile);
-  CpuBackend backend(setup.model, setup.task, setup.optimizer);
+  run.isolated = profile_cpu_execution(model, task, request.optimizer, request.profile);
+  CpuBackend backend(model, task, request.optimizer);
   StepHooks hooks;
   hooks.losses = [&backend] { return backend.losses(); };
-  run.timed = run_timed_steps(setup.lowered, backend, setup.steps, hooks);
+  run.timed = run_timed_steps(lowered, backend, request.steps, hooks);
   const CpuPlacement& placement = backend.placement();
   run.pinned = placement.pinned;
   run.placement.push_back(
@@ -194,19 +210,20 @@ cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
   return options;
 }
 
-BackendRun run_on_cuda(const RunSetup& setup, const cuda::CudaBackendOptions& options) {
+BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
+                       const SyntheticTask& task) {
   const cuda::DeviceCount count = cuda::cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
   BackendRun run;
-  run.profile = cuda::profile_cuda_execution(setup.model, setup.task, setup.optimizer, options,
-                                             setup.lowered.problem.devices, setup.profile);
-  cuda::CudaBackend backend(setup.model, setup.task, setup.optimizer, options);
+  run.isolated = cuda::profile_cuda_execution(model, task, request.optimizer, request.gpu,
+                                              lowered.problem.devices, request.profile);
+  cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
   StepHooks hooks;
   hooks.losses = [&backend] { return backend.losses(); };
   hooks.device_times = [&backend](std::int64_t origin_ns, TimingRecorder& step) {
     backend.replay_device_timeline(step, origin_ns);
   };
-  run.timed = run_timed_steps(setup.lowered, backend, setup.steps, hooks);
+  run.timed = run_timed_steps(lowered, backend, request.steps, hooks);
   std::istringstream lines(cuda::describe_cuda_run(backend.report()));
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("warning: ", 0) == 0) {
@@ -220,11 +237,99 @@ BackendRun run_on_cuda(const RunSetup& setup, const cuda::CudaBackendOptions& op
 }
 #endif
 
+RunRequest request_from_options(const po::variables_map& values) {
+  RunRequest request;
+  request.backend = choice_option(values, "backend", {"cpu", "cuda"});
+  request.format = choice_option(values, "format", {"table", "json"});
+  request.optimizer_name = choice_option(values, "optimizer", {"sgd", "momentum", "adam"});
+  for (const char* cuda_only : {"emulate", "gpus", "transport", "math"}) {
+    if (values.count(cuda_only) && request.backend != "cuda") {
+      throw Error(std::string("--") + cuda_only + " needs --backend cuda");
+    }
+  }
+#ifdef PIPEWISE_HAVE_CUDA
+  if (request.backend == "cuda") request.gpu = cuda_options(values);
+#else
+  if (request.backend == "cuda") {
+    throw Error("pipewise was built without CUDA: --backend cuda is not available");
+  }
+#endif
+  request.model.widths = widths_option(values);
+  request.model.seed = bounded_option(values, "seed", 1, 0, 0xFFFFFFFFLL);
+  request.model.check();
+  request.task.microbatch_size = bounded_option(values, "microbatch-size", 32, 1, 1 << 16);
+  request.task.seed = request.model.seed;
+  request.optimizer = optimizer_option(values, request.optimizer_name);
+  request.profile.repeats = bounded_option(values, "profile-repeats", 15, 1, 100000);
+  request.steps.warmup_steps = bounded_option(values, "warmup-steps", 2, 0, 100000);
+  request.steps.profile_steps = bounded_option(values, "profile-steps", 3, 0, 100000);
+  request.steps.timed_steps = bounded_option(values, "steps", 5, 1, 100000);
+  request.schedule = schedule_from_options(values);
+  return request;
+}
+
+std::vector<StepIntervals> intervals_of(const std::vector<TimingRecorder>& steps) {
+  std::vector<StepIntervals> intervals;
+  for (const TimingRecorder& step : steps) intervals.push_back(step.intervals());
+  return intervals;
+}
+
+// The simulator's prediction of `lowered` from `profile`, with each device's memory share
+// sized from `model`.
+PredictedRun predict(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
+                     const ExecutionProfile& profile) {
+  const Problem& problem = lowered.problem;
+  std::vector<sim::MemoryConfig> memory;
+  for (std::uint32_t d = 0; d < problem.devices; ++d) {
+    memory.push_back(
+        device_memory_config(model, problem, d, request.task.microbatch_size, request.optimizer));
+  }
+  const bool split = splits_backward(request.schedule);
+  return predict_run(lowered, cost_config_from_profile(profile, model, problem, split), memory);
+}
+
+RunReport report_of(const RunRequest& request, const MlpModel& model, const BackendRun& run) {
+  RunReport report;
+  report.backend = request.backend;
+  report.schedule = request.schedule.name;
+  report.problem = request.schedule.problem;
+  report.widths = request.model.widths;
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    report.parameters += model.stage(s).parameter_count;
+    report.stage_layers.push_back({model.stage(s).first_layer, model.stage(s).layers()});
+  }
+  report.microbatch_size = request.task.microbatch_size;
+  report.optimizer = request.optimizer_name;
+  report.isolated_profile = run.isolated;
+  report.profile_repeats = request.profile.repeats;
+  report.profile_steps = request.steps.profile_steps;
+  report.warmup_steps = request.steps.warmup_steps;
+  report.timed_steps = request.steps.timed_steps;
+  report.placement = run.placement;
+  report.pinned = run.pinned;
+  report.warnings = run.warnings;
+  report.first_loss = run.timed.mean_losses.front();
+  report.last_loss = run.timed.mean_losses.back();
+  return report;
+}
+
 std::string run_title(const RunReport& report) {
   const Problem& problem = report.problem;
   return report.schedule + " on " + report.backend + ": p=" + std::to_string(problem.devices) +
          " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
          " n=" + std::to_string(problem.iterations) + "  measured (median step) vs predicted";
+}
+
+void write_timelines(const po::variables_map& values, const RunReport& report,
+                     const std::vector<sim::Timeline>& timelines) {
+  if (values.count("trace")) {
+    write_file_atomically(values["trace"].as<std::string>(), sim::chrome_trace_json(timelines));
+  }
+  if (values.count("svg")) {
+    sim::SvgOptions svg;
+    svg.title = run_title(report);
+    write_file_atomically(values["svg"].as<std::string>(), sim::timeline_svg(timelines, svg));
+  }
 }
 
 int run_run(const std::vector<std::string>& args) {
@@ -233,94 +338,31 @@ int run_run(const std::vector<std::string>& args) {
   add_run_options(options);
   po::variables_map values;
   if (parse_or_help(args, options, values, kUsage)) return 0;
+  const RunRequest request = request_from_options(values);
 
-  const std::string backend = choice_option(values, "backend", {"cpu", "cuda"});
-  const std::string format = choice_option(values, "format", {"table", "json"});
-  const std::string optimizer_name = choice_option(values, "optimizer", {"sgd", "momentum", "adam"});
-  for (const char* cuda_only : {"emulate", "gpus", "transport", "math"}) {
-    if (values.count(cuda_only) && backend != "cuda") {
-      throw Error(std::string("--") + cuda_only + " needs --backend cuda");
-    }
-  }
-#ifndef PIPEWISE_HAVE_CUDA
-  if (backend == "cuda") {
-    throw Error("pipewise was built without CUDA: --backend cuda is not available");
-  }
-#else
-  const cuda::CudaBackendOptions gpu_options =
-      backend == "cuda" ? cuda_options(values) : cuda::CudaBackendOptions{};
-#endif
-  MlpConfig config;
-  config.widths = widths_option(values);
-  config.seed = bounded_option(values, "seed", 1, 0, 0xFFFFFFFFLL);
-  config.check();
-  SyntheticTaskConfig task_config;
-  task_config.microbatch_size = bounded_option(values, "microbatch-size", 32, 1, 1 << 16);
-  task_config.seed = config.seed;
-  const OptimizerConfig optimizer = optimizer_option(values, optimizer_name);
-
-  RunReport report;
-  report.backend = backend;
-  report.optimizer = optimizer_name;
-  report.profile_repeats = bounded_option(values, "profile-repeats", 15, 1, 100000);
-  report.warmup_steps = bounded_option(values, "warmup-steps", 2, 0, 100000);
-  report.timed_steps = bounded_option(values, "steps", 5, 1, 100000);
-
-  const Schedule schedule = schedule_from_options(values);
-  const Schedule lowered = lower_communication(schedule);
-  const MlpModel model(config, schedule.problem.stages());
-  const SyntheticTask task(config.input_width(), config.classes(), task_config);
-
-  RunSetup setup{lowered, model, task, optimizer, {}, {}};
-  setup.profile.repeats = report.profile_repeats;
-  setup.steps.warmup_steps = report.warmup_steps;
-  setup.steps.timed_steps = report.timed_steps;
+  const Schedule lowered = lower_communication(request.schedule);
+  const MlpModel model(request.model, lowered.problem.stages());
+  const SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
 #ifdef PIPEWISE_HAVE_CUDA
-  BackendRun run = backend == "cuda" ? run_on_cuda(setup, gpu_options) : run_on_cpu(setup);
+  const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
+                                                   : run_on_cpu(request, lowered, model, task);
 #else
-  BackendRun run = run_on_cpu(setup);
+  const BackendRun run = run_on_cpu(request, lowered, model, task);
 #endif
 
-  const Problem& problem = schedule.problem;
-  std::vector<sim::MemoryConfig> memory;
-  for (std::uint32_t d = 0; d < problem.devices; ++d) {
-    memory.push_back(device_memory_config(model, problem, d, task.rows(), optimizer));
-  }
-  const PredictedRun prediction =
-      predict_run(lowered, cost_config_from_profile(run.profile, model, problem, splits_backward(schedule)),
-                  memory);
-  std::vector<StepIntervals> steps;
-  for (const TimingRecorder& step : run.timed.steps) steps.push_back(step.intervals());
-
-  report.schedule = schedule.name;
-  report.problem = problem;
-  report.widths = config.widths;
-  for (std::uint32_t s = 0; s < model.stages(); ++s) {
-    report.parameters += model.stage(s).parameter_count;
-    report.stage_layers.push_back({model.stage(s).first_layer, model.stage(s).layers()});
-  }
-  report.microbatch_size = task.rows();
-  report.profile = run.profile;
-  report.placement = run.placement;
-  report.pinned = run.pinned;
-  report.warnings = run.warnings;
-  report.first_loss = run.timed.mean_losses.front();
-  report.last_loss = run.timed.mean_losses.back();
-  report.comparison = compare_run(lowered, steps, run.timed.memory, prediction);
+  RunReport report = report_of(request, model, run);
+  const std::vector<StepIntervals> profiled = intervals_of(run.timed.profiled);
+  report.profile = profiled.empty() ? run.isolated : profile_from_steps(run.isolated, lowered, profiled);
+  const PredictedRun prediction = predict(request, lowered, model, report.profile);
+  report.comparison =
+      compare_run(lowered, intervals_of(run.timed.steps), run.timed.memory, prediction);
 
   if (values.count("trace") || values.count("svg")) {
-    const std::vector<sim::Timeline> timelines = {
-        step_timeline(run.timed.steps[report.comparison.median_step]), *prediction.result.timeline};
-    if (values.count("trace")) {
-      write_file_atomically(values["trace"].as<std::string>(), sim::chrome_trace_json(timelines));
-    }
-    if (values.count("svg")) {
-      sim::SvgOptions svg;
-      svg.title = run_title(report);
-      write_file_atomically(values["svg"].as<std::string>(), sim::timeline_svg(timelines, svg));
-    }
+    write_timelines(values, report,
+                    {step_timeline(run.timed.steps[report.comparison.median_step]),
+                     *prediction.result.timeline});
   }
-  std::cout << (format == "json" ? run_report_json(report) : run_report_text(report));
+  std::cout << (request.format == "json" ? run_report_json(report) : run_report_text(report));
   return 0;
 }
 

@@ -1,0 +1,69 @@
+// Resource limits at the command line: a schedule that cannot fit in memory is refused
+// before any work with the estimate on one line; absurd sizes get a clear error; a sweep
+// skips the points that cannot fit, saying why, and runs the rest, and refuses a grid whose
+// results alone cannot fit.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/tools/cli_runner.hpp"
+
+namespace pipewise::cli::testing {
+namespace {
+
+TEST(ResourceLimitsCli, SimulateRefusesAScheduleLargerThanMemoryWithTheEstimate) {
+  // 1f1b p=1024 m=10^9: 1.024e12 (stage, micro-batch) slots, 2.048e12 + 1024 ops;
+  // 16 bytes per op + 17 per slot = 5.0176e13 bytes = 45.6 TiB.
+  const CliResult result = run_pipewise("simulate -s 1f1b -p 1024 -m 1000000000");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("1f1b p=1024 v=1 m=1000000000 n=1 needs 45.6 TiB for its 2.0e+12 "
+                            "ops; this machine has "),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out, "");
+}
+
+TEST(ResourceLimitsCli, AnAbsurdDeviceCountIsRefusedByItsBounds) {
+  const CliResult result = run_pipewise("simulate -s 1f1b -p 1000000000 -m 8");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("--stages must be between 1 and 65536 (got 1000000000)"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(ResourceLimitsCli, SweepSkipsThePointThatCannotFitAndRunsTheOthers) {
+  // 1f1b p=65536 m=2^20: 2^36 slots, 2^37 + 65536 ops (1.4e11); 16 bytes per op + 17 per
+  // slot = 3.37e12 bytes = 3.1 TiB. The other three points are small.
+  const CliResult result =
+      run_pipewise("sweep -s 1f1b -p 2,65536 -m 4,1048576 --threads 2 --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json sweep = nlohmann::json::parse(result.out);
+  ASSERT_EQ(sweep.at("points").size(), 4u);
+  for (const nlohmann::json& point : sweep.at("points")) {
+    const bool huge = point.at("p") == 65536 && point.at("m") == 1048576;
+    EXPECT_EQ(point.at("status"), huge ? "skipped" : "ok") << point.dump();
+    if (!huge) continue;
+    const std::string reason = point.at("reason");
+    EXPECT_EQ(reason.rfind("1f1b p=65536 v=1 m=1048576 n=1 needs 3.1 TiB for its 1.4e+11 ops; "
+                           "this machine has ",
+                           0),
+              0u)
+        << reason;
+  }
+}
+
+TEST(ResourceLimitsCli, SweepRefusesAGridWhoseResultsCannotFitUpFront) {
+  // 65536 values of p times 2^20 of m: 6.9e10 points, whose result rows alone take
+  // terabytes; the sweep must refuse before allocating them or simulating anything.
+  const CliResult result = run_pipewise("sweep -s 1f1b -p 1..65536 -m 1..1048576");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("a sweep of 6.9e+10 points needs "), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(" available"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace pipewise::cli::testing

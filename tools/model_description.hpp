@@ -1,5 +1,5 @@
 #pragma once
-// A model and the machine it trains on, as a user describes them (tools/README_model.md
+// A model and the machine it trains on, as a user describes them (README.md, "Reference: model descriptions"
 // documents the JSON form; model_json.hpp reads it, model_presets.hpp names built-in ones,
 // model_options.hpp maps command-line flags onto it). Nothing here knows about schedules:
 // pipeline_costs.hpp turns a description and a pipeline shape into simulator costs.

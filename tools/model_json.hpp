@@ -1,6 +1,6 @@
 #pragma once
 // The JSON form of a model description (schema "pipewise.model", version 1), documented
-// field by field in tools/README_model.md.
+// field by field in README.md, "Reference: model descriptions".
 #include <string>
 
 #include "tools/model_description.hpp"

@@ -144,7 +144,7 @@ void add_model_options(po::options_description& options) {
   // clang-format off
   options.add_options()
       ("model", po::value<std::string>(),
-       "model description: a preset name (listed above) or a JSON file (tools/README_model.md)")
+       "model description: a preset name (listed above) or a JSON file (README.md: model descriptions)")
       ("print-model", "print the model description (after the flags below) as JSON and exit")
       ("num-layers", po::value<std::int64_t>(), "layers L (Megatron --num-layers)")
       ("hidden-size", po::value<std::int64_t>(), "transformer hidden size h")

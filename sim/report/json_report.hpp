@@ -1,6 +1,6 @@
 #pragma once
 // The machine-readable report: schema "pipewise.simulation", version 1, documented field by
-// field in sim/README_json_schema.md.
+// field in README.md ("Reference: pipewise simulate --format json").
 #include <string>
 
 #include "sim/metrics.hpp"

@@ -1,0 +1,48 @@
+// libFuzzer target: the model-description reader (tools/model_json.hpp), then the layers
+// and pipeline costs that a read description yields.
+// Properties: any input either parses or throws pipewise::Error; a description that
+// parses resolves its layers, writes to JSON that reads back and writes again identically,
+// and gives pipeline costs (or a pipewise::Error) for a few pipeline shapes.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/ir/error.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+#include "tools/model_json.hpp"
+#include "tools/pipeline_costs.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace pipewise;
+  cli::ModelDescription model;
+  try {
+    model = cli::model_from_json(std::string(fuzz::as_text(data, size)), "fuzz");
+  } catch (const Error&) {
+    return 0;
+  }
+  const std::string written = cli::model_to_json(model);
+  try {
+    if (cli::model_to_json(cli::model_from_json(written, "written")) != written) {
+      fuzz::broken("model JSON write -> read -> write is identical");
+    }
+  } catch (const Error&) {
+    fuzz::broken("the model reader accepts what the model writer writes");
+  }
+  const std::vector<cli::LayerCost> layers = cli::resolve_layers(model);
+  if (layers.size() != model.layer_count()) fuzz::broken("one resolved cost per layer");
+  for (const std::uint32_t devices : {1u, 2u, 4u}) {
+    for (const cli::Recompute recompute :
+         {cli::Recompute::None, cli::Recompute::Selective, cli::Recompute::Full}) {
+      cli::PipelineShape shape;
+      shape.devices = devices;
+      shape.chunks = devices == 2 ? 2 : 1;
+      shape.micro_batch_size = model.batch.micro_batch_sizes.front();
+      shape.recompute = recompute;
+      try {
+        cli::pipeline_costs(model, layers, shape);
+      } catch (const Error&) {
+      }
+    }
+  }
+  return 0;
+}

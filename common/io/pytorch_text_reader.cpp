@@ -63,6 +63,10 @@ Header parse_header(std::string_view line) {
   while (!(rest = trim(rest)).empty()) {
     if (rest.substr(0, 5) == "name=") {
       header.name = std::string(rest.substr(5));
+      // The writer cannot put a line break back into the header, so the reader takes none.
+      if (header.name.find('\r') != std::string::npos) {
+        throw fail("the schedule name holds a carriage return");
+      }
       break;
     }
     const std::string_view field = rest.substr(0, rest.find(' '));

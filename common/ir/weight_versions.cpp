@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "common/ir/error.hpp"
@@ -19,13 +20,36 @@ bool in_range(const Op& op, const Problem& problem) {
          op.microbatch < problem.microbatches;
 }
 
+// The weight version each (stage, iteration, micro-batch) forward read, kUnset before it
+// runs. Dense when the problem's slots are few next to the schedule's ops (every generated
+// schedule); a hash map when a file claims a problem far larger than the ops it holds, so
+// that reading it takes memory in proportion to the file, not to the claim.
+class ForwardVersions {
+ public:
+  static constexpr std::uint32_t kUnset = ~std::uint32_t{0};
+
+  ForwardVersions(std::uint64_t slots, std::uint64_t ops) : dense_(slots <= 4 * ops + 4096) {
+    if (dense_) dense_versions_.assign(slots, kUnset);
+  }
+
+  std::uint32_t& at(std::uint64_t slot) {
+    if (dense_) return dense_versions_[slot];
+    return sparse_versions_.try_emplace(slot, kUnset).first->second;
+  }
+
+ private:
+  bool dense_;
+  std::vector<std::uint32_t> dense_versions_;
+  std::unordered_map<std::uint64_t, std::uint32_t> sparse_versions_;
+};
+
 }  // namespace
 
 void assign_weight_versions(Schedule& schedule) {
   const Problem& problem = schedule.problem;
-  constexpr std::uint32_t kUnset = ~std::uint32_t{0};
-  std::vector<std::uint32_t> forward_version(
-      std::uint64_t{problem.stages()} * problem.iterations * problem.microbatches, kUnset);
+  ForwardVersions forward_version(
+      std::uint64_t{problem.stages()} * problem.iterations * problem.microbatches,
+      schedule.op_count());
   std::vector<std::uint32_t> steps_taken(problem.stages(), 0);
   for (auto& program : schedule.programs) {
     for (Op& op : program) {
@@ -42,14 +66,14 @@ void assign_weight_versions(Schedule& schedule) {
         throw Error("op " + op_label(op, problem.microbatches) +
                     " names a micro-batch or iteration outside the problem");
       }
-      auto& version = forward_version[microbatch_slot(op, problem)];
+      std::uint32_t& version = forward_version.at(microbatch_slot(op, problem));
       if (op.kind == OpKind::Forward) {
         version = steps_taken[op.stage];
-      } else if (op.kind == OpKind::RecvActivation && version == kUnset) {
+      } else if (op.kind == OpKind::RecvActivation && version == ForwardVersions::kUnset) {
         op.weight_version = steps_taken[op.stage];  // the forward it feeds comes next
         continue;
       }
-      if (version == kUnset) {
+      if (version == ForwardVersions::kUnset) {
         throw Error("op " + op_label(op, problem.microbatches) +
                     " comes before the forward of its micro-batch on its stage");
       }
@@ -62,16 +86,19 @@ std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
   const Problem& problem = schedule.problem;
   std::vector<std::uint32_t> held(schedule.programs.size(), 0);
   for (std::size_t device = 0; device < schedule.programs.size(); ++device) {
-    // Per stage of this device: newest version, and for each version the position of its
-    // last reader. Versions are counted per stage, so a small map per stage suffices.
+    // Per stage of this device: for each version, the position of the step that created
+    // it and of its last reader. Keyed by the stages the program holds, so a file claiming
+    // 2^16 stages costs no more than the ops it has.
     const auto& program = schedule.programs[device];
-    std::vector<std::vector<std::size_t>> last_read(problem.stages());
-    std::vector<std::vector<std::size_t>> created_at(problem.stages());
+    struct StageHistory {
+      std::vector<std::size_t> last_read;
+      std::vector<std::size_t> created_at;
+    };
+    std::unordered_map<std::uint32_t, StageHistory> histories;
     for (std::size_t position = 0; position < program.size(); ++position) {
       const Op& op = program[position];
       if (op.stage >= problem.stages()) continue;
-      auto& reads = last_read[op.stage];
-      auto& created = created_at[op.stage];
+      auto& [reads, created] = histories[op.stage];
       const std::uint32_t version =
           op.kind == OpKind::OptimizerStep ? op.weight_version + 1 : op.weight_version;
       if (reads.size() <= version) {
@@ -87,9 +114,9 @@ std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
     }
     std::uint32_t device_peak = 1;
     std::vector<std::pair<std::size_t, int>> events;  // (position, +1 born / -1 dies)
-    for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
-      const auto& reads = last_read[stage];
-      const auto& created = created_at[stage];
+    for (const auto& entry : histories) {
+      const auto& reads = entry.second.last_read;
+      const auto& created = entry.second.created_at;
       // Version k is held over [created[k], end): an in-place update retires k at the step
       // that creates k+1 (end = created[k+1]) unless a later op still reads k, which keeps
       // it through that read (end = last read + 1). end > created[k], so no version is

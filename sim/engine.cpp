@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/ir/error.hpp"
+#include "common/ir/resource_limits.hpp"
 #include "common/ir/weight_versions.hpp"
 #include "sim/deadlock.hpp"
 
@@ -133,6 +134,7 @@ class Engine {
       throw Error("p*v*m*n = " + std::to_string(slots) +
                   " stage micro-batches is more than the 2^32 the simulator supports");
     }
+    require_memory_for_slots(slots);
     prepare_stages();
     check_programs();
     forward_time_.assign(slots, kNotYet);
@@ -167,6 +169,21 @@ class Engine {
         }
       }
     }
+  }
+
+  // Refuses, with the estimate, a problem whose per-slot state does not fit in memory: a
+  // schedule read from a small file can claim 2^32 slots.
+  void require_memory_for_slots(std::uint64_t slots) const {
+    std::uint64_t bytes = slots * kSimulatorBytesPerSlot;
+    if (options_.record_timeline && options_.track_memory) {
+      bytes += slots * sizeof(ActivationLifetime);
+    }
+    require_available_memory(schedule_.name + " p=" + std::to_string(problem_.devices) +
+                                 " v=" + std::to_string(problem_.chunks) +
+                                 " m=" + std::to_string(problem_.microbatches) +
+                                 " n=" + std::to_string(problem_.iterations),
+                             bytes, "the simulator's state of its " + format_count(slots) +
+                                        " (stage, iteration, micro-batch) slots");
   }
 
   void prepare_stages() {

@@ -51,7 +51,9 @@ std::string format_count(std::uint64_t count);
 void require_memory(std::string_view what, std::uint64_t bytes, std::string_view reason,
                     std::uint64_t available_bytes);
 
-// require_memory against available_memory_bytes(); no check when that is unknown.
+// require_memory against available_memory_bytes(); no check when that is unknown, nor for
+// less than 256 MiB (which any machine we run on has, and which spares small requests the
+// read of /proc).
 void require_available_memory(std::string_view what, std::uint64_t bytes,
                               std::string_view reason);
 

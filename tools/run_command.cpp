@@ -52,12 +52,13 @@ constexpr const char* kUsage =
     "simulator's prediction. First every stage's F, B, I, W and optimizer step and the\n"
     "transfer time per byte are timed alone (medians of R repeats). Then the schedule runs (a\n"
     "step is one run of its n iterations): W warm-up steps, then P profiling steps, whose op\n"
-    "durations and message hand-overs (means per stage and kind: as they run beside the other\n"
-    "devices) make the cost model, alternating with K timed steps, timing every op. The\n"
-    "simulator predicts the step from that cost model, with each device's memory sized from\n"
-    "the real model. The report sets measured and predicted side by side: step time (median\n"
-    "of the timed steps), bubble ratio, per-device busy time, bubble and peak memory, and the\n"
-    "distribution of per-op duration and start-time errors. Times are in ms.\n"
+    "durations and message hand-overs (per stage and kind, the median over the steps of each\n"
+    "step's mean: as they run beside the other devices) make the cost model, alternating with\n"
+    "K timed steps, timing every op. The simulator predicts the step from that cost model,\n"
+    "with each device's memory sized from the real model. The report sets measured and\n"
+    "predicted side by side: step time (median of the timed steps), bubble ratio, per-device\n"
+    "busy time, bubble and peak memory, and the distribution of per-op duration and start-time\n"
+    "errors. Times are in ms.\n"
     "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
     "are enough: with more devices than cores the timings measure contention.\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
@@ -89,9 +90,9 @@ void add_run_options(po::options_description& options) {
       ("steps", po::value<std::int64_t>(), "timed training steps K (default 5)")
       ("warmup-steps", po::value<std::int64_t>(), "untimed steps W before them (default 2)")
       ("profile-steps", po::value<std::int64_t>(),
-       "steps of the pipeline, after the warm-up, whose op durations (means per stage and "
-       "kind, and message hand-overs) the prediction is made from; 0: from each op and transfer "
-       "timed alone (default 3)")
+       "steps of the pipeline, alternating with the timed ones, whose op durations and message "
+       "hand-overs the prediction is made from; 0: from each op and transfer timed alone "
+       "(default 3)")
       ("profile-repeats", po::value<std::int64_t>(),
        "timed repeats of each op timed alone and each transfer size; the median is used "
        "(default 15)")

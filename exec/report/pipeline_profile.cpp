@@ -9,6 +9,7 @@
 
 #include "common/ir/dependencies.hpp"
 #include "common/ir/error.hpp"
+#include "exec/profile_statistics.hpp"
 
 namespace pipewise {
 namespace {
@@ -76,10 +77,12 @@ ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Sche
     throw Error("the profile has " + std::to_string(isolated.stages.size()) +
                 " stages but the schedule has " + std::to_string(stages));
   }
-  std::vector<Samples> samples(stages);
-  std::vector<double> handovers;
+  // Per stage and kind, and for the hand-overs: the mean of every step that had any.
+  std::vector<Samples> step_means(stages);
+  std::vector<double> handover_means;
   for (const StepIntervals& step : steps) {
     check_step(schedule, step);
+    std::vector<Samples> samples(stages);
     for (std::size_t d = 0; d < step.size(); ++d) {
       const auto& program = schedule.programs[d];
       for (std::size_t i = 0; i < program.size(); ++i) {
@@ -89,33 +92,40 @@ ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Sche
             .push_back(static_cast<double>(step[d][i].duration_ns()) / kNanosecondsPerMs);
       }
     }
+    for (std::uint32_t s = 0; s < stages; ++s) {
+      for (int kind = 0; kind < kOpKindCount; ++kind) {
+        if (!samples[s][kind].empty()) step_means[s][kind].push_back(mean(samples[s][kind]));
+      }
+    }
+    std::vector<double> handovers;
     add_handovers(isolated, schedule, step, handovers);
+    if (!handovers.empty()) handover_means.push_back(mean(handovers));
   }
 
   ExecutionProfile profile = isolated;
   for (std::uint32_t s = 0; s < stages; ++s) {
     StageProfile& stage = profile.stages[s];
-    Samples& measured = samples[s];
-    const auto mean_or = [&](OpKind kind, double fallback) {
-      const std::vector<double>& durations = of(measured, kind);
-      return durations.empty() ? fallback : mean(durations);
+    Samples& measured = step_means[s];
+    const auto typical = [&](OpKind kind, double fallback) {
+      const std::vector<double>& means = of(measured, kind);
+      return means.empty() ? fallback : median(means);
     };
-    stage.forward_ms = mean_or(OpKind::Forward, stage.forward_ms);
-    stage.optimizer_step_ms = mean_or(OpKind::OptimizerStep, stage.optimizer_step_ms);
+    stage.forward_ms = typical(OpKind::Forward, stage.forward_ms);
+    stage.optimizer_step_ms = typical(OpKind::OptimizerStep, stage.optimizer_step_ms);
     if (!of(measured, OpKind::Backward).empty()) {
-      const double whole = mean(of(measured, OpKind::Backward));
+      const double whole = median(of(measured, OpKind::Backward));
       const double isolated_whole = stage.backward_input_ms + stage.backward_weight_ms;
       const double weight_share = isolated_whole > 0 ? stage.backward_weight_ms / isolated_whole : 0.5;
       stage.backward_ms = whole;
       stage.backward_weight_ms = whole * weight_share;
       stage.backward_input_ms = whole - stage.backward_weight_ms;
     } else {
-      stage.backward_input_ms = mean_or(OpKind::BackwardInput, stage.backward_input_ms);
-      stage.backward_weight_ms = mean_or(OpKind::BackwardWeight, stage.backward_weight_ms);
+      stage.backward_input_ms = typical(OpKind::BackwardInput, stage.backward_input_ms);
+      stage.backward_weight_ms = typical(OpKind::BackwardWeight, stage.backward_weight_ms);
       stage.backward_ms = stage.backward_input_ms + stage.backward_weight_ms;
     }
   }
-  if (!handovers.empty()) profile.transfer.latency_ms = std::max(0.0, mean(handovers));
+  if (!handover_means.empty()) profile.transfer.latency_ms = std::max(0.0, median(handover_means));
   return profile;
 }
 

@@ -1,8 +1,8 @@
 #include "exec/report/predicted_run.hpp"
 
 #include <string>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "common/ir/error.hpp"
 

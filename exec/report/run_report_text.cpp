@@ -59,8 +59,8 @@ void append_header(std::string& out, const RunReport& report) {
   out += fmt::format(
       "{:<10}{} warm-up, then {} profiling and {} timed, alternating; mean loss {} (first step) "
       "-> {} (last step)\n",
-                     "steps", report.warmup_steps, report.profile_steps, report.timed_steps,
-                     loss_text(report.first_loss), loss_text(report.last_loss));
+      "steps", report.warmup_steps, report.profile_steps, report.timed_steps,
+      loss_text(report.first_loss), loss_text(report.last_loss));
 }
 
 void append_stage_times(std::string& out, const char* label, std::size_t stage,
@@ -75,8 +75,9 @@ void append_stage_times(std::string& out, const char* label, std::size_t stage,
 void append_profile(std::string& out, const RunReport& report) {
   if (report.profile_steps > 0) {
     out += fmt::format(
-        "\nprofile (ms): the prediction's op and message times are means over {} profiling "
-        "step(s)\nof the pipeline; each op timed alone (median of {} repeats) for comparison\n",
+        "\nprofile (ms): the prediction's op and message times come from {} profiling step(s) of\n"
+        "the pipeline (per stage and kind, the median over the steps of each step's mean); each\n"
+        "op timed alone (median of {} repeats) for comparison\n",
         report.profile_steps, report.profile_repeats);
   } else {
     out += fmt::format("\nprofile (ms): the prediction's op times, each op timed alone (median of {} "

@@ -1,6 +1,7 @@
-// Profiling ops and messages as they run in the pipeline: the means of each stage's recorded
-// op durations replace the times of ops timed alone, kind by kind, and the hand-over time of
-// messages whose receiver waits replaces the latency of messages timed alone.
+// Profiling ops and messages as they run in the pipeline: over the profiled steps, the median
+// of each step's mean op duration replaces the time of the op timed alone, stage by stage and
+// kind by kind, and the hand-over of messages whose receiver waits replaces the latency of
+// messages timed alone.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -45,11 +46,12 @@ ExecutionProfile alone(std::uint32_t stages) {
   return profile;
 }
 
-// Stage s, micro-batch j: F takes 2 + j + s, B 4 + 2j, I 1 + j, W 0.7, a step 0.5, a message 0.1.
+// Stage s, micro-batch j: F takes 2 + j² + s, B 4 + 2j, I 1 + j, W 0.7, a step 0.5, a
+// message 0.1.
 double pipeline_duration(const Op& op) {
   const double j = op.microbatch;
   switch (op.kind) {
-    case OpKind::Forward: return 2 + j + op.stage;
+    case OpKind::Forward: return 2 + j * j + op.stage;
     case OpKind::Backward: return 4 + 2 * j;
     case OpKind::BackwardInput: return 1 + j;
     case OpKind::BackwardWeight: return 0.7;
@@ -59,17 +61,18 @@ double pipeline_duration(const Op& op) {
 }
 
 TEST(PipelineProfile, WholeBackwardsKeepTheRatioOfTheirPartsMeasuredAlone) {
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 2));
+  const Schedule schedule = test::lowered("gpipe", test::problem(2, 3));
   const ExecutionProfile profile =
       profile_from_steps(alone(2), schedule, {step_of(schedule, pipeline_duration)});
   ASSERT_EQ(profile.stages.size(), 2u);
-  // Micro-batches 0 and 1: F of stage 0 took 2 and 3, of stage 1 3 and 4; B 4 and 6.
-  EXPECT_NEAR(profile.stages[0].forward_ms, 2.5, 1e-9);
-  EXPECT_NEAR(profile.stages[1].forward_ms, 3.5, 1e-9);
-  EXPECT_NEAR(profile.stages[0].backward_ms, 5.0, 1e-9);
-  // Alone, W was 1/4 of B: 1.25 of the 5, and I the rest.
-  EXPECT_NEAR(profile.stages[0].backward_weight_ms, 1.25, 1e-9);
-  EXPECT_NEAR(profile.stages[0].backward_input_ms, 3.75, 1e-9);
+  // Micro-batches 0, 1, 2: F of stage 0 took 2, 3, 6 (mean 11/3, not the median 3), of
+  // stage 1 3, 4, 7; B 4, 6, 8.
+  EXPECT_NEAR(profile.stages[0].forward_ms, 11.0 / 3, 1e-9);
+  EXPECT_NEAR(profile.stages[1].forward_ms, 14.0 / 3, 1e-9);
+  EXPECT_NEAR(profile.stages[0].backward_ms, 6.0, 1e-9);
+  // Alone, W was 1/4 of B: 1.5 of the 6, and I the rest.
+  EXPECT_NEAR(profile.stages[0].backward_weight_ms, 1.5, 1e-9);
+  EXPECT_NEAR(profile.stages[0].backward_input_ms, 4.5, 1e-9);
   EXPECT_NEAR(profile.stages[1].optimizer_step_ms, 0.5, 1e-9);
   // What the pipeline does not time is kept.
   EXPECT_EQ(profile.stages[1].output_bytes, 1000u);
@@ -87,16 +90,20 @@ TEST(PipelineProfile, SplitBackwardsAreProfiledPartByPart) {
   EXPECT_NEAR(profile.stages[0].backward_ms, 2.7, 1e-9);
 }
 
-TEST(PipelineProfile, PoolsEveryStepAndSkipsOpsThatDidNotRun) {
+TEST(PipelineProfile, TakesTheMedianStepAndSkipsOpsThatDidNotRun) {
   const Schedule schedule = test::lowered("gpipe", test::problem(2, 1));
   const StepIntervals first = step_of(schedule, pipeline_duration);  // F of stage 0: 2
-  StepIntervals second = step_of(schedule, [](const Op& op) { return 3 * pipeline_duration(op); });
-  StepIntervals third = second;  // a failed step: its stage-0 forward never ran
-  third[0][0] = OpInterval{};
-  const ExecutionProfile profile = profile_from_steps(alone(2), schedule, {first, second, third});
-  // Samples 2 and 6 (the third step contributed none): mean 4. Stage 1's F: 3, 9, 9: mean 7.
-  EXPECT_NEAR(profile.stages[0].forward_ms, 4.0, 1e-9);
-  EXPECT_NEAR(profile.stages[1].forward_ms, 7.0, 1e-9);
+  const StepIntervals disturbed =
+      step_of(schedule, [](const Op& op) { return 10 * pipeline_duration(op); });
+  StepIntervals failed = disturbed;  // its stage-0 forward never ran
+  failed[0][0] = OpInterval{};
+  const StepIntervals third = step_of(schedule, [](const Op& op) { return 1.5 * pipeline_duration(op); });
+  // Stage 0's F: 2, 20, (none), 3: the median of three steps, 3. Stage 1's: 3, 30, 30, 4.5:
+  // the median of four, (4.5 + 30) / 2.
+  const ExecutionProfile profile =
+      profile_from_steps(alone(2), schedule, {first, disturbed, failed, third});
+  EXPECT_NEAR(profile.stages[0].forward_ms, 3.0, 1e-9);
+  EXPECT_NEAR(profile.stages[1].forward_ms, 17.25, 1e-9);
 }
 
 // GPipe, p = 2, m = 1, lowered: device 0 runs F, SEND_F, RECV_B, B, STEP; device 1 RECV_F,

@@ -1,15 +1,20 @@
 // `pipewise run`: trains a real MLP with a schedule on the executor and sets the measured
 // step beside the simulator's prediction of it, made from the same model's profiled costs.
+#include <chrono>
 #include <cmath>
 #include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
 #include "common/ir/lower.hpp"
+#include "exec/core/fault_plan.hpp"
+#include "exec/core/fault_spec.hpp"
 #include "exec/cost_from_profile.hpp"
 #include "exec/cpu/cpu_backend.hpp"
 #include "exec/model/mlp_model.hpp"
@@ -45,6 +50,7 @@ constexpr const char* kUsage =
     "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
     "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-steps P]\n"
     "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
+    "       [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
     "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
     "       [--math fp32|tf32|bf16]\n"
     "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
@@ -61,6 +67,11 @@ constexpr const char* kUsage =
     "errors. Times are in ms.\n"
     "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
     "are enough: with more devices than cores the timings measure contention.\n"
+    "--inject-fault KIND@DEVICE:OP[:ARG] (repeatable; KIND throw, delay (ARG ms), kill, drop,\n"
+    "corrupt or fail-send; OP as in 1F0, 0SEND_F2) injects a fault into every step of the\n"
+    "schedule (not the ops timed alone): a fault that fails the run fails its first step, and\n"
+    "pipewise exits 1 with one line naming the device, the op and the cause, writing no file.\n"
+    "corrupt turns --check-messages on, so the corrupted message is caught by its checksum.\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
 
 constexpr std::uint32_t kMaxWidth = 1u << 16;
@@ -101,6 +112,14 @@ void add_run_options(po::options_description& options) {
       ("trace", po::value<std::string>(),
        "write a Chrome trace (Perfetto) with the measured and predicted runs to FILE")
       ("svg", po::value<std::string>(), "write the measured and predicted timelines as SVG to FILE")
+      ("receive-deadline-ms", po::value<std::int64_t>(),
+       "how long a receive waits for its message before the run fails (a deadlock or a lost "
+       "message; default 60000)")
+      ("check-messages", "checksum every transferred buffer; a mismatch fails the run")
+      ("inject-fault", po::value<std::vector<std::string>>(),
+       "KIND@DEVICE:OP[:ARG]: inject a fault into the steps of the schedule (repeatable); KIND "
+       "throw, delay (ARG milliseconds), kill (the worker dies), drop, corrupt or fail-send "
+       "(of the message of send op OP); OP in PyTorch's notation, e.g. 1F0, 0SEND_F2")
       ("emulate", po::value<std::int64_t>(), "cuda: run the P devices in SM partitions of one GPU")
       ("gpus", po::value<std::string>(), "cuda: GPUs of the devices, e.g. 0,1,2,3")
       ("transport", po::value<std::string>(), "cuda: auto, copy or nccl (default auto)")
@@ -265,8 +284,27 @@ RunRequest request_from_options(const po::variables_map& values) {
   request.steps.warmup_steps = bounded_option(values, "warmup-steps", 2, 0, 100000);
   request.steps.profile_steps = bounded_option(values, "profile-steps", 3, 0, 100000);
   request.steps.timed_steps = bounded_option(values, "steps", 5, 1, 100000);
+  request.steps.run.receive_timeout = std::chrono::milliseconds(
+      bounded_option(values, "receive-deadline-ms", 60000, 1, 86'400'000));
+  request.steps.run.verify_checksums = values.count("check-messages") > 0;
   request.schedule = schedule_from_options(values);
   return request;
+}
+
+// Adds the --inject-fault faults to `faults` and makes `run` use them: every step of
+// `lowered` meets them. A corrupting fault turns checksums on, so it is caught.
+void inject_faults(const po::variables_map& values, const Schedule& lowered, FaultPlan& faults,
+                   RunOptions& run) {
+  if (!values.count("inject-fault")) return;
+  for (const std::string& spec : values["inject-fault"].as<std::vector<std::string>>()) {
+    try {
+      add_fault_from_text(faults, spec, lowered);
+    } catch (const Error& error) {
+      throw Error("--inject-fault \"" + spec + "\": " + error.what());
+    }
+  }
+  run.faults = &faults;
+  run.verify_checksums = run.verify_checksums || faults.corrupts_messages();
 }
 
 std::vector<StepIntervals> intervals_of(const std::vector<TimingRecorder>& steps) {
@@ -339,9 +377,11 @@ int run_run(const std::vector<std::string>& args) {
   add_run_options(options);
   po::variables_map values;
   if (parse_or_help(args, options, values, kUsage)) return 0;
-  const RunRequest request = request_from_options(values);
+  RunRequest request = request_from_options(values);
 
   const Schedule lowered = lower_communication(request.schedule);
+  FaultPlan faults;
+  inject_faults(values, lowered, faults, request.steps.run);
   const MlpModel model(request.model, lowered.problem.stages());
   const SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
 #ifdef PIPEWISE_HAVE_CUDA

@@ -53,7 +53,8 @@ void fail(RunContext& run, std::string message) {
 
 }  // namespace
 
-void run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes, RunContext& run) {
+WorkerExit run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes,
+                      RunContext& run) {
   const auto& program = run.schedule.programs[device];
   const Problem& problem = run.schedule.problem;
   Backend& backend = run.backend;
@@ -61,6 +62,7 @@ void run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes, Ru
   RunObserver* const observer = run.observer;
   std::size_t index = 0;
   bool started = false;
+  bool killed = false;
   try {
     WeightVersionGuard guard(problem);
     backend.start_worker(device);
@@ -81,6 +83,8 @@ void run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes, Ru
       }
       if (observer != nullptr) observer->on_op(device, index, op, start_ns, backend.now_ns(device));
     }
+  } catch (const WorkerKilled&) {
+    killed = true;
   } catch (const RunCancelled& cancelled) {
     fail(run, "device " + std::to_string(device) + ": " + cancelled.what());
   } catch (const std::exception& error) {
@@ -96,6 +100,7 @@ void run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes, Ru
               "std::exception");
   }
   run.ops_run.fetch_add(index, std::memory_order_relaxed);
+  return {index, killed};
 }
 
 }  // namespace pipewise

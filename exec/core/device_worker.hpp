@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "common/ir/schedule.hpp"
@@ -26,12 +27,21 @@ struct RunContext {
   std::atomic<std::uint64_t> ops_run{0};
 };
 
+// How a worker ended, as the thread that supervises it sees it (a process's exit status).
+struct WorkerExit {
+  std::size_t ops_done = 0;  // ops of its program that ran: its size when it finished
+  bool killed = false;       // the fault hook killed it (WorkerKilled) before op #ops_done
+};
+
 // The body of device `device`'s worker thread: runs its program in order, dispatching
 // compute ops to the backend, sends and receives to the backend's transport, weight
 // version checks to a WeightVersionGuard and releases to the backend as `lifetimes` says.
 // Returns after the last op, or as soon as the run has failed. Never throws: the first
 // failure goes to run.failures as one line naming the device, the op and the cause, and
-// cancels the backend so that blocked receives of other workers return.
-void run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes, RunContext& run);
+// cancels the backend so that blocked receives of other workers return. A worker the
+// fault hook kills returns at once and records nothing, as a crashed process says nothing:
+// its supervisor must notice (WorkerExit::ops_done short of the program, and no failure).
+WorkerExit run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes,
+                      RunContext& run);
 
 }  // namespace pipewise

@@ -1,15 +1,40 @@
 #include "exec/core/executor.hpp"
 
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "common/ir/error.hpp"
 #include "exec/core/device_worker.hpp"
+#include "exec/core/op_description.hpp"
 #include "exec/core/run_checks.hpp"
 #include "exec/core/weight_lifetimes.hpp"
 
 namespace pipewise {
+namespace {
+
+// What a worker thread runs: the device's program, then the check a supervisor makes of a
+// process it started. A worker that ended before the end of its program while no failure
+// was recorded died silently (killed, or a bug that returned early): its peers may wait on
+// it, so its death becomes the run's failure and the backend is cancelled.
+void supervise_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes,
+                      RunContext& run) {
+  const WorkerExit exit = run_device(device, lifetimes, run);
+  const auto& program = run.schedule.programs[device];
+  if (exit.ops_done >= program.size() || run.failures.failed()) return;
+  const std::string cause = exit.killed
+                                ? "its worker died (killed by fault injection)"
+                                : "its worker stopped without finishing its program or "
+                                  "reporting an error";
+  const std::string message =
+      "device " + std::to_string(device) + " failed before op " +
+      describe_op(program[exit.ops_done], run.schedule.problem.microbatches) + ", #" +
+      std::to_string(exit.ops_done) + " of its program: " + cause;
+  if (run.failures.record(message)) run.backend.cancel();
+}
+
+}  // namespace
 
 RunSummary run_schedule(const Schedule& schedule, Backend& backend, const RunOptions& options,
                         RunObserver* observer) {
@@ -25,7 +50,7 @@ RunSummary run_schedule(const Schedule& schedule, Backend& backend, const RunOpt
   workers.reserve(devices);
   try {
     for (std::uint32_t device = 0; device < devices; ++device) {
-      workers.emplace_back(run_device, device, std::cref(lifetimes[device]), std::ref(run));
+      workers.emplace_back(supervise_device, device, std::cref(lifetimes[device]), std::ref(run));
     }
   } catch (const std::system_error& error) {
     if (run.failures.record("could not start a worker thread for device " +

@@ -22,8 +22,11 @@ struct RunSummary {
 // Fails with pipewise::Error, and one line naming the device, the op and the cause, on the
 // first failure of any worker: an op that throws, a transport error, a receive past
 // options.receive_timeout (a deadlock or a lost message), a weight version that breaks
-// weight stashing (options.check_weight_versions). Every other worker is then stopped and
-// all threads are joined before the error is thrown. Fails before starting when
+// weight stashing (options.check_weight_versions), a worker that died before the end of its
+// program without a word (killed through options.faults: "device 1 failed before op 1F2
+// (...), #10 of its program: its worker died (killed by fault injection)"). Every other
+// worker is then stopped at once, without waiting for a receive deadline, and all threads
+// are joined before the error is thrown. Fails before starting when
 // check_runnable (run_checks.hpp) or plan_weight_lifetimes (weight_lifetimes.hpp) rejects
 // the schedule, or the backend cannot prepare it.
 RunSummary run_schedule(const Schedule& schedule, Backend& backend,

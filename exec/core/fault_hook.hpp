@@ -13,14 +13,20 @@ enum class MessageFault : std::uint8_t {
   Fail,     // the send itself fails with an error
 };
 
+// Thrown by FaultHook::before_op to kill the worker, as a crash kills a process: the worker
+// stops at once and reports nothing; the executor notices that it ended before finishing
+// its program. Deliberately not a std::exception, so that no handler for errors takes it.
+class WorkerKilled {};
+
 // The fault-injection seam of the executor (after leveldb's fault-injection Env): a run
 // given a FaultHook consults it before every op and for every message. Production runs
 // pass none. Implementations must be safe to call from every device thread at once.
 class FaultHook {
  public:
   virtual ~FaultHook() = default;
-  // Called on `device`'s worker right before `op` runs. Throwing fails the op with the
-  // exception's message as the cause; sleeping delays the op (a straggler).
+  // Called on `device`'s worker right before `op` runs. Throwing an exception fails the op
+  // with its message as the cause; throwing WorkerKilled kills the worker; sleeping delays
+  // the op (a straggler).
   virtual void before_op(std::uint32_t device, const Op& op) = 0;
   // Called by the transport for the message that send op `op` on `device` carries.
   virtual MessageFault on_message(std::uint32_t device, const Op& op) = 0;

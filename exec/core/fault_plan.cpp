@@ -1,5 +1,6 @@
 #include "exec/core/fault_plan.hpp"
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -18,9 +19,20 @@ FaultPlan& FaultPlan::delay_at(std::uint32_t device, const Op& op,
   return *this;
 }
 
+FaultPlan& FaultPlan::kill_at(std::uint32_t device, const Op& op) {
+  rules_.push_back({device, op, Action::Kill, {}, {}, MessageFault::None});
+  return *this;
+}
+
 FaultPlan& FaultPlan::message_fault_at(std::uint32_t device, const Op& op, MessageFault fault) {
   rules_.push_back({device, op, Action::Message, {}, std::chrono::milliseconds{0}, fault});
   return *this;
+}
+
+bool FaultPlan::corrupts_messages() const {
+  return std::any_of(rules_.begin(), rules_.end(), [](const Rule& rule) {
+    return rule.action == Action::Message && rule.message == MessageFault::Corrupt;
+  });
 }
 
 bool FaultPlan::matches(const Rule& rule, std::uint32_t device, const Op& op) {
@@ -32,8 +44,17 @@ void FaultPlan::before_op(std::uint32_t device, const Op& op) {
   for (const Rule& rule : rules_) {
     if (rule.action == Action::Message || !matches(rule, device, op)) continue;
     fired_.fetch_add(1);
-    if (rule.action == Action::Throw) throw Error(rule.cause);
-    std::this_thread::sleep_for(rule.delay);
+    switch (rule.action) {
+      case Action::Throw:
+        throw Error(rule.cause);
+      case Action::Kill:
+        throw WorkerKilled{};
+      case Action::Delay:
+        std::this_thread::sleep_for(rule.delay);
+        break;
+      case Action::Message:
+        break;
+    }
   }
 }
 

@@ -18,17 +18,22 @@ class FaultPlan final : public FaultHook {
   FaultPlan& throw_at(std::uint32_t device, const Op& op, std::string cause);
   // `op` on `device` starts `delay` late.
   FaultPlan& delay_at(std::uint32_t device, const Op& op, std::chrono::milliseconds delay);
+  // The worker of `device` dies right before `op` (before_op throws WorkerKilled).
+  FaultPlan& kill_at(std::uint32_t device, const Op& op);
   // The message of send op `op` on `device` meets `fault` (Drop, Corrupt or Fail).
   FaultPlan& message_fault_at(std::uint32_t device, const Op& op, MessageFault fault);
 
   void before_op(std::uint32_t device, const Op& op) override;
   MessageFault on_message(std::uint32_t device, const Op& op) override;
 
+  // Whether a rule corrupts a message: only a run that verifies checksums detects it.
+  bool corrupts_messages() const;
+
   // How many rules have fired so far.
   std::uint32_t fired() const { return fired_.load(); }
 
  private:
-  enum class Action : std::uint8_t { Throw, Delay, Message };
+  enum class Action : std::uint8_t { Throw, Delay, Kill, Message };
   struct Rule {
     std::uint32_t device;
     Op op;

@@ -181,6 +181,66 @@ TEST_F(Faults, ADeadlockedScheduleFailsAtTheReceiveDeadline) {
   EXPECT_LT(elapsed_, std::chrono::seconds(5));
 }
 
+TEST_F(Faults, AKilledWorkerIsNoticedAndItsPeersStopLongBeforeTheReceiveDeadline) {
+  // 1F1B, p = 3, m = 4, device 1: RECV_F0 F0 SEND_F0 RECV_F1 F1 SEND_F1 RECV_B0 B0 SEND_B0
+  // RECV_F2 F2 ...: it dies before F2, op #10, having said nothing. Devices 0 and 2 then
+  // wait for messages that never come; only the executor's notice can end their waits.
+  FaultPlan faults;
+  faults.kill_at(1, op(OpKind::Forward, 1, 2));
+  RunOptions options;
+  options.receive_timeout = std::chrono::seconds(30);
+  options.faults = &faults;
+  TimingRecorder timing;
+  const std::string message =
+      run_expecting_failure(test::lowered("1f1b", test::problem(3, 4)), options, &timing);
+  EXPECT_EQ(message,
+            "device 1 failed before op 1F2 (forward, stage 1, micro-batch 2, iteration 0, weight "
+            "version 0), #10 of its program: its worker died (killed by fault injection)");
+  EXPECT_EQ(faults.fired(), 1u);
+  EXPECT_LT(elapsed_, std::chrono::seconds(3)) << "peers waited for their receive deadline";
+  EXPECT_FALSE(timing.succeeded());
+  EXPECT_TRUE(timing.intervals()[1][9].ran()) << "device 1 ran up to its death";
+  EXPECT_FALSE(timing.intervals()[1][10].ran());
+  EXPECT_FALSE(timing.intervals()[0].back().ran()) << "device 0 must stop before its last op";
+  EXPECT_FALSE(timing.intervals()[2].back().ran()) << "device 2 must stop before its last op";
+}
+
+TEST_F(Faults, AWorkerKilledBeforeItsFirstOpIsNoticed) {
+  // GPipe, p = 2, m = 2: device 0 dies before F0, so device 1 never gets any message.
+  FaultPlan faults;
+  faults.kill_at(0, op(OpKind::Forward, 0, 0));
+  RunOptions options;
+  options.receive_timeout = std::chrono::seconds(30);
+  options.faults = &faults;
+  const std::string message =
+      run_expecting_failure(test::lowered("gpipe", test::problem(2, 2)), options);
+  EXPECT_EQ(message,
+            "device 0 failed before op 0F0 (forward, stage 0, micro-batch 0, iteration 0, weight "
+            "version 0), #0 of its program: its worker died (killed by fault injection)");
+  EXPECT_LT(elapsed_, std::chrono::seconds(3));
+}
+
+TEST_F(Faults, TheBackendRunsAgainAfterAWorkerWasKilled) {
+  const MlpModel model(config_, 2);
+  const Schedule schedule = test::lowered("1f1b", test::problem(2, 4));
+  CpuBackend reference(model, task_, OptimizerConfig::sgd(0.05f));
+  run_schedule(schedule, reference);
+
+  CpuBackend backend(model, task_, OptimizerConfig::sgd(0.05f));
+  FaultPlan faults;
+  faults.kill_at(1, op(OpKind::Backward, 1, 1));
+  RunOptions options;
+  options.receive_timeout = std::chrono::seconds(30);
+  options.faults = &faults;
+  EXPECT_THROW(run_schedule(schedule, backend, options), Error);
+  const std::size_t stage_bytes = model.stage(1).parameter_count * sizeof(float);
+  EXPECT_EQ(backend.memory(1).current_bytes(), 2 * stage_bytes);
+  // The killed run stopped before any optimizer step: a clean run now trains exactly as a
+  // fresh backend's first run does.
+  run_schedule(schedule, backend);
+  for (std::uint32_t s = 0; s < 2; ++s) EXPECT_EQ(backend.parameters(s), reference.parameters(s));
+}
+
 TEST_F(Faults, TheBackendRunsAgainAfterAFailedRun) {
   const MlpModel model(config_, 2);
   CpuBackend backend(model, task_, OptimizerConfig::sgd(0.05f));

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pipewise needs (a no-op when all are present), then
-# configures and builds into build/ (override with BUILD_DIR). CI=true turns warnings
-# into errors. Extra arguments are passed to the CMake configure step.
+# configures and builds into build/ (override with BUILD_DIR). Warnings are errors
+# (PIPEWISE_WERROR=OFF in the environment lifts that), the same for CI as for a user, so
+# that scripts/whatif.sh after scripts/test.sh reuses the build. Extra arguments are
+# passed to the CMake configure step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,6 @@ if ((${#missing[@]})); then
 fi
 
 build_dir=${BUILD_DIR:-build}
-werror=OFF
-[ "${CI:-}" = "true" ] && werror=ON
+werror=${PIPEWISE_WERROR:-ON}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DPIPEWISE_WERROR="$werror" "$@" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"

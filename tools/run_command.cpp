@@ -13,6 +13,7 @@
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
 #include "common/ir/lower.hpp"
+#include "common/ir/resource_limits.hpp"
 #include "exec/core/fault_plan.hpp"
 #include "exec/core/fault_spec.hpp"
 #include "exec/cost_from_profile.hpp"
@@ -23,6 +24,7 @@
 #include "exec/report/pipeline_profile.hpp"
 #include "exec/report/predicted_run.hpp"
 #include "exec/report/run_report.hpp"
+#include "exec/report/run_memory_estimate.hpp"
 #include "exec/report/step_timeline.hpp"
 #include "exec/report/timed_steps.hpp"
 #include "sim/report/chrome_trace.hpp"
@@ -307,6 +309,21 @@ void inject_faults(const po::variables_map& values, const Schedule& lowered, Fau
   run.verify_checksums = run.verify_checksums || faults.corrupts_messages();
 }
 
+// Refuses, with the estimate, a CPU run whose model, optimizer state, activations and data
+// cannot fit in this machine's memory, before any of it is allocated.
+void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lowered,
+                                const MlpModel& model) {
+  const Problem& problem = lowered.problem;
+  require_available_memory(
+      request.schedule.name + " p=" + std::to_string(problem.devices) +
+          " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
+          " n=" + std::to_string(problem.iterations) + " with micro-batches of " +
+          std::to_string(request.task.microbatch_size) + " samples",
+      estimate_cpu_run_bytes(lowered, model, request.task, request.optimizer),
+      "its model's parameters, gradients, optimizer state and weight versions, its stashed "
+      "activations and its data, on " + std::to_string(problem.devices) + " device(s)");
+}
+
 std::vector<StepIntervals> intervals_of(const std::vector<TimingRecorder>& steps) {
   std::vector<StepIntervals> intervals;
   for (const TimingRecorder& step : steps) intervals.push_back(step.intervals());
@@ -383,6 +400,7 @@ int run_run(const std::vector<std::string>& args) {
   FaultPlan faults;
   inject_faults(values, lowered, faults, request.steps.run);
   const MlpModel model(request.model, lowered.problem.stages());
+  if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
 #ifdef PIPEWISE_HAVE_CUDA
   const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)

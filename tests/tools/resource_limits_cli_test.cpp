@@ -1,10 +1,15 @@
-// Resource limits at the command line: a schedule that cannot fit in memory is refused
-// before any work with the estimate on one line; absurd sizes get a clear error; a sweep
+// Resource limits at the command line: a schedule, or a model to run for real, that cannot
+// fit in memory is refused before any work with the estimate on one line; absurd sizes get a clear error; a sweep
 // skips the points that cannot fit, saying why, and runs the rest, and refuses a grid whose
 // results alone cannot fit.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
+
 #include <nlohmann/json.hpp>
+
+#include "common/ir/resource_limits.hpp"
 
 #include "tests/tools/cli_runner.hpp"
 
@@ -31,6 +36,29 @@ TEST(ResourceLimitsCli, AnAbsurdDeviceCountIsRefusedByItsBounds) {
   EXPECT_NE(result.err.find("--stages must be between 1 and 65536 (got 1000000000)"),
             std::string::npos)
       << result.err;
+}
+
+TEST(ResourceLimitsCli, RunRefusesAModelLargerThanMemoryBeforeAllocatingIt) {
+  // Eight 65536 x 65536 layers: 8 * (2^32 + 2^16) parameters, 128.0 GiB in fp32, and as
+  // much again for the gradients and twice for Adam's moments: 512.0 GiB. Then stashes of
+  // 8 MiB per layer output (32 rows of 65536 floats): 2 micro-batches of 4 layers on device
+  // 0, one of 4 layers and its input on device 1, 0.1 GiB; and the data set, 64 micro-batches
+  // of 32 rows of 65536 floats and a label, 0.5 GiB: 512.6 GiB in all.
+  const std::optional<std::uint64_t> available = available_memory_bytes();
+  if (available && *available > (std::uint64_t{513} << 30)) {
+    GTEST_SKIP() << "this machine could run the model: needs less than 513 GiB available";
+  }
+  const CliResult result = run_pipewise(
+      "run -s 1f1b -p 2 -m 2 --optimizer adam "
+      "--model 65536,65536,65536,65536,65536,65536,65536,65536,65536");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("1f1b p=2 v=1 m=2 n=1 with micro-batches of 32 samples needs "
+                            "512.6 GiB for its model's"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("; this machine has "), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "");
 }
 
 TEST(ResourceLimitsCli, SweepSkipsThePointThatCannotFitAndRunsTheOthers) {

@@ -41,7 +41,9 @@ constexpr std::chrono::seconds kReceiveTimeout{30};
 class EmptyComputeBackend final : public pipewise::Backend {
  public:
   void prepare(const pipewise::Schedule& schedule, const pipewise::RunOptions& options) override {
-    transport_ = std::make_unique<pipewise::InProcessTransport>(schedule.problem.devices, false);
+    transport_ = std::make_unique<pipewise::InProcessTransport>(
+        schedule.problem.devices, false,
+        pipewise::receive_spin(schedule.problem.devices, std::thread::hardware_concurrency()));
     memory_.assign(schedule.problem.devices, pipewise::MemoryAccount{});
     receive_timeout_ = options.receive_timeout;
   }
@@ -136,7 +138,8 @@ void stop_echo(pipewise::InProcessTransport& transport, std::thread& echo, std::
 
 // Argument: payload floats.
 void transport_latency(benchmark::State& state) {
-  pipewise::InProcessTransport transport(2, false);
+  pipewise::InProcessTransport transport(
+      2, false, pipewise::receive_spin(2, std::thread::hardware_concurrency()));
   std::thread echo = start_echo(transport);
   std::vector<float> payload(static_cast<std::size_t>(state.range(0)), 1.0f);
   std::uint64_t sequence = 0;
@@ -157,7 +160,8 @@ void transport_bandwidth(benchmark::State& state) {
   constexpr int kWindow = 4;
   constexpr int kMessagesPerIteration = 8;
   const auto floats = static_cast<std::size_t>(state.range(0)) / sizeof(float);
-  pipewise::InProcessTransport transport(2, state.range(1) != 0);
+  pipewise::InProcessTransport transport(
+      2, state.range(1) != 0, pipewise::receive_spin(2, std::thread::hardware_concurrency()));
   std::thread echo = start_echo(transport);
   const std::vector<float> source(floats, 1.0f);
   std::vector<std::vector<float>> idle(kWindow, std::vector<float>(floats));

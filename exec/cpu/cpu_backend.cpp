@@ -73,11 +73,12 @@ void CpuBackend::prepare(const Schedule& schedule, const RunOptions& options) {
                      bytes_of(parameters * optimizer_.state_per_parameter()));
     account.weight_versions_held(1);
   }
-  transport_ = std::make_unique<InProcessTransport>(problem.devices, options.verify_checksums);
   cores_ = allowed_cores();
   const auto cores = static_cast<std::uint32_t>(cores_.size());
   placement_ = {problem.devices, cores, options_.pin_workers && problem.devices <= cores,
                 problem.devices > cores};
+  transport_ = std::make_unique<InProcessTransport>(problem.devices, options.verify_checksums,
+                                                    receive_spin(problem.devices, cores));
   losses_.assign(std::size_t{problem.microbatches} * problem.iterations,
                  std::numeric_limits<float>::quiet_NaN());
 }

@@ -1,5 +1,6 @@
 #include "exec/cpu/in_process_transport.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 #include <utility>
@@ -10,9 +11,22 @@
 
 namespace pipewise {
 
-InProcessTransport::InProcessTransport(std::uint32_t devices, bool checksums)
+namespace {
+
+// Tells the core that this thread spins, so that its sibling hyper-thread runs meanwhile.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+InProcessTransport::InProcessTransport(std::uint32_t devices, bool checksums,
+                                       std::chrono::nanoseconds spin)
     : devices_(devices),
       checksums_(checksums),
+      spin_(spin),
       channels_(std::make_unique<Channel[]>(std::size_t{devices} * devices)) {}
 
 void InProcessTransport::send(std::uint32_t from, std::uint32_t to, const MessageTag& tag,
@@ -34,8 +48,19 @@ void InProcessTransport::send(std::uint32_t from, std::uint32_t to, const Messag
   {
     std::lock_guard lock(link.mutex);
     link.messages.push_back(std::move(message));
+    link.posted.fetch_add(1, std::memory_order_release);
   }
   link.arrived.notify_all();
+}
+
+void InProcessTransport::spin_for_post(const Channel& link, std::uint64_t seen,
+                                       std::chrono::steady_clock::time_point deadline) const {
+  const auto until = std::min(std::chrono::steady_clock::now() + spin_, deadline);
+  while (link.posted.load(std::memory_order_acquire) == seen &&
+         !cancelled_.load(std::memory_order_relaxed)) {
+    for (int i = 0; i < 32; ++i) cpu_relax();
+    if (std::chrono::steady_clock::now() >= until) return;
+  }
 }
 
 std::vector<float> InProcessTransport::receive(std::uint32_t to, std::uint32_t from,
@@ -46,6 +71,7 @@ std::vector<float> InProcessTransport::receive(std::uint32_t to, std::uint32_t f
   Message message;
   {
     std::unique_lock lock(link.mutex);
+    bool spun = spin_.count() == 0;
     while (true) {
       if (cancelled_.load(std::memory_order_acquire)) throw RunCancelled();
       auto found = link.messages.begin();
@@ -54,6 +80,14 @@ std::vector<float> InProcessTransport::receive(std::uint32_t to, std::uint32_t f
         message = std::move(*found);
         link.messages.erase(found);
         break;
+      }
+      if (!spun) {  // once per receive, then sleep
+        spun = true;
+        const std::uint64_t seen = link.posted.load(std::memory_order_relaxed);
+        lock.unlock();
+        spin_for_post(link, seen, deadline);
+        lock.lock();
+        continue;
       }
       if (link.arrived.wait_until(lock, deadline) == std::cv_status::timeout &&
           std::chrono::steady_clock::now() >= deadline) {
@@ -78,6 +112,11 @@ void InProcessTransport::cancel() noexcept {
     { std::lock_guard lock(channels_[i].mutex); }
     channels_[i].arrived.notify_all();
   }
+}
+
+std::chrono::nanoseconds receive_spin(std::uint32_t devices, std::uint32_t cores) {
+  if (devices > cores) return std::chrono::nanoseconds{0};
+  return std::chrono::microseconds{50};
 }
 
 std::size_t InProcessTransport::pending() const {

@@ -79,6 +79,45 @@ TEST(InProcessTransport, CancelWakesABlockedReceive) {
   EXPECT_THROW(transport.receive(1, 0, activation(0, 0), std::chrono::seconds(30)), RunCancelled);
 }
 
+TEST(InProcessTransport, ASpinningReceiveTakesAMessageThatComesWhileItSpins) {
+  InProcessTransport transport(2, false, std::chrono::seconds(10));
+  std::thread sender([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    transport.send(0, 1, activation(0, 9), {1.0f});  // another tag first: spinning ends
+    std::this_thread::sleep_for(milliseconds(20));
+    transport.send(0, 1, activation(0, 3), {7.0f});
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(transport.receive(1, 0, activation(0, 3), std::chrono::seconds(30)),
+            (std::vector<float>{7.0f}));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  sender.join();
+  EXPECT_EQ(transport.pending(), 1u);
+}
+
+TEST(InProcessTransport, ASpinningReceiveStillEndsAtItsDeadlineAndOnCancel) {
+  InProcessTransport transport(2, false, std::chrono::seconds(10));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(transport.receive(1, 0, activation(0, 0), milliseconds(50)), Error);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(50));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    transport.cancel();
+  });
+  start = std::chrono::steady_clock::now();
+  EXPECT_THROW(transport.receive(1, 0, activation(0, 0), std::chrono::seconds(30)), RunCancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  canceller.join();
+}
+
+TEST(InProcessTransport, ReceivesSpinOnlyWhenEveryWorkerHasACore) {
+  EXPECT_GT(receive_spin(2, 2), std::chrono::nanoseconds{0});
+  EXPECT_GT(receive_spin(1, 16), std::chrono::nanoseconds{0});
+  EXPECT_EQ(receive_spin(3, 2), std::chrono::nanoseconds{0});
+}
+
 TEST(InProcessTransport, ChecksumsCatchACorruptedMessage) {
   InProcessTransport checked(2, true);
   checked.send(0, 1, activation(0, 0), {1.0f, 2.0f, 3.0f}, MessageFault::Corrupt);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/io/temporary_file_registry.hpp"
 #include "common/ir/error.hpp"
 #include "tools/command.hpp"
 
@@ -22,6 +23,7 @@ void print_usage(std::FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pipewise::remove_temporary_files_on_signals();  // Ctrl-C leaves no half-written output
   if (argc < 2) {
     print_usage(stderr);
     return 2;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "common/io/temporary_file_registry.hpp"
 #include "common/ir/error.hpp"
 
 namespace pipewise {
@@ -85,6 +86,7 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
     fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && (errno != EEXIST || attempt == 100)) throw_write_error(path, errno);
   }
+  const RegisteredTemporaryFile removed_on_signals(temporary);
   FileDescriptor file(fd);
   int error_number = write_all(file.get(), contents);
   if (error_number == 0 && ::fsync(file.get()) != 0) error_number = errno;

@@ -227,11 +227,16 @@ class Engine {
   }
 
   // Every op is of a known kind and names a slot inside the problem, on the device that
-  // owns its stage. Also
-  // notes whether the schedule is a single flush (every op reads weight version 0 and each
+  // owns its stage. Also notes whether the schedule is a single flush (every op reads weight version 0 and each
   // device's optimizer steps close its program), where one version per device is held.
   void check_programs() {
-    single_weight_version_ = true;
+    // Locals, not members, inside the loop: a store through a member could alias the ops
+    // (their one-byte fields may alias anything), forcing every field to be reloaded.
+    const std::uint32_t stages = stages_;
+    const std::uint32_t iterations = problem_.iterations;
+    const std::uint32_t microbatches = problem_.microbatches;
+    const StageInfo* const stage_info = stage_info_.data();
+    bool single_weight_version = true;
     for (std::uint32_t d = 0; d < problem_.devices; ++d) {
       bool stepped = false;
       const auto& program = schedule_.programs[d];
@@ -242,12 +247,11 @@ class Engine {
                       std::to_string(static_cast<int>(op.kind)));
         }
         const bool is_step = op.kind == OpKind::OptimizerStep;
-        single_weight_version_ &= op.weight_version == 0 && (is_step || !stepped);
+        single_weight_version &= op.weight_version == 0 && (is_step || !stepped);
         stepped |= is_step;
-        const bool outside = op.stage >= stages_ || op.iteration >= problem_.iterations ||
-                             (op.kind != OpKind::OptimizerStep &&
-                              op.microbatch >= problem_.microbatches);
-        if (!outside && stage_info_[op.stage].device == d) continue;
+        const bool outside = op.stage >= stages || op.iteration >= iterations ||
+                             (!is_step && op.microbatch >= microbatches);
+        if (!outside && stage_info[op.stage].device == d) [[likely]] continue;
         if (is_communication(op.kind)) continue;  // skipped: their cost is on the links
         if (outside) {
           throw Error("op " + op_label(op, problem_.microbatches) + " on device " +
@@ -260,6 +264,7 @@ class Engine {
                     " runs on device " + std::to_string(stage_info_[op.stage].device));
       }
     }
+    single_weight_version_ = single_weight_version;
   }
 
   void prepare_static_memory() {

@@ -178,12 +178,10 @@ class Engine {
     if (options_.record_timeline && options_.track_memory) {
       bytes += slots * sizeof(ActivationLifetime);
     }
-    require_available_memory(schedule_.name + " p=" + std::to_string(problem_.devices) +
-                                 " v=" + std::to_string(problem_.chunks) +
-                                 " m=" + std::to_string(problem_.microbatches) +
-                                 " n=" + std::to_string(problem_.iterations),
-                             bytes, "the simulator's state of its " + format_count(slots) +
-                                        " (stage, iteration, micro-batch) slots");
+    if (bytes < kAlwaysAffordableBytes) return;  // no message to build for every simulation
+    require_available_memory(schedule_.name + " " + problem_sizes(problem_), bytes,
+                             "the simulator's state of its " + format_count(slots) +
+                                 " (stage, iteration, micro-batch) slots");
   }
 
   void prepare_stages() {

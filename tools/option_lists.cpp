@@ -39,6 +39,17 @@ std::vector<std::string> schedule_list(const std::string& text, const std::strin
   return names;
 }
 
+std::string choice_option(const boost::program_options::variables_map& values,
+                          const std::string& name, std::initializer_list<const char*> allowed) {
+  const std::string value = values[name].as<std::string>();
+  std::string list;
+  for (const char* choice : allowed) {
+    if (value == choice) return value;
+    list += (list.empty() ? "" : ", ") + std::string(choice);
+  }
+  throw Error("--" + name + " must be one of " + list + " (got \"" + value + "\")");
+}
+
 std::optional<std::string> aliased_value(const boost::program_options::variables_map& values,
                                          const std::string& name, const std::string& alias) {
   if (values.count(name) && values.count(alias)) {

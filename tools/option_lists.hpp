@@ -2,6 +2,7 @@
 // Small parsers for list-valued and aliased command-line options shared by the what-if
 // commands.
 #include <boost/program_options.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ std::vector<std::string> comma_separated(const std::string& text, const std::str
 // in the order given; "all" is every schedule of the catalog. Throws pipewise::Error naming
 // an unknown schedule.
 std::vector<std::string> schedule_list(const std::string& text, const std::string& option);
+
+// The value of string option --NAME (which must have one, e.g. by default), when it is one of
+// `allowed`. Throws pipewise::Error "--NAME must be one of a, b (got "c")" otherwise.
+std::string choice_option(const boost::program_options::variables_map& values,
+                          const std::string& name, std::initializer_list<const char*> allowed);
 
 // The string value of --NAME or of its alias --ALIAS (e.g. a Megatron-LM name), nullopt if
 // neither was given. Throws pipewise::Error when both were.

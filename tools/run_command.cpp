@@ -78,17 +78,6 @@ constexpr const char* kUsage =
 
 constexpr std::uint32_t kMaxWidth = 1u << 16;
 
-std::string choice_option(const po::variables_map& values, const std::string& name,
-                          std::initializer_list<const char*> allowed) {
-  const std::string value = values[name].as<std::string>();
-  std::string list;
-  for (const char* choice : allowed) {
-    if (value == choice) return value;
-    list += (list.empty() ? "" : ", ") + std::string(choice);
-  }
-  throw Error("--" + name + " must be one of " + list + " (got \"" + value + "\")");
-}
-
 void add_run_options(po::options_description& options) {
   // clang-format off
   options.add_options()
@@ -315,9 +304,7 @@ void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lower
                                 const MlpModel& model) {
   const Problem& problem = lowered.problem;
   require_available_memory(
-      request.schedule.name + " p=" + std::to_string(problem.devices) +
-          " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
-          " n=" + std::to_string(problem.iterations) + " with micro-batches of " +
+      request.schedule.name + " " + problem_sizes(problem) + " with micro-batches of " +
           std::to_string(request.task.microbatch_size) + " samples",
       estimate_cpu_run_bytes(lowered, model, request.task, request.optimizer),
       "its model's parameters, gradients, optimizer state and weight versions, its stashed "
@@ -371,9 +358,8 @@ RunReport report_of(const RunRequest& request, const MlpModel& model, const Back
 
 std::string run_title(const RunReport& report) {
   const Problem& problem = report.problem;
-  return report.schedule + " on " + report.backend + ": p=" + std::to_string(problem.devices) +
-         " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
-         " n=" + std::to_string(problem.iterations) + "  measured (median step) vs predicted";
+  return report.schedule + " on " + report.backend + ": " + problem_sizes(problem) +
+         "  measured (median step) vs predicted";
 }
 
 void write_timelines(const po::variables_map& values, const RunReport& report,

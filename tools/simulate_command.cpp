@@ -1,7 +1,6 @@
 // `pipewise simulate`: runs a schedule on the discrete-event simulator and reports its
 // makespan, bubble, throughput and memory, with optional trace, SVG and ASCII timelines.
 #include <cmath>
-#include <initializer_list>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -20,6 +19,7 @@
 #include "sim/report/svg_timeline.hpp"
 #include "sim/report/table_report.hpp"
 #include "tools/command.hpp"
+#include "tools/option_lists.hpp"
 #include "tools/schedule_options.hpp"
 
 namespace po = boost::program_options;
@@ -56,17 +56,6 @@ std::optional<double> real_option(const po::variables_map& values, const std::st
                 " (got " + shown(value) + ")");
   }
   return value;
-}
-
-std::string choice_option(const po::variables_map& values, const std::string& name,
-                          std::initializer_list<const char*> allowed) {
-  const std::string value = values[name].as<std::string>();
-  std::string list;
-  for (const char* choice : allowed) {
-    if (value == choice) return value;
-    list += (list.empty() ? "" : ", ") + std::string(choice);
-  }
-  throw Error("--" + name + " must be one of " + list + " (got \"" + value + "\")");
 }
 
 void add_simulate_options(po::options_description& options) {

@@ -35,4 +35,9 @@ void Problem::check() const {
   }
 }
 
+std::string problem_sizes(const Problem& problem) {
+  return "p=" + std::to_string(problem.devices) + " v=" + std::to_string(problem.chunks) +
+         " m=" + std::to_string(problem.microbatches) + " n=" + std::to_string(problem.iterations);
+}
+
 }  // namespace pipewise

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace pipewise {
@@ -34,5 +35,8 @@ struct Problem {
 
   friend bool operator==(const Problem&, const Problem&) = default;
 };
+
+// The sizes of `problem` as the CLI and messages show them: "p=4 v=2 m=8 n=1".
+std::string problem_sizes(const Problem& problem);
 
 }  // namespace pipewise

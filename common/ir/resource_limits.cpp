@@ -124,9 +124,6 @@ void require_memory(std::string_view what, std::uint64_t bytes, std::string_view
 
 void require_available_memory(std::string_view what, std::uint64_t bytes,
                               std::string_view reason) {
-  // Below this nothing can exhaust a machine we run on, and reading /proc on every call
-  // cost a sweep more than half its time.
-  constexpr std::uint64_t kAlwaysAffordableBytes = std::uint64_t{256} << 20;
   if (bytes < kAlwaysAffordableBytes) return;
   if (const std::optional<std::uint64_t> available = available_memory_bytes()) {
     require_memory(what, bytes, reason, *available);
@@ -137,11 +134,9 @@ void require_memory_for_schedule(std::string_view name, const Problem& problem,
                                  bool step_per_microbatch) {
   problem.check();
   const MemoryEstimate estimate = estimate_schedule_memory(problem, step_per_microbatch);
-  require_available_memory(std::string(name) + " p=" + std::to_string(problem.devices) +
-                               " v=" + std::to_string(problem.chunks) +
-                               " m=" + std::to_string(problem.microbatches) +
-                               " n=" + std::to_string(problem.iterations),
-                           estimate.bytes, "its " + format_count(estimate.ops) + " ops");
+  if (estimate.bytes < kAlwaysAffordableBytes) return;  // no message to build: a sweep's hot path
+  require_available_memory(std::string(name) + " " + problem_sizes(problem), estimate.bytes,
+                           "its " + format_count(estimate.ops) + " ops");
 }
 
 }  // namespace pipewise

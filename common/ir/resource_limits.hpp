@@ -51,9 +51,13 @@ std::string format_count(std::uint64_t count);
 void require_memory(std::string_view what, std::uint64_t bytes, std::string_view reason,
                     std::uint64_t available_bytes);
 
-// require_memory against available_memory_bytes(); no check when that is unknown, nor for
-// less than 256 MiB (which any machine we run on has, and which spares small requests the
-// read of /proc).
+// Below this many bytes require_available_memory checks nothing: any machine we run on has
+// them, and small requests are spared the read of /proc. Callers on hot paths test it
+// before they build their messages.
+inline constexpr std::uint64_t kAlwaysAffordableBytes = std::uint64_t{256} << 20;
+
+// require_memory against available_memory_bytes(); no check when that is unknown, nor below
+// kAlwaysAffordableBytes.
 void require_available_memory(std::string_view what, std::uint64_t bytes,
                               std::string_view reason);
 

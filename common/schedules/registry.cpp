@@ -91,9 +91,7 @@ Schedule generate_schedule(std::string_view name, const Problem& problem) {
     return entry.generate(problem);
   } catch (const std::bad_alloc&) {
     throw Error(
-        entry.info.name + " with p=" + std::to_string(problem.devices) +
-        " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
-        " n=" + std::to_string(problem.iterations) + " needs more memory than is available");
+        entry.info.name + " with " + problem_sizes(problem) + " needs more memory than is available");
   }
 }
 

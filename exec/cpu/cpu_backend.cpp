@@ -24,15 +24,7 @@ CpuBackend::CpuBackend(const MlpModel& model, const SyntheticTask& task, Optimiz
                        CpuBackendOptions options)
     : model_(model), task_(task), optimizer_(optimizer), options_(options) {
   optimizer_.check();
-  if (task.input_width() != model.config().input_width()) {
-    throw Error("the task has " + std::to_string(task.input_width()) +
-                " inputs per sample but the model's first layer takes " +
-                std::to_string(model.config().input_width()));
-  }
-  if (task.classes() != model.config().classes()) {
-    throw Error("the task has " + std::to_string(task.classes()) + " classes but the model has " +
-                std::to_string(model.config().classes()) + " outputs");
-  }
+  check_task_fits_model(task, model.config());
   openblas_set_num_threads(1);
   stages_.resize(model.stages());
   for (std::uint32_t s = 0; s < model.stages(); ++s) {

@@ -51,15 +51,7 @@ CudaBackend::CudaBackend(const MlpModel& model, const SyntheticTask& task, Optim
                          CudaBackendOptions options)
     : model_(model), task_(task), optimizer_(optimizer), options_(std::move(options)) {
   optimizer_.check();
-  if (task.input_width() != model.config().input_width()) {
-    throw Error("the task has " + std::to_string(task.input_width()) +
-                " inputs per sample but the model's first layer takes " +
-                std::to_string(model.config().input_width()));
-  }
-  if (task.classes() != model.config().classes()) {
-    throw Error("the task has " + std::to_string(task.classes()) + " classes but the model has " +
-                std::to_string(model.config().classes()) + " outputs");
-  }
+  check_task_fits_model(task, model.config());
   const DeviceCount count = cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
   visible_gpus_ = count.count;

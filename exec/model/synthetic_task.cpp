@@ -70,4 +70,16 @@ const std::int32_t* SyntheticTask::labels(std::uint64_t global_microbatch) const
   return labels_.data() + entry(global_microbatch) * config_.microbatch_size;
 }
 
+void check_task_fits_model(const SyntheticTask& task, const MlpConfig& model) {
+  if (task.input_width() != model.input_width()) {
+    throw Error("the task has " + std::to_string(task.input_width()) +
+                " inputs per sample but the model's first layer takes " +
+                std::to_string(model.input_width()));
+  }
+  if (task.classes() != model.classes()) {
+    throw Error("the task has " + std::to_string(task.classes()) + " classes but the model has " +
+                std::to_string(model.classes()) + " outputs");
+  }
+}
+
 }  // namespace pipewise

@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "exec/model/mlp_config.hpp"
+
 namespace pipewise {
 
 // Options of the synthetic classification task, with their defaults.
@@ -42,5 +44,9 @@ class SyntheticTask {
   std::vector<float> inputs_;
   std::vector<std::int32_t> labels_;
 };
+
+// Throws pipewise::Error unless `task`'s samples have as many inputs as `model`'s first
+// layer takes and as many classes as its last layer gives.
+void check_task_fits_model(const SyntheticTask& task, const MlpConfig& model);
 
 }  // namespace pipewise

@@ -24,9 +24,7 @@ std::string metrics_table(const Metrics& metrics) {
   const auto line = [&](const std::string& label, const std::string& value) {
     out += padded(label, 24, true) + value + "\n";
   };
-  out += "schedule " + metrics.schedule + ": p=" + std::to_string(problem.devices) +
-         " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
-         " n=" + std::to_string(problem.iterations) + " placement=" +
+  out += "schedule " + metrics.schedule + ": " + problem_sizes(problem) + " placement=" +
          std::string(placement_name(problem.placement)) + "\n";
   line("makespan", format_ms(metrics.makespan_ms) + " ms");
   if (metrics.steady_state_iteration_ms) {

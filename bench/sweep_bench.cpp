@@ -1,5 +1,5 @@
 // Sweep throughput: configurations simulated per second by `pipewise sweep`'s engine
-// (tools/sweep.hpp run_sweep: generate, resolve costs and simulate each point, no
+// (tools/whatif/sweep.hpp run_sweep: generate, resolve costs and simulate each point, no
 // timeline) on all cores. Target: >= 50,000 configurations/s on 2 cores for p <= 16,
 // m <= 64.
 //
@@ -21,8 +21,8 @@
 
 #include "bench/bench_support.hpp"
 #include "common/schedules/registry.hpp"
-#include "tools/parallel_for.hpp"
-#include "tools/sweep.hpp"
+#include "tools/whatif/parallel_for.hpp"
+#include "tools/whatif/sweep.hpp"
 
 namespace {
 

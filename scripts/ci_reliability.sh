@@ -39,12 +39,10 @@ step() {
   { time "$@" 2>&3; } 3>&2 2>>"$timings"
 }
 
-# The GoogleTest executables that exist (tests/<folder>/*.cpp -> pipewise_<folder>_tests).
+# The GoogleTest executables tests/CMakeLists.txt defines: suite(common/io ...) builds
+# pipewise_common_io_tests, and so on.
 test_suites() {
-  local folder
-  for folder in common sim exec tools; do
-    compgen -G "tests/$folder/*.cpp" >/dev/null && echo "pipewise_${folder}_tests"
-  done
+  sed -n 's/^suite(\([^ )]*\).*/\1/p' tests/CMakeLists.txt | tr / _ | sed 's/.*/pipewise_&_tests/'
 }
 
 for name in $steps; do
@@ -59,7 +57,8 @@ for name in $steps; do
     tsan)
       step "tsan: configure" cmake -S . -B build-tsan "${configure_flags[@]}" \
         -DPIPEWISE_SANITIZE=thread >/dev/null
-      step "tsan: build" cmake --build build-tsan -j"$jobs" --target pipewise_exec_tests
+      # shellcheck disable=SC2046
+      step "tsan: build" cmake --build build-tsan -j"$jobs" --target $(test_suites | grep _exec_)
       step "tsan: test" ctest --test-dir build-tsan -L exec --output-on-failure -j"$jobs" \
         --timeout 600
       ;;

@@ -8,7 +8,7 @@
 # Each run is `pipewise run --backend cuda --schedule S --stages 4 --microbatches M
 # (--emulate 4 | --gpus 0,1,2,3) --format json`; its report is kept in
 # $BUILD_DIR/gpu-check/<schedule>-<devices>.json. The table reads the "pipewise.run" report
-# (exec/report/run_report.hpp): measured and predicted "makespan" and "bubble_ratio", and the
+# (tools/compare/run_report.hpp): measured and predicted "makespan" and "bubble_ratio", and the
 # median op-duration error; a report without them is listed by path instead.
 #
 # Environment:

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "common/ir/error.hpp"
-#include "common/ir/resource_limits.hpp"
+#include "common/resources/resource_limits.hpp"
 #include "common/ir/weight_versions.hpp"
 #include "sim/deadlock.hpp"
 

@@ -26,7 +26,7 @@
 
 #include "common/ir/schedule.hpp"
 #include "sim/cost_model.hpp"
-#include "sim/timeline.hpp"
+#include "common/timeline/timeline.hpp"
 
 namespace pipewise::sim {
 

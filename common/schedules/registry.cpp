@@ -3,7 +3,7 @@
 #include <new>
 
 #include "common/ir/error.hpp"
-#include "common/ir/resource_limits.hpp"
+#include "common/resources/resource_limits.hpp"
 #include "common/schedules/generators.hpp"
 
 namespace pipewise {

@@ -1,6 +1,9 @@
 #include "exec/core/timing_recorder.hpp"
 
 #include <algorithm>
+#include <limits>
+
+#include "common/ir/error.hpp"
 
 namespace pipewise {
 
@@ -42,6 +45,17 @@ std::int64_t TimingRecorder::compute_ns(std::uint32_t device) const {
     if (computes && interval.ran()) total += interval.duration_ns();
   }
   return total;
+}
+
+std::int64_t step_start_ns(const StepIntervals& step) {
+  std::int64_t start = std::numeric_limits<std::int64_t>::max();
+  for (const auto& device : step) {
+    for (const OpInterval& interval : device) {
+      if (interval.ran()) start = std::min(start, interval.start_ns);
+    }
+  }
+  if (start == std::numeric_limits<std::int64_t>::max()) throw Error("a timed step ran no op");
+  return start;
 }
 
 }  // namespace pipewise

@@ -58,4 +58,12 @@ class TimingRecorder final : public RunObserver {
   bool succeeded_ = false;
 };
 
+// The ops of one step: intervals[d][i] times schedule.programs[d][i] (TimingRecorder's form),
+// in ns since any origin.
+using StepIntervals = std::vector<std::vector<OpInterval>>;
+
+// The start of a step's first op, in ns on its intervals' clock. Throws pipewise::Error when
+// no op ran.
+std::int64_t step_start_ns(const StepIntervals& step);
+
 }  // namespace pipewise

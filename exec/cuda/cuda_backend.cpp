@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "common/ir/error.hpp"
-#include "exec/cuda/arena_sizing.hpp"
+#include "exec/cuda/planning/arena_sizing.hpp"
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/cuda_device_state.hpp"
 #include "exec/cuda/device_lanes.hpp"

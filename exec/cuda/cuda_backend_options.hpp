@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "exec/cuda/device_lanes.hpp"
-#include "exec/cuda/device_selection.hpp"
+#include "exec/cuda/planning/device_selection.hpp"
 #include "exec/cuda/gemm.hpp"
-#include "exec/cuda/transfer_plan.hpp"
+#include "exec/cuda/planning/transfer_plan.hpp"
 
 namespace pipewise::cuda {
 

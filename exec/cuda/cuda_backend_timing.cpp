@@ -9,7 +9,7 @@
 #include "exec/cuda/cuda_backend.hpp"
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/cuda_device_state.hpp"
-#include "exec/cuda/event_timeline.hpp"
+#include "exec/cuda/planning/event_timeline.hpp"
 
 namespace pipewise::cuda {
 

@@ -12,11 +12,11 @@
 #include "exec/cuda/device_lanes.hpp"
 #include "exec/cuda/device_pool.hpp"
 #include "exec/cuda/event_pool.hpp"
-#include "exec/cuda/event_timeline.hpp"
+#include "exec/cuda/planning/event_timeline.hpp"
 #include "exec/cuda/gemm.hpp"
-#include "exec/cuda/mailbox.hpp"
+#include "exec/cuda/planning/mailbox.hpp"
 #include "exec/cuda/nccl_comm.hpp"
-#include "exec/cuda/transfer_plan.hpp"
+#include "exec/cuda/planning/transfer_plan.hpp"
 
 // The CUDA backend's private state (cuda_backend.hpp): what one pipeline device and one
 // stage hold. Only the backend's translation units include this header.

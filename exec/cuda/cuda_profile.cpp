@@ -15,8 +15,8 @@
 #include "exec/cuda/gemm.hpp"
 #include "exec/cuda/gpu_stage_math.hpp"
 #include "exec/cuda/nccl_comm.hpp"
-#include "exec/cuda/transfer_plan.hpp"
-#include "exec/profile_statistics.hpp"
+#include "exec/cuda/planning/transfer_plan.hpp"
+#include "exec/core/profile_statistics.hpp"
 
 namespace pipewise::cuda {
 namespace {

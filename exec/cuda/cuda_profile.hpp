@@ -5,13 +5,13 @@
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
-#include "exec/profile.hpp"
+#include "exec/core/execution_profile.hpp"
 
 namespace pipewise::cuda {
 
 // Measured costs of the model on the GPU lanes a CUDA run with `options` and
 // `pipeline_devices` devices would use, in the simulator's units: the ExecutionProfile of
-// exec/profile.hpp, so that the simulator predicts a GPU run from GPU costs exactly as it
+// exec/core/execution_profile.hpp, so that the simulator predicts a GPU run from GPU costs exactly as it
 // predicts a CPU run from CPU costs.
 //
 // Every stage's F, I, W, B and optimizer step runs on the first device's lane (its SM

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "exec/cuda/arena_allocator.hpp"
+#include "exec/cuda/planning/arena_allocator.hpp"
 
 namespace pipewise::cuda {
 

@@ -3,7 +3,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/driver_api.hpp"
-#include "exec/cuda/sm_partition.hpp"
+#include "exec/cuda/planning/sm_partition.hpp"
 
 namespace pipewise::cuda {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exec/cuda/device_selection.hpp"
+#include "exec/cuda/planning/device_selection.hpp"
 
 namespace pipewise::cuda {
 

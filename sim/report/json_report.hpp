@@ -4,7 +4,7 @@
 #include <string>
 
 #include "sim/metrics.hpp"
-#include "sim/timeline.hpp"
+#include "common/timeline/timeline.hpp"
 
 namespace pipewise::sim {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "common/ir/problem.hpp"
-#include "sim/report/format.hpp"
+#include "common/text/format.hpp"
 
 namespace pipewise::sim {
 namespace {

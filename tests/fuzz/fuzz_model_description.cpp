@@ -1,4 +1,4 @@
-// libFuzzer target: the model-description reader (tools/model_json.hpp), then the layers
+// libFuzzer target: the model-description reader (tools/model/model_json.hpp), then the layers
 // and pipeline costs that a read description yields.
 // Properties: any input either parses or throws pipewise::Error; a description that
 // parses resolves its layers, writes to JSON that reads back and writes again identically,
@@ -9,8 +9,8 @@
 
 #include "common/ir/error.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
-#include "tools/model_json.hpp"
-#include "tools/pipeline_costs.hpp"
+#include "tools/model/model_json.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pipewise;

@@ -1,4 +1,4 @@
-// libFuzzer target: the grid syntax of sweep and recommend (tools/range_expression.hpp).
+// libFuzzer target: the grid syntax of sweep and recommend (tools/cli/range_expression.hpp).
 // Properties: any input either parses or throws pipewise::Error; what parses is ascending,
 // free of duplicates and inside the bounds.
 #include <cstddef>
@@ -6,7 +6,7 @@
 
 #include "common/ir/error.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
-#include "tools/range_expression.hpp"
+#include "tools/cli/range_expression.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pipewise;

@@ -1,0 +1,40 @@
+# pipewise_library(NAME FOLDER SOURCES ... [PUBLIC deps...] [PRIVATE deps...])
+#
+# One static library per source folder. Its headers are reachable only through an include
+# root of its own, ${PROJECT_BINARY_DIR}/include/NAME, which holds a link FOLDER -> the
+# source folder: a target sees the headers of the libraries it links (PUBLIC ones pass on
+# to its dependents) and no others, so a lower layer cannot include a higher one's header.
+# "#include "common/ir/op.hpp"" keeps its project-relative spelling everywhere.
+function(pipewise_library name folder)
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;PUBLIC;PRIVATE")
+  add_library(${name} STATIC ${ARG_SOURCES})
+  pipewise_include_root(${name} ${folder} PUBLIC)
+  target_link_libraries(${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE} pipewise_warnings)
+endfunction()
+
+# pipewise_include_root(TARGET FOLDER PUBLIC|PRIVATE): gives TARGET the include root that
+# exposes the headers directly in FOLDER (not those of its subfolders, which are libraries
+# of their own), one link per header, made afresh at each configure.
+function(pipewise_include_root target folder scope)
+  set(root ${PROJECT_BINARY_DIR}/include/${target})
+  file(REMOVE_RECURSE ${root})
+  file(MAKE_DIRECTORY ${root}/${folder})
+  file(GLOB headers RELATIVE ${PROJECT_SOURCE_DIR}/${folder}
+       ${PROJECT_SOURCE_DIR}/${folder}/*.hpp ${PROJECT_SOURCE_DIR}/${folder}/*.cuh)
+  foreach(header ${headers})
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${folder}/${header} ${root}/${folder}/${header} SYMBOLIC)
+  endforeach()
+  target_include_directories(${target} ${scope} ${root})
+endfunction()
+
+# pipewise_test_suite(NAME FOLDER SOURCES ... LIBS ...): the GoogleTest executable NAME
+# built from tests/FOLDER, linked with LIBS; ctest discovers every test, labelled FOLDER
+# with '/' turned into '_' (e.g. common_ir) and with each label in LABELS.
+function(pipewise_test_suite name folder)
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;LIBS;LABELS")
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main pipewise_warnings)
+  target_compile_definitions(${name} PRIVATE PIPEWISE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  string(REPLACE "/" "_" label ${folder})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${label};${ARG_LABELS}")
+endfunction()

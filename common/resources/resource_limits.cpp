@@ -1,0 +1,142 @@
+#include "common/resources/resource_limits.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "common/ir/error.hpp"
+#include "common/ir/op.hpp"
+
+namespace pipewise {
+namespace {
+
+// The whole file at `path`, or nullopt when it cannot be read (no error: these files are
+// optional sources of information).
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return std::nullopt;
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::optional<std::uint64_t> leading_number(std::string_view text) {
+  text.remove_prefix(std::min(text.find_first_not_of(" \t"), text.size()));
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  return value;
+}
+
+// Headroom of this process's cgroup v2 (memory.max − memory.current), or nullopt when it
+// has no limit or is not in a cgroup v2 hierarchy.
+std::optional<std::uint64_t> cgroup_headroom_bytes() {
+  const std::optional<std::string> membership = slurp("/proc/self/cgroup");
+  if (!membership) return std::nullopt;
+  // cgroup v2 has the single line "0::/path".
+  const std::size_t line = membership->find("0::");
+  if (line == std::string::npos || (line > 0 && (*membership)[line - 1] != '\n')) {
+    return std::nullopt;
+  }
+  std::string group = membership->substr(line + 3);
+  group = group.substr(0, group.find('\n'));
+  const std::string directory = "/sys/fs/cgroup" + (group == "/" ? std::string() : group);
+  const std::optional<std::string> maximum = slurp(directory + "/memory.max");
+  const std::optional<std::string> current = slurp(directory + "/memory.current");
+  if (!maximum || !current) return std::nullopt;
+  const std::optional<std::uint64_t> limit = leading_number(*maximum);  // "max": no limit
+  const std::optional<std::uint64_t> used = leading_number(*current);
+  if (!limit || !used) return std::nullopt;
+  return *limit > *used ? *limit - *used : 0;
+}
+
+}  // namespace
+
+MemoryEstimate estimate_schedule_memory(const Problem& problem, bool step_per_microbatch) {
+  // Problem::check bounds p·v by 2^16 and m·n by 2^32, so every product below stays under
+  // 2^53 and the byte count under 2^58.
+  const std::uint64_t stages = problem.stages();
+  const std::uint64_t slots = stages * problem.iterations * problem.microbatches;
+  const std::uint64_t steps = step_per_microbatch ? slots : stages * problem.iterations;
+  MemoryEstimate estimate;
+  estimate.ops = 2 * slots + steps;
+  estimate.bytes = estimate.ops * sizeof(Op) + slots * kSimulatorBytesPerSlot;
+  return estimate;
+}
+
+std::optional<std::uint64_t> mem_available_from_meminfo(std::string_view meminfo) {
+  constexpr std::string_view kKey = "MemAvailable:";
+  std::size_t at = meminfo.find(kKey);
+  while (at != std::string_view::npos && at > 0 && meminfo[at - 1] != '\n') {
+    at = meminfo.find(kKey, at + 1);
+  }
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view line = meminfo.substr(at + kKey.size());
+  line = line.substr(0, line.find('\n'));
+  const std::optional<std::uint64_t> kilobytes = leading_number(line);
+  if (!kilobytes || line.find(" kB") == std::string_view::npos) return std::nullopt;
+  if (*kilobytes > ~std::uint64_t{0} / 1024) return std::nullopt;
+  return *kilobytes * 1024;
+}
+
+std::optional<std::uint64_t> available_memory_bytes() {
+  std::optional<std::uint64_t> available;
+  if (const std::optional<std::string> meminfo = slurp("/proc/meminfo")) {
+    available = mem_available_from_meminfo(*meminfo);
+  }
+  if (const std::optional<std::uint64_t> headroom = cgroup_headroom_bytes()) {
+    available = available ? std::min(*available, *headroom) : *headroom;
+  }
+  return available;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::string format_count(std::uint64_t count) {
+  if (count < 1000000) return std::to_string(count);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1e", static_cast<double>(count));
+  return text;
+}
+
+void require_memory(std::string_view what, std::uint64_t bytes, std::string_view reason,
+                    std::uint64_t available_bytes) {
+  if (bytes <= available_bytes) return;
+  throw Error(std::string(what) + " needs " + format_bytes(bytes) + " for " +
+              std::string(reason) + "; this machine has " + format_bytes(available_bytes) +
+              " available");
+}
+
+void require_available_memory(std::string_view what, std::uint64_t bytes,
+                              std::string_view reason) {
+  if (bytes < kAlwaysAffordableBytes) return;
+  if (const std::optional<std::uint64_t> available = available_memory_bytes()) {
+    require_memory(what, bytes, reason, *available);
+  }
+}
+
+void require_memory_for_schedule(std::string_view name, const Problem& problem,
+                                 bool step_per_microbatch) {
+  problem.check();
+  const MemoryEstimate estimate = estimate_schedule_memory(problem, step_per_microbatch);
+  if (estimate.bytes < kAlwaysAffordableBytes) return;  // no message to build: a sweep's hot path
+  require_available_memory(std::string(name) + " " + problem_sizes(problem), estimate.bytes,
+                           "its " + format_count(estimate.ops) + " ops");
+}
+
+}  // namespace pipewise

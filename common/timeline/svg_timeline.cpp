@@ -1,0 +1,275 @@
+#include "common/timeline/svg_timeline.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "common/timeline/op_style.hpp"
+
+namespace pipewise::sim {
+namespace {
+
+constexpr double kMarginLeft = 84;
+constexpr double kMarginRight = 24;
+constexpr double kRowHeight = 22;
+constexpr double kRowGap = 4;
+constexpr double kAxisHeight = 30;
+constexpr double kChartHeight = 120;
+constexpr double kSectionGap = 18;
+constexpr double kLabelFontPx = 10;
+constexpr double kDigitWidthPx = 6.2;  // a digit of the label font, generously
+
+const std::array<const char*, 10> kDevicePalette = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
+                                                    "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                                                    "#9c755f", "#bab0ac"};
+
+std::string num(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  std::string out = text;
+  out.erase(out.find_last_not_of('0') + 1);
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Dark text on pale fills, white text on dark ones.
+const char* text_colour(const std::string& fill) {
+  const auto channel = [&](int i) { return std::stoi(fill.substr(1 + 2 * i, 2), nullptr, 16); };
+  const double luminance = 0.299 * channel(0) + 0.587 * channel(1) + 0.114 * channel(2);
+  return luminance > 150 ? "#222222" : "#ffffff";
+}
+
+// A round step (1, 2 or 5 times a power of ten) giving about `ticks` intervals over `span`.
+double nice_step(double span, int ticks) {
+  const double raw = span / ticks;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double factor : {1.0, 2.0, 5.0}) {
+    if (factor * magnitude >= raw) return factor * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+std::string device_colour(std::uint32_t device, std::uint32_t devices) {
+  if (devices <= kDevicePalette.size()) return kDevicePalette[device];
+  // Blue to red through the hues, for many devices.
+  const double hue = 220.0 * (1.0 - static_cast<double>(device) / (devices - 1));
+  return "hsl(" + num(hue) + ",65%,45%)";
+}
+
+class SvgWriter {
+ public:
+  SvgWriter(const std::vector<Timeline>& timelines, const SvgOptions& options)
+      : timelines_(timelines), options_(options) {
+    for (const Timeline& timeline : timelines) {
+      end_ms_ = std::max(end_ms_, timeline.end_ms());
+      for (const auto& samples : timeline.memory) {
+        for (const MemorySample& sample : samples) {
+          peak_bytes_ = std::max(peak_bytes_, static_cast<double>(sample.bytes));
+        }
+      }
+    }
+    if (end_ms_ <= 0) end_ms_ = 1;
+    plot_width_ = std::max(100.0, options.width_px - kMarginLeft - kMarginRight);
+  }
+
+  std::string render() {
+    double y = 8;
+    if (!options_.title.empty()) {
+      text(kMarginLeft, y + 16, options_.title, "font-size=\"16\" font-weight=\"bold\"");
+      y += 28;
+    }
+    for (const Timeline& timeline : timelines_) y = section(timeline, y) + kSectionGap;
+    y = legend(y);
+    std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(options_.width_px) +
+           "\" height=\"" + num(y + 8) + "\" viewBox=\"0 0 " + num(options_.width_px) + " " +
+           num(y + 8) + "\" font-family=\"Helvetica, Arial, sans-serif\">\n";
+    svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+    return svg + body_ + "</svg>\n";
+  }
+
+ private:
+  double x_of(double ms) const { return kMarginLeft + ms / end_ms_ * plot_width_; }
+
+  void text(double x, double y, const std::string& content, const std::string& attributes = "") {
+    body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" " + attributes + ">" +
+             escaped(content) + "</text>\n";
+  }
+
+  void rect(double x, double y, double width, double height, const std::string& fill,
+            const std::string& extra = "") {
+    body_ += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(width) +
+             "\" height=\"" + num(height) + "\" fill=\"" + fill + "\"" +
+             (extra.empty() ? "" : " " + extra) + "/>\n";
+  }
+
+  double section(const Timeline& timeline, double y) {
+    const Problem& problem = timeline.problem;
+    text(8, y + 14, timeline.name, "font-size=\"13\" font-weight=\"bold\" fill=\"#222222\"");
+    y += 22;
+    for (std::uint32_t d = 0; d < problem.devices; ++d) {
+      const double row_y = y + d * (kRowHeight + kRowGap);
+      text(kMarginLeft - 8, row_y + kRowHeight / 2 + 4, "device " + std::to_string(d),
+           "font-size=\"11\" text-anchor=\"end\" fill=\"#333333\"");
+      rect(kMarginLeft, row_y, plot_width_, kRowHeight, "#f1f1f1");
+    }
+    for (const OpSpan& span : timeline.ops) {
+      kinds_.insert(span.op.kind);
+      const std::uint32_t chunk = span.op.stage / std::max(problem.devices, 1u);
+      chunks_ = std::max(chunks_, problem.chunks);
+      const double row_y = y + span.device * (kRowHeight + kRowGap);
+      const double x = x_of(span.start_ms);
+      const double width = std::max(0.5, x_of(span.end_ms) - x);
+      const std::string fill = chunk_fill(span.op.kind, chunk, problem.chunks);
+      rect(x, row_y, width, kRowHeight, fill,
+           width > 4 ? "stroke=\"#ffffff\" stroke-width=\"0.8\"" : "");
+      const std::string label =
+          span.op.kind == OpKind::OptimizerStep
+              ? "S"
+              : std::to_string(global_microbatch(span.op, problem.microbatches));
+      if (static_cast<double>(label.size()) * kDigitWidthPx + 4 <= width) {
+        text(x + width / 2, row_y + kRowHeight / 2 + 3.5, label,
+             "font-size=\"" + num(kLabelFontPx) + "\" text-anchor=\"middle\" fill=\"" +
+                 text_colour(fill) + "\"");
+      }
+    }
+    y += problem.devices * (kRowHeight + kRowGap);
+    y = time_axis(y);
+    if (!timeline.memory.empty() && peak_bytes_ > 0) y = memory_chart(timeline, y + 10);
+    return y;
+  }
+
+  double time_axis(double y) {
+    const double step = nice_step(end_ms_, 10);
+    body_ += "<line x1=\"" + num(kMarginLeft) + "\" y1=\"" + num(y) + "\" x2=\"" +
+             num(kMarginLeft + plot_width_) + "\" y2=\"" + num(y) +
+             "\" stroke=\"#555555\" stroke-width=\"1\"/>\n";
+    for (double t = 0; t <= end_ms_ * (1 + 1e-9); t += step) {
+      const double x = x_of(t);
+      body_ += "<line x1=\"" + num(x) + "\" y1=\"" + num(y) + "\" x2=\"" + num(x) + "\" y2=\"" +
+               num(y + 5) + "\" stroke=\"#555555\" stroke-width=\"1\"/>\n";
+      text(x, y + 17, num(t), "font-size=\"10\" text-anchor=\"middle\" fill=\"#333333\"");
+    }
+    text(kMarginLeft - 8, y + 17, "time (ms)", "font-size=\"10\" text-anchor=\"end\" fill=\"#333333\"");
+    return y + kAxisHeight;
+  }
+
+  double memory_chart(const Timeline& timeline, double y) {
+    const std::uint32_t devices = static_cast<std::uint32_t>(timeline.memory.size());
+    text(8, y + 12, "memory per device", "font-size=\"11\" font-weight=\"bold\" fill=\"#333333\"");
+    y += 20;
+    const double top = y;
+    const double bottom = y + kChartHeight;
+    rect(kMarginLeft, top, plot_width_, kChartHeight, "#fafafa", "stroke=\"#cccccc\"");
+    // Gridlines at round numbers of the binary unit the peak is shown in.
+    static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int unit = 0;
+    double unit_bytes = 1;
+    while (peak_bytes_ / unit_bytes >= 1024 && unit < 5) {
+      unit_bytes *= 1024;
+      ++unit;
+    }
+    const double step = nice_step(peak_bytes_ / unit_bytes, 5) * unit_bytes;
+    for (double bytes = 0; bytes <= peak_bytes_ * 1.05; bytes += step) {
+      const double line_y = bottom - bytes / (peak_bytes_ * 1.05) * kChartHeight;
+      body_ += "<line x1=\"" + num(kMarginLeft) + "\" y1=\"" + num(line_y) + "\" x2=\"" +
+               num(kMarginLeft + plot_width_) + "\" y2=\"" + num(line_y) +
+               "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>\n";
+      text(kMarginLeft - 6, line_y + 3.5, num(bytes / unit_bytes) + " " + kUnits[unit],
+           "font-size=\"10\" text-anchor=\"end\" fill=\"#333333\"");
+    }
+    const auto y_of = [&](double bytes) {
+      return bottom - bytes / (peak_bytes_ * 1.05) * kChartHeight;
+    };
+    for (std::uint32_t d = 0; d < devices; ++d) {
+      const auto& samples = timeline.memory[d];
+      if (samples.empty()) continue;
+      // Step line; samples falling in one pixel column are drawn as one vertical stroke up
+      // to their maximum, so that short peaks stay visible in long runs.
+      std::string path;
+      for (std::size_t i = 0; i < samples.size();) {
+        const double x = x_of(samples[i].time_ms);
+        double peak = static_cast<double>(samples[i].bytes);
+        std::size_t last = i;
+        while (last + 1 < samples.size() &&
+               std::floor(x_of(samples[last + 1].time_ms)) == std::floor(x)) {
+          ++last;
+          peak = std::max(peak, static_cast<double>(samples[last].bytes));
+        }
+        path += (i == 0 ? "M" + num(x) + " " : " H" + num(x) + " V") + num(y_of(peak));
+        const double settled = static_cast<double>(samples[last].bytes);
+        if (settled != peak) path += " V" + num(y_of(settled));
+        i = last + 1;
+      }
+      path += " H" + num(x_of(end_ms_));
+      body_ += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + device_colour(d, devices) +
+               "\" stroke-width=\"1.4\" stroke-linejoin=\"round\"/>\n";
+    }
+    y = bottom + 16;
+    // Device legend: all of them when few, else first, middle and last.
+    double x = kMarginLeft;
+    for (std::uint32_t d = 0; d < devices; ++d) {
+      const bool shown = devices <= 10 || d == 0 || d == devices / 2 || d + 1 == devices;
+      if (!shown) continue;
+      body_ += "<line x1=\"" + num(x) + "\" y1=\"" + num(y - 4) + "\" x2=\"" + num(x + 16) +
+               "\" y2=\"" + num(y - 4) + "\" stroke=\"" + device_colour(d, devices) +
+               "\" stroke-width=\"2.5\"/>\n";
+      text(x + 20, y, "device " + std::to_string(d), "font-size=\"10\" fill=\"#333333\"");
+      x += 84;
+    }
+    return y + 8;
+  }
+
+  double legend(double y) {
+    double x = kMarginLeft;
+    for (OpKind kind : {OpKind::Forward, OpKind::Backward, OpKind::BackwardInput,
+                        OpKind::BackwardWeight, OpKind::OptimizerStep}) {
+      if (!kinds_.count(kind)) continue;
+      const OpStyle& style = op_style(kind);
+      rect(x, y, 14, 14, std::string(style.fill));
+      const std::string label = std::string(style.letter) + "  " + std::string(style.description);
+      text(x + 19, y + 11, label, "font-size=\"11\" fill=\"#333333\"");
+      x += 30 + static_cast<double>(label.size()) * 6.0;
+    }
+    if (chunks_ > 1) {
+      text(x, y + 11, "paler = later chunk; numbers = micro-batch; gaps = bubbles",
+           "font-size=\"11\" fill=\"#555555\"");
+    } else {
+      text(x, y + 11, "numbers = micro-batch; gaps = bubbles", "font-size=\"11\" fill=\"#555555\"");
+    }
+    return y + 22;
+  }
+
+  const std::vector<Timeline>& timelines_;
+  const SvgOptions& options_;
+  double end_ms_ = 0.0;
+  double peak_bytes_ = 0.0;
+  double plot_width_ = 0.0;
+  std::set<OpKind> kinds_;
+  std::uint32_t chunks_ = 1;
+  std::string body_;
+};
+
+}  // namespace
+
+std::string timeline_svg(const std::vector<Timeline>& timelines, const SvgOptions& options) {
+  return SvgWriter(timelines, options).render();
+}
+
+}  // namespace pipewise::sim

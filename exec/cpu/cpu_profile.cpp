@@ -1,0 +1,213 @@
+#include "exec/cpu/cpu_profile.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "common/ir/error.hpp"
+#include "exec/cpu/core_pinning.hpp"
+#include "exec/cpu/in_process_transport.hpp"
+#include "exec/model/stage_math.hpp"
+#include "exec/core/profile_statistics.hpp"
+
+namespace pipewise {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double elapsed_ms(Clock::time_point start, Clock::time_point end) {
+  return std::chrono::duration<double, std::milli>(end - start).count();
+}
+
+// Runs `prepare` (untimed) and then `body` (timed) warmup + repeats times; returns the
+// median of the timed runs in milliseconds.
+template <class Prepare, class Body>
+double median_ms(const ProfileOptions& options, Prepare&& prepare, Body&& body) {
+  std::vector<double> samples;
+  samples.reserve(options.repeats);
+  for (std::uint32_t run = 0; run < options.warmup + options.repeats; ++run) {
+    prepare();
+    const Clock::time_point start = Clock::now();
+    body();
+    const double ms = elapsed_ms(start, Clock::now());
+    if (run >= options.warmup) samples.push_back(ms);
+  }
+  return median(std::move(samples));
+}
+
+std::vector<std::vector<float>> layer_buffers(const StageLayout& layout, std::uint32_t rows) {
+  std::vector<std::vector<float>> buffers(layout.layers());
+  for (std::uint32_t l = 0; l < layout.layers(); ++l) {
+    buffers[l].assign(std::size_t{rows} * layout.widths[l + 1], 0.0f);
+  }
+  return buffers;
+}
+
+// Times one stage on micro-batch 0, fed by the real outputs of the stages before it.
+StageProfile profile_stage(const MlpModel& model, std::uint32_t stage, const SyntheticTask& task,
+                           const OptimizerConfig& optimizer, const ProfileOptions& options) {
+  const std::uint32_t rows = task.rows();
+  const std::int32_t* labels = task.labels(0);
+  std::vector<float> input(task.inputs(0), task.inputs(0) + std::size_t{rows} * task.input_width());
+  for (std::uint32_t s = 0; s < stage; ++s) {
+    auto outputs = layer_buffers(model.stage(s), rows);
+    stage_forward(model.stage(s), model.initial_parameters(s).data(), input.data(), rows, outputs,
+                  labels);
+    input = std::move(outputs.back());
+  }
+  const StageLayout& layout = model.stage(stage);
+  std::vector<float> parameters = model.initial_parameters(stage);
+  std::vector<float> gradient(parameters.size(), 0.0f);
+  auto outputs = layer_buffers(layout, rows);
+  auto grads = layer_buffers(layout, rows);
+  std::vector<float> input_grad(stage > 0 ? input.size() : 0);
+  float* input_grad_data = stage > 0 ? input_grad.data() : nullptr;
+  OptimizerState state = make_optimizer_state(optimizer, parameters.size());
+  const auto nothing = [] {};
+
+  StageProfile profile;
+  profile.parameter_bytes = parameters.size() * sizeof(float);
+  profile.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);
+  profile.forward_ms = median_ms(options, nothing, [&] {
+    stage_forward(layout, parameters.data(), input.data(), rows, outputs, labels);
+  });
+  // The output gradient I starts from: the probabilities on the loss stage, and a buffer of
+  // the same size elsewhere (values do not change the work).
+  const std::vector<float> output_grad = outputs.back();
+  const auto seed_output_grad = [&] { grads.back() = output_grad; };
+  const auto backward_input = [&] {
+    stage_backward_input(layout, parameters.data(), rows, outputs, grads, labels, input_grad_data);
+  };
+  const auto backward_weight = [&] {
+    stage_backward_weight(layout, rows, input.data(), outputs, grads, gradient.data());
+  };
+  profile.backward_input_ms = median_ms(options, seed_output_grad, backward_input);
+  profile.backward_weight_ms = median_ms(options, nothing, backward_weight);
+  profile.backward_ms = median_ms(options, seed_output_grad, [&] {
+    backward_input();
+    backward_weight();
+  });
+  profile.optimizer_step_ms = median_ms(options, nothing, [&] {
+    apply_optimizer_step(optimizer, state, parameters, gradient);
+  });
+  return profile;
+}
+
+// Median one-way time of `bytes`-sized messages from a sender thread to a receiver thread.
+double profile_message(std::size_t bytes, std::uint32_t size_index, const ProfileOptions& options,
+                       const std::vector<int>& cores) {
+  const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
+  const std::uint32_t runs = options.warmup + options.repeats;
+  const auto timeout = std::chrono::seconds(30);
+  InProcessTransport transport(2, false);
+  std::vector<Clock::time_point> sent(runs);
+  std::vector<Clock::time_point> received(runs);
+  std::exception_ptr failure;
+  const auto forward_tag = [&](std::uint32_t run) { return MessageTag{false, 0, run, size_index}; };
+  const auto back_tag = [&](std::uint32_t run) { return MessageTag{true, 1, run, size_index}; };
+
+  std::thread receiver([&] {
+    try {
+      if (!cores.empty()) pin_current_thread(cores[1]);
+      for (std::uint32_t run = 0; run < runs; ++run) {
+        std::vector<float> payload = transport.receive(1, 0, forward_tag(run), timeout);
+        received[run] = Clock::now();
+        transport.send(1, 0, back_tag(run), std::move(payload));
+      }
+    } catch (...) {
+      failure = std::current_exception();
+      transport.cancel();
+    }
+  });
+  std::exception_ptr sender_failure;
+  std::thread sender([&] {
+    try {
+      if (!cores.empty()) pin_current_thread(cores[0]);
+      const std::vector<float> source(floats, 1.0f);
+      std::vector<float> message(floats);
+      for (std::uint32_t run = 0; run < runs; ++run) {
+        sent[run] = Clock::now();
+        std::copy(source.begin(), source.end(), message.begin());
+        transport.send(0, 1, forward_tag(run), std::move(message));
+        message = transport.receive(0, 1, back_tag(run), timeout);
+      }
+    } catch (...) {
+      sender_failure = std::current_exception();
+      transport.cancel();
+    }
+  });
+  sender.join();
+  receiver.join();
+  if (sender_failure) std::rethrow_exception(sender_failure);
+  if (failure) std::rethrow_exception(failure);
+  std::vector<double> samples;
+  for (std::uint32_t run = options.warmup; run < runs; ++run) {
+    samples.push_back(elapsed_ms(sent[run], received[run]));
+  }
+  return median(std::move(samples));
+}
+
+}  // namespace
+
+double TransferProfile::bandwidth_gb_per_s() const {
+  return ms_per_byte > 0.0 ? 1.0 / (ms_per_byte * 1e6) : 0.0;
+}
+
+ExecutionProfile profile_cpu_execution(const MlpModel& model, const SyntheticTask& task,
+                                       const OptimizerConfig& optimizer,
+                                       const ProfileOptions& options) {
+  if (options.repeats == 0) throw Error("profiling needs at least one timed repeat");
+  optimizer.check();
+  if (task.input_width() != model.config().input_width() || task.classes() != model.config().classes()) {
+    throw Error("the task's inputs or classes do not fit the model");
+  }
+  std::vector<std::size_t> sizes = options.transfer_bytes;
+  if (sizes.empty()) {
+    for (std::size_t bytes = 4096; bytes <= (std::size_t{4} << 20); bytes *= 4) sizes.push_back(bytes);
+  }
+  for (std::size_t bytes : sizes) {
+    if (bytes == 0) throw Error("a transfer size of 0 bytes cannot be profiled");
+  }
+  std::vector<int> cores = allowed_cores();
+  if (!options.pin_threads || cores.size() < 2) cores.clear();
+  openblas_set_num_threads(1);
+
+  ExecutionProfile profile;
+  std::exception_ptr failure;
+  // Stage timings run on a thread of their own, so pinning leaves the caller untouched.
+  std::thread worker([&] {
+    try {
+      if (!cores.empty()) pin_current_thread(cores[0]);
+      for (std::uint32_t s = 0; s < model.stages(); ++s) {
+        profile.stages.push_back(profile_stage(model, s, task, optimizer, options));
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
+
+  std::vector<double> x;
+  std::vector<double> y;
+  for (std::uint32_t i = 0; i < sizes.size(); ++i) {
+    const double ms = profile_message(sizes[i], i, options, cores);
+    profile.transfer.samples.push_back({sizes[i], ms});
+    x.push_back(static_cast<double>(sizes[i]));
+    y.push_back(ms);
+  }
+  if (sizes.size() >= 2) {
+    const LineFit line = fit_line(x, y);
+    profile.transfer.latency_ms = std::max(0.0, line.intercept);
+    profile.transfer.ms_per_byte = std::max(0.0, line.slope);
+  } else {
+    profile.transfer.ms_per_byte = y.front() / x.front();
+  }
+  return profile;
+}
+
+}  // namespace pipewise

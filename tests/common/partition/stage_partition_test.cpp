@@ -1,0 +1,150 @@
+// The exact partitioner against an exhaustive search over every split of small models.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include "common/ir/error.hpp"
+#include "common/partition/stage_partition.hpp"
+
+namespace pipewise::cli {
+namespace {
+
+// The smallest bottleneck over every split of `layers` into `stages` non-empty stages that
+// fits `cap` (infinity when none does), by trying every set of stage boundaries.
+double exhaustive_bottleneck(const PartitionRequest& request) {
+  const std::size_t layers = request.layers.size();
+  double best = std::numeric_limits<double>::infinity();
+  // Boundaries are a choice of stages − 1 cut points among layers − 1 gaps.
+  std::vector<bool> cut(layers - 1, false);
+  std::fill(cut.end() - static_cast<std::ptrdiff_t>(request.stages - 1), cut.end(), true);
+  do {
+    double bottleneck = 0;
+    bool fits = true;
+    std::size_t stage = 0;
+    double time = 0, static_bytes = 0, activations = 0;
+    for (std::size_t layer = 0; layer < layers; ++layer) {
+      time += request.layers[layer].time_ms;
+      static_bytes += request.layers[layer].static_bytes;
+      activations += request.layers[layer].activation_bytes;
+      if (layer + 1 == layers || cut[layer]) {
+        const double stashes = request.stashes.empty() ? 1.0 : request.stashes[stage];
+        if (request.memory_cap_bytes && static_bytes + stashes * activations > *request.memory_cap_bytes) {
+          fits = false;
+        }
+        bottleneck = std::max(bottleneck, time);
+        time = static_bytes = activations = 0;
+        ++stage;
+      }
+    }
+    if (fits) best = std::min(best, bottleneck);
+  } while (std::next_permutation(cut.begin(), cut.end()));
+  return best;
+}
+
+TEST(Partition, MatchesExhaustiveSearchOnRandomModels) {
+  std::mt19937 random(7);
+  std::uniform_int_distribution<int> small(1, 9);
+  for (int trial = 0; trial < 300; ++trial) {
+    PartitionRequest request;
+    const std::size_t layers = 1 + random() % 9;
+    request.stages = static_cast<std::uint32_t>(1 + random() % layers);
+    for (std::size_t i = 0; i < layers; ++i) {
+      request.layers.push_back({double(small(random)), double(small(random)), double(small(random))});
+    }
+    for (std::uint32_t k = 0; k < request.stages; ++k) request.stashes.push_back(request.stages - k);
+    if (trial % 2) request.memory_cap_bytes = 10.0 + small(random) * 3;
+    const double expected = exhaustive_bottleneck(request);
+    if (expected == std::numeric_limits<double>::infinity()) {
+      EXPECT_THROW(partition_layers(request), Error);
+      continue;
+    }
+    const std::vector<StageSplit> splits = partition_layers(request);
+    ASSERT_EQ(splits.size(), request.stages);
+    double bottleneck = 0;
+    std::uint32_t next = 0;
+    for (std::size_t k = 0; k < splits.size(); ++k) {
+      EXPECT_EQ(splits[k].first_layer, next);
+      EXPECT_GE(splits[k].layer_count, 1u);
+      next += splits[k].layer_count;
+      bottleneck = std::max(bottleneck, splits[k].time_ms);
+      if (request.memory_cap_bytes) {
+        EXPECT_LE(splits[k].memory_bytes, *request.memory_cap_bytes);
+      }
+    }
+    EXPECT_EQ(next, layers);
+    EXPECT_DOUBLE_EQ(bottleneck, expected) << "trial " << trial;
+  }
+}
+
+TEST(Partition, EvenLayersSplitEvenly) {
+  PartitionRequest request;
+  request.layers.assign(96, PartitionLayer{1.5, 0, 0});
+  request.stages = 8;
+  for (const StageSplit& split : partition_layers(request)) {
+    EXPECT_EQ(split.layer_count, 12u);
+    EXPECT_DOUBLE_EQ(split.time_ms, 18.0);
+  }
+}
+
+TEST(Partition, AmongEqualBottlenecksPrefersEvenStagesThenSmallerEarlyOnes) {
+  // Ten unit layers into four stages: bottleneck 3; the most even splits have two stages
+  // of 3 and two of 2, and the early stages get the 2s.
+  PartitionRequest request;
+  request.layers.assign(10, PartitionLayer{1, 0, 0});
+  request.stages = 4;
+  std::vector<std::uint32_t> counts;
+  for (const StageSplit& split : partition_layers(request)) counts.push_back(split.layer_count);
+  EXPECT_EQ(counts, (std::vector<std::uint32_t>{2, 2, 3, 3}));
+}
+
+TEST(Partition, DynamicProgramAgreesWithTheClosedFormForEqualLayers) {
+  // Equal layers without a cap take the O(S) closed form; a cap that binds nothing sends the
+  // same request through the dynamic program, which must split the same way.
+  for (std::uint32_t layers = 1; layers <= 30; ++layers) {
+    for (std::uint32_t stages = 1; stages <= layers; ++stages) {
+      PartitionRequest request;
+      request.layers.assign(layers, PartitionLayer{0.1, 0, 0});
+      request.stages = stages;
+      const std::vector<StageSplit> closed_form = partition_layers(request);
+      request.memory_cap_bytes = 1.0;
+      const std::vector<StageSplit> dynamic = partition_layers(request);
+      for (std::uint32_t k = 0; k < stages; ++k) {
+        EXPECT_EQ(closed_form[k].layer_count, dynamic[k].layer_count) << layers << " into " << stages;
+      }
+    }
+  }
+}
+
+TEST(Partition, GreedyFillsToTheMeanAndCanMissTheOptimum) {
+  // 2, 2, 2, 3 into 3: greedy takes [2] [2] [2, 3] = 5; the optimum is 4.
+  const std::vector<PartitionLayer> layers = {{2, 0, 0}, {2, 0, 0}, {2, 0, 0}, {3, 0, 0}};
+  std::vector<std::uint32_t> greedy;
+  for (const StageSplit& split : greedy_partition(layers, 3)) greedy.push_back(split.layer_count);
+  EXPECT_EQ(greedy, (std::vector<std::uint32_t>{1, 1, 2}));
+  PartitionRequest request;
+  request.layers = layers;
+  request.stages = 3;
+  double bottleneck = 0;
+  for (const StageSplit& split : partition_layers(request)) bottleneck = std::max(bottleneck, split.time_ms);
+  EXPECT_DOUBLE_EQ(bottleneck, 4.0);
+}
+
+TEST(Partition, RejectsImpossibleRequests) {
+  PartitionRequest request;
+  request.layers.assign(3, PartitionLayer{1, 0, 0});
+  request.stages = 4;
+  EXPECT_THROW(partition_layers(request), Error);
+  request.stages = 0;
+  EXPECT_THROW(partition_layers(request), Error);
+  request.stages = 2;
+  request.stashes = {1};
+  EXPECT_THROW(partition_layers(request), Error);
+  request.stashes.clear();
+  request.layers[1].time_ms = -1;
+  EXPECT_THROW(partition_layers(request), Error);
+}
+
+}  // namespace
+}  // namespace pipewise::cli

@@ -1,0 +1,101 @@
+// End-to-end specification of `pipewise partition`, on splits solved by hand.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "tests/tools/cli/cli_runner.hpp"
+
+namespace pipewise::cli::testing {
+namespace {
+
+TEST(PartitionCommand, BeatsTheGreedySplitWhereGreedyIsWrong) {
+  // Layer times 2, 2, 2, 3 into 3 stages. Greedy fills each stage up to the mean 3: [2] [2]
+  // and the rest [2, 3] = 5. The best bottleneck is 4: [2] [2, 2] [3] or [2, 2] [2] [3],
+  // equally even (Σt² = 29); the earlier stage is kept smaller.
+  const ScratchDirectory scratch;
+  const std::string layers = scratch.write("layers.csv",
+                                           "# times in ms\n"
+                                           "name,forward_ms,backward_ms\n"
+                                           "a,1,1\nb,1,1\nc,1,1\nd,1.5,1.5\n");
+  const CliResult result = run_pipewise("partition --stages 3 --layers-file '" + layers + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("slowest stage 4.000 ms (mean 3.000 ms, 33.3% above it)"), std::string::npos)
+      << result.out;
+  EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(\n +0 +0 +1 +2\.000 ms\n +1 +1-2 +2 +4\.000 ms\n +2 +3 +1 +3\.000 ms\n)")))
+      << result.out;
+  EXPECT_NE(result.out.find("greedy split (fill each stage up to the mean, in order): 0 | 1 | 2-3; slowest stage "
+                            "5.000 ms (25.0% slower)"),
+            std::string::npos)
+      << result.out;
+}
+
+TEST(PartitionCommand, MemoryCapForcesAnUnevenSplit) {
+  // Four layers of 1 ms with 1 GiB of activations each, two stages under 1F1B: stage 0
+  // holds 2 micro-batches, stage 1 one. The even split needs 2·2 = 4 GiB on stage 0; with
+  // a 3 GiB cap only [1 layer | 3 layers] fits (2 GiB and 3 GiB), bottleneck 3 ms.
+  const ScratchDirectory scratch;
+  const std::string layers = scratch.write("layers.json",
+                                           R"([{"count": 4, "forward_ms": 1, "backward_ms": 0,
+                                                "activation_bytes": 1073741824}])");
+  const CliResult result =
+      run_pipewise("partition --stages 2 --memory-cap 3 --layers-file '" + layers + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(\n +0 +0 +1 +1\.000 ms +2\.00 GiB\n +1 +1-3 +3 +3\.000 ms +3\.00 GiB\n)")))
+      << result.out;
+}
+
+TEST(PartitionCommand, ALayerLargerThanTheCapIsAnError) {
+  const ScratchDirectory scratch;
+  const std::string layers = scratch.write("layers.json",
+                                           R"({"layers": [{"count": 2, "forward_ms": 1, "static_bytes": 1073741824}]})");
+  const CliResult result = run_pipewise("partition --stages 2 --memory-cap 0.5 --layers-file '" + layers + "'");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("layer 0 alone needs 1.00 GiB, more than the 512 MiB memory cap"), std::string::npos)
+      << result.err;
+}
+
+TEST(PartitionCommand, UnevenTransformerSplitKeepsEarlyStagesSmaller) {
+  // BERT-Large's 24 identical layers into 5 stages: the bottleneck is ceil(24/5) = 5 layers,
+  // and the one stage of 4 comes first (it holds the most activations under 1F1B).
+  const CliResult result = run_pipewise("partition --stages 5 --model bert-large");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(\n +0 +0-3 +4 [^\n]*\n +1 +4-8 +5 [^\n]*\n +2 +9-13 +5 )")))
+      << result.out;
+}
+
+TEST(PartitionCommand, WrittenCostsSimulateAsTheSplitSays) {
+  // Layers with F = B = 1, 1, 1, 2 ms (times 2, 2, 2, 4) into 3 stages: [a] [b, c] [d], stage
+  // F = B = 1, 2, 2 ms. One micro-batch through 1F1B on 3 devices runs every F, then every B:
+  // 5 + 5 = 10 ms (the simulator's default costs would give 3·1 + 3·2 = 9).
+  const ScratchDirectory scratch;
+  const std::string layers = scratch.write("layers.csv", "forward_ms,backward_ms\n1,1\n1,1\n1,1\n2,2\n");
+  const std::string costs = scratch.file("costs.json");
+  const CliResult result =
+      run_pipewise("partition --stages 3 --layers-file '" + layers + "' --write-costs '" + costs + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto document = nlohmann::json::parse(read_whole_file(costs));
+  EXPECT_EQ(document.at("schema"), "pipewise.costs");
+  ASSERT_EQ(document.at("stages").size(), 3u);
+  EXPECT_DOUBLE_EQ(document.at("stages")[0].at("forward").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(document.at("stages")[1].at("forward").get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(document.at("stages")[1].at("backward").get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(document.at("stages")[2].at("forward").get<double>(), 2.0);
+  const CliResult simulated = run_pipewise("simulate -s 1f1b -p 3 -m 1 --costs '" + costs + "' --format json");
+  ASSERT_EQ(simulated.exit_code, 0) << simulated.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(simulated.out).at("makespan").get<double>(), 10.0);
+}
+
+TEST(PartitionCommand, MalformedLayerListsNameTheLine) {
+  const ScratchDirectory scratch;
+  const std::string layers = scratch.write("layers.csv", "forward_ms,backward_ms\n1,1\n1,-2\n");
+  const CliResult result = run_pipewise("partition --stages 2 --layers-file '" + layers + "'");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("layers.csv:3: backward_ms must be a number >= 0 (got \"-2\")"), std::string::npos)
+      << result.err;
+}
+
+}  // namespace
+}  // namespace pipewise::cli::testing

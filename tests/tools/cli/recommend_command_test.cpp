@@ -1,0 +1,154 @@
+// End-to-end specification of `pipewise recommend`, on a model small enough to solve by
+// hand, and on the built-in default.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <regex>
+
+#include "tests/tools/cli/cli_runner.hpp"
+
+namespace pipewise::cli::testing {
+namespace {
+
+// Four identical layers: F = 1 ms, B = 2 ms per sample, 1 GiB of weights (so 2 GiB with
+// gradients, no optimizer state) and 1 GiB of stashed activations per sample; 4 devices
+// with 7 GiB each, global batch 8 in micro-batches of 1, free communication.
+//   p = 1 (d = 4, m = 2): the weights alone take 4·2 = 8 GiB > 7: pruned.
+//   p = 2 (d = 2, m = 4): 2 layers per device, F = 2, B = 4: step (4 + 1)·6 = 30 ms; 1F1B
+//          holds p = 2 stashes of 2 GiB on device 0: 4 + 4 = 8 GiB, 1 GiB over the cap;
+//          GPipe holds m = 4: 4 + 8 = 12 GiB.
+//   p = 4 (d = 1, m = 8): step (8 + 3)·3 = 33 ms, bubble 3/11; 1F1B: 2 + 4·1 = 6 GiB, fits
+//          with 1 GiB to spare; GPipe: 2 + 8 = 10 GiB.
+// So the only fit is 1f1b p=4, and 1f1b p=2 would be 1 − 30/33 = 9.1% faster with 1 GiB more.
+constexpr const char* kHandModel = R"({
+  "name": "hand",
+  "layers": [{"count": 4, "forward_ms": 1, "backward_ms": 2,
+              "activation_bytes": 1073741824, "parameter_bytes": 1073741824}],
+  "device": {"count": 4, "memory_gib": 7},
+  "batch": {"global": 8, "micro": 1},
+  "interconnect": {"bandwidth_gb_per_s": 0, "latency_us": 0,
+                   "data_parallel_bandwidth_gb_per_s": 0, "data_parallel_latency_us": 0},
+  "training": {"optimizer_state_bytes_per_parameter": 0}
+})";
+
+TEST(RecommendCommand, HandSolvedModelPicksTheOnlyConfigurationThatFits) {
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("hand.json", kHandModel);
+  const CliResult result =
+      run_pipewise("recommend --model '" + model + "' --schedules 1f1b,gpipe --recompute off");
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_NE(result.out.find("searched 6 configurations"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("1 fit in 7.00 GiB per device, 5 exceed it"), std::string::npos) << result.out;
+  const std::regex best_row(R"(\n *1 +1f1b +4 +1 +1 +8 +1 +off +33\.00 ms +27\.3% +6\.00 GiB +1\.00 GiB +best\n)");
+  EXPECT_TRUE(std::regex_search(result.out, best_row)) << result.out;
+  EXPECT_NE(result.out.find("1f1b p=2 d=2 m=4 b=1 recompute=off: step 30.00 ms, peak 8.00 GiB: "
+                            "exceeds memory by 1.00 GiB on device 0 (would be 9.1% faster)"),
+            std::string::npos)
+      << result.out;
+  // m = 8 < 4p = 16 breaks the rule of thumb.
+  EXPECT_NE(result.out.find("warning: the best configuration has m = 8 < 4p = 16"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("--pipeline-model-parallel-size 4 --micro-batch-size 1 --global-batch-size 8"),
+            std::string::npos);
+}
+
+TEST(RecommendCommand, RunnersUpSayWhyTheyLose) {
+  // With full recomputation allowed, p = 2 fits: 4 GiB of weights plus one layer's
+  // activations rebuilt at a time (1 GiB) = 5 GiB; each backward reruns the forward, so a
+  // device does F = 2, B = 4 + 2 per micro-batch: (4 + 1)·8 = 40 ms, 21.2% slower than 33.
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("hand.json", kHandModel);
+  const CliResult result =
+      run_pipewise("recommend --model '" + model + "' --schedules 1f1b --recompute off,full");
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const std::regex runner_up(
+      R"(\n *2 +1f1b +2 +1 +2 +4 +1 +full +40\.00 ms +20\.0% +5\.00 GiB +2\.00 GiB +21\.2% slower: full )"
+      R"(recomputation \(\+33\.3% compute per device\), despite a smaller bubble \(20\.0% vs 27\.3%\)\n)");
+  EXPECT_TRUE(std::regex_search(result.out, runner_up)) << result.out;
+}
+
+TEST(RecommendCommand, TargetBubbleSolvesForTheMicrobatchCount) {
+  // Global batch 64 on 4 devices. p = 4, d = 1: (4−1)(1/0.1 − 1) = 27 micro-batches; the
+  // smallest m >= 27 dividing 64 is 32 (micro-batch size 2), bubble 3/35 = 8.6%.
+  // p = 2, d = 2: 9 needed; 32 samples per replica: m = 16 (size 2), bubble 1/17 = 5.9%.
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("hand.json", kHandModel);
+  const CliResult result = run_pipewise("recommend --model '" + model +
+                                        "' --global-batch-size 64 --memory-cap 100 --target-bubble 0.1");
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_NE(result.out.find("p = 4   d = 1   needs m >= 27: m = 32 with micro-batch size 2 (bubble 8.6%)"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("p = 2   d = 2   needs m >= 9: m = 16 with micro-batch size 2 (bubble 5.9%)"),
+            std::string::npos);
+}
+
+TEST(RecommendCommand, UnreachableTargetBubbleSaysSo) {
+  // p = 4 needs 27 micro-batches but 8 samples allow at most m = 8: bubble 3/11.
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("hand.json", kHandModel);
+  const CliResult result = run_pipewise("recommend --model '" + model + "' --target-bubble 0.1");
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_NE(result.out.find("needs m >= 27: unreachable: 8 samples per replica allow at most m = 8 (bubble 27.3%)"),
+            std::string::npos)
+      << result.out;
+}
+
+TEST(RecommendCommand, NothingFittingIsAnErrorAfterTheAnalysis) {
+  // At 5.5 GiB even 1F1B on p = 4 (6 GiB) is over the cap: nothing fits.
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("hand.json", kHandModel);
+  const std::string svg = scratch.file("out.svg");
+  const CliResult result = run_pipewise("recommend --model '" + model + "' --memory-cap 5.5 --schedules 1f1b,gpipe --recompute off --svg '" + svg + "'");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.out.find("no configuration fits the memory cap"), std::string::npos) << result.out;
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("no configuration fits the 5.5 GiB memory cap"), std::string::npos) << result.err;
+}
+
+TEST(RecommendCommand, NoValidConfigurationSaysWhy) {
+  // 5 pipeline stages cannot share BERT-Large's 8 devices.
+  const CliResult result = run_pipewise("recommend --model bert-large --stages 5");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.out.find("no configuration is valid:\n  p = 5 does not divide the 8 devices"), std::string::npos)
+      << result.out;
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("no valid configuration: p = 5 does not divide the 8 devices"), std::string::npos);
+}
+
+TEST(RecommendCommand, DefaultModelRunsInSecondsAndIsNearTheComputeBound) {
+  const ScratchDirectory scratch;
+  const std::string svg = scratch.file("whatif.svg");
+  const auto start = std::chrono::steady_clock::now();
+  const CliResult result = run_pipewise("recommend --svg '" + svg + "'");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_LT(seconds, 20.0);
+  EXPECT_NE(result.out.find("gpt3-175b: 96 transformer layers"), std::string::npos);
+  // GPT-3 175B, one step of 1536 samples: 96 layers × 1536 × 3 × (24·s·h² + 4·s²·h) FLOPs
+  // over 64 devices at 400 TFLOP/s. No schedule beats it; the best should be within 2%.
+  const double s = 2048, h = 12288;
+  const double ideal_s = 96 * 1536 * 3 * (24 * s * h * h + 4 * s * s * h) / (64 * 400e12);
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(result.out, match, std::regex(R"(\n 1  \S+ +\d+ +\d+ +\d+ +\d+ +\d+ +\S+ +([0-9.]+) s )")))
+      << result.out;
+  const double best_s = std::stod(match[1]);
+  EXPECT_GE(best_s, ideal_s * 0.999);
+  EXPECT_LE(best_s, ideal_s * 1.02);
+  const std::string picture = read_whole_file(svg);
+  EXPECT_EQ(picture.rfind("<svg", 0), 0u);
+  EXPECT_NE(picture.find("cap 80.0 GiB"), std::string::npos);
+  EXPECT_NE(picture.find("timeline of the best configuration"), std::string::npos);
+}
+
+TEST(RecommendCommand, MegatronRecomputeGranularityRestrictsTheSearch) {
+  const CliResult result = run_pipewise("recommend --model bert-large --recompute-granularity selective --top 3");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out.find(" off "), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find(" full "), std::string::npos);
+  EXPECT_NE(result.out.find(" selective "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pipewise::cli::testing

@@ -1,0 +1,66 @@
+// Model descriptions: the JSON form and its errors.
+#include <gtest/gtest.h>
+
+#include "common/ir/error.hpp"
+#include "tools/model/model_json.hpp"
+#include "tools/model/model_presets.hpp"
+
+namespace pipewise::cli {
+namespace {
+
+std::string error_of(const std::string& json) {
+  try {
+    model_from_json(json, "m.json");
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(ModelJson, EveryPresetRoundTrips) {
+  for (const ModelPreset& preset : model_presets()) {
+    const std::string json = model_to_json(preset.model);
+    EXPECT_EQ(model_to_json(model_from_json(json, preset.name)), json) << preset.name;
+  }
+}
+
+TEST(ModelJson, LayerValuesArePerMicrobatchOfTheMeasuredSize) {
+  const ModelDescription model = model_from_json(
+      R"({"measured_micro_batch_size": 4,
+          "layers": [{"count": 3, "forward_ms": 8, "activation_bytes": 400, "parameters": 10}],
+          "device": {"memory_bytes": 1e9}})",
+      "m.json");
+  const std::vector<LayerCost> layers = resolve_layers(model);
+  ASSERT_EQ(layers.size(), 3u);
+  EXPECT_DOUBLE_EQ(layers[0].forward_ms, 2.0);         // 8 ms for 4 samples
+  EXPECT_DOUBLE_EQ(layers[0].backward_ms, 4.0);        // twice the forward by default
+  EXPECT_DOUBLE_EQ(layers[0].activation_bytes, 100.0);
+  EXPECT_DOUBLE_EQ(layers[0].parameter_bytes, 20.0);   // 10 parameters of 2 bytes
+  EXPECT_DOUBLE_EQ(model.device.memory_bytes, 1e9);
+}
+
+TEST(ModelJson, FlopsBecomeTimeAtTheDeviceThroughput) {
+  // 2·10^12 FLOPs at 400 TFLOP/s = 5 ms.
+  const ModelDescription model = model_from_json(
+      R"({"layers": [{"forward_flops": 2e12}], "device": {"tflops": 400}})", "m.json");
+  EXPECT_DOUBLE_EQ(resolve_layers(model)[0].forward_ms, 5.0);
+  EXPECT_DOUBLE_EQ(resolve_layers(model)[0].backward_ms, 10.0);
+}
+
+TEST(ModelJson, ErrorsNameTheFileAndThePath) {
+  EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": -1}]})"), "m.json: $.layers[0].forward_ms must be a number >= 0 (got -1)");
+  EXPECT_EQ(error_of(R"({"layers": [{"backward_ms": 1}]})"), "m.json: $.layers[0] needs forward_ms or forward_flops");
+  EXPECT_EQ(error_of(R"({"transformer": {"layers": 2, "hidden": 8, "sequence": 4}})"),
+            "m.json: $.transformer.heads is required");
+  EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": 1}], "batch": {"micro": [0]}})"),
+            "m.json: $.batch.micro[0] must be a whole number >= 1");
+  EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": 1}], "schema": "pipewise.costs"})"),
+            "m.json: $.schema must be \"pipewise.model\" (got \"pipewise.costs\")");
+  EXPECT_EQ(error_of(R"({"name": "x"})"), "m.json: the model needs $.transformer or $.layers");
+  EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": 1}], "device": {"count": 6}, "parallelism": {"tensor": 4}})"),
+            "m.json: tensor-parallel size 4 does not divide the 6 devices");
+  EXPECT_NE(error_of(R"({"layers": [{"forward_ms": 1}])").find("m.json: invalid JSON at byte"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pipewise::cli

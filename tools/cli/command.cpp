@@ -1,0 +1,12 @@
+#include "tools/cli/command.hpp"
+
+namespace pipewise::cli {
+
+const std::vector<Command>& all_commands() {
+  static const std::vector<Command> kCommands = {
+      convert_command(), partition_command(), recommend_command(), run_command(),
+      show_command(),    simulate_command(),  sweep_command(),     validate_command()};
+  return kCommands;
+}
+
+}  // namespace pipewise::cli

@@ -1,0 +1,252 @@
+#include "tools/cli/model_options.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <iostream>
+
+#include "common/io/atomic_file.hpp"
+#include "common/ir/error.hpp"
+#include "tools/model/model_json.hpp"
+#include "tools/model/model_presets.hpp"
+#include "tools/cli/range_expression.hpp"
+#include "common/text/units.hpp"
+
+namespace po = boost::program_options;
+
+namespace pipewise::cli {
+namespace {
+
+// Every option this file adds except --model and --print-model, for has_model_options.
+const char* const kModelFlags[] = {
+    "num-layers", "hidden-size", "seq-length", "num-attention-heads",
+    "layer-forward-ms", "layer-backward-ms", "layer-forward-flops", "layer-backward-flops",
+    "layer-activation-bytes", "layer-output-bytes", "layer-parameter-bytes",
+    "measured-micro-batch-size", "devices", "memory-cap", "device-tflops",
+    "global-batch-size", "micro-batch-size", "data-parallel-size",
+    "tensor-model-parallel-size", "sequence-parallel", "no-sequence-parallel",
+    "bandwidth", "latency-us", "dp-bandwidth", "dp-latency-us",
+    "weight-bytes-per-parameter", "optimizer-state-bytes-per-parameter",
+    "use-distributed-optimizer", "no-distributed-optimizer", "optimizer-step-ms"};
+
+std::optional<double> real(const po::variables_map& values, const char* name, bool positive) {
+  if (!values.count(name)) return std::nullopt;
+  const double value = values[name].as<double>();
+  if (!std::isfinite(value) || value < 0 || (positive && value == 0)) {
+    throw Error(std::string("--") + name + " must be a finite number " +
+                (positive ? "> 0" : ">= 0") + " (got " + format_number(value) + ")");
+  }
+  return value;
+}
+
+std::optional<std::uint32_t> whole(const po::variables_map& values, const char* name) {
+  if (!values.count(name)) return std::nullopt;
+  const std::int64_t value = values[name].as<std::int64_t>();
+  if (value < 1 || value > std::int64_t{UINT32_MAX}) {
+    throw Error(std::string("--") + name + " must be a whole number >= 1 (got " +
+                std::to_string(value) + ")");
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+ModelDescription base_model(const po::variables_map& values, const ModelDescription* fallback) {
+  if (values.count("model")) {
+    const std::string name = values["model"].as<std::string>();
+    if (const ModelPreset* preset = find_model_preset(name)) return preset->model;
+    if (name.find('/') == std::string::npos && name.find('.') == std::string::npos) {
+      std::string known;
+      for (const ModelPreset& preset : model_presets()) {
+        known += (known.empty() ? "" : ", ") + preset.name;
+      }
+      throw Error("--model " + name + " is neither a preset (" + known + ") nor a JSON file path");
+    }
+    return model_from_json(read_file(name), name);
+  }
+  const bool layer_flags = values.count("layer-forward-ms") || values.count("layer-forward-flops");
+  if (layer_flags || values.count("hidden-size")) return ModelDescription{};
+  if (fallback) return *fallback;
+  throw Error("no model given: use --model NAME|FILE or describe the layers with flags");
+}
+
+void apply_transformer_flags(const po::variables_map& values, ModelDescription& model) {
+  const bool shape_flag = values.count("hidden-size") || values.count("seq-length") ||
+                          values.count("num-attention-heads");
+  if (!shape_flag && !(model.transformer && values.count("num-layers"))) return;
+  if (!model.transformer) {
+    for (const char* required : {"num-layers", "hidden-size", "seq-length", "num-attention-heads"}) {
+      if (!values.count(required)) {
+        throw Error(std::string("a transformer described by flags needs --") + required);
+      }
+    }
+    model.transformer = TransformerShape{};
+    model.layers.clear();
+  }
+  TransformerShape& shape = *model.transformer;
+  if (const auto v = whole(values, "num-layers")) shape.layers = *v;
+  if (const auto v = whole(values, "hidden-size")) shape.hidden = *v;
+  if (const auto v = whole(values, "seq-length")) shape.sequence = *v;
+  if (const auto v = whole(values, "num-attention-heads")) shape.heads = *v;
+}
+
+void apply_layer_flags(const po::variables_map& values, ModelDescription& model) {
+  const bool flops = values.count("layer-forward-flops") > 0;
+  const bool any = flops || values.count("layer-forward-ms") || values.count("layer-backward-ms") ||
+                   values.count("layer-backward-flops") || values.count("layer-activation-bytes") ||
+                   values.count("layer-output-bytes") || values.count("layer-parameter-bytes");
+  if (!any) {
+    if (values.count("num-layers") && !model.transformer) {
+      if (model.layers.size() != 1) {
+        throw Error("--num-layers cannot resize a model with " + std::to_string(model.layers.size()) +
+                    " different layer groups");
+      }
+      model.layers.front().count = *whole(values, "num-layers");
+    }
+    return;
+  }
+  if (values.count("hidden-size")) {
+    throw Error("give either a transformer shape (--hidden-size ...) or --layer-* costs, not both");
+  }
+  if (flops == (values.count("layer-forward-ms") > 0)) {
+    throw Error("uniform layers need exactly one of --layer-forward-ms and --layer-forward-flops");
+  }
+  if (!values.count("num-layers")) throw Error("uniform layers need --num-layers");
+  const double per_sample = 1.0 / real(values, "measured-micro-batch-size", true).value_or(1);
+  LayerGroup group;
+  group.name = "layer";
+  group.count = *whole(values, "num-layers");
+  const char* forward_flag = flops ? "layer-forward-flops" : "layer-forward-ms";
+  const char* backward_flag = flops ? "layer-backward-flops" : "layer-backward-ms";
+  const char* other_backward = flops ? "layer-backward-ms" : "layer-backward-flops";
+  if (values.count(other_backward)) {
+    throw Error(std::string("--") + other_backward + " does not match --" + forward_flag +
+                ": give both in ms or both in FLOPs");
+  }
+  const double forward = *real(values, forward_flag, false);
+  group.forward = {forward * per_sample, flops};
+  group.backward = {real(values, backward_flag, false).value_or(2 * forward) * per_sample, flops};
+  group.activation_bytes = real(values, "layer-activation-bytes", false).value_or(0) * per_sample;
+  group.output_bytes = real(values, "layer-output-bytes", false).value_or(0) * per_sample;
+  group.parameter_bytes = real(values, "layer-parameter-bytes", false).value_or(0);
+  model.transformer.reset();
+  model.layers = {group};
+}
+
+}  // namespace
+
+std::string model_presets_help() {
+  std::string text = "Model presets (--model NAME):";
+  for (const ModelPreset& preset : model_presets()) {
+    text += fmt::format("\n  {:<11} {}", preset.name, preset.summary);
+  }
+  return text;
+}
+
+void add_model_options(po::options_description& options) {
+  // clang-format off
+  options.add_options()
+      ("model", po::value<std::string>(),
+       "model description: a preset name (listed above) or a JSON file (README.md: model descriptions)")
+      ("print-model", "print the model description (after the flags below) as JSON and exit")
+      ("num-layers", po::value<std::int64_t>(), "layers L (Megatron --num-layers)")
+      ("hidden-size", po::value<std::int64_t>(), "transformer hidden size h")
+      ("seq-length", po::value<std::int64_t>(), "transformer sequence length s, tokens per sample")
+      ("num-attention-heads", po::value<std::int64_t>(), "transformer attention heads a")
+      ("layer-forward-ms", po::value<double>(),
+       "uniform layers instead of a transformer: forward time of one layer, ms per micro-batch "
+       "of --measured-micro-batch-size samples")
+      ("layer-forward-flops", po::value<double>(), "... or its forward FLOPs")
+      ("layer-backward-ms", po::value<double>(), "backward time of one layer (default 2 x forward)")
+      ("layer-backward-flops", po::value<double>(), "... or its backward FLOPs")
+      ("layer-activation-bytes", po::value<double>(), "bytes one layer stashes per micro-batch")
+      ("layer-output-bytes", po::value<double>(), "bytes of one layer's output per micro-batch")
+      ("layer-parameter-bytes", po::value<double>(), "weight bytes of one layer")
+      ("measured-micro-batch-size", po::value<double>(),
+       "micro-batch size the --layer-* values were measured at (default 1); other sizes scale "
+       "them linearly")
+      ("devices", po::value<std::int64_t>(), "devices in the job, p x d x t")
+      ("memory-cap", po::value<double>(), "memory of one device, GiB (the cap no device may exceed)")
+      ("device-tflops", po::value<double>(), "achieved throughput of one device, TFLOP/s")
+      ("global-batch-size", po::value<std::int64_t>(), "samples per training step")
+      ("micro-batch-size", po::value<std::string>(),
+       "micro-batch size(s) to consider, e.g. 1,2,4 or pow2:1..16")
+      ("data-parallel-size", po::value<std::int64_t>(), "data-parallel replicas d (default: searched)")
+      ("tensor-model-parallel-size", po::value<std::int64_t>(), "tensor-parallel size t")
+      ("sequence-parallel", "shard activations over the tensor-parallel group (the default)")
+      ("no-sequence-parallel", "tensor parallelism without sequence parallelism")
+      ("bandwidth", po::value<double>(), "pipeline link bandwidth between stages, GB/s (0 = unlimited)")
+      ("latency-us", po::value<double>(), "latency of one pipeline message, us")
+      ("dp-bandwidth", po::value<double>(), "data-parallel all-reduce bandwidth, GB/s")
+      ("dp-latency-us", po::value<double>(), "data-parallel all-reduce latency per ring step, us")
+      ("weight-bytes-per-parameter", po::value<double>(), "bytes of one weight (2 for bf16)")
+      ("optimizer-state-bytes-per-parameter", po::value<double>(),
+       "optimizer state per parameter (12 for mixed-precision Adam)")
+      ("use-distributed-optimizer", "shard the optimizer state over the data-parallel replicas")
+      ("no-distributed-optimizer", "keep the whole optimizer state on every replica")
+      ("optimizer-step-ms", po::value<double>(), "time of one device's optimizer step, ms");
+  // clang-format on
+}
+
+bool has_model_options(const po::variables_map& values) {
+  if (values.count("model")) return true;
+  for (const char* flag : kModelFlags) {
+    if (values.count(flag)) return true;
+  }
+  return false;
+}
+
+ModelDescription model_from_options(const po::variables_map& values,
+                                    const ModelDescription* fallback) {
+  ModelDescription model = base_model(values, fallback);
+  apply_transformer_flags(values, model);
+  apply_layer_flags(values, model);
+  if (const auto v = whole(values, "devices")) model.device.count = *v;
+  if (const auto v = real(values, "memory-cap", true)) model.device.memory_bytes = *v * kGiB;
+  if (const auto v = real(values, "device-tflops", true)) model.device.tflops = *v;
+  if (values.count("global-batch-size")) {
+    const std::int64_t global = values["global-batch-size"].as<std::int64_t>();
+    if (global < 1) {
+      throw Error("--global-batch-size must be at least 1 (got " + std::to_string(global) + ")");
+    }
+    model.batch.global = static_cast<std::uint64_t>(global);
+  }
+  if (values.count("micro-batch-size")) {
+    model.batch.micro_batch_sizes =
+        parse_range_expression(values["micro-batch-size"].as<std::string>(), "micro-batch-size");
+  }
+  if (const auto v = whole(values, "data-parallel-size")) model.parallelism.data = *v;
+  if (const auto v = whole(values, "tensor-model-parallel-size")) model.parallelism.tensor.size = *v;
+  if (values.count("sequence-parallel") && values.count("no-sequence-parallel")) {
+    throw Error("--sequence-parallel and --no-sequence-parallel contradict each other");
+  }
+  if (values.count("sequence-parallel")) model.parallelism.tensor.sequence_parallel = true;
+  if (values.count("no-sequence-parallel")) model.parallelism.tensor.sequence_parallel = false;
+  if (const auto v = real(values, "bandwidth", false)) model.interconnect.bandwidth_gb_per_s = *v;
+  if (const auto v = real(values, "latency-us", false)) model.interconnect.latency_ms = *v / 1000;
+  if (const auto v = real(values, "dp-bandwidth", false)) {
+    model.interconnect.data_parallel_bandwidth_gb_per_s = *v;
+  }
+  if (const auto v = real(values, "dp-latency-us", false)) {
+    model.interconnect.data_parallel_latency_ms = *v / 1000;
+  }
+  if (const auto v = real(values, "weight-bytes-per-parameter", true)) {
+    model.training.weight_bytes_per_parameter = *v;
+  }
+  if (const auto v = real(values, "optimizer-state-bytes-per-parameter", false)) {
+    model.training.optimizer_state_bytes_per_parameter = *v;
+  }
+  if (values.count("use-distributed-optimizer") && values.count("no-distributed-optimizer")) {
+    throw Error("--use-distributed-optimizer and --no-distributed-optimizer contradict each other");
+  }
+  if (values.count("use-distributed-optimizer")) model.training.distributed_optimizer = true;
+  if (values.count("no-distributed-optimizer")) model.training.distributed_optimizer = false;
+  if (const auto v = real(values, "optimizer-step-ms", false)) model.training.optimizer_step_ms = *v;
+  model.check();
+  return model;
+}
+
+bool print_model_if_asked(const po::variables_map& values, const ModelDescription& model) {
+  if (!values.count("print-model")) return false;
+  std::cout << model_to_json(model);
+  return true;
+}
+
+}  // namespace pipewise::cli

@@ -1,0 +1,228 @@
+// `pipewise partition`: splits a model's layers into contiguous pipeline stages that
+// minimise the slowest stage, optionally under a per-stage memory cap, and writes the
+// per-stage costs as a simulator cost file.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <iostream>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "common/io/atomic_file.hpp"
+#include "common/ir/error.hpp"
+#include "sim/cost_file.hpp"
+#include "common/text/format.hpp"
+#include "tools/cli/command.hpp"
+#include "tools/model/layer_list.hpp"
+#include "tools/cli/model_options.hpp"
+#include "tools/cli/option_lists.hpp"
+#include "common/partition/stage_partition.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
+#include "tools/cli/schedule_options.hpp"
+#include "common/text/text_table.hpp"
+#include "common/text/units.hpp"
+
+namespace po = boost::program_options;
+
+namespace pipewise::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pipewise partition --stages S (--layers-file FILE | --model NAME|FILE [model flags])\n"
+    "                          [--memory-cap GIB] [--stashes 1f1b|N] [--recompute off|selective|full]\n"
+    "                          [--write-costs FILE]\n"
+    "Splits the layers, in order, into S contiguous non-empty stages so that the slowest stage\n"
+    "(forward + backward of one micro-batch) is as fast as possible: exact, by dynamic\n"
+    "programming; among equally fast splits the most even one. With --memory-cap every stage\n"
+    "must fit: its static bytes (weights, gradients, optimizer state) plus its activations\n"
+    "times the micro-batches it holds (--stashes: 1f1b = S - k for stage k, or a number).\n"
+    "Layers come from a per-layer list (JSON or CSV, see tools/model/layer_list.hpp: columns name,\n"
+    "count, forward_ms, backward_ms, static_bytes, activation_bytes) or a model description\n"
+    "at its first micro-batch size. Prints each stage's layers, time and memory, and how the\n"
+    "greedy split (filling stages to the mean in order) compares. --write-costs writes the\n"
+    "stage times as a cost file for `pipewise simulate --costs FILE` with p·v = S.";
+
+std::vector<LayerEntry> layers_from_model(const ModelDescription& model, Recompute recompute,
+                                          std::uint32_t* micro_batch_size) {
+  const double samples = model.batch.micro_batch_sizes.front();
+  *micro_batch_size = model.batch.micro_batch_sizes.front();
+  const double replicas = model.training.distributed_optimizer ? model.parallelism.data.value_or(1) : 1;
+  std::vector<LayerEntry> entries;
+  for (const LayerCost& layer : resolve_layers(model)) {
+    if (recompute == Recompute::Selective && !layer.selective_activation_bytes) {
+      throw Error("selective recomputation needs a transformer model");
+    }
+    LayerEntry entry;
+    entry.name = layer.name;
+    entry.forward_ms = samples * layer.forward_ms;
+    entry.backward_ms = samples * layer.backward_ms;
+    const double parameters = layer.parameter_bytes / model.training.weight_bytes_per_parameter;
+    entry.static_bytes = 2 * layer.parameter_bytes +
+                         parameters * model.training.optimizer_state_bytes_per_parameter / replicas;
+    entry.activation_bytes = samples * layer.activation_bytes;
+    if (recompute == Recompute::Selective) {
+      entry.backward_ms += samples * layer.selective_recompute_ms;
+      entry.activation_bytes = samples * *layer.selective_activation_bytes;
+    } else if (recompute == Recompute::Full) {
+      entry.backward_ms += entry.forward_ms;  // the forward runs again during backward
+      entry.activation_bytes = samples * layer.output_bytes;  // only the layer's input is kept
+    }
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+std::vector<double> stashes_per_stage(const std::string& text, std::uint32_t stages) {
+  if (text == "1f1b") {
+    std::vector<double> stashes;
+    for (std::uint32_t k = 0; k < stages; ++k) stashes.push_back(stages - k);
+    return stashes;
+  }
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
+    throw Error("--stashes must be 1f1b or a number >= 0 (got \"" + text + "\")");
+  }
+  return std::vector<double>(stages, value);
+}
+
+std::string layer_range(const StageSplit& split) {
+  if (split.layer_count == 1) return std::to_string(split.first_layer);
+  return fmt::format("{}-{}", split.first_layer, split.first_layer + split.layer_count - 1);
+}
+
+// The cost file: each stage's forward and backward, and the pipeline links of the model.
+std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<StageSplit>& splits,
+                      const ModelDescription* model, std::uint32_t micro_batch_size) {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  for (std::size_t s = 0; s < splits.size(); ++s) {
+    double forward = 0;
+    double backward = 0;
+    for (std::uint32_t i = splits[s].first_layer; i < splits[s].first_layer + splits[s].layer_count; ++i) {
+      forward += layers[i].forward_ms;
+      backward += layers[i].backward_ms;
+    }
+    stages.push_back({{"stage", s}, {"forward", forward}, {"backward", backward}});
+  }
+  nlohmann::ordered_json document = {{"schema", "pipewise.costs"}, {"version", 1}, {"stages", stages}};
+  if (model) {
+    const std::vector<LayerCost> resolved = resolve_layers(*model);
+    double boundary = 0;
+    for (const StageSplit& split : splits) {
+      boundary = std::max(boundary, micro_batch_size * resolved[split.first_layer + split.layer_count - 1].output_bytes);
+    }
+    document["communication"] = {{"latency", model->interconnect.latency_ms},
+                                 {"bandwidth", model->interconnect.bandwidth_gb_per_s},
+                                 {"activation_bytes", boundary},
+                                 {"gradient_bytes", boundary}};
+  }
+  std::string text = document.dump(2) + "\n";
+  sim::parse_cost_config(text);  // the simulator must read what we write
+  return text;
+}
+
+int run_partition(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  // clang-format off
+  options.add_options()
+      ("stages", po::value<std::int64_t>(), "number of stages S (p·v), required")
+      ("layers-file", po::value<std::string>(), "per-layer costs, JSON or CSV")
+      ("stashes", po::value<std::string>()->default_value("1f1b"),
+       "micro-batches of activations stage k holds: 1f1b (S - k) or a number")
+      ("recompute", po::value<std::string>(), "with a model: off (default), selective or full recomputation")
+      ("recompute-granularity", po::value<std::string>(), "Megatron alias of --recompute")
+      ("write-costs", po::value<std::string>(), "write the stage costs as a simulator cost file");
+  // clang-format on
+  add_model_options(options);
+  po::variables_map values;
+  const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
+  if (parse_or_help(args, options, values, usage.c_str())) return 0;
+  if (!values.count("stages")) throw Error("--stages S is required");
+  const std::uint32_t stages = bounded_option(values, "stages", 1, 1, 65536);
+  std::vector<LayerEntry> layers;
+  std::optional<ModelDescription> model;
+  std::uint32_t micro_batch_size = 1;
+  const bool describes_model = values.count("model") || values.count("hidden-size") ||
+                               values.count("layer-forward-ms") || values.count("layer-forward-flops");
+  if (values.count("layers-file")) {
+    if (describes_model) throw Error("give --layers-file or a model, not both");
+    if (values.count("recompute") || values.count("recompute-granularity")) {
+      throw Error("--recompute applies to a model; a layer list gives its costs as they are");
+    }
+    const std::string path = values["layers-file"].as<std::string>();
+    layers = read_layer_list(read_file(path), path);
+  } else {
+    model = model_from_options(values, nullptr);
+    if (print_model_if_asked(values, *model)) return 0;
+    const auto recompute = aliased_value(values, "recompute", "recompute-granularity");
+    layers = layers_from_model(*model, recompute_from_name(recompute.value_or("off")), &micro_batch_size);
+  }
+
+  PartitionRequest request;
+  request.stages = stages;
+  for (const LayerEntry& layer : layers) {
+    request.layers.push_back({layer.forward_ms + layer.backward_ms, layer.static_bytes, layer.activation_bytes});
+  }
+  request.stashes = stashes_per_stage(values["stashes"].as<std::string>(), stages);
+  if (values.count("memory-cap")) {
+    const double cap = values["memory-cap"].as<double>();
+    if (!std::isfinite(cap) || cap <= 0) throw Error("--memory-cap must be a number of GiB > 0");
+    request.memory_cap_bytes = cap * kGiB;
+  }
+  const std::vector<StageSplit> splits = partition_layers(request);
+
+  double slowest = 0;
+  double total = 0;
+  bool has_memory = false;
+  for (const StageSplit& split : splits) {
+    slowest = std::max(slowest, split.time_ms);
+    total += split.time_ms;
+    has_memory = has_memory || split.memory_bytes > 0;
+  }
+  std::cout << fmt::format("{} layers into {} stages{}: slowest stage {} (mean {}, {} above it)\n",
+                           layers.size(), stages,
+                           request.memory_cap_bytes ? " within " + sim::format_bytes(*request.memory_cap_bytes)
+                                                    : std::string(),
+                           format_duration_ms(slowest), format_duration_ms(total / stages),
+                           format_percent(slowest / (total / stages) - 1));
+  using Align = TextTable::Align;
+  std::vector<TextTable::Column> columns = {{"stage", Align::Right}, {"layers", Align::Right},
+                                            {"count", Align::Right}, {"time", Align::Right}};
+  if (has_memory) columns.push_back({"memory", Align::Right});
+  TextTable table(columns);
+  for (std::size_t s = 0; s < splits.size(); ++s) {
+    std::vector<std::string> row = {std::to_string(s), layer_range(splits[s]),
+                                    std::to_string(splits[s].layer_count), format_duration_ms(splits[s].time_ms)};
+    if (has_memory) row.push_back(sim::format_bytes(splits[s].memory_bytes));
+    table.add_row(row);
+  }
+  std::cout << table.render();
+  const std::vector<StageSplit> greedy = greedy_partition(request.layers, stages);
+  double greedy_slowest = 0;
+  for (const StageSplit& split : greedy) greedy_slowest = std::max(greedy_slowest, split.time_ms);
+  std::string greedy_layers;
+  for (const StageSplit& split : greedy) greedy_layers += (greedy_layers.empty() ? "" : " | ") + layer_range(split);
+  std::cout << fmt::format("greedy split (fill each stage up to the mean, in order): {}; slowest stage {}{}\n",
+                           greedy_layers, format_duration_ms(greedy_slowest),
+                           greedy_slowest > slowest * (1 + 1e-9)
+                               ? " (" + format_percent(greedy_slowest / slowest - 1) + " slower)"
+                               : " (as good)");
+  if (values.count("write-costs")) {
+    const std::string path = values["write-costs"].as<std::string>();
+    write_file_atomically(path, cost_file(layers, splits, model ? &*model : nullptr, micro_batch_size));
+    std::cout << fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
+                             "(P·V = {}) --schedule ...\n", path, path, stages);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command partition_command() {
+  return {"partition",
+          "split layers into pipeline stages minimising the slowest (exact, memory-capped)",
+          &run_partition};
+}
+
+}  // namespace pipewise::cli

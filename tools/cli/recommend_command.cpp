@@ -1,0 +1,140 @@
+// `pipewise recommend`: the what-if analysis. From a model description (a preset, a JSON
+// file or flags; GPT-3 175B on 64 H100-80GB-class devices by default) and a per-device
+// memory cap, the pipeline configurations that train fastest without exceeding the cap.
+#include <chrono>
+#include <iostream>
+
+#include "common/io/atomic_file.hpp"
+#include "common/ir/error.hpp"
+#include "common/schedules/registry.hpp"
+#include "tools/cli/command.hpp"
+#include "tools/cli/model_options.hpp"
+#include "tools/model/model_presets.hpp"
+#include "tools/cli/option_lists.hpp"
+#include "tools/whatif/parallel_for.hpp"
+#include "tools/cli/range_expression.hpp"
+#include "tools/whatif/recommend.hpp"
+#include "tools/cli/recommend_report.hpp"
+#include "tools/cli/recommend_svg.hpp"
+#include "tools/cli/schedule_options.hpp"
+#include "common/text/units.hpp"
+
+namespace po = boost::program_options;
+
+namespace pipewise::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pipewise recommend [--model NAME|FILE] [model flags] [--memory-cap GIB]\n"
+    "                          [--schedules LIST] [--stages RANGE] [--chunks RANGE]\n"
+    "                          [--recompute LIST] [--target-bubble R] [--top N] [--svg FILE]\n"
+    "Searches the pipeline configurations of a model on its devices — schedule, pipeline\n"
+    "size p, chunks v, data-parallel size d = devices / (p·t), micro-batch size b, m =\n"
+    "global batch / (b·d), recomputation off/selective/full — simulates each one training\n"
+    "step, and ranks those whose every device stays within the memory cap by step time.\n"
+    "Each row says how it compares with the best (\"2.3% slower: larger bubble\"); faster\n"
+    "configurations that exceed the cap are listed with the excess; rules of thumb the best\n"
+    "one breaks (m >= 4p) are warned about; --target-bubble solves for the m that reaches a\n"
+    "bubble ratio. With no model arguments it analyses the default: GPT-3 175B on 64\n"
+    "H100-80GB-class devices (pipewise recommend --model gpt3-175b --print-model shows it).\n"
+    "Exits 1 when no configuration is valid or none fits.\n"
+    "Example: pipewise recommend --model bert-large --devices 16 --memory-cap 40 --svg out.svg";
+
+std::vector<Recompute> recompute_list(const po::variables_map& values) {
+  if (values.count("recompute") && values.count("recompute-granularity")) {
+    throw Error("give --recompute or --recompute-granularity, not both");
+  }
+  if (values.count("recompute-granularity")) {
+    const std::string granularity = values["recompute-granularity"].as<std::string>();
+    if (granularity != "full" && granularity != "selective") {
+      throw Error("--recompute-granularity must be full or selective (got \"" + granularity + "\")");
+    }
+    return {recompute_from_name(granularity)};
+  }
+  std::vector<Recompute> list;
+  if (!values.count("recompute")) return list;
+  for (const std::string& name : comma_separated(values["recompute"].as<std::string>(), "recompute")) {
+    list.push_back(recompute_from_name(name));
+  }
+  return list;
+}
+
+int run_recommend(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  std::string names;
+  for (const auto& info : schedule_catalog()) names += (names.empty() ? "" : ", ") + info.name;
+  // clang-format off
+  options.add_options()
+      ("schedules,s", po::value<std::string>(),
+       ("comma-separated schedules to consider (default: the flushed ones); known: " + names).c_str())
+      ("stages,p", po::value<std::string>(),
+       "pipeline sizes p to consider, a RANGE such as 2..16 or pow2:1..64 (default: every p "
+       "dividing devices / t, at most the layer count)")
+      ("pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --stages")
+      ("chunks,v", po::value<std::string>(),
+       "chunks v for schedules with chunks, a RANGE (default: each v in 2..16 that divides L / p)")
+      ("virtual-pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --chunks")
+      ("recompute", po::value<std::string>(),
+       "recomputation to consider: a list of off, selective (transformers), full (default: all)")
+      ("recompute-granularity", po::value<std::string>(),
+       "Megatron alias: full or selective, to consider only that recomputation")
+      ("target-bubble", po::value<double>(),
+       "solve for the m that reaches this bubble ratio (0 < R < 1) and add its micro-batch size")
+      ("top", po::value<std::int64_t>()->default_value(10), "configurations to list")
+      ("svg", po::value<std::string>(),
+       "write a picture: step time and peak memory of the top configurations against the cap, "
+       "and the best one's timeline")
+      ("threads", po::value<std::int64_t>(), "worker threads (default: all cores)");
+  // clang-format on
+  add_model_options(options);
+  po::variables_map values;
+  const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
+  if (parse_or_help(args, options, values, usage.c_str())) return 0;
+
+  const ModelDescription model = model_from_options(values, &default_model());
+  if (print_model_if_asked(values, model)) return 0;
+  RecommendOptions search;
+  if (values.count("schedules")) search.schedules = schedule_list(values["schedules"].as<std::string>(), "schedules");
+  if (const auto stages = aliased_value(values, "stages", "pipeline-model-parallel-size")) {
+    search.stages = parse_range_expression(*stages, "stages", 1, 65536);
+  }
+  if (const auto chunks = aliased_value(values, "chunks", "virtual-pipeline-model-parallel-size")) {
+    search.chunks = parse_range_expression(*chunks, "chunks", 1, 65536);
+  }
+  search.recompute = recompute_list(values);
+  if (values.count("target-bubble")) {
+    const double target = values["target-bubble"].as<double>();
+    if (!(target > 0 && target < 1)) {
+      throw Error("--target-bubble must be between 0 and 1, exclusive (got " + format_number(target) + ")");
+    }
+    search.target_bubble = target;
+  }
+  const std::size_t top = bounded_option(values, "top", 10, 1, 1000000);
+  search.threads = bounded_option(values, "threads", default_thread_count(), 1, 1024);
+
+  const auto start = std::chrono::steady_clock::now();
+  const Recommendation recommendation = recommend(model, search);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << recommendation_report(model, recommendation, top, seconds);
+  if (values.count("svg")) {
+    write_file_atomically(values["svg"].as<std::string>(), recommendation_svg(model, recommendation));
+  }
+  if (recommendation.fitting == 0 && recommendation.exceeding == 0) {
+    throw Error("no valid configuration: " + recommendation.candidates.front().result.skip_reason);
+  }
+  if (recommendation.fitting == 0) {
+    throw Error("no configuration fits the " + format_number(model.device.memory_bytes / kGiB) +
+                " GiB memory cap");
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command recommend_command() {
+  return {"recommend",
+          "what-if: the fastest pipeline configurations of a model under a memory cap",
+          &run_recommend};
+}
+
+}  // namespace pipewise::cli

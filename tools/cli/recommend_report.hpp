@@ -1,0 +1,26 @@
+#pragma once
+// The text `pipewise recommend` prints: the model, the ranked configurations with why the
+// runners-up lose, the rules of thumb they break, and the target-bubble plan.
+#include <cstddef>
+#include <string>
+
+#include "tools/model/model_description.hpp"
+#include "tools/whatif/recommend.hpp"
+
+namespace pipewise::cli {
+
+// Two or three lines describing the model and the machine, e.g. "gpt3-175b: 96 transformer
+// layers (h = 12288, s = 2048, a = 96), 174 billion parameters; 64 devices × 80.0 GiB ...".
+std::string model_summary(const ModelDescription& model);
+
+// Megatron-LM's flags for `candidate` (parallel sizes, batch sizes, recomputation).
+std::string megatron_flags(const ModelDescription& model, const Candidate& candidate);
+
+// The whole report: summary, the `top` best fitting configurations (each with step time,
+// bubble, peak memory, headroom and how it compares with the best), the faster
+// configurations that exceed the cap, warnings, the target-bubble plan and the best
+// configuration's Megatron-LM flags. `seconds` is the search time.
+std::string recommendation_report(const ModelDescription& model, const Recommendation& recommendation,
+                                  std::size_t top, double seconds);
+
+}  // namespace pipewise::cli

@@ -1,0 +1,422 @@
+// `pipewise run`: trains a real MLP with a schedule on the executor and sets the measured
+// step beside the simulator's prediction of it, made from the same model's profiled costs.
+#include <chrono>
+#include <cmath>
+#include <initializer_list>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/io/atomic_file.hpp"
+#include "common/ir/error.hpp"
+#include "common/ir/lower.hpp"
+#include "common/resources/resource_limits.hpp"
+#include "exec/core/fault_plan.hpp"
+#include "exec/core/fault_spec.hpp"
+#include "tools/compare/cost_from_profile.hpp"
+#include "exec/cpu/cpu_backend.hpp"
+#include "exec/model/mlp_model.hpp"
+#include "exec/cpu/cpu_profile.hpp"
+#include "tools/compare/measured_vs_predicted.hpp"
+#include "tools/compare/pipeline_profile.hpp"
+#include "tools/compare/predicted_run.hpp"
+#include "tools/compare/run_report.hpp"
+#include "tools/compare/run_memory_estimate.hpp"
+#include "exec/core/step_timeline.hpp"
+#include "exec/core/timed_steps.hpp"
+#include "common/timeline/chrome_trace.hpp"
+#include "common/timeline/svg_timeline.hpp"
+#include "tools/cli/command.hpp"
+#include "tools/cli/option_lists.hpp"
+#include "tools/cli/schedule_options.hpp"
+#include "common/text/units.hpp"
+
+#ifdef PIPEWISE_HAVE_CUDA
+#include "exec/cuda/cuda_backend.hpp"
+#include "exec/cuda/cuda_check.hpp"
+#include "exec/cuda/cuda_profile.hpp"
+#include "exec/cuda/cuda_run_report.hpp"
+#endif
+
+namespace po = boost::program_options;
+
+namespace pipewise::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pipewise run [--backend cpu|cuda] --schedule NAME --stages P --microbatches M\n"
+    "                    [--chunks V] [--iterations N] | --schedule-file FILE\n"
+    "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
+    "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-steps P]\n"
+    "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
+    "       [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
+    "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
+    "       [--math fp32|tf32|bf16]\n"
+    "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
+    "synthetic task with the schedule, on the chosen backend, and compares the run with the\n"
+    "simulator's prediction. First every stage's F, B, I, W and optimizer step and the\n"
+    "transfer time per byte are timed alone (medians of R repeats). Then the schedule runs (a\n"
+    "step is one run of its n iterations): W warm-up steps, then P profiling steps, whose op\n"
+    "durations and message hand-overs (per stage and kind, the median over the steps of each\n"
+    "step's mean: as they run beside the other devices) make the cost model, alternating with\n"
+    "K timed steps, timing every op. The simulator predicts the step from that cost model,\n"
+    "with each device's memory sized from the real model. The report sets measured and\n"
+    "predicted side by side: step time (median of the timed steps), bubble ratio, per-device\n"
+    "busy time, bubble and peak memory, and the distribution of per-op duration and start-time\n"
+    "errors. Times are in ms.\n"
+    "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
+    "are enough: with more devices than cores the timings measure contention.\n"
+    "--inject-fault KIND@DEVICE:OP[:ARG] (repeatable; KIND throw, delay (ARG ms), kill, drop,\n"
+    "corrupt or fail-send; OP as in 1F0, 0SEND_F2) injects a fault into every step of the\n"
+    "schedule (not the ops timed alone): a fault that fails the run fails its first step, and\n"
+    "pipewise exits 1 with one line naming the device, the op and the cause, writing no file.\n"
+    "corrupt turns --check-messages on, so the corrupted message is caught by its checksum.\n"
+    "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
+
+constexpr std::uint32_t kMaxWidth = 1u << 16;
+
+void add_run_options(po::options_description& options) {
+  // clang-format off
+  options.add_options()
+      ("backend", po::value<std::string>()->default_value("cpu"),
+       "cpu (worker threads, OpenBLAS) or cuda (GPUs; needs a build with CUDA)")
+      ("model", po::value<std::string>(),
+       "MLP layer widths, input first and classes last, e.g. 100,1024,1024,10 (default: the "
+       "4-block MLP 100,1024,1024,2048,2048,1024,1024,512,10)")
+      ("microbatch-size", po::value<std::int64_t>(), "samples per micro-batch (default 32)")
+      ("optimizer", po::value<std::string>()->default_value("sgd"), "sgd, momentum (0.9) or adam")
+      ("learning-rate", po::value<double>(), "learning rate (default 0.01; adam 0.001)")
+      ("steps", po::value<std::int64_t>(), "timed training steps K (default 5)")
+      ("warmup-steps", po::value<std::int64_t>(), "untimed steps W before them (default 2)")
+      ("profile-steps", po::value<std::int64_t>(),
+       "steps of the pipeline, alternating with the timed ones, whose op durations and message "
+       "hand-overs the prediction is made from; 0: from each op and transfer timed alone "
+       "(default 3)")
+      ("profile-repeats", po::value<std::int64_t>(),
+       "timed repeats of each op timed alone and each transfer size; the median is used "
+       "(default 15)")
+      ("seed", po::value<std::int64_t>(), "seeds the initial weights and the data (default 1)")
+      ("format", po::value<std::string>()->default_value("table"), "table or json")
+      ("trace", po::value<std::string>(),
+       "write a Chrome trace (Perfetto) with the measured and predicted runs to FILE")
+      ("svg", po::value<std::string>(), "write the measured and predicted timelines as SVG to FILE")
+      ("receive-deadline-ms", po::value<std::int64_t>(),
+       "how long a receive waits for its message before the run fails (a deadlock or a lost "
+       "message; default 60000)")
+      ("check-messages", "checksum every transferred buffer; a mismatch fails the run")
+      ("inject-fault", po::value<std::vector<std::string>>(),
+       "KIND@DEVICE:OP[:ARG]: inject a fault into the steps of the schedule (repeatable); KIND "
+       "throw, delay (ARG milliseconds), kill (the worker dies), drop, corrupt or fail-send "
+       "(of the message of send op OP); OP in PyTorch's notation, e.g. 1F0, 0SEND_F2")
+      ("emulate", po::value<std::int64_t>(), "cuda: run the P devices in SM partitions of one GPU")
+      ("gpus", po::value<std::string>(), "cuda: GPUs of the devices, e.g. 0,1,2,3")
+      ("transport", po::value<std::string>(), "cuda: auto, copy or nccl (default auto)")
+      ("math", po::value<std::string>(), "cuda: GEMM math fp32, tf32 or bf16 (default fp32)");
+  // clang-format on
+}
+
+std::vector<std::uint32_t> widths_option(const po::variables_map& values) {
+  if (!values.count("model")) return MlpConfig{}.widths;
+  std::vector<std::uint32_t> widths;
+  for (const std::string& item : comma_separated(values["model"].as<std::string>(), "model")) {
+    std::size_t used = 0;
+    long long width = 0;
+    try {
+      width = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || width < 1 || width > kMaxWidth) {
+      throw Error("--model: \"" + item + "\" is not a layer width (an integer from 1 to " +
+                  std::to_string(kMaxWidth) + ")");
+    }
+    widths.push_back(static_cast<std::uint32_t>(width));
+  }
+  return widths;
+}
+
+OptimizerConfig optimizer_option(const po::variables_map& values, const std::string& name) {
+  const bool adam = name == "adam";
+  float learning_rate = adam ? 0.001f : 0.01f;
+  if (values.count("learning-rate")) {
+    const double value = values["learning-rate"].as<double>();
+    if (!std::isfinite(value) || value <= 0) {
+      throw Error("--learning-rate must be a finite number > 0 (got " + format_number(value) + ")");
+    }
+    learning_rate = static_cast<float>(value);
+  }
+  if (adam) return OptimizerConfig::adam(learning_rate);
+  return OptimizerConfig::sgd(learning_rate, name == "momentum" ? 0.9f : 0.0f);
+}
+
+bool splits_backward(const Schedule& schedule) {
+  for (const auto& program : schedule.programs) {
+    for (const Op& op : program) {
+      if (op.kind == OpKind::BackwardInput) return true;
+    }
+  }
+  return false;
+}
+
+// What the command line asks for, checked before anything runs.
+struct RunRequest {
+  std::string backend;  // "cpu" or "cuda"
+  std::string format;   // "table" or "json"
+  std::string optimizer_name;
+  MlpConfig model;
+  SyntheticTaskConfig task;
+  OptimizerConfig optimizer;
+  ProfileOptions profile;  // of the ops timed alone
+  TimedStepOptions steps;  // warm-up, profiling and timed steps
+  Schedule schedule;       // as generated or read (not lowered)
+#ifdef PIPEWISE_HAVE_CUDA
+  cuda::CudaBackendOptions gpu;
+#endif
+};
+
+// What the backend-specific part of a run hands back.
+struct BackendRun {
+  ExecutionProfile isolated;  // each op timed alone, and the transfers
+  TimedSteps timed;
+  std::vector<std::string> placement;
+  std::vector<std::string> warnings;
+  bool pinned = false;
+};
+
+BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
+                      const SyntheticTask& task) {
+  BackendRun run;
+  run.isolated = profile_cpu_execution(model, task, request.optimizer, request.profile);
+  CpuBackend backend(model, task, request.optimizer);
+  StepHooks hooks;
+  hooks.losses = [&backend] { return backend.losses(); };
+  run.timed = run_timed_steps(lowered, backend, request.steps, hooks);
+  const CpuPlacement& placement = backend.placement();
+  run.pinned = placement.pinned;
+  run.placement.push_back(
+      std::to_string(placement.devices) + " device(s) on " + std::to_string(placement.cores) +
+      " core(s), " +
+      (placement.pinned ? "each worker pinned to a core of its own" : "workers not pinned"));
+  if (placement.oversubscribed) {
+    run.warnings.push_back(std::to_string(placement.devices) + " devices share " +
+                           std::to_string(placement.cores) +
+                           " cores: the timings measure contention between workers, not the "
+                           "schedule alone (p <= cores gives meaningful timings)");
+  }
+  return run;
+}
+
+#ifdef PIPEWISE_HAVE_CUDA
+cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
+  cuda::CudaBackendOptions options;
+  if (values.count("gpus")) options.devices.gpus = cuda::parse_gpu_list(values["gpus"].as<std::string>());
+  options.devices.emulate = bounded_option(values, "emulate", 0, 1, 65536);
+  if (values.count("transport")) {
+    options.transport = cuda::transport_choice_from_name(values["transport"].as<std::string>());
+  }
+  if (values.count("math")) options.math = cuda::math_mode_from_name(values["math"].as<std::string>());
+  return options;
+}
+
+BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
+                       const SyntheticTask& task) {
+  const cuda::DeviceCount count = cuda::cuda_device_count();
+  if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
+  BackendRun run;
+  run.isolated = cuda::profile_cuda_execution(model, task, request.optimizer, request.gpu,
+                                              lowered.problem.devices, request.profile);
+  cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
+  StepHooks hooks;
+  hooks.losses = [&backend] { return backend.losses(); };
+  hooks.device_times = [&backend](std::int64_t origin_ns, TimingRecorder& step) {
+    backend.replay_device_timeline(step, origin_ns);
+  };
+  run.timed = run_timed_steps(lowered, backend, request.steps, hooks);
+  std::istringstream lines(cuda::describe_cuda_run(backend.report()));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("warning: ", 0) == 0) {
+      run.warnings.push_back(line.substr(9));
+    } else {
+      run.placement.push_back(line);
+    }
+  }
+  run.pinned = backend.report().fallback_reason.empty();
+  return run;
+}
+#endif
+
+RunRequest request_from_options(const po::variables_map& values) {
+  RunRequest request;
+  request.backend = choice_option(values, "backend", {"cpu", "cuda"});
+  request.format = choice_option(values, "format", {"table", "json"});
+  request.optimizer_name = choice_option(values, "optimizer", {"sgd", "momentum", "adam"});
+  for (const char* cuda_only : {"emulate", "gpus", "transport", "math"}) {
+    if (values.count(cuda_only) && request.backend != "cuda") {
+      throw Error(std::string("--") + cuda_only + " needs --backend cuda");
+    }
+  }
+#ifdef PIPEWISE_HAVE_CUDA
+  if (request.backend == "cuda") request.gpu = cuda_options(values);
+#else
+  if (request.backend == "cuda") {
+    throw Error("pipewise was built without CUDA: --backend cuda is not available");
+  }
+#endif
+  request.model.widths = widths_option(values);
+  request.model.seed = bounded_option(values, "seed", 1, 0, 0xFFFFFFFFLL);
+  request.model.check();
+  request.task.microbatch_size = bounded_option(values, "microbatch-size", 32, 1, 1 << 16);
+  request.task.seed = request.model.seed;
+  request.optimizer = optimizer_option(values, request.optimizer_name);
+  request.profile.repeats = bounded_option(values, "profile-repeats", 15, 1, 100000);
+  request.steps.warmup_steps = bounded_option(values, "warmup-steps", 2, 0, 100000);
+  request.steps.profile_steps = bounded_option(values, "profile-steps", 3, 0, 100000);
+  request.steps.timed_steps = bounded_option(values, "steps", 5, 1, 100000);
+  request.steps.run.receive_timeout = std::chrono::milliseconds(
+      bounded_option(values, "receive-deadline-ms", 60000, 1, 86'400'000));
+  request.steps.run.verify_checksums = values.count("check-messages") > 0;
+  request.schedule = schedule_from_options(values);
+  return request;
+}
+
+// Adds the --inject-fault faults to `faults` and makes `run` use them: every step of
+// `lowered` meets them. A corrupting fault turns checksums on, so it is caught.
+void inject_faults(const po::variables_map& values, const Schedule& lowered, FaultPlan& faults,
+                   RunOptions& run) {
+  if (!values.count("inject-fault")) return;
+  for (const std::string& spec : values["inject-fault"].as<std::vector<std::string>>()) {
+    try {
+      add_fault_from_text(faults, spec, lowered);
+    } catch (const Error& error) {
+      throw Error("--inject-fault \"" + spec + "\": " + error.what());
+    }
+  }
+  run.faults = &faults;
+  run.verify_checksums = run.verify_checksums || faults.corrupts_messages();
+}
+
+// Refuses, with the estimate, a CPU run whose model, optimizer state, activations and data
+// cannot fit in this machine's memory, before any of it is allocated.
+void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lowered,
+                                const MlpModel& model) {
+  const Problem& problem = lowered.problem;
+  require_available_memory(
+      request.schedule.name + " " + problem_sizes(problem) + " with micro-batches of " +
+          std::to_string(request.task.microbatch_size) + " samples",
+      estimate_cpu_run_bytes(lowered, model, request.task, request.optimizer),
+      "its model's parameters, gradients, optimizer state and weight versions, its stashed "
+      "activations and its data, on " + std::to_string(problem.devices) + " device(s)");
+}
+
+std::vector<StepIntervals> intervals_of(const std::vector<TimingRecorder>& steps) {
+  std::vector<StepIntervals> intervals;
+  for (const TimingRecorder& step : steps) intervals.push_back(step.intervals());
+  return intervals;
+}
+
+// The simulator's prediction of `lowered` from `profile`, with each device's memory share
+// sized from `model`.
+PredictedRun predict(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
+                     const ExecutionProfile& profile) {
+  const Problem& problem = lowered.problem;
+  std::vector<sim::MemoryConfig> memory;
+  for (std::uint32_t d = 0; d < problem.devices; ++d) {
+    memory.push_back(
+        device_memory_config(model, problem, d, request.task.microbatch_size, request.optimizer));
+  }
+  const bool split = splits_backward(request.schedule);
+  return predict_run(lowered, cost_config_from_profile(profile, model, problem, split), memory);
+}
+
+RunReport report_of(const RunRequest& request, const MlpModel& model, const BackendRun& run) {
+  RunReport report;
+  report.backend = request.backend;
+  report.schedule = request.schedule.name;
+  report.problem = request.schedule.problem;
+  report.widths = request.model.widths;
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    report.parameters += model.stage(s).parameter_count;
+    report.stage_layers.push_back({model.stage(s).first_layer, model.stage(s).layers()});
+  }
+  report.microbatch_size = request.task.microbatch_size;
+  report.optimizer = request.optimizer_name;
+  report.isolated_profile = run.isolated;
+  report.profile_repeats = request.profile.repeats;
+  report.profile_steps = request.steps.profile_steps;
+  report.warmup_steps = request.steps.warmup_steps;
+  report.timed_steps = request.steps.timed_steps;
+  report.placement = run.placement;
+  report.pinned = run.pinned;
+  report.warnings = run.warnings;
+  report.first_loss = run.timed.mean_losses.front();
+  report.last_loss = run.timed.mean_losses.back();
+  return report;
+}
+
+std::string run_title(const RunReport& report) {
+  const Problem& problem = report.problem;
+  return report.schedule + " on " + report.backend + ": " + problem_sizes(problem) +
+         "  measured (median step) vs predicted";
+}
+
+void write_timelines(const po::variables_map& values, const RunReport& report,
+                     const std::vector<sim::Timeline>& timelines) {
+  if (values.count("trace")) {
+    write_file_atomically(values["trace"].as<std::string>(), sim::chrome_trace_json(timelines));
+  }
+  if (values.count("svg")) {
+    sim::SvgOptions svg;
+    svg.title = run_title(report);
+    write_file_atomically(values["svg"].as<std::string>(), sim::timeline_svg(timelines, svg));
+  }
+}
+
+int run_run(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  add_schedule_options(options);
+  add_run_options(options);
+  po::variables_map values;
+  if (parse_or_help(args, options, values, kUsage)) return 0;
+  RunRequest request = request_from_options(values);
+
+  const Schedule lowered = lower_communication(request.schedule);
+  FaultPlan faults;
+  inject_faults(values, lowered, faults, request.steps.run);
+  const MlpModel model(request.model, lowered.problem.stages());
+  if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
+  const SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
+#ifdef PIPEWISE_HAVE_CUDA
+  const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
+                                                   : run_on_cpu(request, lowered, model, task);
+#else
+  const BackendRun run = run_on_cpu(request, lowered, model, task);
+#endif
+
+  RunReport report = report_of(request, model, run);
+  const std::vector<StepIntervals> profiled = intervals_of(run.timed.profiled);
+  report.profile = profiled.empty() ? run.isolated : profile_from_steps(run.isolated, lowered, profiled);
+  const PredictedRun prediction = predict(request, lowered, model, report.profile);
+  report.comparison =
+      compare_run(lowered, intervals_of(run.timed.steps), run.timed.memory, prediction);
+
+  if (values.count("trace") || values.count("svg")) {
+    write_timelines(values, report,
+                    {step_timeline(run.timed.steps[report.comparison.median_step]),
+                     *prediction.result.timeline});
+  }
+  std::cout << (request.format == "json" ? run_report_json(report) : run_report_text(report));
+  return 0;
+}
+
+}  // namespace
+
+Command run_command() {
+  return {"run",
+          "train a real model with a schedule and compare the run with the prediction",
+          &run_run};
+}
+
+}  // namespace pipewise::cli

@@ -1,0 +1,229 @@
+// `pipewise sweep`: simulates a grid of schedules × p × v × m on all cores and reports
+// makespan, bubble and peak memory as a table, CSV or JSON, with optional SVG heatmaps.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <memory>
+
+#include "common/io/atomic_file.hpp"
+#include "common/ir/error.hpp"
+#include "common/resources/resource_limits.hpp"
+#include "common/schedules/registry.hpp"
+#include "sim/cost_file.hpp"
+#include "tools/cli/command.hpp"
+#include "tools/cli/model_options.hpp"
+#include "tools/cli/option_lists.hpp"
+#include "tools/whatif/parallel_for.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
+#include "tools/cli/progress_bar.hpp"
+#include "tools/cli/range_expression.hpp"
+#include "tools/cli/schedule_options.hpp"
+#include "tools/whatif/sweep.hpp"
+#include "tools/cli/sweep_heatmap.hpp"
+#include "tools/cli/sweep_output.hpp"
+#include "common/text/units.hpp"
+
+namespace po = boost::program_options;
+
+namespace pipewise::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pipewise sweep --stages RANGE --microbatches RANGE [--chunks RANGE]\n"
+    "                      [--schedules LIST] [--forward MS --backward MS | --costs FILE |\n"
+    "                      --model NAME|FILE ...] [--format table|csv|json] [--output FILE]\n"
+    "                      [--svg FILE] [--threads N]\n"
+    "Simulates every point of the grid schedules × p × v × m (one training iteration each) on\n"
+    "all cores and reports makespan, bubble ratio (idle / p·makespan) and the largest device's\n"
+    "peak memory. Points a schedule does not allow (e.g. v > 1 for 1f1b, m < p for\n"
+    "interleaved with v > 1) are skipped with the reason. RANGE is a list of items: 8, 2..32,\n"
+    "2..32:2 (step 2) or pow2:2..64, e.g. --microbatches 1,2,pow2:4..64.\n"
+    "Costs: by default F = --forward, B = --backward ms per micro-batch of one device's share\n"
+    "of the model (each of v chunks takes 1/v), free communication, and memory counted in\n"
+    "units A of one micro-batch's activations of a device's share. --costs FILE reads a\n"
+    "simulator cost file (pipewise simulate --costs); --model derives times, messages and\n"
+    "memory in bytes from a model description at its first micro-batch size and its\n"
+    "data-parallel size (default 1). A progress bar is drawn on stderr when it is a terminal.\n"
+    "Example: pipewise sweep -p pow2:2..16 -m pow2:1..64 -v 1,2 --svg sweep.svg";
+
+double time_option(const po::variables_map& values, const char* name) {
+  const double value = values[name].as<double>();
+  if (!std::isfinite(value) || value < 0) {
+    throw Error(std::string("--") + name + " must be a time >= 0 ms (got " + format_number(value) + ")");
+  }
+  return value;
+}
+
+// Refuses, before any work, a grid whose rows and output would not fit in memory: each
+// point keeps a SweepRow and about a line of output text.
+void require_sweep_memory(const SweepGrid& grid) {
+  constexpr std::uint64_t kOutputBytesPerPoint = 128;
+  const std::uint64_t points = grid.size();
+  const std::uint64_t per_point = sizeof(SweepRow) + kOutputBytesPerPoint;
+  const std::uint64_t bytes =
+      points > UINT64_MAX / per_point ? UINT64_MAX : points * per_point;
+  require_available_memory("a sweep of " + format_count(points) + " points", bytes,
+                           "its results");
+}
+
+struct CostSource {
+  ShapeCostSource costs;
+  MemoryUnit unit = MemoryUnit::Activations;
+  std::string description;
+};
+
+CostSource cost_source(const po::variables_map& values) {
+  const bool model = has_model_options(values);
+  const bool file = values.count("costs") > 0;
+  const bool unit_flags = !values["forward"].defaulted() || !values["backward"].defaulted();
+  if (model + file + unit_flags > 1) {
+    throw Error("choose one cost source: --forward/--backward, --costs FILE or a model");
+  }
+  const auto recompute = aliased_value(values, "recompute", "recompute-granularity");
+  if (recompute && !model) throw Error("--recompute needs a model (--model ...)");
+  if (model) {
+    const ModelDescription description = model_from_options(values, nullptr);
+    if (description.batch.micro_batch_sizes.size() != 1 && values.count("micro-batch-size")) {
+      throw Error("sweep takes a single --micro-batch-size");
+    }
+    PipelineShape shape;
+    shape.micro_batch_size = description.batch.micro_batch_sizes.front();
+    shape.replicas = description.parallelism.data.value_or(1);
+    shape.recompute = recompute_from_name(recompute.value_or("off"));
+    const auto layers = std::make_shared<std::vector<LayerCost>>(resolve_layers(description));
+    CostSource source;
+    source.unit = MemoryUnit::Bytes;
+    source.description = fmt::format("model {}: micro-batch size {}, d = {}, recomputation {}",
+                                     description.name, shape.micro_batch_size, shape.replicas,
+                                     recompute_name(shape.recompute));
+    source.costs = [description, layers, shape](std::uint32_t devices, std::uint32_t chunks) {
+      PipelineShape point = shape;
+      point.devices = devices;
+      point.chunks = chunks;
+      try {
+        const PipelineCosts costs = pipeline_costs(description, *layers, point);
+        return ShapeCosts{costs.config, costs.extra_checkpoint_bytes, ""};
+      } catch (const Error& error) {
+        return ShapeCosts{std::nullopt, 0, error.what()};
+      }
+    };
+    return source;
+  }
+  sim::CostConfig config;
+  std::string description;
+  if (file) {
+    const std::string path = values["costs"].as<std::string>();
+    try {
+      config = sim::parse_cost_config(read_file(path));
+    } catch (const Error& error) {
+      throw Error(path + ": " + error.what());
+    }
+    description = "costs from " + path;
+  } else {
+    const double forward = time_option(values, "forward");
+    const double backward = time_option(values, "backward");
+    config.device_share.forward = forward;
+    config.device_share.backward_input = backward / 2;
+    config.device_share.backward_weight = backward - backward / 2;
+    description = "F = " + format_number(forward) + " ms, B = " + format_number(backward) +
+                  " ms per micro-batch of a device's share, free communication";
+  }
+  CostSource source;
+  source.unit = has_no_memory_sizes(config) ? MemoryUnit::Activations : MemoryUnit::Bytes;
+  source.costs = fixed_shape_costs(config);
+  source.description = description;
+  return source;
+}
+
+int run_sweep_command(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  std::string names;
+  for (const auto& info : schedule_catalog()) names += (names.empty() ? "" : ", ") + info.name;
+  // clang-format off
+  options.add_options()
+      ("schedules,s", po::value<std::string>()->default_value("all"),
+       ("comma-separated schedules, or all: " + names).c_str())
+      ("stages,p", po::value<std::string>(), "pipeline devices p, a RANGE (required)")
+      ("pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --stages")
+      ("chunks,v", po::value<std::string>(), "model chunks per device v, a RANGE (default 1)")
+      ("virtual-pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --chunks")
+      ("microbatches,m", po::value<std::string>(), "micro-batches per iteration m, a RANGE (required)")
+      ("forward", po::value<double>()->default_value(1.0), "forward time F of a device's share, ms")
+      ("backward", po::value<double>()->default_value(2.0),
+       "backward time B = I + W of a device's share, ms (I = W = B/2)")
+      ("costs", po::value<std::string>(), "simulator cost file (see pipewise simulate --help)")
+      ("recompute", po::value<std::string>(), "with a model: off, selective or full (default off)")
+      ("recompute-granularity", po::value<std::string>(), "Megatron alias of --recompute")
+      ("format,f", po::value<std::string>()->default_value("table"), "table, csv or json")
+      ("output,o", po::value<std::string>(), "write the table, CSV or JSON to FILE instead of stdout")
+      ("svg", po::value<std::string>(), "write heatmaps of bubble ratio and peak memory to FILE")
+      ("threads", po::value<std::int64_t>(), "worker threads (default: all cores)");
+  // clang-format on
+  add_model_options(options);
+  po::variables_map values;
+  const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
+  if (parse_or_help(args, options, values, usage.c_str())) return 0;
+
+  const std::string format = values["format"].as<std::string>();
+  if (format != "table" && format != "csv" && format != "json") {
+    throw Error("--format must be table, csv or json (got \"" + format + "\")");
+  }
+  SweepGrid grid;
+  grid.schedules = schedule_list(values["schedules"].as<std::string>(), "schedules");
+  const auto stages = aliased_value(values, "stages", "pipeline-model-parallel-size");
+  if (!stages) throw Error("--stages RANGE is required");
+  if (!values.count("microbatches")) throw Error("--microbatches RANGE is required");
+  grid.devices = parse_range_expression(*stages, "stages", 1, 65536);
+  grid.chunks = parse_range_expression(
+      aliased_value(values, "chunks", "virtual-pipeline-model-parallel-size").value_or("1"), "chunks", 1, 65536);
+  grid.microbatches = parse_range_expression(values["microbatches"].as<std::string>(), "microbatches");
+  require_sweep_memory(grid);
+  const unsigned threads = bounded_option(values, "threads", default_thread_count(), 1, 1024);
+  if (values.count("print-model")) {
+    print_model_if_asked(values, model_from_options(values, nullptr));
+    return 0;
+  }
+  const CostSource source = cost_source(values);
+
+  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar(grid.size(), stderr);
+  const std::vector<SweepRow> rows = run_sweep(grid, source.costs, threads, [&](std::size_t done) {
+    bar.update(done);
+  });
+  bar.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::string text;
+  if (format == "csv") {
+    text = sweep_csv(grid, rows, source.unit);
+  } else if (format == "json") {
+    text = sweep_json(grid, rows, source.unit);
+  } else {
+    text = "costs: " + source.description + "\n" + sweep_table(grid, rows, source.unit) +
+           fmt::format("simulated in {:.2f} s on {} thread{} ({:.0f} points/s)\n", seconds, threads,
+                       threads == 1 ? "" : "s", static_cast<double>(rows.size()) / std::max(seconds, 1e-9));
+  }
+  if (values.count("svg")) {
+    write_file_atomically(values["svg"].as<std::string>(),
+                          sweep_heatmap_svg(grid, rows, source.unit, "costs: " + source.description));
+  }
+  if (values.count("output")) {
+    write_file_atomically(values["output"].as<std::string>(), text);
+  } else {
+    std::cout << text;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command sweep_command() {
+  return {"sweep",
+          "simulate a grid of schedules × p × v × m on all cores (table, CSV, JSON, heatmaps)",
+          &run_sweep_command};
+}
+
+}  // namespace pipewise::cli

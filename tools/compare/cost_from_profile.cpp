@@ -1,0 +1,97 @@
+#include "tools/compare/cost_from_profile.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "common/ir/error.hpp"
+
+namespace pipewise {
+namespace {
+
+constexpr std::uint64_t kFloatBytes = sizeof(float);
+
+}  // namespace
+
+std::uint64_t stage_stash_bytes(const MlpModel& model, std::uint32_t stage, std::uint32_t rows) {
+  const StageLayout& layout = model.stage(stage);
+  std::uint64_t floats = stage > 0 ? layout.input_width() : 0;
+  for (std::uint32_t l = 0; l < layout.layers(); ++l) floats += layout.widths[l + 1];
+  return floats * rows * kFloatBytes;
+}
+
+sim::CostConfig cost_config_from_profile(const ExecutionProfile& profile, const MlpModel& model,
+                                         const Problem& problem, bool split_backward) {
+  if (model.stages() != problem.stages()) {
+    throw Error("the model has " + std::to_string(model.stages()) + " stages but the problem p*v = " +
+                std::to_string(problem.stages()));
+  }
+  if (profile.stages.size() != model.stages()) {
+    throw Error("the profile has " + std::to_string(profile.stages.size()) +
+                " stages but the model has " + std::to_string(model.stages()));
+  }
+  sim::CostConfig config;
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    const StageProfile& measured = profile.stages[s];
+    sim::StageOverride stage;
+    stage.stage = s;
+    stage.costs.forward = measured.forward_ms;
+    stage.costs.optimizer_step = measured.optimizer_step_ms;
+    if (split_backward) {
+      stage.costs.backward_input = measured.backward_input_ms;
+      stage.costs.backward_weight = measured.backward_weight_ms;
+    } else {
+      const double backward = std::max(measured.backward_ms, measured.backward_weight_ms);
+      stage.costs.backward_input = backward - measured.backward_weight_ms;
+      stage.costs.backward_weight = measured.backward_weight_ms;
+    }
+    config.stages.push_back(stage);
+  }
+
+  sim::CommunicationCosts& comm = config.communication;
+  comm.latency_ms = profile.transfer.latency_ms;
+  comm.bandwidth_gb_per_s = profile.transfer.bandwidth_gb_per_s();
+  comm.mode = sim::CommMode::Overlapped;
+  double boundary_bytes = 0.0;
+  std::uint32_t boundaries = 0;
+  for (std::uint32_t s = 0; s + 1 < model.stages(); ++s) {
+    if (problem.device_of_stage(s) == problem.device_of_stage(s + 1)) continue;
+    boundary_bytes += static_cast<double>(profile.stages[s].output_bytes);
+    ++boundaries;
+  }
+  if (boundaries > 0) {
+    comm.activation_bytes = boundary_bytes / boundaries;
+    comm.gradient_bytes = comm.activation_bytes;
+  }
+  return config;
+}
+
+sim::MemoryConfig device_memory_config(const MlpModel& model, const Problem& problem,
+                                       std::uint32_t device, std::uint32_t rows,
+                                       const OptimizerConfig& optimizer) {
+  std::uint64_t parameters = 0;
+  std::uint64_t layers = 0;
+  std::uint64_t stash = 0;
+  std::uint64_t last_outputs = 0;
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    if (problem.device_of_stage(s) != device) continue;
+    const StageLayout& layout = model.stage(s);
+    parameters += layout.parameter_count;
+    layers += layout.layers();
+    stash += stage_stash_bytes(model, s, rows);
+    last_outputs += std::uint64_t{layout.output_width()} * rows * kFloatBytes;
+  }
+  sim::MemoryConfig memory;
+  memory.optimizer = optimizer.kind == OptimizerKind::Adam ? sim::Optimizer::Adam
+                     : optimizer.momentum > 0            ? sim::Optimizer::Momentum
+                                                         : sim::Optimizer::Sgd;
+  memory.parameter_bytes = static_cast<double>(parameters * kFloatBytes);
+  memory.optimizer_state_bytes =
+      static_cast<double>(parameters * optimizer.state_per_parameter() * kFloatBytes);
+  memory.layers = static_cast<double>(layers);
+  memory.activation_bytes_per_layer = static_cast<double>(stash) / static_cast<double>(layers);
+  memory.weight_gradient_fraction =
+      static_cast<double>(stash - last_outputs) / static_cast<double>(stash);
+  return memory;
+}
+
+}  // namespace pipewise

@@ -1,0 +1,132 @@
+#include "tools/compare/pipeline_profile.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <numeric>
+#include <string>
+#include <tuple>
+
+#include "common/ir/dependencies.hpp"
+#include "common/ir/error.hpp"
+#include "exec/core/profile_statistics.hpp"
+
+namespace pipewise {
+namespace {
+
+constexpr double kNanosecondsPerMs = 1e6;
+
+// Durations in ms of one stage's ops, by kind.
+using Samples = std::array<std::vector<double>, kOpKindCount>;
+
+std::vector<double>& of(Samples& samples, OpKind kind) { return samples[static_cast<int>(kind)]; }
+
+double mean(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+// A message: gradient or activation, the stage that sends it, micro-batch, iteration.
+using MessageKey = std::tuple<bool, std::uint32_t, std::uint32_t, std::uint32_t>;
+
+void check_step(const Schedule& schedule, const StepIntervals& step) {
+  bool fits = step.size() == schedule.programs.size();
+  for (std::size_t d = 0; fits && d < step.size(); ++d) fits = step[d].size() == schedule.programs[d].size();
+  if (!fits) throw Error("a profiled step does not time the schedule's programs");
+}
+
+// Bytes a message from `stage` carries: its output forward, its input (the previous
+// stage's output) backward.
+double message_bytes(const ExecutionProfile& profile, bool gradient, std::uint32_t stage) {
+  return static_cast<double>(profile.stages[gradient ? stage - 1 : stage].output_bytes);
+}
+
+// Hand-over times in ms, less their bytes' time, of the messages of `step` that found their
+// receiver waiting.
+void add_handovers(const ExecutionProfile& isolated, const Schedule& schedule,
+                   const StepIntervals& step, std::vector<double>& handovers) {
+  std::map<MessageKey, OpInterval> sends;
+  for (std::size_t d = 0; d < step.size(); ++d) {
+    for (std::size_t i = 0; i < step[d].size(); ++i) {
+      const Op& op = schedule.programs[d][i];
+      if (!is_send(op.kind) || !step[d][i].ran()) continue;
+      sends[{op.kind == OpKind::SendGrad, op.stage, op.microbatch, op.iteration}] = step[d][i];
+    }
+  }
+  for (std::size_t d = 0; d < step.size(); ++d) {
+    for (std::size_t i = 0; i < step[d].size(); ++i) {
+      const Op& op = schedule.programs[d][i];
+      if (!is_recv(op.kind) || !step[d][i].ran()) continue;
+      const bool gradient = op.kind == OpKind::RecvGrad;
+      const std::uint32_t sender = peer_stage(op);
+      const auto send = sends.find({gradient, sender, op.microbatch, op.iteration});
+      if (send == sends.end() || step[d][i].start_ns > send->second.start_ns) continue;
+      const double handover =
+          static_cast<double>(step[d][i].end_ns - send->second.start_ns) / kNanosecondsPerMs;
+      handovers.push_back(handover -
+                          message_bytes(isolated, gradient, sender) * isolated.transfer.ms_per_byte);
+    }
+  }
+}
+
+}  // namespace
+
+ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Schedule& schedule,
+                                    const std::vector<StepIntervals>& steps) {
+  const std::uint32_t stages = schedule.problem.stages();
+  if (isolated.stages.size() != stages) {
+    throw Error("the profile has " + std::to_string(isolated.stages.size()) +
+                " stages but the schedule has " + std::to_string(stages));
+  }
+  // Per stage and kind, and for the hand-overs: the mean of every step that had any.
+  std::vector<Samples> step_means(stages);
+  std::vector<double> handover_means;
+  for (const StepIntervals& step : steps) {
+    check_step(schedule, step);
+    std::vector<Samples> samples(stages);
+    for (std::size_t d = 0; d < step.size(); ++d) {
+      const auto& program = schedule.programs[d];
+      for (std::size_t i = 0; i < program.size(); ++i) {
+        const Op& op = program[i];
+        if (is_communication(op.kind) || !step[d][i].ran()) continue;
+        of(samples[op.stage], op.kind)
+            .push_back(static_cast<double>(step[d][i].duration_ns()) / kNanosecondsPerMs);
+      }
+    }
+    for (std::uint32_t s = 0; s < stages; ++s) {
+      for (int kind = 0; kind < kOpKindCount; ++kind) {
+        if (!samples[s][kind].empty()) step_means[s][kind].push_back(mean(samples[s][kind]));
+      }
+    }
+    std::vector<double> handovers;
+    add_handovers(isolated, schedule, step, handovers);
+    if (!handovers.empty()) handover_means.push_back(mean(handovers));
+  }
+
+  ExecutionProfile profile = isolated;
+  for (std::uint32_t s = 0; s < stages; ++s) {
+    StageProfile& stage = profile.stages[s];
+    Samples& measured = step_means[s];
+    const auto typical = [&](OpKind kind, double fallback) {
+      const std::vector<double>& means = of(measured, kind);
+      return means.empty() ? fallback : median(means);
+    };
+    stage.forward_ms = typical(OpKind::Forward, stage.forward_ms);
+    stage.optimizer_step_ms = typical(OpKind::OptimizerStep, stage.optimizer_step_ms);
+    if (!of(measured, OpKind::Backward).empty()) {
+      const double whole = median(of(measured, OpKind::Backward));
+      const double isolated_whole = stage.backward_input_ms + stage.backward_weight_ms;
+      const double weight_share = isolated_whole > 0 ? stage.backward_weight_ms / isolated_whole : 0.5;
+      stage.backward_ms = whole;
+      stage.backward_weight_ms = whole * weight_share;
+      stage.backward_input_ms = whole - stage.backward_weight_ms;
+    } else {
+      stage.backward_input_ms = typical(OpKind::BackwardInput, stage.backward_input_ms);
+      stage.backward_weight_ms = typical(OpKind::BackwardWeight, stage.backward_weight_ms);
+      stage.backward_ms = stage.backward_input_ms + stage.backward_weight_ms;
+    }
+  }
+  if (!handover_means.empty()) profile.transfer.latency_ms = std::max(0.0, median(handover_means));
+  return profile;
+}
+
+}  // namespace pipewise

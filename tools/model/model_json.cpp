@@ -1,0 +1,262 @@
+#include "tools/model/model_json.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/ir/error.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/text/units.hpp"
+
+namespace pipewise::cli {
+namespace {
+
+constexpr const char* kSchema = "pipewise.model";
+constexpr int kVersion = 1;
+
+// "forward_ms" or "forward_flops" (exactly one); nullopt when neither is there.
+std::optional<Work> read_work(JsonFields& fields, const std::string& stem, double scale) {
+  const std::string ms_key = stem + "_ms";
+  const std::string flops_key = stem + "_flops";
+  const auto ms = fields.non_negative(ms_key.c_str());
+  const auto flops = fields.non_negative(flops_key.c_str());
+  if (ms && flops) {
+    throw Error(fields.path_of(ms_key.c_str()) + " and " + flops_key + " are both given");
+  }
+  if (ms) return Work{*ms * scale, false};
+  if (flops) return Work{*flops * scale, true};
+  return std::nullopt;
+}
+
+LayerGroup read_layer_group(const nlohmann::json& value, const std::string& path,
+                            double per_sample, double weight_bytes_per_parameter) {
+  JsonFields fields(value, path);
+  LayerGroup group;
+  group.name = fields.string("name").value_or("layer");
+  group.count = fields.count("count").value_or(1);
+  const auto forward = read_work(fields, "forward", per_sample);
+  if (!forward) throw Error(path + " needs forward_ms or forward_flops");
+  group.forward = *forward;
+  group.backward = read_work(fields, "backward", per_sample)
+                       .value_or(Work{2 * forward->amount, forward->in_flops});
+  if (const auto fraction = fields.non_negative("backward_weight_fraction")) {
+    if (*fraction > 1) throw Error(fields.path_of("backward_weight_fraction") + " must be <= 1");
+    group.backward_weight_fraction = *fraction;
+  }
+  group.activation_bytes = fields.non_negative("activation_bytes").value_or(0) * per_sample;
+  group.output_bytes = fields.non_negative("output_bytes").value_or(0) * per_sample;
+  const auto bytes = fields.non_negative("parameter_bytes");
+  const auto parameters = fields.non_negative("parameters");
+  if (bytes && parameters) throw Error(path + ": give parameter_bytes or parameters, not both");
+  group.parameter_bytes = bytes ? *bytes : parameters.value_or(0) * weight_bytes_per_parameter;
+  fields.finish();
+  return group;
+}
+
+void read_transformer(JsonFields& top, ModelDescription& model) {
+  const nlohmann::json* value = top.child("transformer");
+  JsonFields fields(*value, "$.transformer");
+  const bool from_base = model.transformer.has_value();
+  TransformerShape shape = model.transformer.value_or(TransformerShape{});
+  const auto required = [&](const char* key, std::uint32_t& target) {
+    if (const auto given = fields.count(key)) {
+      target = *given;
+    } else if (!from_base) {
+      throw Error(fields.path_of(key) + " is required");
+    }
+  };
+  required("layers", shape.layers);
+  required("hidden", shape.hidden);
+  required("sequence", shape.sequence);
+  required("heads", shape.heads);
+  fields.finish();
+  model.transformer = shape;
+  model.layers.clear();
+}
+
+void read_layers(JsonFields& top, ModelDescription& model, double per_sample) {
+  const nlohmann::json* value = top.child("layers");
+  if (!value->is_array() || value->empty()) {
+    throw Error("$.layers must be a non-empty array of layer groups");
+  }
+  model.layers.clear();
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    model.layers.push_back(read_layer_group((*value)[i], "$.layers[" + std::to_string(i) + "]",
+                                            per_sample, model.training.weight_bytes_per_parameter));
+  }
+  model.transformer.reset();
+}
+
+void read_device(JsonFields& top, DeviceSpec& device) {
+  const nlohmann::json* value = top.child("device");
+  if (!value) return;
+  JsonFields fields(*value, "$.device");
+  if (const auto count = fields.count("count")) device.count = *count;
+  const auto gib = fields.positive("memory_gib");
+  const auto bytes = fields.positive("memory_bytes");
+  if (gib && bytes) throw Error("$.device: give memory_gib or memory_bytes, not both");
+  if (gib) device.memory_bytes = *gib * kGiB;
+  if (bytes) device.memory_bytes = *bytes;
+  if (const auto tflops = fields.positive("tflops")) device.tflops = *tflops;
+  fields.finish();
+}
+
+void read_batch(JsonFields& top, BatchSpec& batch) {
+  const nlohmann::json* value = top.child("batch");
+  if (!value) return;
+  JsonFields fields(*value, "$.batch");
+  if (const auto global = fields.large_count("global")) batch.global = *global;
+  if (fields.has("micro")) {
+    const nlohmann::json& micro = *fields.child("micro");
+    batch.micro_batch_sizes.clear();
+    const auto add = [&](const nlohmann::json& item, const std::string& path) {
+      if (!item.is_number_unsigned() || item.get<std::uint64_t>() == 0 ||
+          item.get<std::uint64_t>() > UINT32_MAX) {
+        throw Error(path + " must be a whole number >= 1");
+      }
+      batch.micro_batch_sizes.push_back(item.get<std::uint32_t>());
+    };
+    if (micro.is_array()) {
+      if (micro.empty()) throw Error("$.batch.micro must not be empty");
+      for (std::size_t i = 0; i < micro.size(); ++i) {
+        add(micro[i], "$.batch.micro[" + std::to_string(i) + "]");
+      }
+    } else {
+      add(micro, "$.batch.micro");
+    }
+    std::sort(batch.micro_batch_sizes.begin(), batch.micro_batch_sizes.end());
+    batch.micro_batch_sizes.erase(
+        std::unique(batch.micro_batch_sizes.begin(), batch.micro_batch_sizes.end()),
+        batch.micro_batch_sizes.end());
+  }
+  fields.finish();
+}
+
+void read_parallelism(JsonFields& top, ParallelismSpec& parallelism) {
+  const nlohmann::json* value = top.child("parallelism");
+  if (!value) return;
+  JsonFields fields(*value, "$.parallelism");
+  if (const auto tensor = fields.count("tensor")) parallelism.tensor.size = *tensor;
+  if (const auto sequence = fields.boolean("sequence_parallel")) {
+    parallelism.tensor.sequence_parallel = *sequence;
+  }
+  if (const auto data = fields.count("data")) parallelism.data = *data;
+  fields.finish();
+}
+
+void read_interconnect(JsonFields& top, InterconnectSpec& interconnect) {
+  const nlohmann::json* value = top.child("interconnect");
+  if (!value) return;
+  JsonFields fields(*value, "$.interconnect");
+  if (const auto v = fields.non_negative("bandwidth_gb_per_s")) interconnect.bandwidth_gb_per_s = *v;
+  if (const auto v = fields.non_negative("latency_us")) interconnect.latency_ms = *v / 1000;
+  if (const auto v = fields.non_negative("data_parallel_bandwidth_gb_per_s")) {
+    interconnect.data_parallel_bandwidth_gb_per_s = *v;
+  }
+  if (const auto v = fields.non_negative("data_parallel_latency_us")) {
+    interconnect.data_parallel_latency_ms = *v / 1000;
+  }
+  fields.finish();
+}
+
+void read_training(JsonFields& top, TrainingSpec& training) {
+  const nlohmann::json* value = top.child("training");
+  if (!value) return;
+  JsonFields fields(*value, "$.training");
+  if (const auto v = fields.positive("weight_bytes_per_parameter")) {
+    training.weight_bytes_per_parameter = *v;
+  }
+  if (const auto v = fields.non_negative("optimizer_state_bytes_per_parameter")) {
+    training.optimizer_state_bytes_per_parameter = *v;
+  }
+  if (const auto v = fields.boolean("distributed_optimizer")) training.distributed_optimizer = *v;
+  if (const auto v = fields.non_negative("optimizer_step_ms")) training.optimizer_step_ms = *v;
+  fields.finish();
+}
+
+}  // namespace
+
+ModelDescription model_from_json(const std::string& text, const std::string& source,
+                                 const ModelDescription& base) {
+  const nlohmann::json document = parse_json_text(text, source);
+  try {
+    JsonFields top(document, "$");
+    if (const auto schema = top.string("schema"); schema && *schema != kSchema) {
+      throw Error("$.schema must be \"" + std::string(kSchema) + "\" (got \"" + *schema + "\")");
+    }
+    if (const auto version = top.number("version"); version && *version != kVersion) {
+      throw Error("$.version " + format_number(*version) + " is not supported (expected 1)");
+    }
+    ModelDescription model = base;
+    if (const auto name = top.string("name")) model.name = *name;
+    // Training first: a layer's "parameters" count turns into bytes with its weight size.
+    read_training(top, model.training);
+    read_device(top, model.device);
+    read_batch(top, model.batch);
+    read_parallelism(top, model.parallelism);
+    read_interconnect(top, model.interconnect);
+    const double measured = top.positive("measured_micro_batch_size").value_or(1);
+    const bool has_transformer = top.has("transformer");
+    const bool has_layers = top.has("layers");
+    if (has_transformer && has_layers) throw Error("give $.transformer or $.layers, not both");
+    if (has_transformer) read_transformer(top, model);
+    if (has_layers) read_layers(top, model, 1.0 / measured);
+    if (!has_transformer && !has_layers && !base.transformer && base.layers.empty()) {
+      throw Error("the model needs $.transformer or $.layers");
+    }
+    top.finish();
+    model.check();
+    return model;
+  } catch (const Error& error) {
+    throw Error(source + ": " + error.what());
+  }
+}
+
+std::string model_to_json(const ModelDescription& model) {
+  nlohmann::ordered_json out;
+  out["schema"] = kSchema;
+  out["version"] = kVersion;
+  out["name"] = model.name;
+  if (model.transformer) {
+    const TransformerShape& shape = *model.transformer;
+    out["transformer"] = {{"layers", shape.layers}, {"hidden", shape.hidden},
+                          {"sequence", shape.sequence}, {"heads", shape.heads}};
+  } else {
+    out["measured_micro_batch_size"] = 1;
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (const LayerGroup& group : model.layers) {
+      nlohmann::ordered_json entry;
+      entry["name"] = group.name;
+      entry["count"] = group.count;
+      entry[group.forward.in_flops ? "forward_flops" : "forward_ms"] = group.forward.amount;
+      entry[group.backward.in_flops ? "backward_flops" : "backward_ms"] = group.backward.amount;
+      entry["backward_weight_fraction"] = group.backward_weight_fraction;
+      entry["activation_bytes"] = group.activation_bytes;
+      entry["output_bytes"] = group.output_bytes;
+      entry["parameter_bytes"] = group.parameter_bytes;
+      layers.push_back(entry);
+    }
+    out["layers"] = layers;
+  }
+  out["device"] = {{"count", model.device.count},
+                   {"memory_gib", model.device.memory_bytes / kGiB},
+                   {"tflops", model.device.tflops}};
+  out["batch"] = {{"global", model.batch.global}, {"micro", model.batch.micro_batch_sizes}};
+  nlohmann::ordered_json parallelism = {
+      {"tensor", model.parallelism.tensor.size},
+      {"sequence_parallel", model.parallelism.tensor.sequence_parallel}};
+  if (model.parallelism.data) parallelism["data"] = *model.parallelism.data;
+  out["parallelism"] = parallelism;
+  out["interconnect"] = {
+      {"bandwidth_gb_per_s", model.interconnect.bandwidth_gb_per_s},
+      {"latency_us", model.interconnect.latency_ms * 1000},
+      {"data_parallel_bandwidth_gb_per_s", model.interconnect.data_parallel_bandwidth_gb_per_s},
+      {"data_parallel_latency_us", model.interconnect.data_parallel_latency_ms * 1000}};
+  out["training"] = {
+      {"weight_bytes_per_parameter", model.training.weight_bytes_per_parameter},
+      {"optimizer_state_bytes_per_parameter", model.training.optimizer_state_bytes_per_parameter},
+      {"distributed_optimizer", model.training.distributed_optimizer},
+      {"optimizer_step_ms", model.training.optimizer_step_ms}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace pipewise::cli

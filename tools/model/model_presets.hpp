@@ -1,0 +1,33 @@
+#pragma once
+// Built-in model descriptions, named in --help of the commands that take --model.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tools/model/model_description.hpp"
+
+namespace pipewise::cli {
+
+struct ModelPreset {
+  std::string name;
+  std::string summary;  // one line for --help
+  ModelDescription model;
+};
+
+// Every preset, the default (gpt3-175b) first:
+//  - gpt3-175b: 96 layers, hidden 12288, sequence 2048, 96 heads (Brown et al. 2020) on 64
+//    H100-80GB-class devices with tensor parallelism 8 and sequence parallelism, global
+//    batch 1536 (GPT-3's 3.1M tokens), bf16 Adam with a distributed optimizer.
+//  - bert-large: 24 layers, hidden 1024, sequence 512, 16 heads (Devlin et al. 2019) on 8
+//    devices, global batch 256.
+//  - mlp-4block: the seeds' MLP, 100→1024→1024, 1024→2048→2048, 2048→1024→1024,
+//    1024→512→10 (8 linear layers, fp32, Adam) on 4 CPU-core-class devices.
+const std::vector<ModelPreset>& model_presets();
+
+// The preset called `name`, or nullptr.
+const ModelPreset* find_model_preset(std::string_view name);
+
+// The model `recommend` analyses when given no model arguments (gpt3-175b).
+const ModelDescription& default_model();
+
+}  // namespace pipewise::cli

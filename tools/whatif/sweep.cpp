@@ -1,0 +1,70 @@
+#include "tools/whatif/sweep.hpp"
+
+#include "tools/whatif/parallel_for.hpp"
+
+namespace pipewise::cli {
+
+std::size_t SweepGrid::size() const {
+  return schedules.size() * devices.size() * chunks.size() * microbatches.size();
+}
+
+SweepPoint SweepGrid::point(std::size_t index) const {
+  SweepPoint point;
+  point.microbatches = microbatches[index % microbatches.size()];
+  index /= microbatches.size();
+  point.chunks = chunks[index % chunks.size()];
+  index /= chunks.size();
+  point.devices = devices[index % devices.size()];
+  index /= devices.size();
+  point.schedule = static_cast<std::uint32_t>(index);
+  return point;
+}
+
+bool has_no_memory_sizes(const sim::CostConfig& config) {
+  return config.memory.parameter_bytes == 0 && config.memory.activation_bytes_per_layer == 0 &&
+         config.memory.optimizer_state_bytes.value_or(0) == 0;
+}
+
+ShapeCostSource fixed_shape_costs(const sim::CostConfig& config) {
+  sim::CostConfig shared = config;
+  if (has_no_memory_sizes(shared)) {
+    shared.memory.layers = 1;
+    shared.memory.activation_bytes_per_layer = kActivationUnitBytes;
+  }
+  return [shared](std::uint32_t, std::uint32_t) { return ShapeCosts{shared, 0, ""}; };
+}
+
+std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& costs,
+                                unsigned threads, const std::function<void(std::size_t)>& progress) {
+  // Costs depend on (p, v) only: resolve each pair once, before the parallel part.
+  std::vector<ShapeCosts> shape_costs;
+  shape_costs.reserve(grid.devices.size() * grid.chunks.size());
+  for (const std::uint32_t devices : grid.devices) {
+    for (const std::uint32_t chunks : grid.chunks) shape_costs.push_back(costs(devices, chunks));
+  }
+
+  std::vector<SweepRow> rows(grid.size());
+  parallel_for(
+      rows.size(), threads,
+      [&](std::size_t index) {
+        SweepRow& row = rows[index];
+        row.point = grid.point(index);
+        // Grid order is schedule, p, v, m: dropping m and the schedule leaves p·|v| + v.
+        const ShapeCosts& shape =
+            shape_costs[index / grid.microbatches.size() % shape_costs.size()];
+        if (!shape.config) {
+          row.result.skip_reason = shape.error;
+          return;
+        }
+        Problem problem;
+        problem.devices = row.point.devices;
+        problem.chunks = row.point.chunks;
+        problem.microbatches = row.point.microbatches;
+        row.result = simulate_point(grid.schedules[row.point.schedule], problem, *shape.config,
+                                    shape.extra_checkpoint_bytes);
+      },
+      progress);
+  return rows;
+}
+
+}  // namespace pipewise::cli

@@ -38,13 +38,13 @@ constexpr std::chrono::seconds kReceiveTimeout{30};
 
 // A backend that computes nothing: what remains of a run is the executor core and the
 // transport's synchronisation. Messages are empty InProcessTransport payloads.
-class EmptyComputeBackend final : public pipewise::Backend {
+class EmptyComputeBackend final : public pipewise::exec::Backend {
  public:
-  void prepare(const pipewise::Schedule& schedule, const pipewise::RunOptions& options) override {
-    transport_ = std::make_unique<pipewise::InProcessTransport>(
+  void prepare(const pipewise::Schedule& schedule, const pipewise::exec::RunOptions& options) override {
+    transport_ = std::make_unique<pipewise::exec::InProcessTransport>(
         schedule.problem.devices, false,
-        pipewise::receive_spin(schedule.problem.devices, std::thread::hardware_concurrency()));
-    memory_.assign(schedule.problem.devices, pipewise::MemoryAccount{});
+        pipewise::exec::receive_spin(schedule.problem.devices, std::thread::hardware_concurrency()));
+    memory_.assign(schedule.problem.devices, pipewise::exec::MemoryAccount{});
     receive_timeout_ = options.receive_timeout;
   }
   void start_worker(std::uint32_t) override {}
@@ -67,19 +67,19 @@ class EmptyComputeBackend final : public pipewise::Backend {
         .count();
   }
   void finish() override { transport_.reset(); }
-  const pipewise::MemoryAccount& memory(std::uint32_t device) const override {
+  const pipewise::exec::MemoryAccount& memory(std::uint32_t device) const override {
     return memory_[device];
   }
 
  private:
-  static pipewise::MessageTag tag(const pipewise::Op& op, std::uint32_t from_stage) {
+  static pipewise::exec::MessageTag tag(const pipewise::Op& op, std::uint32_t from_stage) {
     const bool gradient =
         op.kind == pipewise::OpKind::SendGrad || op.kind == pipewise::OpKind::RecvGrad;
     return {gradient, static_cast<std::uint16_t>(from_stage), op.microbatch, op.iteration};
   }
 
-  std::unique_ptr<pipewise::InProcessTransport> transport_;
-  std::vector<pipewise::MemoryAccount> memory_;
+  std::unique_ptr<pipewise::exec::InProcessTransport> transport_;
+  std::vector<pipewise::exec::MemoryAccount> memory_;
   std::chrono::milliseconds receive_timeout_{0};
 };
 
@@ -92,15 +92,15 @@ void executor_overhead(benchmark::State& state) {
     longest_program = std::max(longest_program, program.size());
   }
   EmptyComputeBackend backend;
-  pipewise::TimingRecorder recorder;
-  pipewise::RunObserver* observer = state.range(2) != 0 ? &recorder : nullptr;
+  pipewise::exec::TimingRecorder recorder;
+  pipewise::exec::RunObserver* observer = state.range(2) != 0 ? &recorder : nullptr;
   std::uint64_t ops_run = 0;
   double wall_ns = 0;
   double cpu_seconds = 0;
   for (auto _ : state) {
     const double cpu_start = pipewise::bench::process_cpu_seconds();
     const auto start = Clock::now();
-    ops_run = pipewise::run_schedule(schedule, backend, {}, observer).ops_run;
+    ops_run = pipewise::exec::run_schedule(schedule, backend, {}, observer).ops_run;
     const std::chrono::duration<double, std::nano> wall = Clock::now() - start;
     cpu_seconds += pipewise::bench::process_cpu_seconds() - cpu_start;
     wall_ns += wall.count();
@@ -113,14 +113,14 @@ void executor_overhead(benchmark::State& state) {
   state.counters["cpu_ns/op"] = cpu_seconds * 1e9 / (ops * iterations);
 }
 
-pipewise::MessageTag sequence_tag(bool returning, std::uint64_t sequence) {
+pipewise::exec::MessageTag sequence_tag(bool returning, std::uint64_t sequence) {
   return {returning, 0, static_cast<std::uint32_t>(sequence),
           static_cast<std::uint32_t>(sequence >> 32)};
 }
 
 // Device 1's side of both transport benchmarks: returns every message to device 0 as it
 // arrives, until an empty one.
-std::thread start_echo(pipewise::InProcessTransport& transport) {
+std::thread start_echo(pipewise::exec::InProcessTransport& transport) {
   return std::thread([&transport] {
     for (std::uint64_t sequence = 0;; ++sequence) {
       std::vector<float> payload =
@@ -131,15 +131,15 @@ std::thread start_echo(pipewise::InProcessTransport& transport) {
   });
 }
 
-void stop_echo(pipewise::InProcessTransport& transport, std::thread& echo, std::uint64_t sequence) {
+void stop_echo(pipewise::exec::InProcessTransport& transport, std::thread& echo, std::uint64_t sequence) {
   transport.send(0, 1, sequence_tag(false, sequence), {});
   echo.join();
 }
 
 // Argument: payload floats.
 void transport_latency(benchmark::State& state) {
-  pipewise::InProcessTransport transport(
-      2, false, pipewise::receive_spin(2, std::thread::hardware_concurrency()));
+  pipewise::exec::InProcessTransport transport(
+      2, false, pipewise::exec::receive_spin(2, std::thread::hardware_concurrency()));
   std::thread echo = start_echo(transport);
   std::vector<float> payload(static_cast<std::size_t>(state.range(0)), 1.0f);
   std::uint64_t sequence = 0;
@@ -160,8 +160,8 @@ void transport_bandwidth(benchmark::State& state) {
   constexpr int kWindow = 4;
   constexpr int kMessagesPerIteration = 8;
   const auto floats = static_cast<std::size_t>(state.range(0)) / sizeof(float);
-  pipewise::InProcessTransport transport(
-      2, state.range(1) != 0, pipewise::receive_spin(2, std::thread::hardware_concurrency()));
+  pipewise::exec::InProcessTransport transport(
+      2, state.range(1) != 0, pipewise::exec::receive_spin(2, std::thread::hardware_concurrency()));
   std::thread echo = start_echo(transport);
   const std::vector<float> source(floats, 1.0f);
   std::vector<std::vector<float>> idle(kWindow, std::vector<float>(floats));

@@ -26,12 +26,12 @@
 
 namespace {
 
-using pipewise::cli::SweepGrid;
+using pipewise::tools::SweepGrid;
 
 // The costs of every point: the simulator suite's, with free or costed communication.
-pipewise::cli::ShapeCostSource sweep_costs(bool communication) {
+pipewise::tools::ShapeCostSource sweep_costs(bool communication) {
   return [communication](std::uint32_t, std::uint32_t) {
-    return pipewise::cli::ShapeCosts{pipewise::bench::benchmark_costs(communication), 0, {}};
+    return pipewise::tools::ShapeCosts{pipewise::bench::benchmark_costs(communication), 0, {}};
   };
 }
 
@@ -63,10 +63,10 @@ void sweep(benchmark::State& state) {
     configurations = 0;
     for (const bool communication : {false, true}) {
       for (const SweepGrid& grid : grids) {
-        const std::vector<pipewise::cli::SweepRow> rows =
-            pipewise::cli::run_sweep(grid, sweep_costs(communication), threads);
+        const std::vector<pipewise::tools::SweepRow> rows =
+            pipewise::tools::run_sweep(grid, sweep_costs(communication), threads);
         points += rows.size();
-        for (const pipewise::cli::SweepRow& row : rows) configurations += row.result.ran ? 1 : 0;
+        for (const pipewise::tools::SweepRow& row : rows) configurations += row.result.ran ? 1 : 0;
       }
     }
     cpu_seconds += pipewise::bench::process_cpu_seconds() - cpu_start;
@@ -85,7 +85,7 @@ void sweep(benchmark::State& state) {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  const auto hardware_threads = static_cast<std::int64_t>(pipewise::cli::default_thread_count());
+  const auto hardware_threads = static_cast<std::int64_t>(pipewise::tools::default_thread_count());
   benchmark::internal::Benchmark* sweep_benchmark =
       benchmark::RegisterBenchmark("BM_Sweep", sweep)->ArgName("threads")->Arg(1);
   if (hardware_threads > 1) sweep_benchmark->Arg(hardware_threads);

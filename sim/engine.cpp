@@ -10,6 +10,7 @@
 
 #include "common/ir/error.hpp"
 #include "common/resources/resource_limits.hpp"
+#include "common/text/format.hpp"
 #include "common/ir/weight_versions.hpp"
 #include "sim/deadlock.hpp"
 

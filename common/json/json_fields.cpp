@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include "common/ir/error.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise {
 
 namespace {
 
@@ -118,4 +118,4 @@ void JsonFields::finish() const {
   }
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

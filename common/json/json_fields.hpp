@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-namespace pipewise::cli {
+namespace pipewise {
 
 // Parses `text` as JSON; throws pipewise::Error "SOURCE: invalid JSON at byte N: ..." for a
 // syntax error or a truncated file, "SOURCE: invalid JSON: ..." for valid syntax it cannot
@@ -46,4 +46,4 @@ class JsonFields {
   std::set<std::string> read_;
 };
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

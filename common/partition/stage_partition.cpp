@@ -7,9 +7,9 @@
 
 #include "common/ir/error.hpp"
 #include "common/text/format.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
@@ -126,13 +126,13 @@ class Partitioner {
         smallest = std::min(smallest, stage_memory(stage, layer, layer + 1));
       }
       if (smallest > cap) {
-        throw Error("layer " + std::to_string(layer) + " alone needs " + sim::format_bytes(smallest) +
-                    ", more than the " + sim::format_bytes(cap) + " memory cap");
+        throw Error("layer " + std::to_string(layer) + " alone needs " + format_bytes(smallest) +
+                    ", more than the " + format_bytes(cap) + " memory cap");
       }
     }
     throw Error("no split of " + std::to_string(layers_) + " layers into " +
                 std::to_string(request_.stages) + " stages keeps every stage within the " +
-                sim::format_bytes(cap) + " memory cap");
+                format_bytes(cap) + " memory cap");
   }
 
   const PartitionRequest& request_;
@@ -225,4 +225,4 @@ std::vector<StageSplit> greedy_partition(const std::vector<PartitionLayer>& laye
   return splits;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

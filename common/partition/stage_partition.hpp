@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise {
 
 // What one layer costs a stage that holds it.
 struct PartitionLayer {
@@ -46,4 +46,4 @@ std::vector<StageSplit> partition_layers(const PartitionRequest& request);
 std::vector<StageSplit> greedy_partition(const std::vector<PartitionLayer>& layers,
                                          std::uint32_t stages);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

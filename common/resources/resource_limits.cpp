@@ -9,6 +9,7 @@
 
 #include "common/ir/error.hpp"
 #include "common/ir/op.hpp"
+#include "common/text/format.hpp"
 
 namespace pipewise {
 namespace {
@@ -93,32 +94,11 @@ std::optional<std::uint64_t> available_memory_bytes() {
   return available;
 }
 
-std::string format_bytes(std::uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
-  return text;
-}
-
-std::string format_count(std::uint64_t count) {
-  if (count < 1000000) return std::to_string(count);
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1e", static_cast<double>(count));
-  return text;
-}
-
 void require_memory(std::string_view what, std::uint64_t bytes, std::string_view reason,
                     std::uint64_t available_bytes) {
   if (bytes <= available_bytes) return;
-  throw Error(std::string(what) + " needs " + format_bytes(bytes) + " for " +
-              std::string(reason) + "; this machine has " + format_bytes(available_bytes) +
+  throw Error(std::string(what) + " needs " + format_bytes(static_cast<double>(bytes)) + " for " +
+              std::string(reason) + "; this machine has " + format_bytes(static_cast<double>(available_bytes)) +
               " available");
 }
 

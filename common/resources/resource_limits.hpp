@@ -39,12 +39,6 @@ std::optional<std::uint64_t> available_memory_bytes();
 // line is missing or malformed.
 std::optional<std::uint64_t> mem_available_from_meminfo(std::string_view meminfo);
 
-// `bytes` in binary units with one decimal: "512 B", "1.5 KiB", "23.4 GiB", "16.0 TiB".
-std::string format_bytes(std::uint64_t bytes);
-
-// `count` in full below a million ("123456"), else to two digits ("2.0e+12").
-std::string format_count(std::uint64_t count);
-
 // Throws pipewise::Error when `bytes` is more than `available_bytes`, on one line naming
 // `what`, the bytes, `reason` and the machine's memory: "1f1b p=1024 v=1 m=1000000000 n=1
 // needs 45.6 TiB for its 2.0e+12 ops; this machine has 23.4 GiB available".

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
-namespace pipewise::cli {
+namespace pipewise {
 namespace {
 
 using Rgb = std::array<int, 3>;
@@ -50,4 +50,4 @@ const char* text_colour_on(double fraction) {
   return luminance < 0.5 ? "white" : "#111";
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

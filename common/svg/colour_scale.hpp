@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise {
 
 // The colour "#rrggbb" of `fraction` in [0, 1] along the scale (clamped).
 std::string scale_colour(double fraction);
@@ -15,4 +15,4 @@ const std::vector<std::string>& scale_stops();
 // A text colour that reads on `fraction`'s colour: black on the pale half, white on the dark.
 const char* text_colour_on(double fraction);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace pipewise::cli {
+namespace pipewise {
 
 std::string xml_escaped(std::string_view text) {
   std::string escaped;
@@ -71,4 +71,4 @@ std::string SvgDocument::render(double width, double height) const {
   return document;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

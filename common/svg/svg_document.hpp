@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace pipewise::cli {
+namespace pipewise {
 
 // `text` with &, <, >, " and ' escaped for XML.
 std::string xml_escaped(std::string_view text);
@@ -34,4 +34,4 @@ class SvgDocument {
   std::string body_;
 };
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

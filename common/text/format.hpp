@@ -1,17 +1,43 @@
 #pragma once
-// Number formatting shared by the human-readable reports.
+// How every report writes numbers for people: one function per kind of quantity, so the
+// same quantity reads the same in every table, error message and picture.
 #include <cstdint>
 #include <string>
 
-namespace pipewise::sim {
+namespace pipewise {
 
-// "512 B", "1.50 KiB", "2.00 GiB": binary units, three significant digits.
+inline constexpr double kKiB = 1024.0;
+inline constexpr double kMiB = 1024.0 * kKiB;
+inline constexpr double kGiB = 1024.0 * kMiB;
+
+// Bytes in binary units with three significant digits: "512 B", "1.50 KiB", "23.4 GiB",
+// "512 GiB", up to EiB. Negative sizes (a deficit) keep their sign; non-finite values read
+// "inf B" or "nan B".
 std::string format_bytes(double bytes);
 
-// A time in ms with a precision that suits its size: "0.0125", "3.5", "1234.6".
+// A count in full below a million ("123456"), else to two significant digits ("2.0e+12").
+std::string format_count(std::uint64_t count);
+
+// A time in ms with a precision that suits its size, without the unit: "0.0125", "3.500",
+// "1234.6".
 std::string format_ms(double ms);
 
-// `value` with `decimals` decimals, e.g. format_fixed(0.27272, 2) == "0.27".
+// A duration given in ms, with its unit: in ms below 1 s and in s above, four significant
+// digits so that close step times stay apart: "0.2500 ms", "12.35 ms", "132.4 s".
+std::string format_duration_ms(double milliseconds);
+
+// `value` with `decimals` decimals: format_fixed(0.27272, 2) == "0.27".
 std::string format_fixed(double value, int decimals);
 
-}  // namespace pipewise::sim
+// `value` with up to 6 significant digits and no trailing zeros: "0.5", "12", "1.5e+12".
+std::string format_number(double value);
+
+// A ratio as a percentage, one decimal from 1% up and two below: 0.2727 -> "27.3%",
+// 0.0045 -> "0.45%".
+std::string format_percent(double ratio);
+
+// A signed relative change or error, as format_percent with its sign: 0.029 -> "+2.9%",
+// -0.5 -> "-50.0%".
+std::string format_signed_percent(double ratio);
+
+}  // namespace pipewise

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pipewise::cli {
+namespace pipewise {
 namespace {
 
 // Display width: UTF-8 continuation bytes take no column.
@@ -57,4 +57,4 @@ std::string csv_field(const std::string& field) {
   return quoted + "\"";
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

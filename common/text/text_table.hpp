@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise {
 
 // A table with a header row; columns are as wide as their widest cell, numbers-like
 // columns can be right-aligned.
@@ -31,4 +31,4 @@ class TextTable {
 // a quote or a line break.
 std::string csv_field(const std::string& field);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise

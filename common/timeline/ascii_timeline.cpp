@@ -7,7 +7,7 @@
 #include "common/text/format.hpp"
 #include "common/timeline/op_style.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 
 std::string ascii_timeline(const Timeline& timeline, std::uint32_t max_columns) {
   const Problem& problem = timeline.problem;
@@ -63,4 +63,4 @@ std::string ascii_timeline(const Timeline& timeline, std::uint32_t max_columns) 
   return out;
 }
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -5,7 +5,7 @@
 
 #include "common/timeline/timeline.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 
 // One line per device: "d0 |F0 F1 F2 B0 ...|", each column a fixed slice of time. An op
 // fills its columns with its kind letter (F, B, I, W, S) followed by its micro-batch
@@ -14,4 +14,4 @@ namespace pipewise::sim {
 // `max_columns`, so uniform-cost grids line up; a last line says how many ms a column is.
 std::string ascii_timeline(const Timeline& timeline, std::uint32_t max_columns = 160);
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -7,7 +7,7 @@
 
 #include "common/timeline/op_style.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 namespace {
 
 using nlohmann::json;
@@ -135,4 +135,4 @@ std::string chrome_trace_json(const std::vector<Timeline>& timelines) {
   return root.dump() + "\n";
 }
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -5,7 +5,7 @@
 
 #include "common/timeline/timeline.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 
 // One trace holding every timeline as its own process (named after Timeline::name, so a
 // measured and a predicted run sit one above the other). Per process: one track per
@@ -17,4 +17,4 @@ namespace pipewise::sim {
 // ("ph":"C"): memory in MiB and live micro-batch activations. Timestamps are in µs.
 std::string chrome_trace_json(const std::vector<Timeline>& timelines);
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdio>
 
-namespace pipewise::sim {
+namespace pipewise {
 namespace {
 
 const std::array<OpStyle, 6> kStyles = {{
@@ -48,4 +48,4 @@ std::uint64_t global_microbatch(const Op& op, std::uint32_t microbatches_per_ite
   return std::uint64_t{op.iteration} * microbatches_per_iteration + op.microbatch;
 }
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -6,7 +6,7 @@
 
 #include "common/ir/op.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 
 struct OpStyle {
   std::string_view letter;       // one character for ASCII grids: F, B, I, W, S
@@ -25,4 +25,4 @@ std::string chunk_fill(OpKind kind, std::uint32_t chunk, std::uint32_t chunks);
 // The micro-batch number shown on an op: i·m + j for iteration i (as op_label numbers it).
 std::uint64_t global_microbatch(const Op& op, std::uint32_t microbatches_per_iteration);
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -8,7 +8,7 @@
 
 #include "common/timeline/op_style.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 namespace {
 
 constexpr double kMarginLeft = 84;
@@ -272,4 +272,4 @@ std::string timeline_svg(const std::vector<Timeline>& timelines, const SvgOption
   return SvgWriter(timelines, options).render();
 }
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -5,7 +5,7 @@
 
 #include "common/timeline/timeline.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 
 struct SvgOptions {
   double width_px = 1200;  // whole picture; the time axis gets what the labels leave
@@ -21,4 +21,4 @@ struct SvgOptions {
 // over time below it. A legend of the kinds present closes the picture.
 std::string timeline_svg(const std::vector<Timeline>& timelines, const SvgOptions& options = {});
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

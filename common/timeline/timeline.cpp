@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pipewise::sim {
+namespace pipewise {
 
 double Timeline::end_ms() const {
   double end = 0.0;
@@ -11,4 +11,4 @@ double Timeline::end_ms() const {
   return end;
 }
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -10,7 +10,7 @@
 #include "common/ir/op.hpp"
 #include "common/ir/problem.hpp"
 
-namespace pipewise::sim {
+namespace pipewise {
 
 // One op's run on a device: [start_ms, end_ms).
 struct OpSpan {
@@ -62,4 +62,4 @@ struct Timeline {
   double end_ms() const;
 };
 
-}  // namespace pipewise::sim
+}  // namespace pipewise

@@ -5,7 +5,7 @@
 // The rules validate_schedule checks, one function per rule family, each reporting to the
 // log what it finds. All read the same OpTable.
 
-namespace pipewise::validation {
+namespace pipewise {
 
 // The op at the other end of send or recv `op`: the recv of a send, the send of a recv.
 // REQUIRES: is_communication(op.kind) and peer_stage(op) < 65536.
@@ -30,4 +30,4 @@ void check_deadlock(const OpTable& table, IssueLog& log);
 // "weight-version": versions follow the rules of weight_versions.hpp.
 void check_weight_versions(const OpTable& table, IssueLog& log);
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

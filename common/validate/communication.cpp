@@ -3,7 +3,7 @@
 #include "common/ir/dependencies.hpp"
 #include "common/validate/checks.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 
 Op counterpart(const Op& op) {
   Op other = op;
@@ -95,4 +95,4 @@ void check_communication(const OpTable& table, IssueLog& log) {
   }
 }
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

@@ -2,7 +2,7 @@
 
 #include "common/validate/checks.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 namespace {
 
 std::string slot_text(SlotKey key) {
@@ -97,4 +97,4 @@ void check_step_order(const OpTable& table, IssueLog& log) {
   }
 }
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

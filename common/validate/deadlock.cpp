@@ -33,7 +33,7 @@
 #include "common/ir/dependencies.hpp"
 #include "common/validate/checks.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 namespace {
 
 using WaitsForGraph =
@@ -227,4 +227,4 @@ void check_deadlock(const OpTable& table, IssueLog& log) {
   log.report("deadlock", [&] { return cycle_text(table, cycle); });
 }
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

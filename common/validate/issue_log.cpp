@@ -1,6 +1,6 @@
 #include "common/validate/issue_log.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 
 void IssueLog::report_unshown(std::string_view rule, std::uint64_t how_many) {
   count_of(rule).hidden += how_many;
@@ -27,4 +27,4 @@ IssueLog::RuleCount& IssueLog::count_of(std::string_view rule) {
   return counts_.back();
 }
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

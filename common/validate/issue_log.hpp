@@ -7,7 +7,7 @@
 
 #include "common/validate/validate.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 
 // Collects validation issues, keeping the first kIssuesShownPerRule of each rule and only
 // counting the rest, so that a schedule broken everywhere gives a readable report in time
@@ -52,4 +52,4 @@ class IssueLog {
   std::vector<RuleCount> counts_;  // a handful of rules: a linear search is fastest
 };
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pipewise::validation {
+namespace pipewise {
 namespace {
 
 bool known_kind(OpKind kind) { return static_cast<int>(kind) < kOpKindCount; }
@@ -175,4 +175,4 @@ std::size_t OpTable::row_of_slot(std::uint64_t slot) const {
   return static_cast<std::size_t>(found - present_slots_.begin());
 }
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

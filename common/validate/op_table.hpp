@@ -8,7 +8,7 @@
 #include "common/ir/schedule.hpp"
 #include "common/validate/issue_log.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 
 inline constexpr std::uint32_t kNoNode = ~std::uint32_t{0};
 
@@ -102,4 +102,4 @@ class OpTable {
   std::vector<SlotNodes> rows_;
 };
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

@@ -10,7 +10,7 @@
 namespace pipewise {
 
 ValidationReport validate_schedule(const Schedule& schedule) {
-  validation::IssueLog log;
+  IssueLog log;
   try {
     schedule.problem.check();
   } catch (const std::exception& error) {
@@ -24,19 +24,19 @@ ValidationReport validate_schedule(const Schedule& schedule) {
              " for p = " + std::to_string(schedule.problem.devices) + " devices";
     });
   }
-  if (schedule.op_count() >= validation::kNoNode) {
+  if (schedule.op_count() >= kNoNode) {
     log.report("out-of-range", [&] {
       return std::to_string(schedule.op_count()) + " ops is more than the " +
-             std::to_string(validation::kNoNode - 1) + " the validator can number";
+             std::to_string(kNoNode - 1) + " the validator can number";
     });
     return {log.take_issues(), {}};
   }
-  const validation::OpTable table(schedule, log);
-  validation::check_coverage(table, log);
-  validation::check_communication(table, log);
-  validation::check_deadlock(table, log);
-  validation::check_weight_versions(table, log);
-  validation::check_step_order(table, log);
+  const OpTable table(schedule, log);
+  check_coverage(table, log);
+  check_communication(table, log);
+  check_deadlock(table, log);
+  check_weight_versions(table, log);
+  check_step_order(table, log);
   ValidationReport report{log.take_issues(), {}};
   if (report.ok()) report.weight_versions_held = weight_versions_held(schedule);
   return report;

@@ -3,7 +3,7 @@
 
 #include "common/validate/checks.hpp"
 
-namespace pipewise::validation {
+namespace pipewise {
 
 // Walks each device's program in order, counting the optimizer steps of each stage the
 // device owns. Ops on a device that does not own their stage are wrong-device issues and
@@ -46,4 +46,4 @@ void check_weight_versions(const OpTable& table, IssueLog& log) {
   }
 }
 
-}  // namespace pipewise::validation
+}  // namespace pipewise

@@ -7,7 +7,7 @@
 #include "exec/core/memory_account.hpp"
 #include "exec/core/run_options.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Thrown by a backend's blocking calls (recv) after cancel(): the run is being stopped
 // because another worker failed. The executor reports that worker's error, not this one.
@@ -70,4 +70,4 @@ class Backend {
   virtual const MemoryAccount& memory(std::uint32_t device) const = 0;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -8,7 +8,7 @@
 #include "exec/core/op_description.hpp"
 #include "exec/core/weight_version_guard.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 void dispatch(std::uint32_t device, const Op& op, bool keep_previous, const Problem& problem,
@@ -103,4 +103,4 @@ WorkerExit run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetim
   return {index, killed};
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

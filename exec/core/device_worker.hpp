@@ -10,7 +10,7 @@
 #include "exec/core/run_options.hpp"
 #include "exec/core/weight_lifetimes.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // What the workers of one run share. Everything but `failures` and `ops_run` is read-only
 // while they run.
@@ -44,4 +44,4 @@ struct WorkerExit {
 WorkerExit run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetimes,
                       RunContext& run);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

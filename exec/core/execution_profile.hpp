@@ -7,7 +7,7 @@
 // Measured costs of running a model on a backend, in the simulator's units
 // (milliseconds, bytes, GB/s), for comparing measured runs against predictions.
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Median times of one stage's ops on one micro-batch.
 struct StageProfile {
@@ -52,4 +52,4 @@ struct ExecutionProfile {
   TransferProfile transfer;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -11,7 +11,7 @@
 #include "exec/core/run_checks.hpp"
 #include "exec/core/weight_lifetimes.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 // What a worker thread runs: the device's program, then the check a supervisor makes of a
@@ -67,4 +67,4 @@ RunSummary run_schedule(const Schedule& schedule, Backend& backend, const RunOpt
   return {end_ns - origin_ns, run.ops_run.load()};
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -6,7 +6,7 @@
 #include "exec/core/run_observer.hpp"
 #include "exec/core/run_options.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // What a successful run did.
 struct RunSummary {
@@ -32,4 +32,4 @@ struct RunSummary {
 RunSummary run_schedule(const Schedule& schedule, Backend& backend,
                         const RunOptions& options = {}, RunObserver* observer = nullptr);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

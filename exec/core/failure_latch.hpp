@@ -3,7 +3,7 @@
 #include <mutex>
 #include <string>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // The first failure of a run, shared by its workers: the first message recorded wins, and
 // failed() lets every worker see cheaply that it must stop.
@@ -30,4 +30,4 @@ class FailureLatch {
   std::string message_;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

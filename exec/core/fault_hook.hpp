@@ -3,7 +3,7 @@
 
 #include "common/ir/op.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // What a transport does with one message (the fault-injection seam for messages).
 enum class MessageFault : std::uint8_t {
@@ -32,4 +32,4 @@ class FaultHook {
   virtual MessageFault on_message(std::uint32_t device, const Op& op) = 0;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

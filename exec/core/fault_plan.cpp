@@ -6,7 +6,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 FaultPlan& FaultPlan::throw_at(std::uint32_t device, const Op& op, std::string cause) {
   rules_.push_back({device, op, Action::Throw, std::move(cause)});
@@ -67,4 +67,4 @@ MessageFault FaultPlan::on_message(std::uint32_t device, const Op& op) {
   return MessageFault::None;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -7,7 +7,7 @@
 
 #include "exec/core/fault_hook.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // A FaultHook driven by a list of rules, each aimed at one op on one device. An op matches
 // a rule when its kind, stage, micro-batch and iteration are the rule's (the weight version
@@ -48,4 +48,4 @@ class FaultPlan final : public FaultHook {
   std::atomic<std::uint32_t> fired_{0};
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -7,7 +7,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 constexpr std::uint32_t kMaxDelayMs = 3'600'000;
@@ -90,4 +90,4 @@ void add_fault_from_text(FaultPlan& plan, std::string_view spec, const Schedule&
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

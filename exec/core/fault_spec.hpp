@@ -4,7 +4,7 @@
 #include "common/ir/schedule.hpp"
 #include "exec/core/fault_plan.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Adds to `plan` the fault that `spec` states in its text form KIND@DEVICE:OP[:ARG] (the
 // form `pipewise run --inject-fault` takes), aimed at lowered `schedule`. KIND is one of
@@ -21,4 +21,4 @@ namespace pipewise {
 // on an op that is not a send, a missing or unwanted ARG); `plan` is then unchanged.
 void add_fault_from_text(FaultPlan& plan, std::string_view spec, const Schedule& schedule);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

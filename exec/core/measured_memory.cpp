@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 MeasuredMemory MeasuredMemory::max_with(const MeasuredMemory& other) const {
   return {std::max(peak_bytes, other.peak_bytes),
@@ -16,4 +16,4 @@ MeasuredMemory measured_memory(const MemoryAccount& account) {
           account.peak_live_activations(), account.peak_weight_versions()};
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

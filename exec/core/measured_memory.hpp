@@ -3,7 +3,7 @@
 
 #include "exec/core/memory_account.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // The memory peaks of one device over a run, as its backend accounted them: the figures the
 // simulator predicts (sim::DeviceStats) for the same device.
@@ -20,4 +20,4 @@ struct MeasuredMemory {
 // The peaks `account` recorded since its last reset.
 MeasuredMemory measured_memory(const MemoryAccount& account);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

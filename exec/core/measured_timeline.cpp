@@ -5,7 +5,7 @@
 
 #include "common/ir/dependencies.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 constexpr double kNanosecondsPerMs = 1e6;
@@ -41,11 +41,11 @@ Op producer_of(const std::vector<Op>& program, std::size_t index) {
 
 }  // namespace
 
-sim::Timeline measured_timeline(const TimingRecorder& timing, std::string name) {
+Timeline measured_timeline(const TimingRecorder& timing, std::string name) {
   const Schedule& schedule = timing.schedule();
   const Problem& problem = schedule.problem;
   const auto& intervals = timing.intervals();
-  sim::Timeline timeline;
+  Timeline timeline;
   timeline.name = std::move(name);
   timeline.problem = problem;
 
@@ -90,4 +90,4 @@ sim::Timeline measured_timeline(const TimingRecorder& timing, std::string name) 
   return timeline;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -5,7 +5,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::string_view memory_category_name(MemoryCategory category) {
   switch (category) {
@@ -58,4 +58,4 @@ void MemoryAccount::reset_peaks() {
   peak_weight_versions_ = 0;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

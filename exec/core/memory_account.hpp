@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // What a byte of device memory holds.
 enum class MemoryCategory : std::uint8_t {
@@ -59,4 +59,4 @@ class MemoryAccount {
   std::uint32_t peak_weight_versions_ = 0;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

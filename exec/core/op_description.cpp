@@ -1,6 +1,6 @@
 #include "exec/core/op_description.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::string describe_op(const Op& op, std::uint32_t microbatches_per_iteration) {
   std::string text = op_label(op, microbatches_per_iteration);
@@ -15,4 +15,4 @@ std::string describe_op(const Op& op, std::uint32_t microbatches_per_iteration) 
   return text;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

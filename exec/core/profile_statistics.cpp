@@ -4,7 +4,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 double median(std::vector<double> samples) {
   if (samples.empty()) throw Error("median of no samples");
@@ -38,4 +38,4 @@ LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y) {
   return {mean_y - slope * mean_x, slope};
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

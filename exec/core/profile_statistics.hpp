@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // The median of `samples` (the mean of the two middle values for an even count).
 // Throws pipewise::Error when `samples` is empty.
@@ -15,4 +15,4 @@ struct LineFit {
 // Throws pipewise::Error when the lengths differ or fewer than two distinct x are given.
 LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -6,7 +6,7 @@
 #include "common/ir/error.hpp"
 #include "exec/core/op_description.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 bool spans_devices(const Problem& problem) {
@@ -60,4 +60,4 @@ void check_runnable(const Schedule& schedule) {
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -1,7 +1,7 @@
 #pragma once
 #include "common/ir/schedule.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Throws pipewise::Error naming the first reason the executor cannot run `schedule`: an
 // invalid problem; programs for a different number of devices than p; an op of a stage
@@ -12,4 +12,4 @@ namespace pipewise {
 // stops at its receive deadline instead.
 void check_runnable(const Schedule& schedule);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -4,7 +4,7 @@
 
 #include "common/ir/schedule.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Watches a run (after taskflow's ObserverInterface): timing, traces and reports are
 // observers, never code inside the executor. Times are on the backend clock.
@@ -22,4 +22,4 @@ class RunObserver {
   virtual void on_run_end(bool succeeded) = 0;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

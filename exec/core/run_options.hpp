@@ -3,7 +3,7 @@
 
 #include "exec/core/fault_hook.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // How a run behaves. Every field has a default that suits a production run.
 struct RunOptions {
@@ -22,4 +22,4 @@ struct RunOptions {
   FaultHook* faults = nullptr;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

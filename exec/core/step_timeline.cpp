@@ -5,23 +5,23 @@
 #include "exec/core/measured_timeline.hpp"
 #include "exec/core/timing_recorder.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
-sim::Timeline step_timeline(const TimingRecorder& step, std::string name) {
+Timeline step_timeline(const TimingRecorder& step, std::string name) {
   const double offset_ms = static_cast<double>(step_start_ns(step.intervals())) / 1e6;
-  sim::Timeline timeline = measured_timeline(step, std::move(name));
-  for (sim::OpSpan& span : timeline.ops) {
+  Timeline timeline = measured_timeline(step, std::move(name));
+  for (OpSpan& span : timeline.ops) {
     span.start_ms -= offset_ms;
     span.end_ms -= offset_ms;
   }
-  for (sim::MessageSpan& message : timeline.messages) {
+  for (MessageSpan& message : timeline.messages) {
     message.start_ms -= offset_ms;
     message.end_ms -= offset_ms;
   }
   for (auto& samples : timeline.memory) {
-    for (sim::MemorySample& sample : samples) sample.time_ms -= offset_ms;
+    for (MemorySample& sample : samples) sample.time_ms -= offset_ms;
   }
   return timeline;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

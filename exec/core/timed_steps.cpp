@@ -6,7 +6,7 @@
 #include "common/ir/error.hpp"
 #include "exec/core/executor.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 // Forwards a run to a recorder and keeps the run's origin, which device_times needs.
@@ -83,4 +83,4 @@ TimedSteps run_timed_steps(const Schedule& schedule, Backend& backend,
   return timed;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -9,7 +9,7 @@
 #include "exec/core/timing_recorder.hpp"
 #include "exec/core/measured_memory.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // How many training steps to run, and how. A step is one run of the schedule (all of its n
 // iterations). After the warm-up, profiling and timed steps alternate, spread as evenly as
@@ -57,4 +57,4 @@ bool is_profiling_step(std::uint32_t index, std::uint32_t profile_steps, std::ui
 TimedSteps run_timed_steps(const Schedule& schedule, Backend& backend,
                            const TimedStepOptions& options, const StepHooks& hooks);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -5,7 +5,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 void TimingRecorder::on_run_start(const Schedule& schedule, std::int64_t origin_ns) {
   schedule_ = schedule;
@@ -58,4 +58,4 @@ std::int64_t step_start_ns(const StepIntervals& step) {
   return start;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

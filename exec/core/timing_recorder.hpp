@@ -6,7 +6,7 @@
 #include "exec/core/backend.hpp"
 #include "exec/core/run_observer.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // When one op ran, in nanoseconds since the start of the run; -1 for an op that never ran.
 struct OpInterval {
@@ -66,4 +66,4 @@ using StepIntervals = std::vector<std::vector<OpInterval>>;
 // no op ran.
 std::int64_t step_start_ns(const StepIntervals& step);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

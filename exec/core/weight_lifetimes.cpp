@@ -6,7 +6,7 @@
 #include "common/ir/error.hpp"
 #include "exec/core/op_description.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::vector<DeviceWeightLifetimes> plan_weight_lifetimes(const Schedule& schedule) {
   const Problem& problem = schedule.problem;
@@ -66,4 +66,4 @@ std::vector<DeviceWeightLifetimes> plan_weight_lifetimes(const Schedule& schedul
   return plans;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

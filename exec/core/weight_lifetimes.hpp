@@ -5,7 +5,7 @@
 
 #include "common/ir/schedule.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Version `version` of `stage` can be freed once op `after_position` of the device ran.
 struct WeightRelease {
@@ -33,4 +33,4 @@ struct DeviceWeightLifetimes {
 // stage never reaches.
 std::vector<DeviceWeightLifetimes> plan_weight_lifetimes(const Schedule& schedule);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

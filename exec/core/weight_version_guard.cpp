@@ -4,7 +4,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 WeightVersionGuard::WeightVersionGuard(const Problem& problem)
     : microbatches_(problem.microbatches),
@@ -67,4 +67,4 @@ void WeightVersionGuard::admit(const Op& op) {
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -5,7 +5,7 @@
 #include "common/ir/op.hpp"
 #include "common/ir/problem.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Checks, op by op on one device, that the schedule's weight versions are the ones weight
 // stashing requires: a forward reads the newest version of its stage; B, I and W read the
@@ -32,4 +32,4 @@ class WeightVersionGuard {
   std::vector<InFlight> in_flight_;    // forwards whose backward has not finished
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::vector<float> BufferPool::take(std::size_t floats, MemoryCategory category) {
   account_.allocate(category, floats * sizeof(float));
@@ -31,4 +31,4 @@ void BufferPool::disown(const std::vector<float>& buffer, MemoryCategory categor
   account_.release(category, buffer.size() * sizeof(float));
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -4,7 +4,7 @@
 
 #include "exec/core/memory_account.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // One device's fp32 buffers: recycles them by length, so that a run in steady state
 // allocates nothing, and charges every buffer the device holds to its MemoryAccount.
@@ -31,4 +31,4 @@ class BufferPool {
   std::vector<std::vector<float>> idle_;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

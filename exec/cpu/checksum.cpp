@@ -2,7 +2,7 @@
 
 #include <bit>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::uint64_t buffer_checksum(std::span<const float> values) {
   std::uint64_t hash = 0xCBF29CE484222325ull;
@@ -13,4 +13,4 @@ std::uint64_t buffer_checksum(std::span<const float> values) {
   return hash;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -8,7 +8,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::vector<int> allowed_cores() {
   cpu_set_t mask;
@@ -31,4 +31,4 @@ void pin_current_thread(int core) {
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

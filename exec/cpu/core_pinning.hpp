@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // The CPU cores this process may run on (its sched_getaffinity mask), in ascending order.
 std::vector<int> allowed_cores();
@@ -10,4 +10,4 @@ std::vector<int> allowed_cores();
 // the core and the system's reason when the kernel refuses.
 void pin_current_thread(int core);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

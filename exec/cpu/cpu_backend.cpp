@@ -13,7 +13,7 @@
 #include "exec/cpu/core_pinning.hpp"
 #include "exec/model/stage_math.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 constexpr std::size_t bytes_of(std::size_t floats) { return floats * sizeof(float); }
@@ -347,4 +347,4 @@ const std::vector<float>& CpuBackend::last_gradient(std::uint32_t stage) const {
   return stages_[stage].gradient;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

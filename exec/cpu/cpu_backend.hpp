@@ -11,7 +11,7 @@
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Options of the CPU backend, with their defaults.
 struct CpuBackendOptions {
@@ -103,4 +103,4 @@ class CpuBackend final : public Backend {
   std::vector<float> losses_;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

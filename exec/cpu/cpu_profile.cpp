@@ -14,7 +14,7 @@
 #include "exec/model/stage_math.hpp"
 #include "exec/core/profile_statistics.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -210,4 +210,4 @@ ExecutionProfile profile_cpu_execution(const MlpModel& model, const SyntheticTas
   return profile;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -4,7 +4,7 @@
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Times every stage's F, I, W, B and optimizer step on the calling thread with
 // single-threaded OpenBLAS (as one CPU-backend worker runs them), and message transfers
@@ -14,4 +14,4 @@ ExecutionProfile profile_cpu_execution(const MlpModel& model, const SyntheticTas
                                        const OptimizerConfig& optimizer,
                                        const ProfileOptions& options = {});
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

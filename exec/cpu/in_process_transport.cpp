@@ -9,7 +9,7 @@
 #include "exec/core/backend.hpp"
 #include "exec/cpu/checksum.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 namespace {
 
@@ -128,4 +128,4 @@ std::size_t InProcessTransport::pending() const {
   return count;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -9,7 +9,7 @@
 
 #include "exec/core/fault_hook.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Names one message: the activation that stage `from_stage` sends forward, or the input
 // gradient it sends backward, for one micro-batch.
@@ -80,4 +80,4 @@ class InProcessTransport {
 // core from the very thread it waits for.
 std::chrono::nanoseconds receive_spin(std::uint32_t devices, std::uint32_t cores);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -1,6 +1,6 @@
 #include "exec/cpu/microbatch_slots.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 MicrobatchSlot* MicrobatchSlots::find(std::uint64_t g) {
   for (MicrobatchSlot& slot : slots_) {
@@ -29,4 +29,4 @@ MicrobatchSlot& MicrobatchSlots::find_or_open(std::uint64_t g, std::uint32_t lay
 
 void MicrobatchSlots::close(MicrobatchSlot& slot) { slot.in_use = false; }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

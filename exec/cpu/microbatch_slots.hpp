@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // What one stage holds for one in-flight micro-batch on the CPU backend. Buffers are empty
 // when not held; outputs and grads have one entry per layer of the stage.
@@ -37,4 +37,4 @@ class MicrobatchSlots {
   std::vector<MicrobatchSlot> slots_;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

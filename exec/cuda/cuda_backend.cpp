@@ -17,7 +17,7 @@
 #include "exec/cuda/device_lanes.hpp"
 #include "exec/cuda/nccl_comm.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 constexpr std::size_t kArenaGrowthBytes = std::size_t{64} << 20;
@@ -489,4 +489,4 @@ std::vector<float> CudaBackend::last_gradient(std::uint32_t s) const {
   return download(stage.gradient, device.lane.stream);
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

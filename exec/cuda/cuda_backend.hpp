@@ -13,7 +13,7 @@
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 struct DeviceState;
 struct StageState;
@@ -142,4 +142,4 @@ class CudaBackend final : public Backend {
   CudaRunReport report_;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -11,7 +11,7 @@
 #include "exec/cuda/device_kernels.hpp"
 #include "exec/cuda/gpu_stage_math.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 GpuSlot& open_slot(StageState& stage, std::uint64_t g, std::uint32_t layers) {
@@ -281,4 +281,4 @@ void CudaBackend::release_open_slots() {
   }
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -9,7 +9,7 @@
 #include "exec/cuda/gemm.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // Options of the CUDA backend, with their defaults.
 struct CudaBackendOptions {
@@ -64,4 +64,4 @@ struct CudaRunReport {
   std::vector<CudaGpuMemoryCheck> gpus;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -11,7 +11,7 @@
 #include "exec/cuda/cuda_device_state.hpp"
 #include "exec/cuda/planning/event_timeline.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 std::size_t CudaBackend::begin_call(DeviceState& device, const Op& op, bool weight_half) {
   free_consumed_messages(device, false);
@@ -123,4 +123,4 @@ void CudaBackend::replay_device_timeline(RunObserver& observer, std::int64_t ori
   observer.on_run_end(every_op_ran);
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -11,7 +11,7 @@
 #include "exec/cuda/cuda_device_state.hpp"
 #include "exec/cuda/device_kernels.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::uint32_t* words(DeviceBuffer& buffer) { return reinterpret_cast<std::uint32_t*>(buffer.data); }
@@ -270,4 +270,4 @@ void CudaBackend::verify_pending_checksums(DeviceState& device) {
   if (!intact) throw Error(corrupted(broken_sender));
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

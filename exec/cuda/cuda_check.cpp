@@ -4,7 +4,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 void check_cuda(cudaError_t status, std::string_view what) {
   if (status == cudaSuccess) return;
@@ -41,4 +41,4 @@ DeviceCount cuda_device_count() {
   return {count, {}};
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -8,7 +8,7 @@
 // Turning CUDA, cuBLAS and NCCL status codes into pipewise::Error. Every message is one
 // line: what was being done, then the library's own name and text for the code.
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // Throws pipewise::Error "<what>: CUDA error <name>: <text>" unless `status` is success.
 void check_cuda(cudaError_t status, std::string_view what);
@@ -26,4 +26,4 @@ struct DeviceCount {
 };
 DeviceCount cuda_device_count();
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

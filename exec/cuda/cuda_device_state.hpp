@@ -21,7 +21,7 @@
 // The CUDA backend's private state (cuda_backend.hpp): what one pipeline device and one
 // stage hold. Only the backend's translation units include this header.
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // A message handed to a receiving device's mailbox (Route::Copy and NcclLoopback): the
 // sender's buffer, valid on the GPU once `ready` completed.
@@ -130,4 +130,4 @@ struct StageState {
   std::vector<float> host_second_moment;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

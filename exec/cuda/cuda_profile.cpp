@@ -18,7 +18,7 @@
 #include "exec/cuda/planning/transfer_plan.hpp"
 #include "exec/core/profile_statistics.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 constexpr std::size_t kArenaBytes = std::size_t{64} << 20;
@@ -308,4 +308,4 @@ ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTa
   return result;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

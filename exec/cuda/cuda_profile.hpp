@@ -7,7 +7,7 @@
 #include "exec/model/synthetic_task.hpp"
 #include "exec/core/execution_profile.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // Measured costs of the model on the GPU lanes a CUDA run with `options` and
 // `pipeline_devices` devices would use, in the simulator's units: the ExecutionProfile of
@@ -27,4 +27,4 @@ ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTa
                                         std::uint32_t pipeline_devices,
                                         const ProfileOptions& profile = {});
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::string mib(std::size_t bytes) {
@@ -53,4 +53,4 @@ std::string describe_cuda_run(const CudaRunReport& report) {
   return text;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

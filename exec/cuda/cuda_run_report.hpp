@@ -3,7 +3,7 @@
 
 #include "exec/cuda/cuda_backend_options.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // The report of a CUDA run as text for people, one fact per line: the device mode and how
 // the devices were isolated, the math and the messages by route, each device's GPU, SMs
@@ -11,4 +11,4 @@ namespace pipewise::cuda {
 // fell back to sharing SMs. Ends with a newline.
 std::string describe_cuda_run(const CudaRunReport& report);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

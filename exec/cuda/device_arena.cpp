@@ -8,7 +8,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/cuda_check.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::string mib(std::size_t bytes) {
@@ -73,4 +73,4 @@ void DeviceArena::reset_peak() {
   grown_segments_ = 0;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -5,7 +5,7 @@
 
 #include "exec/cuda/planning/arena_allocator.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // A block of GPU memory from a DeviceArena; `data` is null when nothing is held.
 struct DeviceBlock {
@@ -59,4 +59,4 @@ class DeviceArena {
   std::uint32_t grown_segments_ = 0;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -9,7 +9,7 @@
 // row-major, as in exec/model/stage_math.hpp; element-wise kernels follow the CPU code's
 // arithmetic order so that fp32 results agree to rounding.
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // y[r][c] = y[r][c] + bias[c] for a rows x cols matrix, then max(., 0) when `relu`.
 cudaError_t launch_bias_activation(float* y, const float* bias, std::uint32_t rows,
@@ -71,4 +71,4 @@ cudaError_t launch_checksum(const void* data, std::size_t bytes, std::uint32_t* 
 // Flips bit `bit` of 32-bit word `word` of `data` (fault injection: a corrupted message).
 cudaError_t launch_flip_bit(void* data, std::size_t word, unsigned bit, cudaStream_t stream);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

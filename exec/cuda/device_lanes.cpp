@@ -5,7 +5,7 @@
 #include "exec/cuda/driver_api.hpp"
 #include "exec/cuda/planning/sm_partition.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::uint32_t sm_count(int gpu) {
@@ -150,4 +150,4 @@ void LaneSet::destroy() noexcept {
   unused_sms_ = 0;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -9,7 +9,7 @@
 
 #include "exec/cuda/planning/device_selection.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // How a pipeline device's share of its GPU is enforced.
 enum class Isolation : std::uint8_t {
@@ -76,4 +76,4 @@ class LaneSet {
   std::uint32_t unused_sms_ = 0;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -1,6 +1,6 @@
 #include "exec/cuda/device_pool.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 DeviceBuffer DevicePool::take(std::size_t floats, MemoryCategory category) {
   DeviceBuffer buffer = take_untracked(floats);
@@ -24,4 +24,4 @@ void DevicePool::give_untracked(DeviceBuffer& buffer) {
   buffer = DeviceBuffer{};
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -4,7 +4,7 @@
 #include "exec/core/memory_account.hpp"
 #include "exec/cuda/device_arena.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // `floats` fp32 values in GPU memory; empty (data null) when nothing is held.
 struct DeviceBuffer {
@@ -48,4 +48,4 @@ class DevicePool {
   MemoryAccount account_;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

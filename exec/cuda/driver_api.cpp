@@ -4,7 +4,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 // Finds `symbol` as of driver API version `version`; false (and `reason` set) if absent.
@@ -66,4 +66,4 @@ const DriverApiLookup& driver_api() {
   return lookup;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

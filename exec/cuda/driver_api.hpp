@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // The driver-API functions the backend needs (green contexts and context switching),
 // looked up at run time through cudaGetDriverEntryPointByVersion. Nothing links libcuda,
@@ -36,4 +36,4 @@ struct DriverApiLookup {
 };
 const DriverApiLookup& driver_api();
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

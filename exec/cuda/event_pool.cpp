@@ -2,7 +2,7 @@
 
 #include "exec/cuda/cuda_check.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 EventPool::~EventPool() {
   for (cudaEvent_t event : events_) cudaEventDestroy(event);
@@ -21,4 +21,4 @@ void EventPool::reserve(std::size_t count) {
   }
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // CUDA events reused from run to run, so that timing every op creates no event in steady
 // state. Events are created in the calling thread's current context (the device's lane);
@@ -33,4 +33,4 @@ class EventPool {
   std::size_t used_ = 0;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

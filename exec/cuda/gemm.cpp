@@ -6,7 +6,7 @@
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/device_kernels.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 std::string_view math_mode_name(MathMode mode) {
   switch (mode) {
@@ -85,4 +85,4 @@ void Gemm::release_scratch(DevicePool& scratch_pool) {
   scratch_pool.give_untracked(scratch_b_);
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -8,7 +8,7 @@
 
 #include "exec/cuda/device_pool.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // The arithmetic of the GEMMs (--math).
 enum class MathMode : std::uint8_t {
@@ -54,4 +54,4 @@ class Gemm {
   DeviceBuffer scratch_b_;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -3,7 +3,7 @@
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/device_kernels.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 void gpu_stage_forward(const StageLayout& layout, const float* parameters, const float* input,
                        std::uint32_t rows, std::span<float* const> outputs,
@@ -65,4 +65,4 @@ void gpu_stage_backward_weight(const StageLayout& layout, std::uint32_t rows, co
   }
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

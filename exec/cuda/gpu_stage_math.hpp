@@ -13,7 +13,7 @@
 // here synchronizes). Forward, backward-input and backward-weight are separate launches so
 // that split (zero-bubble) schedules run for real.
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // What the stage math of one pipeline device runs on.
 struct GpuStageContext {
@@ -44,4 +44,4 @@ void gpu_stage_backward_weight(const StageLayout& layout, std::uint32_t rows, co
                                std::span<const float* const> grads, float* parameter_grads,
                                GpuStageContext& context);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -7,7 +7,7 @@
 
 #include "exec/cuda/device_kernels.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 constexpr unsigned kThreads = 256;
@@ -207,4 +207,4 @@ cudaError_t launch_flip_bit(void* data, std::size_t word, unsigned bit, cudaStre
   return cudaGetLastError();
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

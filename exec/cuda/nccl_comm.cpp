@@ -5,7 +5,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/cuda_check.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 NcclComm::~NcclComm() {
   if (comm_ != nullptr) ncclCommDestroy(comm_);
@@ -51,4 +51,4 @@ std::string_view nccl_version_text() {
   return text;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // One NCCL communicator, destroyed (or aborted, after an error) with its owner.
 class NcclComm {
@@ -40,4 +40,4 @@ NcclComm make_nccl_loopback(int gpu);
 // NCCL's version as "2.28.9".
 std::string_view nccl_version_text();
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -4,7 +4,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 MlpConfig MlpConfig::uniform(std::uint32_t inputs, std::uint32_t hidden, std::uint32_t depth,
                              std::uint32_t classes, std::uint64_t seed) {
@@ -34,4 +34,4 @@ void MlpConfig::check() const {
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // The shape of a multi-layer perceptron. Layer l maps widths[l] inputs to widths[l+1]
 // outputs (y = x W^T + b); every layer but the last is followed by a ReLU, and the last
@@ -29,4 +29,4 @@ struct MlpConfig {
   void check() const;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

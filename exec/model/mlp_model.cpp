@@ -5,7 +5,7 @@
 
 #include "exec/model/random.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 MlpModel::MlpModel(MlpConfig config, std::uint32_t stages, PartitionRule rule)
     : config_(std::move(config)) {
@@ -43,4 +43,4 @@ std::vector<float> MlpModel::initial_parameters(std::uint32_t stage) const {
   return parameters;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -6,7 +6,7 @@
 #include "exec/model/mlp_config.hpp"
 #include "exec/model/partition.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // One pipeline stage of an MLP: a contiguous group of layers. Its parameters are one flat
 // fp32 array: for each layer, W (out x in, row-major) at weight_offsets[l], then b (out) at
@@ -46,4 +46,4 @@ class MlpModel {
   std::vector<StageLayout> stages_;
 };
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

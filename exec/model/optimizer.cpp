@@ -5,7 +5,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::string_view optimizer_kind_name(OptimizerKind kind) {
   return kind == OptimizerKind::Adam ? "adam" : "sgd";
@@ -90,4 +90,4 @@ void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

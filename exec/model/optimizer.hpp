@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 enum class OptimizerKind : std::uint8_t { Sgd, Adam };
 std::string_view optimizer_kind_name(OptimizerKind kind);  // "sgd" or "adam"
@@ -45,4 +45,4 @@ OptimizerState make_optimizer_state(const OptimizerConfig& config, std::size_t p
 void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
                           std::span<float> parameters, std::span<const float> gradient);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

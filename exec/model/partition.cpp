@@ -6,7 +6,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 std::string_view partition_rule_name(PartitionRule rule) {
   return rule == PartitionRule::ByLayers ? "layers" : "parameters";
@@ -95,4 +95,4 @@ std::vector<LayerRange> partition_model(const MlpConfig& config, std::uint32_t s
   return partition_layers(costs, stages);
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

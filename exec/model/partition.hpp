@@ -5,7 +5,7 @@
 
 #include "exec/model/mlp_config.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // What "even" means when a model is split into pipeline stages.
 enum class PartitionRule : std::uint8_t {
@@ -35,4 +35,4 @@ std::vector<LayerRange> partition_layers(const std::vector<std::uint64_t>& layer
 std::vector<LayerRange> partition_model(const MlpConfig& config, std::uint32_t stages,
                                         PartitionRule rule);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <cstdint>
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // SplitMix64 (Steele, Lea, Flood 2014): a tiny generator whose output is the same on every
 // platform and standard library, so initial weights and synthetic data are reproducible
@@ -40,4 +40,4 @@ inline std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t stream) {
   return mixer.next();
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -8,7 +8,7 @@
 #include "common/ir/error.hpp"
 #include "exec/model/stage_math.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 // Runs micro-batch g forward and backward through every stage, stage s reading
@@ -253,4 +253,4 @@ TrainedModel train_following_schedule(const MlpModel& model, const SyntheticTask
   return trained;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

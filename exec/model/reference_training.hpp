@@ -11,7 +11,7 @@
 // against. They use the same stage math as the executor but none of its machinery (no
 // devices, threads, transport, stashing or memory accounting).
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // A model's state after training.
 struct TrainedModel {
@@ -39,4 +39,4 @@ TrainedModel train_synchronous_reference(const MlpModel& model, const SyntheticT
 TrainedModel train_following_schedule(const MlpModel& model, const SyntheticTask& task,
                                       const OptimizerConfig& optimizer, const Schedule& schedule);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstddef>
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 int blas_int(std::size_t value) { return static_cast<int>(value); }
@@ -102,4 +102,4 @@ void stage_backward_weight(const StageLayout& layout, std::uint32_t rows, const 
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -12,7 +12,7 @@
 // Buffers: outputs[l] and grads[l] hold rows x widths[l+1] floats for each layer l of the
 // stage; the input is rows x input_width. Everything is row-major.
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Forward: outputs[l] = ReLU(x_l W_l^T + b_l), with x_0 = input and x_l = outputs[l-1]; on
 // the loss stage the last layer has no ReLU, outputs.back() receives the softmax
@@ -40,4 +40,4 @@ void stage_backward_weight(const StageLayout& layout, std::uint32_t rows, const 
                            std::span<const std::vector<float>> outputs,
                            std::span<const std::vector<float>> grads, float* parameter_grads);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

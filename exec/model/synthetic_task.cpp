@@ -7,7 +7,7 @@
 #include "common/ir/error.hpp"
 #include "exec/model/random.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 void require_positive(std::uint64_t value, const char* what) {
@@ -82,4 +82,4 @@ void check_task_fits_model(const SyntheticTask& task, const MlpConfig& model) {
   }
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -4,7 +4,7 @@
 
 #include "exec/model/mlp_config.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Options of the synthetic classification task, with their defaults.
 struct SyntheticTaskConfig {
@@ -49,4 +49,4 @@ class SyntheticTask {
 // layer takes and as many classes as its last layer gives.
 void check_task_fits_model(const SyntheticTask& task, const MlpConfig& model);
 
-}  // namespace pipewise
+}  // namespace pipewise::exec

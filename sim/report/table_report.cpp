@@ -14,7 +14,6 @@ std::string padded(const std::string& text, std::size_t width, bool left = false
   return left ? text + pad : pad + text;
 }
 
-std::string percent(double fraction) { return format_fixed(100 * fraction, 2) + " %"; }
 
 }  // namespace
 
@@ -30,8 +29,8 @@ std::string metrics_table(const Metrics& metrics) {
   if (metrics.steady_state_iteration_ms) {
     line("steady-state iteration", format_ms(*metrics.steady_state_iteration_ms) + " ms");
   }
-  line("bubble ratio", percent(metrics.bubble_ratio) + "  (idle / (devices x makespan))");
-  line("bubble overhead", percent(metrics.bubble_overhead) + "  (idle / ideal compute)");
+  line("bubble ratio", format_percent(metrics.bubble_ratio) + "  (idle / (devices x makespan))");
+  line("bubble overhead", format_percent(metrics.bubble_overhead) + "  (idle / ideal compute)");
   line("throughput", format_fixed(metrics.throughput_microbatches_per_s, 2) +
                          " micro-batches/s per pipeline");
   if (metrics.samples_per_s) {
@@ -41,7 +40,7 @@ std::string metrics_table(const Metrics& metrics) {
   line("speed-up over naive", format_fixed(metrics.speedup_over_naive, 3) + "x  (naive " +
                                   format_ms(metrics.naive_makespan_ms) + " ms)");
   line("lower bound", format_ms(metrics.lower_bound_ms) + " ms  (makespan is " +
-                          percent(metrics.gap_to_lower_bound) + " above it)");
+                          format_percent(metrics.gap_to_lower_bound) + " above it)");
   out += "\n";
   out += "device  busy ms  idle ms  blocked ms  utilization  peak memory  peak activations"
          "  peak at ms  weight versions\n";
@@ -49,7 +48,7 @@ std::string metrics_table(const Metrics& metrics) {
     out += padded(std::to_string(device.device), 6) + padded(format_fixed(device.busy_ms, 3), 9) +
            padded(format_fixed(device.idle_ms, 3), 9) +
            padded(format_fixed(device.blocked_ms, 3), 12) +
-           padded(percent(device.utilization), 13) +
+           padded(format_percent(device.utilization), 13) +
            padded(format_bytes(static_cast<double>(device.peak_memory_bytes)), 13) +
            padded(std::to_string(device.peak_activations), 18) +
            padded(format_fixed(device.peak_time_ms, 3), 12) +

@@ -12,7 +12,7 @@
 
 // Small models and helpers shared by the executor tests: widths of a few dozen so a run
 // takes milliseconds, eight layers so that up to eight stages can be formed.
-namespace pipewise::test {
+namespace pipewise::exec::test {
 
 inline MlpConfig small_mlp() {
   MlpConfig config;
@@ -97,4 +97,4 @@ inline double relative_difference(const std::vector<float>& a, const std::vector
   return std::sqrt(difference) / std::sqrt(norm);
 }
 
-}  // namespace pipewise::test
+}  // namespace pipewise::exec::test

@@ -14,32 +14,32 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace pipewise;
-  cli::ModelDescription model;
+  tools::ModelDescription model;
   try {
-    model = cli::model_from_json(std::string(fuzz::as_text(data, size)), "fuzz");
+    model = tools::model_from_json(std::string(fuzz::as_text(data, size)), "fuzz");
   } catch (const Error&) {
     return 0;
   }
-  const std::string written = cli::model_to_json(model);
+  const std::string written = tools::model_to_json(model);
   try {
-    if (cli::model_to_json(cli::model_from_json(written, "written")) != written) {
+    if (tools::model_to_json(tools::model_from_json(written, "written")) != written) {
       fuzz::broken("model JSON write -> read -> write is identical");
     }
   } catch (const Error&) {
     fuzz::broken("the model reader accepts what the model writer writes");
   }
-  const std::vector<cli::LayerCost> layers = cli::resolve_layers(model);
+  const std::vector<tools::LayerCost> layers = tools::resolve_layers(model);
   if (layers.size() != model.layer_count()) fuzz::broken("one resolved cost per layer");
   for (const std::uint32_t devices : {1u, 2u, 4u}) {
-    for (const cli::Recompute recompute :
-         {cli::Recompute::None, cli::Recompute::Selective, cli::Recompute::Full}) {
-      cli::PipelineShape shape;
+    for (const tools::Recompute recompute :
+         {tools::Recompute::None, tools::Recompute::Selective, tools::Recompute::Full}) {
+      tools::PipelineShape shape;
       shape.devices = devices;
       shape.chunks = devices == 2 ? 2 : 1;
       shape.micro_batch_size = model.batch.micro_batch_sizes.front();
       shape.recompute = recompute;
       try {
-        cli::pipeline_costs(model, layers, shape);
+        tools::pipeline_costs(model, layers, shape);
       } catch (const Error&) {
       }
     }

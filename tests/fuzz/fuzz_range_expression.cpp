@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint32_t maximum = tight ? 64 : 1u << 20;
   std::vector<std::uint32_t> values;
   try {
-    values = cli::parse_range_expression(fuzz::as_text(data + 1, size - 1), "--fuzz", minimum,
+    values = tools::parse_range_expression(fuzz::as_text(data + 1, size - 1), "--fuzz", minimum,
                                          maximum);
   } catch (const Error&) {
     return 0;

@@ -1,6 +1,6 @@
 #include "tools/cli/command.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 const std::vector<Command>& all_commands() {
   static const std::vector<Command> kCommands = {
@@ -9,4 +9,4 @@ const std::vector<Command>& all_commands() {
   return kCommands;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // One `pipewise` subcommand. `run` receives the arguments after the subcommand name and
 // returns the process exit status; it may throw pipewise::Error or a
@@ -27,4 +27,4 @@ Command validate_command();
 // Every subcommand, sorted by name: the table main() dispatches on.
 const std::vector<Command>& all_commands();
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -12,7 +12,7 @@
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -91,4 +91,4 @@ Command convert_command() {
           &run_convert};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -13,7 +13,7 @@ namespace {
 
 void print_usage(std::FILE* out) {
   std::fprintf(out, "usage: pipewise <command> [options]   (pipewise <command> --help)\n\ncommands:\n");
-  for (const auto& command : pipewise::cli::all_commands()) {
+  for (const auto& command : pipewise::tools::all_commands()) {
     std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(command.name.size()),
                  command.name.data(), static_cast<int>(command.summary.size()),
                  command.summary.data());
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
-  for (const auto& command : pipewise::cli::all_commands()) {
+  for (const auto& command : pipewise::tools::all_commands()) {
     if (command.name != name) continue;
     try {
       return command.run(args);

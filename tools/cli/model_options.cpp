@@ -9,11 +9,11 @@
 #include "tools/model/model_json.hpp"
 #include "tools/model/model_presets.hpp"
 #include "tools/cli/range_expression.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 // Every option this file adds except --model and --print-model, for has_model_options.
@@ -249,4 +249,4 @@ bool print_model_if_asked(const po::variables_map& values, const ModelDescriptio
   return true;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

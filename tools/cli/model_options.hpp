@@ -7,7 +7,7 @@
 
 #include "tools/model/model_description.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Adds --model, --print-model and the model flags (layers, device, batch, parallelism,
 // interconnect, training) to `options`.
@@ -31,4 +31,4 @@ ModelDescription model_from_options(const boost::program_options::variables_map&
 bool print_model_if_asked(const boost::program_options::variables_map& values,
                           const ModelDescription& model);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

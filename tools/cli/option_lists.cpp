@@ -5,7 +5,7 @@
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 std::vector<std::string> comma_separated(const std::string& text, const std::string& option) {
   std::vector<std::string> items;
@@ -60,4 +60,4 @@ std::optional<std::string> aliased_value(const boost::program_options::variables
   return std::nullopt;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // The comma-separated items of `text`, each trimmed of blanks. Throws pipewise::Error
 // "--OPTION: empty item in "..."" for an empty item.
@@ -28,4 +28,4 @@ std::string choice_option(const boost::program_options::variables_map& values,
 std::optional<std::string> aliased_value(const boost::program_options::variables_map& values,
                                          const std::string& name, const std::string& alias);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -21,11 +21,11 @@
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/text_table.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -182,7 +182,7 @@ int run_partition(const std::vector<std::string>& args) {
   }
   std::cout << fmt::format("{} layers into {} stages{}: slowest stage {} (mean {}, {} above it)\n",
                            layers.size(), stages,
-                           request.memory_cap_bytes ? " within " + sim::format_bytes(*request.memory_cap_bytes)
+                           request.memory_cap_bytes ? " within " + format_bytes(*request.memory_cap_bytes)
                                                     : std::string(),
                            format_duration_ms(slowest), format_duration_ms(total / stages),
                            format_percent(slowest / (total / stages) - 1));
@@ -194,7 +194,7 @@ int run_partition(const std::vector<std::string>& args) {
   for (std::size_t s = 0; s < splits.size(); ++s) {
     std::vector<std::string> row = {std::to_string(s), layer_range(splits[s]),
                                     std::to_string(splits[s].layer_count), format_duration_ms(splits[s].time_ms)};
-    if (has_memory) row.push_back(sim::format_bytes(splits[s].memory_bytes));
+    if (has_memory) row.push_back(format_bytes(splits[s].memory_bytes));
     table.add_row(row);
   }
   std::cout << table.render();
@@ -225,4 +225,4 @@ Command partition_command() {
           &run_partition};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

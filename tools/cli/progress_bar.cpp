@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 std::string rate_text(double per_second) {
@@ -64,4 +64,4 @@ void ProgressBar::finish() {
   drawn_ = false;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

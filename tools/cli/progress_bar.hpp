@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // The text of the bar after `done` of `total` items in `elapsed_s` seconds, e.g.
 // "[##########          ] 5000/10000  50%  2.50k/s  1s left" (no carriage return). The rate
@@ -35,4 +35,4 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
 };
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

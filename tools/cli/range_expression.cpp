@@ -7,7 +7,7 @@
 #include "common/ir/error.hpp"
 #include "tools/cli/option_lists.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 std::string_view trimmed(std::string_view text) {
@@ -117,4 +117,4 @@ std::vector<std::uint32_t> parse_range_expression(std::string_view expression,
   return values;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // The values `expression` names, ascending and without duplicates, each in
 // [minimum, maximum]. Throws pipewise::Error naming `option` and the bad item: an empty
@@ -19,4 +19,4 @@ std::vector<std::uint32_t> parse_range_expression(std::string_view expression,
                                                   std::uint32_t minimum = 1,
                                                   std::uint32_t maximum = 1u << 20);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -17,11 +17,11 @@
 #include "tools/cli/recommend_report.hpp"
 #include "tools/cli/recommend_svg.hpp"
 #include "tools/cli/schedule_options.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -137,4 +137,4 @@ Command recommend_command() {
           &run_recommend};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

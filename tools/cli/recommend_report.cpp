@@ -5,9 +5,9 @@
 
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 // How many faster-but-too-big configurations are listed after the table.
@@ -118,8 +118,8 @@ std::string ranked_table(const Recommendation& recommendation, std::size_t top) 
                    std::string(recompute_name(candidate.shape.recompute)),
                    format_duration_ms(candidate.result.makespan_ms),
                    format_percent(candidate.result.bubble_ratio),
-                   sim::format_bytes(candidate.result.peak_bytes),
-                   sim::format_bytes(candidate.headroom_bytes),
+                   format_bytes(candidate.result.peak_bytes),
+                   format_bytes(candidate.headroom_bytes),
                    explain_versus_best(candidate, candidates.front(), recommendation.memory_cap_bytes)});
   }
   return table.render() +
@@ -144,7 +144,7 @@ std::string over_cap_section(const Recommendation& recommendation) {
     }
     text += fmt::format("  {}: step {}, peak {}: {}\n", candidate_name(candidate),
                         format_duration_ms(candidate.result.makespan_ms),
-                        sim::format_bytes(candidate.result.peak_bytes),
+                        format_bytes(candidate.result.peak_bytes),
                         explain_versus_best(candidate, candidates.front(), recommendation.memory_cap_bytes));
   }
   return text;
@@ -191,7 +191,7 @@ std::string model_summary(const ModelDescription& model) {
   }
   const TensorParallelism& tensor = model.parallelism.tensor;
   text += fmt::format("  {} devices × {} at {} TFLOP/s; tensor parallel {}{}; global batch {}\n",
-                      model.device.count, sim::format_bytes(model.device.memory_bytes),
+                      model.device.count, format_bytes(model.device.memory_bytes),
                       format_number(model.device.tflops), tensor.size,
                       tensor.size > 1 && tensor.sequence_parallel ? " with sequence parallelism" : "",
                       model.batch.global);
@@ -234,7 +234,7 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
   text += fmt::format(
       "searched {} configurations in {:.2f} s: {} fit in {} per device, {} exceed it, {} are invalid\n\n",
       candidates.size(), seconds, recommendation.fitting,
-      sim::format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding, invalid);
+      format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding, invalid);
   if (recommendation.fitting == 0 && recommendation.exceeding == 0) {
     text += invalid_section(recommendation);
   } else if (recommendation.fitting == 0) {
@@ -259,4 +259,4 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
   return text;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -7,7 +7,7 @@
 #include "tools/model/model_description.hpp"
 #include "tools/whatif/recommend.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Two or three lines describing the model and the machine, e.g. "gpt3-175b: 96 transformer
 // layers (h = 12288, s = 2048, a = 96), 174 billion parameters; 64 devices × 80.0 GiB ...".
@@ -23,4 +23,4 @@ std::string megatron_flags(const ModelDescription& model, const Candidate& candi
 std::string recommendation_report(const ModelDescription& model, const Recommendation& recommendation,
                                   std::size_t top, double seconds);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

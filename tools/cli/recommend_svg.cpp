@@ -12,9 +12,9 @@
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/recommend_report.hpp"
 #include "common/svg/svg_document.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr double kWidth = 1200;
@@ -55,10 +55,10 @@ TimelinePicture best_timeline(const ModelDescription& model, const Candidate& be
   options.record_timeline = true;
   options.timeline_name = "simulated";
   sim::SimulationResult run = sim::simulate(schedule, sim::resolve_costs(costs.config, problem), options);
-  sim::SvgOptions svg_options;
+  SvgOptions svg_options;
   svg_options.width_px = width;
   TimelinePicture picture;
-  picture.markup = sim::timeline_svg({*run.timeline}, svg_options);
+  picture.markup = timeline_svg({*run.timeline}, svg_options);
   picture.caption = problem.microbatches == best.microbatches
                         ? "timeline of the best configuration"
                         : fmt::format("timeline of the best configuration at m = {} instead of {} (same "
@@ -115,7 +115,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   svg.text(kMargin, 50, summary.substr(0, summary.find('\n')), 12, SvgDocument::Anchor::Start, "#555");
   svg.text(kMargin, 68,
            fmt::format("{} configurations searched: {} fit in {} per device, {} exceed it", recommendation.candidates.size(),
-                       recommendation.fitting, sim::format_bytes(cap), recommendation.exceeding),
+                       recommendation.fitting, format_bytes(cap), recommendation.exceeding),
            12, SvgDocument::Anchor::Start, "#555");
   svg.text(time_left, chart_top - 30, "step time (one global batch)", 13, SvgDocument::Anchor::Start, "#111", "bold");
   svg.text(memory_left, chart_top - 30, "peak memory of the fullest device", 13, SvgDocument::Anchor::Start, "#111", "bold");
@@ -131,7 +131,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   svg.text(time_left + 114, chart_top - 13, "over the cap", 10, SvgDocument::Anchor::Start, "#555");
   const double cap_x = memory_left + cap * (panel_width - 70) / largest_bytes;
   svg.line(cap_x, chart_top - 6, cap_x, chart_top + chart_height, kOverColour, 1.5, "5,3");
-  svg.text(cap_x, chart_top + chart_height + 14, "cap " + sim::format_bytes(cap), 10,
+  svg.text(cap_x, chart_top + chart_height + 14, "cap " + format_bytes(cap), 10,
            SvgDocument::Anchor::Middle, kOverColour);
 
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -158,7 +158,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
     // Labels that would sit on the cap line move past it.
     double label_x = memory_left + total_width + 4;
     if (label_x < cap_x + 4 && label_x + 52 > cap_x) label_x = cap_x + 4;
-    svg.text(label_x, y + 13, sim::format_bytes(row.result.peak_bytes), 10);
+    svg.text(label_x, y + 13, format_bytes(row.result.peak_bytes), 10);
   }
   if (rows.empty()) svg.text(time_left, chart_top + 14, "no configuration could be simulated", 12);
 
@@ -171,4 +171,4 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   return svg.render(kWidth, height);
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

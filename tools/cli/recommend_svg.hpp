@@ -5,7 +5,7 @@
 #include "tools/model/model_description.hpp"
 #include "tools/whatif/recommend.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // A standalone SVG document: the model in a subtitle; a bar chart of the best fitting
 // configurations and the faster ones that exceed the cap, step time on the left, peak
@@ -15,4 +15,4 @@ namespace pipewise::cli {
 // caption). Without a fitting configuration the timeline is left out.
 std::string recommendation_svg(const ModelDescription& model, const Recommendation& recommendation);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

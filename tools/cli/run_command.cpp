@@ -32,7 +32,7 @@
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/schedule_options.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
 #ifdef PIPEWISE_HAVE_CUDA
 #include "exec/cuda/cuda_backend.hpp"
@@ -43,7 +43,7 @@
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -119,7 +119,7 @@ void add_run_options(po::options_description& options) {
 }
 
 std::vector<std::uint32_t> widths_option(const po::variables_map& values) {
-  if (!values.count("model")) return MlpConfig{}.widths;
+  if (!values.count("model")) return exec::MlpConfig{}.widths;
   std::vector<std::uint32_t> widths;
   for (const std::string& item : comma_separated(values["model"].as<std::string>(), "model")) {
     std::size_t used = 0;
@@ -138,7 +138,7 @@ std::vector<std::uint32_t> widths_option(const po::variables_map& values) {
   return widths;
 }
 
-OptimizerConfig optimizer_option(const po::variables_map& values, const std::string& name) {
+exec::OptimizerConfig optimizer_option(const po::variables_map& values, const std::string& name) {
   const bool adam = name == "adam";
   float learning_rate = adam ? 0.001f : 0.01f;
   if (values.count("learning-rate")) {
@@ -148,8 +148,8 @@ OptimizerConfig optimizer_option(const po::variables_map& values, const std::str
     }
     learning_rate = static_cast<float>(value);
   }
-  if (adam) return OptimizerConfig::adam(learning_rate);
-  return OptimizerConfig::sgd(learning_rate, name == "momentum" ? 0.9f : 0.0f);
+  if (adam) return exec::OptimizerConfig::adam(learning_rate);
+  return exec::OptimizerConfig::sgd(learning_rate, name == "momentum" ? 0.9f : 0.0f);
 }
 
 bool splits_backward(const Schedule& schedule) {
@@ -166,35 +166,35 @@ struct RunRequest {
   std::string backend;  // "cpu" or "cuda"
   std::string format;   // "table" or "json"
   std::string optimizer_name;
-  MlpConfig model;
-  SyntheticTaskConfig task;
-  OptimizerConfig optimizer;
-  ProfileOptions profile;  // of the ops timed alone
-  TimedStepOptions steps;  // warm-up, profiling and timed steps
+  exec::MlpConfig model;
+  exec::SyntheticTaskConfig task;
+  exec::OptimizerConfig optimizer;
+  exec::ProfileOptions profile;  // of the ops timed alone
+  exec::TimedStepOptions steps;  // warm-up, profiling and timed steps
   Schedule schedule;       // as generated or read (not lowered)
 #ifdef PIPEWISE_HAVE_CUDA
-  cuda::CudaBackendOptions gpu;
+  exec::cuda::CudaBackendOptions gpu;
 #endif
 };
 
 // What the backend-specific part of a run hands back.
 struct BackendRun {
-  ExecutionProfile isolated;  // each op timed alone, and the transfers
-  TimedSteps timed;
+  exec::ExecutionProfile isolated;  // each op timed alone, and the transfers
+  exec::TimedSteps timed;
   std::vector<std::string> placement;
   std::vector<std::string> warnings;
   bool pinned = false;
 };
 
-BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
-                      const SyntheticTask& task) {
+BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
+                      const exec::SyntheticTask& task) {
   BackendRun run;
-  run.isolated = profile_cpu_execution(model, task, request.optimizer, request.profile);
-  CpuBackend backend(model, task, request.optimizer);
-  StepHooks hooks;
+  run.isolated = exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
+  exec::CpuBackend backend(model, task, request.optimizer);
+  exec::StepHooks hooks;
   hooks.losses = [&backend] { return backend.losses(); };
-  run.timed = run_timed_steps(lowered, backend, request.steps, hooks);
-  const CpuPlacement& placement = backend.placement();
+  run.timed = exec::run_timed_steps(lowered, backend, request.steps, hooks);
+  const exec::CpuPlacement& placement = backend.placement();
   run.pinned = placement.pinned;
   run.placement.push_back(
       std::to_string(placement.devices) + " device(s) on " + std::to_string(placement.cores) +
@@ -210,32 +210,32 @@ BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const 
 }
 
 #ifdef PIPEWISE_HAVE_CUDA
-cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
-  cuda::CudaBackendOptions options;
-  if (values.count("gpus")) options.devices.gpus = cuda::parse_gpu_list(values["gpus"].as<std::string>());
+exec::cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
+  exec::cuda::CudaBackendOptions options;
+  if (values.count("gpus")) options.devices.gpus = exec::cuda::parse_gpu_list(values["gpus"].as<std::string>());
   options.devices.emulate = bounded_option(values, "emulate", 0, 1, 65536);
   if (values.count("transport")) {
-    options.transport = cuda::transport_choice_from_name(values["transport"].as<std::string>());
+    options.transport = exec::cuda::transport_choice_from_name(values["transport"].as<std::string>());
   }
-  if (values.count("math")) options.math = cuda::math_mode_from_name(values["math"].as<std::string>());
+  if (values.count("math")) options.math = exec::cuda::math_mode_from_name(values["math"].as<std::string>());
   return options;
 }
 
-BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
-                       const SyntheticTask& task) {
-  const cuda::DeviceCount count = cuda::cuda_device_count();
+BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
+                       const exec::SyntheticTask& task) {
+  const exec::cuda::DeviceCount count = exec::cuda::cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
   BackendRun run;
-  run.isolated = cuda::profile_cuda_execution(model, task, request.optimizer, request.gpu,
+  run.isolated = exec::cuda::profile_cuda_execution(model, task, request.optimizer, request.gpu,
                                               lowered.problem.devices, request.profile);
-  cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
-  StepHooks hooks;
+  exec::cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
+  exec::StepHooks hooks;
   hooks.losses = [&backend] { return backend.losses(); };
-  hooks.device_times = [&backend](std::int64_t origin_ns, TimingRecorder& step) {
+  hooks.device_times = [&backend](std::int64_t origin_ns, exec::TimingRecorder& step) {
     backend.replay_device_timeline(step, origin_ns);
   };
-  run.timed = run_timed_steps(lowered, backend, request.steps, hooks);
-  std::istringstream lines(cuda::describe_cuda_run(backend.report()));
+  run.timed = exec::run_timed_steps(lowered, backend, request.steps, hooks);
+  std::istringstream lines(exec::cuda::describe_cuda_run(backend.report()));
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("warning: ", 0) == 0) {
       run.warnings.push_back(line.substr(9));
@@ -284,12 +284,12 @@ RunRequest request_from_options(const po::variables_map& values) {
 
 // Adds the --inject-fault faults to `faults` and makes `run` use them: every step of
 // `lowered` meets them. A corrupting fault turns checksums on, so it is caught.
-void inject_faults(const po::variables_map& values, const Schedule& lowered, FaultPlan& faults,
-                   RunOptions& run) {
+void inject_faults(const po::variables_map& values, const Schedule& lowered, exec::FaultPlan& faults,
+                   exec::RunOptions& run) {
   if (!values.count("inject-fault")) return;
   for (const std::string& spec : values["inject-fault"].as<std::vector<std::string>>()) {
     try {
-      add_fault_from_text(faults, spec, lowered);
+      exec::add_fault_from_text(faults, spec, lowered);
     } catch (const Error& error) {
       throw Error("--inject-fault \"" + spec + "\": " + error.what());
     }
@@ -301,7 +301,7 @@ void inject_faults(const po::variables_map& values, const Schedule& lowered, Fau
 // Refuses, with the estimate, a CPU run whose model, optimizer state, activations and data
 // cannot fit in this machine's memory, before any of it is allocated.
 void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lowered,
-                                const MlpModel& model) {
+                                const exec::MlpModel& model) {
   const Problem& problem = lowered.problem;
   require_available_memory(
       request.schedule.name + " " + problem_sizes(problem) + " with micro-batches of " +
@@ -311,16 +311,16 @@ void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lower
       "activations and its data, on " + std::to_string(problem.devices) + " device(s)");
 }
 
-std::vector<StepIntervals> intervals_of(const std::vector<TimingRecorder>& steps) {
-  std::vector<StepIntervals> intervals;
-  for (const TimingRecorder& step : steps) intervals.push_back(step.intervals());
+std::vector<exec::StepIntervals> intervals_of(const std::vector<exec::TimingRecorder>& steps) {
+  std::vector<exec::StepIntervals> intervals;
+  for (const exec::TimingRecorder& step : steps) intervals.push_back(step.intervals());
   return intervals;
 }
 
 // The simulator's prediction of `lowered` from `profile`, with each device's memory share
 // sized from `model`.
-PredictedRun predict(const RunRequest& request, const Schedule& lowered, const MlpModel& model,
-                     const ExecutionProfile& profile) {
+PredictedRun predict(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
+                     const exec::ExecutionProfile& profile) {
   const Problem& problem = lowered.problem;
   std::vector<sim::MemoryConfig> memory;
   for (std::uint32_t d = 0; d < problem.devices; ++d) {
@@ -331,7 +331,7 @@ PredictedRun predict(const RunRequest& request, const Schedule& lowered, const M
   return predict_run(lowered, cost_config_from_profile(profile, model, problem, split), memory);
 }
 
-RunReport report_of(const RunRequest& request, const MlpModel& model, const BackendRun& run) {
+RunReport report_of(const RunRequest& request, const exec::MlpModel& model, const BackendRun& run) {
   RunReport report;
   report.backend = request.backend;
   report.schedule = request.schedule.name;
@@ -363,14 +363,14 @@ std::string run_title(const RunReport& report) {
 }
 
 void write_timelines(const po::variables_map& values, const RunReport& report,
-                     const std::vector<sim::Timeline>& timelines) {
+                     const std::vector<Timeline>& timelines) {
   if (values.count("trace")) {
-    write_file_atomically(values["trace"].as<std::string>(), sim::chrome_trace_json(timelines));
+    write_file_atomically(values["trace"].as<std::string>(), chrome_trace_json(timelines));
   }
   if (values.count("svg")) {
-    sim::SvgOptions svg;
+    SvgOptions svg;
     svg.title = run_title(report);
-    write_file_atomically(values["svg"].as<std::string>(), sim::timeline_svg(timelines, svg));
+    write_file_atomically(values["svg"].as<std::string>(), timeline_svg(timelines, svg));
   }
 }
 
@@ -383,11 +383,11 @@ int run_run(const std::vector<std::string>& args) {
   RunRequest request = request_from_options(values);
 
   const Schedule lowered = lower_communication(request.schedule);
-  FaultPlan faults;
+  exec::FaultPlan faults;
   inject_faults(values, lowered, faults, request.steps.run);
-  const MlpModel model(request.model, lowered.problem.stages());
+  const exec::MlpModel model(request.model, lowered.problem.stages());
   if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
-  const SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
+  const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
 #ifdef PIPEWISE_HAVE_CUDA
   const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
                                                    : run_on_cpu(request, lowered, model, task);
@@ -396,7 +396,7 @@ int run_run(const std::vector<std::string>& args) {
 #endif
 
   RunReport report = report_of(request, model, run);
-  const std::vector<StepIntervals> profiled = intervals_of(run.timed.profiled);
+  const std::vector<exec::StepIntervals> profiled = intervals_of(run.timed.profiled);
   report.profile = profiled.empty() ? run.isolated : profile_from_steps(run.isolated, lowered, profiled);
   const PredictedRun prediction = predict(request, lowered, model, report.profile);
   report.comparison =
@@ -404,7 +404,7 @@ int run_run(const std::vector<std::string>& args) {
 
   if (values.count("trace") || values.count("svg")) {
     write_timelines(values, report,
-                    {step_timeline(run.timed.steps[report.comparison.median_step]),
+                    {exec::step_timeline(run.timed.steps[report.comparison.median_step]),
                      *prediction.result.timeline});
   }
   std::cout << (request.format == "json" ? run_report_json(report) : run_report_text(report));
@@ -419,4 +419,4 @@ Command run_command() {
           &run_run};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

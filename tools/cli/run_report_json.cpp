@@ -3,7 +3,7 @@
 
 #include "tools/compare/run_report.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -57,10 +57,10 @@ json errors(const RunComparison& comparison) {
           {"op_start", distribution(comparison.op_start_error)}};
 }
 
-json stage_times(const ExecutionProfile& profile) {
+json stage_times(const exec::ExecutionProfile& profile) {
   json stages = json::array();
   for (std::size_t s = 0; s < profile.stages.size(); ++s) {
-    const StageProfile& stage = profile.stages[s];
+    const exec::StageProfile& stage = profile.stages[s];
     stages.push_back({{"stage", s},
                       {"forward", stage.forward_ms},
                       {"backward_input", stage.backward_input_ms},
@@ -75,7 +75,7 @@ json stage_times(const ExecutionProfile& profile) {
 
 json profile_json(const RunReport& report) {
   json samples = json::array();
-  for (const TransferSample& sample : report.profile.transfer.samples) {
+  for (const exec::TransferSample& sample : report.profile.transfer.samples) {
     samples.push_back({{"bytes", sample.bytes}, {"time", sample.median_ms}});
   }
   return {{"source", report.profile_steps > 0 ? "pipeline" : "isolated"},
@@ -139,4 +139,4 @@ std::string run_report_json(const RunReport& report) {
   return out.dump(2) + "\n";
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

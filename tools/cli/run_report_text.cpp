@@ -6,23 +6,21 @@
 #include "tools/compare/run_report.hpp"
 #include "common/text/format.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
-std::string percent(double ratio) { return sim::format_fixed(100 * ratio, 1) + " %"; }
-
-// A signed relative error such as "+2.9 %", or "n/a" when the prediction is 0.
+// A signed relative error such as "+2.9%", or "n/a" when the prediction is 0.
 std::string signed_percent(double ratio) {
   if (!std::isfinite(ratio)) return "n/a";
-  return (ratio >= 0 ? "+" : "") + sim::format_fixed(100 * ratio, 1) + " %";
+  return format_signed_percent(ratio);
 }
 
 // A difference of two ratios in percentage points: "+1.3 pt".
 std::string signed_points(double difference) {
-  return (difference >= 0 ? "+" : "") + sim::format_fixed(100 * difference, 1) + " pt";
+  return (difference >= 0 ? "+" : "") + format_fixed(100 * difference, 1) + " pt";
 }
 
-std::string bytes(double value) { return sim::format_bytes(value); }
+std::string bytes(double value) { return format_bytes(value); }
 
 std::string widths_text(const std::vector<std::uint32_t>& widths) {
   std::string text;
@@ -31,11 +29,11 @@ std::string widths_text(const std::vector<std::uint32_t>& widths) {
 }
 
 std::string millions(std::uint64_t count) {
-  return count >= 100000 ? sim::format_fixed(static_cast<double>(count) / 1e6, 2) + " M"
+  return count >= 100000 ? format_fixed(static_cast<double>(count) / 1e6, 2) + " M"
                          : std::to_string(count);
 }
 
-std::string loss_text(double loss) { return std::isfinite(loss) ? sim::format_fixed(loss, 4) : "n/a"; }
+std::string loss_text(double loss) { return std::isfinite(loss) ? format_fixed(loss, 4) : "n/a"; }
 
 void append_header(std::string& out, const RunReport& report) {
   const Problem& problem = report.problem;
@@ -47,7 +45,7 @@ void append_header(std::string& out, const RunReport& report) {
                      report.microbatch_size, report.optimizer);
   std::string stages;
   for (std::size_t s = 0; s < report.stage_layers.size(); ++s) {
-    const LayerRange& layers = report.stage_layers[s];
+    const exec::LayerRange& layers = report.stage_layers[s];
     stages += fmt::format("{}{}: layers {}-{} on device {}", s == 0 ? "" : "; ", s, layers.first,
                           layers.first + layers.count - 1,
                           problem.device_of_stage(static_cast<std::uint32_t>(s)));
@@ -64,12 +62,12 @@ void append_header(std::string& out, const RunReport& report) {
 }
 
 void append_stage_times(std::string& out, const char* label, std::size_t stage,
-                        const StageProfile& times) {
+                        const exec::StageProfile& times) {
   out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n", label, stage,
-                     sim::format_ms(times.forward_ms), sim::format_ms(times.backward_ms),
-                     sim::format_ms(times.backward_input_ms),
-                     sim::format_ms(times.backward_weight_ms),
-                     sim::format_ms(times.optimizer_step_ms));
+                     format_ms(times.forward_ms), format_ms(times.backward_ms),
+                     format_ms(times.backward_input_ms),
+                     format_ms(times.backward_weight_ms),
+                     format_ms(times.optimizer_step_ms));
 }
 
 void append_profile(std::string& out, const RunReport& report) {
@@ -93,32 +91,32 @@ void append_profile(std::string& out, const RunReport& report) {
       append_stage_times(out, "alone", s, report.profile.stages[s]);
     }
   }
-  const TransferProfile& transfer = report.profile.transfer;
+  const exec::TransferProfile& transfer = report.profile.transfer;
   if (!transfer.samples.empty()) {
     const double bandwidth = transfer.bandwidth_gb_per_s();
-    out += fmt::format("transfer: latency {} ms{} + bytes / {}\n", sim::format_ms(transfer.latency_ms),
+    out += fmt::format("transfer: latency {} ms{} + bytes / {}\n", format_ms(transfer.latency_ms),
                        report.profile_steps > 0
-                           ? " (alone " + sim::format_ms(report.isolated_profile.transfer.latency_ms) + ")"
+                           ? " (alone " + format_ms(report.isolated_profile.transfer.latency_ms) + ")"
                            : std::string(),
-                       bandwidth > 0 ? sim::format_fixed(bandwidth, 2) + " GB/s" : "unlimited");
+                       bandwidth > 0 ? format_fixed(bandwidth, 2) + " GB/s" : "unlimited");
   }
 }
 
 void append_comparison(std::string& out, const RunComparison& comparison) {
   out += fmt::format("\n{:<14} {:>12} {:>12} {:>10}\n", "", "measured", "predicted", "error");
   out += fmt::format("{:<14} {:>12} {:>12} {:>10}\n", "step time",
-                     sim::format_ms(comparison.step_time_ms.measured) + " ms",
-                     sim::format_ms(comparison.step_time_ms.predicted) + " ms",
+                     format_ms(comparison.step_time_ms.measured) + " ms",
+                     format_ms(comparison.step_time_ms.predicted) + " ms",
                      signed_percent(relative_error(comparison.step_time_ms)));
   out += fmt::format("{:<14} {:>12} {:>12} {:>10}\n", "bubble ratio",
-                     percent(comparison.bubble_ratio.measured),
-                     percent(comparison.bubble_ratio.predicted),
+                     format_percent(comparison.bubble_ratio.measured),
+                     format_percent(comparison.bubble_ratio.predicted),
                      signed_points(comparison.bubble_ratio.measured - comparison.bubble_ratio.predicted));
   out += fmt::format("op durations   |error| median {}, p95 {} of the predicted duration ({} ops)\n",
-                     percent(comparison.op_duration_error.median),
-                     percent(comparison.op_duration_error.p95), comparison.op_duration_error.samples);
+                     format_percent(comparison.op_duration_error.median),
+                     format_percent(comparison.op_duration_error.p95), comparison.op_duration_error.samples);
   out += fmt::format("op starts      |error| median {}, p95 {} of the predicted step time\n",
-                     percent(comparison.op_start_error.median), percent(comparison.op_start_error.p95));
+                     format_percent(comparison.op_start_error.median), format_percent(comparison.op_start_error.p95));
 
   out += fmt::format("\n{:>6} {:>10} {:>10} {:>8} {:>10} {:>10} {:>11} {:>11} {:>8} {:>8} {:>8}\n",
                      "device", "busy ms", "predicted", "error", "bubble", "predicted",
@@ -126,9 +124,9 @@ void append_comparison(std::string& out, const RunComparison& comparison) {
   for (const DeviceComparison& device : comparison.devices) {
     out += fmt::format(
         "{:>6} {:>10} {:>10} {:>8} {:>10} {:>10} {:>11} {:>11} {:>8} {:>8} {:>8}\n",
-        device.device, sim::format_ms(device.busy_ms.measured),
-        sim::format_ms(device.busy_ms.predicted), signed_percent(relative_error(device.busy_ms)),
-        percent(device.idle_ratio.measured), percent(device.idle_ratio.predicted),
+        device.device, format_ms(device.busy_ms.measured),
+        format_ms(device.busy_ms.predicted), signed_percent(relative_error(device.busy_ms)),
+        format_percent(device.idle_ratio.measured), format_percent(device.idle_ratio.predicted),
         bytes(device.peak_bytes.measured), bytes(device.peak_bytes.predicted),
         signed_percent(relative_error(device.peak_bytes)),
         fmt::format("{}/{}", device.peak_activations.measured, device.peak_activations.predicted),
@@ -136,7 +134,7 @@ void append_comparison(std::string& out, const RunComparison& comparison) {
   }
   out += "(busy and bubble of the median step; stashes and versions: measured/predicted peaks)\n";
   std::string steps;
-  for (const double step : comparison.step_ms) steps += " " + sim::format_ms(step);
+  for (const double step : comparison.step_ms) steps += " " + format_ms(step);
   out += fmt::format("step times (ms):{}  (median step {})\n", steps, comparison.median_step);
 }
 
@@ -151,4 +149,4 @@ std::string run_report_text(const RunReport& report) {
   return out;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -10,7 +10,7 @@
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 void add_schedule_options(po::options_description& options) {
   std::string names;
@@ -102,4 +102,4 @@ bool parse_or_help(const std::vector<std::string>& args, const po::options_descr
   return false;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -5,7 +5,7 @@
 
 #include "common/ir/schedule.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Adds the options that pick a schedule: --schedule NAME with --stages/-p,
 // --microbatches/-m, --chunks/-v, --iterations/-n, --placement; or --schedule-file FILE
@@ -32,4 +32,4 @@ bool parse_or_help(const std::vector<std::string>& args,
                    const boost::program_options::options_description& options,
                    boost::program_options::variables_map& values, const char* usage);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -12,7 +12,7 @@
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -69,4 +69,4 @@ Command show_command() {
           &run_show};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -24,7 +24,7 @@
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -167,8 +167,8 @@ std::string run_title(const sim::Metrics& metrics) {
   return metrics.schedule + ": p=" + std::to_string(problem.devices) +
          " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
          " n=" + std::to_string(problem.iterations) + "  makespan " +
-         sim::format_ms(metrics.makespan_ms) + " ms, bubble ratio " +
-         sim::format_fixed(100 * metrics.bubble_ratio, 1) + " %";
+         format_ms(metrics.makespan_ms) + " ms, bubble ratio " +
+         format_percent(metrics.bubble_ratio);
 }
 
 int run_simulate(const std::vector<std::string>& args) {
@@ -199,13 +199,13 @@ int run_simulate(const std::vector<std::string>& args) {
 
   if (values.count("trace")) {
     write_file_atomically(values["trace"].as<std::string>(),
-                          sim::chrome_trace_json({*result.timeline}));
+                          chrome_trace_json({*result.timeline}));
   }
   if (values.count("svg")) {
-    sim::SvgOptions svg;
+    SvgOptions svg;
     svg.title = run_title(metrics);
     write_file_atomically(values["svg"].as<std::string>(),
-                          sim::timeline_svg({*result.timeline}, svg));
+                          timeline_svg({*result.timeline}, svg));
   }
   if (format == "json") {
     std::cout << sim::metrics_json(metrics, values.count("memory-detail") ? &*result.timeline
@@ -215,7 +215,7 @@ int run_simulate(const std::vector<std::string>& args) {
   } else {
     std::cout << sim::metrics_table(metrics);
   }
-  if (values.count("ascii")) std::cout << "\n" << sim::ascii_timeline(*result.timeline, ascii_width);
+  if (values.count("ascii")) std::cout << "\n" << ascii_timeline(*result.timeline, ascii_width);
   return 0;
 }
 
@@ -227,4 +227,4 @@ Command simulate_command() {
           &run_simulate};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

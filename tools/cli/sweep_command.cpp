@@ -24,11 +24,11 @@
 #include "tools/whatif/sweep.hpp"
 #include "tools/cli/sweep_heatmap.hpp"
 #include "tools/cli/sweep_output.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -226,4 +226,4 @@ Command sweep_command() {
           &run_sweep_command};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -9,9 +9,9 @@
 
 #include "common/svg/colour_scale.hpp"
 #include "common/svg/svg_document.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr double kMargin = 24;
@@ -208,4 +208,4 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
   return svg.render(width, height);
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

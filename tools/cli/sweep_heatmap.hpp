@@ -6,7 +6,7 @@
 #include "tools/whatif/sweep.hpp"
 #include "tools/cli/sweep_output.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // A standalone SVG document: for each schedule and v with at least one simulated point, a
 // row of two heatmaps over p (rows) × m (columns), bubble ratio on the left and peak memory
@@ -18,4 +18,4 @@ namespace pipewise::cli {
 std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>& rows,
                               MemoryUnit unit, const std::string& subtitle);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -6,9 +6,9 @@
 
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 const char* unit_name(MemoryUnit unit) {
@@ -16,7 +16,7 @@ const char* unit_name(MemoryUnit unit) {
 }
 
 std::string memory_text(const PointResult& result, MemoryUnit unit) {
-  if (unit == MemoryUnit::Bytes) return sim::format_bytes(result.peak_bytes);
+  if (unit == MemoryUnit::Bytes) return format_bytes(result.peak_bytes);
   return fmt::format("{:.3g} A", peak_memory_value(result, unit));
 }
 
@@ -104,4 +104,4 @@ std::string sweep_json(const SweepGrid& grid, const std::vector<SweepRow>& rows,
   return document.dump(1) + "\n";
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -5,7 +5,7 @@
 
 #include "tools/whatif/sweep.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // What the sweep's memory numbers mean.
 enum class MemoryUnit {
@@ -32,4 +32,4 @@ std::string sweep_csv(const SweepGrid& grid, const std::vector<SweepRow>& rows, 
 //  "bubble_ratio", "peak_memory", "peak_device", "peak_stashes" or "reason"}, ...]}
 std::string sweep_json(const SweepGrid& grid, const std::vector<SweepRow>& rows, MemoryUnit unit);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

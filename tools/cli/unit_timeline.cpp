@@ -3,7 +3,7 @@
 #include "sim/engine.hpp"
 #include "common/timeline/ascii_timeline.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 std::string unit_timeline_grid(const Schedule& schedule) {
   sim::StageCosts unit;
@@ -15,7 +15,7 @@ std::string unit_timeline_grid(const Schedule& schedule) {
   options.track_memory = false;
   options.record_timeline = true;
   const sim::SimulationResult result = sim::simulate(schedule, costs, options);
-  return sim::ascii_timeline(*result.timeline);
+  return ascii_timeline(*result.timeline);
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -8,7 +8,7 @@
 
 namespace po = boost::program_options;
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
@@ -61,4 +61,4 @@ Command validate_command() {
           &run_validate};
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -5,21 +5,21 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 constexpr std::uint64_t kFloatBytes = sizeof(float);
 
 }  // namespace
 
-std::uint64_t stage_stash_bytes(const MlpModel& model, std::uint32_t stage, std::uint32_t rows) {
-  const StageLayout& layout = model.stage(stage);
+std::uint64_t stage_stash_bytes(const exec::MlpModel& model, std::uint32_t stage, std::uint32_t rows) {
+  const exec::StageLayout& layout = model.stage(stage);
   std::uint64_t floats = stage > 0 ? layout.input_width() : 0;
   for (std::uint32_t l = 0; l < layout.layers(); ++l) floats += layout.widths[l + 1];
   return floats * rows * kFloatBytes;
 }
 
-sim::CostConfig cost_config_from_profile(const ExecutionProfile& profile, const MlpModel& model,
+sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, const exec::MlpModel& model,
                                          const Problem& problem, bool split_backward) {
   if (model.stages() != problem.stages()) {
     throw Error("the model has " + std::to_string(model.stages()) + " stages but the problem p*v = " +
@@ -31,7 +31,7 @@ sim::CostConfig cost_config_from_profile(const ExecutionProfile& profile, const 
   }
   sim::CostConfig config;
   for (std::uint32_t s = 0; s < model.stages(); ++s) {
-    const StageProfile& measured = profile.stages[s];
+    const exec::StageProfile& measured = profile.stages[s];
     sim::StageOverride stage;
     stage.stage = s;
     stage.costs.forward = measured.forward_ms;
@@ -65,23 +65,23 @@ sim::CostConfig cost_config_from_profile(const ExecutionProfile& profile, const 
   return config;
 }
 
-sim::MemoryConfig device_memory_config(const MlpModel& model, const Problem& problem,
+sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Problem& problem,
                                        std::uint32_t device, std::uint32_t rows,
-                                       const OptimizerConfig& optimizer) {
+                                       const exec::OptimizerConfig& optimizer) {
   std::uint64_t parameters = 0;
   std::uint64_t layers = 0;
   std::uint64_t stash = 0;
   std::uint64_t last_outputs = 0;
   for (std::uint32_t s = 0; s < model.stages(); ++s) {
     if (problem.device_of_stage(s) != device) continue;
-    const StageLayout& layout = model.stage(s);
+    const exec::StageLayout& layout = model.stage(s);
     parameters += layout.parameter_count;
     layers += layout.layers();
     stash += stage_stash_bytes(model, s, rows);
     last_outputs += std::uint64_t{layout.output_width()} * rows * kFloatBytes;
   }
   sim::MemoryConfig memory;
-  memory.optimizer = optimizer.kind == OptimizerKind::Adam ? sim::Optimizer::Adam
+  memory.optimizer = optimizer.kind == exec::OptimizerKind::Adam ? sim::Optimizer::Adam
                      : optimizer.momentum > 0            ? sim::Optimizer::Momentum
                                                          : sim::Optimizer::Sgd;
   memory.parameter_bytes = static_cast<double>(parameters * kFloatBytes);
@@ -94,4 +94,4 @@ sim::MemoryConfig device_memory_config(const MlpModel& model, const Problem& pro
   return memory;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -10,7 +10,7 @@
 // From what a model's ops cost on a machine (exec/core/execution_profile.hpp) to the simulator's cost model,
 // so that the simulator predicts a run of that model on that machine.
 
-namespace pipewise {
+namespace pipewise::tools {
 
 // The simulator's timing costs of `model` split into problem.stages() stages, as measured by
 // `profile`:
@@ -24,7 +24,7 @@ namespace pipewise {
 //  - memory is left at its defaults: see device_memory_config.
 // Throws pipewise::Error when the profile has another number of stages than `model`, or
 // `model` another number than the problem.
-sim::CostConfig cost_config_from_profile(const ExecutionProfile& profile, const MlpModel& model,
+sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, const exec::MlpModel& model,
                                          const Problem& problem, bool split_backward);
 
 // The memory of `device`'s share of `model` as the simulator models it, sized like the
@@ -34,12 +34,12 @@ sim::CostConfig cost_config_from_profile(const ExecutionProfile& profile, const 
 // all of it but the last layer's output. The simulator gives each of the device's v chunks
 // 1/v of the share, so uneven chunks are each charged the device's mean.
 // REQUIRES: model.stages() == problem.stages(), device < problem.devices.
-sim::MemoryConfig device_memory_config(const MlpModel& model, const Problem& problem,
+sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Problem& problem,
                                        std::uint32_t device, std::uint32_t rows,
-                                       const OptimizerConfig& optimizer);
+                                       const exec::OptimizerConfig& optimizer);
 
 // Bytes of the activations the forward of `stage` stashes per micro-batch of `rows` samples:
 // every layer's output, plus the stage's input when stage > 0.
-std::uint64_t stage_stash_bytes(const MlpModel& model, std::uint32_t stage, std::uint32_t rows);
+std::uint64_t stage_stash_bytes(const exec::MlpModel& model, std::uint32_t stage, std::uint32_t rows);
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -10,7 +10,7 @@
 #include "common/ir/error.hpp"
 #include "exec/core/profile_statistics.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 constexpr double kNanosecondsPerMs = 1e6;
@@ -38,7 +38,7 @@ double sorted_quantile(const std::vector<double>& values, double quantile) {
   return values[lower] + (rank - static_cast<double>(lower)) * (values[upper] - values[lower]);
 }
 
-void check_step_shape(const Schedule& schedule, const StepIntervals& step, std::size_t index) {
+void check_step_shape(const Schedule& schedule, const exec::StepIntervals& step, std::size_t index) {
   bool fits = step.size() == schedule.programs.size();
   for (std::size_t d = 0; fits && d < step.size(); ++d) fits = step[d].size() == schedule.programs[d].size();
   if (!fits) {
@@ -47,7 +47,7 @@ void check_step_shape(const Schedule& schedule, const StepIntervals& step, std::
 }
 
 // Σ of the durations of the compute ops and optimizer steps device `device` ran in `step`.
-std::int64_t busy_ns(const Schedule& schedule, const StepIntervals& step, std::uint32_t device) {
+std::int64_t busy_ns(const Schedule& schedule, const exec::StepIntervals& step, std::uint32_t device) {
   std::int64_t busy = 0;
   for (std::size_t i = 0; i < step[device].size(); ++i) {
     if (is_timed(schedule.programs[device][i].kind) && step[device][i].ran()) {
@@ -57,10 +57,10 @@ std::int64_t busy_ns(const Schedule& schedule, const StepIntervals& step, std::u
   return busy;
 }
 
-std::int64_t step_end_ns(const StepIntervals& step) {
+std::int64_t step_end_ns(const exec::StepIntervals& step) {
   std::int64_t end = std::numeric_limits<std::int64_t>::min();
   for (const auto& device : step) {
-    for (const OpInterval& interval : device) {
+    for (const exec::OpInterval& interval : device) {
       if (interval.ran()) end = std::max(end, interval.end_ns);
     }
   }
@@ -86,8 +86,8 @@ ErrorDistribution error_distribution(std::vector<double> errors) {
   return distribution;
 }
 
-RunComparison compare_run(const Schedule& schedule, const std::vector<StepIntervals>& steps,
-                          const std::vector<MeasuredMemory>& memory,
+RunComparison compare_run(const Schedule& schedule, const std::vector<exec::StepIntervals>& steps,
+                          const std::vector<exec::MeasuredMemory>& memory,
                           const PredictedRun& prediction) {
   if (steps.empty()) throw Error("no timed step to compare with the prediction");
   if (memory.size() != schedule.programs.size()) {
@@ -96,17 +96,17 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<StepInterv
   }
   if (!prediction.result.timeline) throw Error("the prediction has no timeline to compare with");
   const sim::SimulationResult& predicted = prediction.result;
-  std::unordered_map<Op, const sim::OpSpan*, OpHash> predicted_spans;
-  for (const sim::OpSpan& span : predicted.timeline->ops) predicted_spans.emplace(span.op, &span);
+  std::unordered_map<Op, const OpSpan*, OpHash> predicted_spans;
+  for (const OpSpan& span : predicted.timeline->ops) predicted_spans.emplace(span.op, &span);
 
   RunComparison comparison;
   const double predicted_step = predicted.makespan_ms;
   std::vector<double> duration_errors;
   std::vector<double> start_errors;
   for (std::size_t index = 0; index < steps.size(); ++index) {
-    const StepIntervals& step = steps[index];
+    const exec::StepIntervals& step = steps[index];
     check_step_shape(schedule, step, index);
-    const std::int64_t start = step_start_ns(step);
+    const std::int64_t start = exec::step_start_ns(step);
     comparison.step_ms.push_back(to_ms(step_end_ns(step) - start));
     for (std::uint32_t d = 0; d < step.size(); ++d) {
       for (std::size_t i = 0; i < step[d].size(); ++i) {
@@ -117,7 +117,7 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<StepInterv
           throw Error("op " + op_label(op, schedule.problem.microbatches) + " of stage " +
                       std::to_string(op.stage) + " is not in the prediction");
         }
-        const sim::OpSpan& span = *found->second;
+        const OpSpan& span = *found->second;
         const double predicted_duration = span.end_ms - span.start_ms;
         if (predicted_duration > 0) {
           duration_errors.push_back(
@@ -139,9 +139,9 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<StepInterv
     return comparison.step_ms[a] < comparison.step_ms[b];
   });
   comparison.median_step = order[(order.size() - 1) / 2];
-  comparison.step_time_ms = {median(comparison.step_ms), predicted_step};
+  comparison.step_time_ms = {exec::median(comparison.step_ms), predicted_step};
 
-  const StepIntervals& median_step = steps[comparison.median_step];
+  const exec::StepIntervals& median_step = steps[comparison.median_step];
   const double measured_step = comparison.step_ms[comparison.median_step];
   const auto devices = static_cast<std::uint32_t>(schedule.programs.size());
   double measured_idle = 0.0;
@@ -166,4 +166,4 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<StepInterv
   return comparison;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -10,7 +10,7 @@
 
 // A measured run of a schedule set beside the simulator's prediction of it.
 
-namespace pipewise {
+namespace pipewise::tools {
 
 // One figure as measured and as predicted.
 template <class T>
@@ -69,8 +69,8 @@ struct RunComparison {
 // `prediction` (predict_run of the same schedule, with its timeline). Throws pipewise::Error
 // when there are no steps, a step or the memory does not fit the schedule's programs, a step
 // ran no op, or a compute op of the schedule is missing from the prediction.
-RunComparison compare_run(const Schedule& schedule, const std::vector<StepIntervals>& steps,
-                          const std::vector<MeasuredMemory>& memory,
+RunComparison compare_run(const Schedule& schedule, const std::vector<exec::StepIntervals>& steps,
+                          const std::vector<exec::MeasuredMemory>& memory,
                           const PredictedRun& prediction);
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -11,7 +11,7 @@
 #include "common/ir/error.hpp"
 #include "exec/core/profile_statistics.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 constexpr double kNanosecondsPerMs = 1e6;
@@ -28,7 +28,7 @@ double mean(const std::vector<double>& values) {
 // A message: gradient or activation, the stage that sends it, micro-batch, iteration.
 using MessageKey = std::tuple<bool, std::uint32_t, std::uint32_t, std::uint32_t>;
 
-void check_step(const Schedule& schedule, const StepIntervals& step) {
+void check_step(const Schedule& schedule, const exec::StepIntervals& step) {
   bool fits = step.size() == schedule.programs.size();
   for (std::size_t d = 0; fits && d < step.size(); ++d) fits = step[d].size() == schedule.programs[d].size();
   if (!fits) throw Error("a profiled step does not time the schedule's programs");
@@ -36,15 +36,15 @@ void check_step(const Schedule& schedule, const StepIntervals& step) {
 
 // Bytes a message from `stage` carries: its output forward, its input (the previous
 // stage's output) backward.
-double message_bytes(const ExecutionProfile& profile, bool gradient, std::uint32_t stage) {
+double message_bytes(const exec::ExecutionProfile& profile, bool gradient, std::uint32_t stage) {
   return static_cast<double>(profile.stages[gradient ? stage - 1 : stage].output_bytes);
 }
 
 // Hand-over times in ms, less their bytes' time, of the messages of `step` that found their
 // receiver waiting.
-void add_handovers(const ExecutionProfile& isolated, const Schedule& schedule,
-                   const StepIntervals& step, std::vector<double>& handovers) {
-  std::map<MessageKey, OpInterval> sends;
+void add_handovers(const exec::ExecutionProfile& isolated, const Schedule& schedule,
+                   const exec::StepIntervals& step, std::vector<double>& handovers) {
+  std::map<MessageKey, exec::OpInterval> sends;
   for (std::size_t d = 0; d < step.size(); ++d) {
     for (std::size_t i = 0; i < step[d].size(); ++i) {
       const Op& op = schedule.programs[d][i];
@@ -70,8 +70,8 @@ void add_handovers(const ExecutionProfile& isolated, const Schedule& schedule,
 
 }  // namespace
 
-ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Schedule& schedule,
-                                    const std::vector<StepIntervals>& steps) {
+exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated, const Schedule& schedule,
+                                    const std::vector<exec::StepIntervals>& steps) {
   const std::uint32_t stages = schedule.problem.stages();
   if (isolated.stages.size() != stages) {
     throw Error("the profile has " + std::to_string(isolated.stages.size()) +
@@ -80,7 +80,7 @@ ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Sche
   // Per stage and kind, and for the hand-overs: the mean of every step that had any.
   std::vector<Samples> step_means(stages);
   std::vector<double> handover_means;
-  for (const StepIntervals& step : steps) {
+  for (const exec::StepIntervals& step : steps) {
     check_step(schedule, step);
     std::vector<Samples> samples(stages);
     for (std::size_t d = 0; d < step.size(); ++d) {
@@ -102,18 +102,18 @@ ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Sche
     if (!handovers.empty()) handover_means.push_back(mean(handovers));
   }
 
-  ExecutionProfile profile = isolated;
+  exec::ExecutionProfile profile = isolated;
   for (std::uint32_t s = 0; s < stages; ++s) {
-    StageProfile& stage = profile.stages[s];
+    exec::StageProfile& stage = profile.stages[s];
     Samples& measured = step_means[s];
     const auto typical = [&](OpKind kind, double fallback) {
       const std::vector<double>& means = of(measured, kind);
-      return means.empty() ? fallback : median(means);
+      return means.empty() ? fallback : exec::median(means);
     };
     stage.forward_ms = typical(OpKind::Forward, stage.forward_ms);
     stage.optimizer_step_ms = typical(OpKind::OptimizerStep, stage.optimizer_step_ms);
     if (!of(measured, OpKind::Backward).empty()) {
-      const double whole = median(of(measured, OpKind::Backward));
+      const double whole = exec::median(of(measured, OpKind::Backward));
       const double isolated_whole = stage.backward_input_ms + stage.backward_weight_ms;
       const double weight_share = isolated_whole > 0 ? stage.backward_weight_ms / isolated_whole : 0.5;
       stage.backward_ms = whole;
@@ -125,8 +125,8 @@ ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Sche
       stage.backward_ms = stage.backward_input_ms + stage.backward_weight_ms;
     }
   }
-  if (!handover_means.empty()) profile.transfer.latency_ms = std::max(0.0, median(handover_means));
+  if (!handover_means.empty()) profile.transfer.latency_ms = std::max(0.0, exec::median(handover_means));
   return profile;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -5,7 +5,7 @@
 #include "exec/core/execution_profile.hpp"
 #include "tools/compare/measured_vs_predicted.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 
 // A profile of each stage's ops and of the messages as they ran inside the pipeline rather
 // than alone, from recorded `steps` of lowered `schedule`. Ops in a running pipeline share
@@ -29,7 +29,7 @@ namespace pipewise {
 // bandwidth, the samples, byte sizes, and the time of any kind of op the schedule does not
 // run. Throws pipewise::Error when `isolated` has another number of stages than the
 // schedule, or a step does not fit its programs.
-ExecutionProfile profile_from_steps(const ExecutionProfile& isolated, const Schedule& schedule,
-                                    const std::vector<StepIntervals>& steps);
+exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated, const Schedule& schedule,
+                                    const std::vector<exec::StepIntervals>& steps);
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -6,7 +6,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 
 PredictedRun predict_run(const Schedule& schedule, const sim::CostConfig& timing,
                          const std::vector<sim::MemoryConfig>& memory) {
@@ -28,12 +28,12 @@ PredictedRun predict_run(const Schedule& schedule, const sim::CostConfig& timing
       prediction.costs = std::move(costs);
       prediction.result = std::move(result);
       std::erase_if(prediction.result.timeline->activations,
-                    [](const sim::ActivationLifetime& lifetime) { return lifetime.device != 0; });
+                    [](const ActivationLifetime& lifetime) { return lifetime.device != 0; });
       continue;
     }
     prediction.result.devices[d] = result.devices[d];
     prediction.result.timeline->memory[d] = std::move(result.timeline->memory[d]);
-    for (const sim::ActivationLifetime& lifetime : result.timeline->activations) {
+    for (const ActivationLifetime& lifetime : result.timeline->activations) {
       if (lifetime.device == d) prediction.result.timeline->activations.push_back(lifetime);
     }
   }
@@ -41,4 +41,4 @@ PredictedRun predict_run(const Schedule& schedule, const sim::CostConfig& timing
   return prediction;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

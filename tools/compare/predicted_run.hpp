@@ -6,7 +6,7 @@
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 
 // The simulator's prediction of one run of a schedule.
 struct PredictedRun {
@@ -25,4 +25,4 @@ struct PredictedRun {
 PredictedRun predict_run(const Schedule& schedule, const sim::CostConfig& timing,
                          const std::vector<sim::MemoryConfig>& memory);
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

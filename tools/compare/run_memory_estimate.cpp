@@ -4,13 +4,13 @@
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 
-std::uint64_t estimate_cpu_run_bytes(const Schedule& schedule, const MlpModel& model,
-                                     const SyntheticTaskConfig& task,
-                                     const OptimizerConfig& optimizer) {
+std::uint64_t estimate_cpu_run_bytes(const Schedule& schedule, const exec::MlpModel& model,
+                                     const exec::SyntheticTaskConfig& task,
+                                     const exec::OptimizerConfig& optimizer) {
   const Problem& problem = schedule.problem;
-  const MlpConfig& config = model.config();
+  const exec::MlpConfig& config = model.config();
   std::uint64_t bytes = std::uint64_t{task.distinct_microbatches} * task.microbatch_size *
                         (std::uint64_t{config.input_width()} * sizeof(float) + sizeof(std::int32_t));
   // Memory does not depend on op times, only on their order: unit times will do.
@@ -24,4 +24,4 @@ std::uint64_t estimate_cpu_run_bytes(const Schedule& schedule, const MlpModel& m
   return bytes;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -8,7 +8,7 @@
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 
 // The bytes a CPU-backend run of `schedule` (lowered) with `model` and `task` holds at once:
 // for every device, the memory the simulator predicts for it (its stages' parameters,
@@ -17,8 +17,8 @@ namespace pipewise {
 // live in one process, so their shares add up. Low by the transient activation-gradient
 // buffers the simulator does not model (a few percent). REQUIRES: model.stages() ==
 // schedule.problem.stages().
-std::uint64_t estimate_cpu_run_bytes(const Schedule& schedule, const MlpModel& model,
-                                     const SyntheticTaskConfig& task,
-                                     const OptimizerConfig& optimizer);
+std::uint64_t estimate_cpu_run_bytes(const Schedule& schedule, const exec::MlpModel& model,
+                                     const exec::SyntheticTaskConfig& task,
+                                     const exec::OptimizerConfig& optimizer);
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -12,7 +12,7 @@
 // prediction of it from the model's profiled costs. Two forms: text for people and JSON
 // (schema "pipewise.run", documented in docs/run-report-json.md).
 
-namespace pipewise {
+namespace pipewise::tools {
 
 struct RunReport {
   std::string backend;   // "cpu" or "cuda"
@@ -21,17 +21,17 @@ struct RunReport {
   // The model: an MLP with these layer widths, split into p·v stages by parameter count.
   std::vector<std::uint32_t> widths;
   std::uint64_t parameters = 0;
-  std::vector<LayerRange> stage_layers;  // the layers of each model stage
+  std::vector<exec::LayerRange> stage_layers;  // the layers of each model stage
   std::uint32_t microbatch_size = 0;     // samples per micro-batch
   std::string optimizer;                 // "sgd", "momentum" or "adam"
   // Each op timed alone (profile_cpu_execution or the backend's own), with this many timed
   // repeats behind each median; its transfer fit is the prediction's link model.
-  ExecutionProfile isolated_profile;
+  exec::ExecutionProfile isolated_profile;
   std::uint32_t profile_repeats = 0;
   // Steps of the pipeline whose op durations were profiled (profile_from_steps); 0 when the
   // prediction was made from the isolated profile alone.
   std::uint32_t profile_steps = 0;
-  ExecutionProfile profile;  // what the prediction was made from
+  exec::ExecutionProfile profile;  // what the prediction was made from
   std::uint32_t warmup_steps = 0;
   std::uint32_t timed_steps = 0;
   // Where the workers ran: one line each, e.g. "2 devices on 2 cores, each pinned to its own".
@@ -52,4 +52,4 @@ std::string run_report_text(const RunReport& report);
 // newline). Infinite relative errors (a figure predicted as 0) are written as null.
 std::string run_report_json(const RunReport& report);
 
-}  // namespace pipewise
+}  // namespace pipewise::tools

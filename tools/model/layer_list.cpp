@@ -10,7 +10,7 @@
 #include "common/json/json_fields.hpp"
 #include "tools/model/model_description.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 void append(std::vector<LayerEntry>& layers, const LayerEntry& entry, std::uint64_t count,
@@ -151,4 +151,4 @@ std::vector<LayerEntry> read_layer_list(const std::string& text, const std::stri
   return layers;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 struct LayerEntry {
   std::string name;
@@ -30,4 +30,4 @@ struct LayerEntry {
 // forward_ms, a negative or non-numeric value, no layers at all, more than kMaxLayers).
 std::vector<LayerEntry> read_layer_list(const std::string& text, const std::string& source);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -5,9 +5,9 @@
 #include <cstdint>
 
 #include "common/ir/error.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 void require_finite_at_least(double value, double minimum, const std::string& what) {
@@ -151,4 +151,4 @@ double total_parameters(const ModelDescription& model) {
   return bytes / model.training.weight_bytes_per_parameter * model.parallelism.tensor.size;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

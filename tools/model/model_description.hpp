@@ -10,7 +10,7 @@
 
 #include "tools/model/transformer_shape.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Compute work: milliseconds, or FLOPs that the device's throughput turns into time.
 struct Work {
@@ -114,4 +114,4 @@ std::vector<LayerCost> resolve_layers(const ModelDescription& model);
 // Total parameters of the model across the tensor-parallel group (for summaries).
 double total_parameters(const ModelDescription& model);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

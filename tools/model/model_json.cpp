@@ -5,9 +5,9 @@
 
 #include "common/ir/error.hpp"
 #include "common/json/json_fields.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 constexpr const char* kSchema = "pipewise.model";
@@ -259,4 +259,4 @@ std::string model_to_json(const ModelDescription& model) {
   return out.dump(2) + "\n";
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -5,7 +5,7 @@
 
 #include "tools/model/model_description.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Reads a model description from JSON text. Fields absent from the text keep their value
 // in `base` (so a file may change only the device of a preset). `source` names the text
@@ -19,4 +19,4 @@ ModelDescription model_from_json(const std::string& text, const std::string& sou
 // groups are written per sample, "measured_micro_batch_size": 1).
 std::string model_to_json(const ModelDescription& model);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -2,9 +2,9 @@
 
 #include <cstdint>
 
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 ModelDescription gpt3_175b() {
@@ -90,4 +90,4 @@ const ModelPreset* find_model_preset(std::string_view name) {
 
 const ModelDescription& default_model() { return model_presets().front().model; }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -6,7 +6,7 @@
 
 #include "tools/model/model_description.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 struct ModelPreset {
   std::string name;
@@ -30,4 +30,4 @@ const ModelPreset* find_model_preset(std::string_view name);
 // The model `recommend` analyses when given no model arguments (gpt3-175b).
 const ModelDescription& default_model();
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

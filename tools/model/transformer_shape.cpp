@@ -5,7 +5,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 void TransformerShape::check() const {
   const std::pair<std::uint32_t, const char*> sizes[] = {
@@ -48,4 +48,4 @@ TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
   return costs;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -22,7 +22,7 @@
 //    the pipeline message without it).
 #include <cstdint>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 struct TransformerShape {
   std::uint32_t layers = 1;           // L
@@ -56,4 +56,4 @@ struct TransformerLayerCosts {
 TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
                                               const TensorParallelism& tensor);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& body,
                   const std::function<void(std::size_t)>& progress,
@@ -63,4 +63,4 @@ void parallel_for(std::size_t count, unsigned threads, const std::function<void(
 
 unsigned default_thread_count() { return std::max(1u, std::thread::hardware_concurrency()); }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

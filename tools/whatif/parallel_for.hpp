@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <functional>
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Calls body(i) once for every i in [0, count), on `threads` worker threads (at least 1)
 // that take items in small batches. While they work, the calling thread calls
@@ -19,4 +19,4 @@ void parallel_for(std::size_t count, unsigned threads, const std::function<void(
 // The number of worker threads to use by default: the hardware's, at least 1.
 unsigned default_thread_count();
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

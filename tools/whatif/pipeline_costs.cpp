@@ -5,7 +5,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 std::string_view recompute_name(Recompute recompute) {
   switch (recompute) {
@@ -140,4 +140,4 @@ PipelineCosts pipeline_costs(const ModelDescription& model, const std::vector<La
   return costs;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -10,7 +10,7 @@
 #include "tools/model/model_description.hpp"
 #include "common/partition/stage_partition.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // Activation recomputation, as Megatron-LM's --recompute-granularity names it.
 enum class Recompute : std::uint8_t {
@@ -49,4 +49,4 @@ struct PipelineCosts {
 PipelineCosts pipeline_costs(const ModelDescription& model, const std::vector<LayerCost>& layers,
                              const PipelineShape& shape);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

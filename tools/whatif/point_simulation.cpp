@@ -4,7 +4,7 @@
 #include "common/schedules/registry.hpp"
 #include "sim/engine.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 PointResult simulate_point(std::string_view schedule, const Problem& problem,
                            const sim::CostConfig& costs, double extra_checkpoint_bytes) {
@@ -44,4 +44,4 @@ PointResult simulate_point(std::string_view schedule, const Problem& problem,
   return result;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

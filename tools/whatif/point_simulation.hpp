@@ -8,7 +8,7 @@
 #include "common/ir/problem.hpp"
 #include "sim/cost_model.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 struct PointResult {
   bool ran = false;
@@ -30,4 +30,4 @@ struct PointResult {
 PointResult simulate_point(std::string_view schedule, const Problem& problem,
                            const sim::CostConfig& costs, double extra_checkpoint_bytes = 0);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

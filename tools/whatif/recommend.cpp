@@ -9,9 +9,9 @@
 #include "sim/closed_forms.hpp"
 #include "common/text/format.hpp"
 #include "tools/whatif/parallel_for.hpp"
-#include "common/text/units.hpp"
+#include "common/text/format.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 std::vector<std::string> default_schedules() {
@@ -59,8 +59,8 @@ void check_single_layer_fits(const ModelDescription& model, const std::vector<La
       throw Error(fmt::format(
           "layer {} ({}) alone needs {} (weights, gradients, optimizer state and one micro-batch "
           "of {} activations), more than the {} memory cap",
-          i, layer.name, sim::format_bytes(bytes), model.batch.micro_batch_sizes.front(),
-          sim::format_bytes(model.device.memory_bytes)));
+          i, layer.name, format_bytes(bytes), model.batch.micro_batch_sizes.front(),
+          format_bytes(model.device.memory_bytes)));
     }
   }
 }
@@ -235,12 +235,12 @@ std::string explain_versus_best(const Candidate& candidate, const Candidate& bes
   if (!result.ran && !candidate.skipped_by_static_memory) return "invalid: " + result.skip_reason;
   if (candidate.skipped_by_static_memory) {
     return fmt::format("exceeds memory: weights, gradients and optimizer state alone need {} of {}",
-                       sim::format_bytes(result.static_bytes), sim::format_bytes(memory_cap_bytes));
+                       format_bytes(result.static_bytes), format_bytes(memory_cap_bytes));
   }
   const double slower = result.makespan_ms / best.result.makespan_ms - 1;
   if (!candidate.fits) {
     std::string text = fmt::format("exceeds memory by {} on device {}",
-                                   sim::format_bytes(result.peak_bytes - memory_cap_bytes),
+                                   format_bytes(result.peak_bytes - memory_cap_bytes),
                                    result.peak_device);
     if (slower < 0) text += " (would be " + format_percent(-slower) + " faster)";
     return text;
@@ -305,4 +305,4 @@ std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std:
   return warnings;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -10,7 +10,7 @@
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/whatif/point_simulation.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 // What to search. Empty lists mean "the defaults" described on each field.
 struct RecommendOptions {
@@ -78,4 +78,4 @@ std::string explain_versus_best(const Candidate& candidate, const Candidate& bes
 // bubble above 20%").
 std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std::uint32_t layers);
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -2,7 +2,7 @@
 
 #include "tools/whatif/parallel_for.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 std::size_t SweepGrid::size() const {
   return schedules.size() * devices.size() * chunks.size() * microbatches.size();
@@ -67,4 +67,4 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
   return rows;
 }
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -11,7 +11,7 @@
 #include "sim/cost_model.hpp"
 #include "tools/whatif/point_simulation.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 
 struct SweepPoint {
   std::uint32_t schedule = 0;  // index into SweepGrid::schedules
@@ -66,4 +66,4 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
                                 unsigned threads,
                                 const std::function<void(std::size_t)>& progress = {});
 
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -6,7 +6,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::size_t round_up(std::size_t bytes, std::size_t alignment) {
@@ -81,4 +81,4 @@ std::size_t ArenaAllocator::live_blocks() const {
   return count;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

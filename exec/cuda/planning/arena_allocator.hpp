@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // A block handed out by an ArenaAllocator: `bytes` at `offset` of segment `segment`.
 struct ArenaBlock {
@@ -52,4 +52,4 @@ class ArenaAllocator {
   std::size_t peak_in_use_ = 0;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -5,7 +5,7 @@
 
 #include "common/ir/weight_versions.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 std::size_t device_peak_bytes(const Schedule& schedule, const MlpModel& model, std::uint32_t rows,
                               std::size_t optimizer_floats, std::uint32_t device) {
@@ -38,4 +38,4 @@ std::size_t arena_reservation_bytes(std::size_t peak_bytes) {
   return peak_bytes + peak_bytes / 4 + (std::size_t{16} << 20);
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

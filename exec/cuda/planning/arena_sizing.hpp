@@ -5,7 +5,7 @@
 #include "common/ir/schedule.hpp"
 #include "exec/model/mlp_model.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // What one device must hold at its peak while running `schedule`, in bytes, under the
 // CPU backend's buffer rules (exec/cpu/cpu_backend.hpp), as an arena reservation:
@@ -23,4 +23,4 @@ std::size_t device_peak_bytes(const Schedule& schedule, const MlpModel& model, s
 // GEMM inputs), messages in flight and the data set.
 std::size_t arena_reservation_bytes(std::size_t peak_bytes);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

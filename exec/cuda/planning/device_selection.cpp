@@ -5,7 +5,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 DevicePlan emulate_on(int gpu, std::uint32_t devices) {
@@ -83,4 +83,4 @@ DevicePlan select_devices(const DeviceRequest& request, std::uint32_t pipeline_d
   return emulate_on(0, pipeline_devices);
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // What the user asked for on the command line (--gpus, --emulate).
 struct DeviceRequest {
@@ -43,4 +43,4 @@ std::vector<int> parse_gpu_list(std::string_view text);
 DevicePlan select_devices(const DeviceRequest& request, std::uint32_t pipeline_devices,
                           int available_gpus);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

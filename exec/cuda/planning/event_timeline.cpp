@@ -6,7 +6,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::int64_t ms_to_ns(float ms) { return std::llround(static_cast<double>(ms) * 1e6); }
@@ -44,4 +44,4 @@ std::vector<std::vector<OpInterval>> event_timeline(const std::vector<DeviceEven
   return timeline;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -5,7 +5,7 @@
 
 #include "exec/core/timing_recorder.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // One backend call timed by two CUDA events on its device's stream: the elapsed times
 // (cudaEventElapsedTime, milliseconds) from the device's reference event to the events
@@ -37,4 +37,4 @@ struct DeviceEventLog {
 std::vector<std::vector<OpInterval>> event_timeline(const std::vector<DeviceEventLog>& logs,
                                                     std::int64_t origin_ns);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

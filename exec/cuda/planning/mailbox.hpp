@@ -12,7 +12,7 @@
 #include "exec/core/backend.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // The messages waiting for one receiving device, matched by MessageKey so that a receiver
 // may take them in any order. Posting never blocks; taking blocks until the message is
@@ -82,4 +82,4 @@ class Mailbox {
   std::vector<Posted> messages_;
 };
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

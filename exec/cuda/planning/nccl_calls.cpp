@@ -1,6 +1,6 @@
 #include "exec/cuda/planning/nccl_calls.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 std::vector<NcclCall> nccl_call_sequence(const TransferPlan& plan, std::uint32_t device) {
   std::vector<NcclCall> calls;
@@ -35,4 +35,4 @@ std::string describe_nccl_calls(const std::vector<NcclCall>& calls,
   return text;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

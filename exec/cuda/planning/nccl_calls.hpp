@@ -6,7 +6,7 @@
 #include "common/ir/op.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // One NCCL call a rank makes.
 struct NcclCall {
@@ -27,4 +27,4 @@ std::vector<NcclCall> nccl_call_sequence(const TransferPlan& plan, std::uint32_t
 std::string describe_nccl_calls(const std::vector<NcclCall>& calls,
                                 std::uint32_t microbatches_per_iteration);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

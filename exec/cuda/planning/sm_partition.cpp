@@ -4,7 +4,7 @@
 
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::string describe(const SmLimits& limits) {
@@ -40,4 +40,4 @@ SmPartitionPlan plan_sm_partitions(const SmLimits& limits, std::uint32_t devices
   return {size, devices, limits.total_sms - size * devices};
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // What the GPU allows when its SMs are split into green-context partitions (read from the
 // SM resource: minSmPartitionSize and smCoscheduledAlignment; 8 and 8 on Hopper).
@@ -29,4 +29,4 @@ struct SmPartitionPlan {
 SmPartitionPlan plan_sm_partitions(const SmLimits& limits, std::uint32_t devices,
                                    std::uint32_t requested_sms = 0);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -7,7 +7,7 @@
 #include "common/ir/dependencies.hpp"
 #include "common/ir/error.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 using MessageTuple = std::tuple<bool, std::uint32_t, std::uint32_t, std::uint32_t>;
@@ -270,4 +270,4 @@ TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gp
   return plan;
 }
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

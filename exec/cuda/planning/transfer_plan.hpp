@@ -6,7 +6,7 @@
 
 #include "common/ir/schedule.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 
 // Which mechanism moves messages between pipeline devices (--transport).
 enum class TransportChoice : std::uint8_t {
@@ -72,4 +72,4 @@ struct TransferPlan {
 TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
                             TransportChoice choice);
 
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

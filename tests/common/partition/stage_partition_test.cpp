@@ -8,7 +8,7 @@
 #include "common/ir/error.hpp"
 #include "common/partition/stage_partition.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 // The smallest bottleneck over every split of `layers` into `stages` non-empty stages that
@@ -147,4 +147,4 @@ TEST(Partition, RejectsImpossibleRequests) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

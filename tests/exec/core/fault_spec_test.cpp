@@ -10,7 +10,7 @@
 #include "exec/core/fault_spec.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 Op op(OpKind kind, std::uint16_t stage, std::uint32_t microbatch, std::uint32_t iteration = 0) {
@@ -114,4 +114,4 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadSpec>& test) { return std::string(test.param.name); });
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

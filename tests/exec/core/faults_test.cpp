@@ -13,7 +13,7 @@
 #include "exec/cpu/cpu_backend.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 using std::chrono::milliseconds;
@@ -258,4 +258,4 @@ TEST_F(Faults, TheBackendRunsAgainAfterAFailedRun) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

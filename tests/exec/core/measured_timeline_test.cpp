@@ -1,4 +1,4 @@
-// A measured run as a sim::Timeline: every op, every message, memory after every op.
+// A measured run as a Timeline: every op, every message, memory after every op.
 #include <gtest/gtest.h>
 
 #include "exec/core/executor.hpp"
@@ -6,7 +6,7 @@
 #include "exec/core/measured_timeline.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(MeasuredTimeline, HoldsEveryOpMessageAndMemorySample) {
@@ -19,12 +19,12 @@ TEST(MeasuredTimeline, HoldsEveryOpMessageAndMemorySample) {
   // (9 ops), device 1 RECV_F0 F0 RECV_F1 F1 B0 SEND_B0 B1 SEND_B1 STEP (9 ops); 4 messages.
   const Schedule schedule = test::lowered("gpipe", test::problem(2, 2));
   run_schedule(schedule, backend, {}, &timing);
-  const sim::Timeline timeline = measured_timeline(timing);
+  const Timeline timeline = measured_timeline(timing);
 
   EXPECT_EQ(timeline.name, "measured");
   EXPECT_EQ(timeline.ops.size(), 18u);
   ASSERT_EQ(timeline.messages.size(), 4u);
-  for (const sim::MessageSpan& message : timeline.messages) {
+  for (const MessageSpan& message : timeline.messages) {
     EXPECT_LE(message.start_ms, message.end_ms);
     if (message.producer.kind == OpKind::Forward) {
       EXPECT_EQ(message.from_device, 0u);
@@ -47,4 +47,4 @@ TEST(MeasuredTimeline, HoldsEveryOpMessageAndMemorySample) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

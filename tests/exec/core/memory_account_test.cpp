@@ -4,7 +4,7 @@
 #include "common/ir/error.hpp"
 #include "exec/core/memory_account.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(MemoryAccount, PeaksAreTheLargestValuesHeldAtOneTime) {
@@ -56,4 +56,4 @@ TEST(MemoryAccount, ResetStartsANewMeasurementFromTheCurrentHoldings) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

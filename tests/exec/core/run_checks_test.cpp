@@ -7,7 +7,7 @@
 #include "exec/core/run_checks.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 std::string rejection(const Schedule& schedule) {
@@ -60,4 +60,4 @@ TEST(RunChecks, ProgramsMustMatchTheDevicesAndPlacement) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

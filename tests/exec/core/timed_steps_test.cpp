@@ -12,7 +12,7 @@
 #include "exec/core/timed_steps.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 class TimedStepsTest : public ::testing::Test {
@@ -130,11 +130,11 @@ TEST_F(TimedStepsTest, AStepTimelineStartsAtItsFirstOp) {
   options_.timed_steps = 1;
   const TimedSteps timed = run_timed_steps(schedule_, backend_, options_, hooks_);
   const TimingRecorder& step = timed.steps[0];
-  const sim::Timeline timeline = step_timeline(step);
+  const Timeline timeline = step_timeline(step);
   EXPECT_EQ(timeline.name, "measured");
   ASSERT_EQ(timeline.ops.size(), schedule_.op_count());
   double first = timeline.ops.front().start_ms;
-  for (const sim::OpSpan& span : timeline.ops) first = std::min(first, span.start_ms);
+  for (const OpSpan& span : timeline.ops) first = std::min(first, span.start_ms);
   EXPECT_EQ(first, 0.0);
   // Durations are kept: the timeline ends where the step's last op ends, counted from its
   // first op's start.
@@ -144,8 +144,8 @@ TEST_F(TimedStepsTest, AStepTimelineStartsAtItsFirstOp) {
   }
   EXPECT_NEAR(timeline.end_ms(), static_cast<double>(step.makespan_ns() - start) / 1e6, 1e-9);
   EXPECT_FALSE(timeline.messages.empty());
-  for (const sim::MessageSpan& message : timeline.messages) EXPECT_GE(message.start_ms, 0.0);
+  for (const MessageSpan& message : timeline.messages) EXPECT_GE(message.start_ms, 0.0);
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

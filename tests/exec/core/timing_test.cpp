@@ -8,7 +8,7 @@
 #include "exec/cpu/cpu_backend.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(Timing, EveryOpIsRecordedInProgramOrderAndReceivesEndAfterTheirSendsStart) {
@@ -72,4 +72,4 @@ TEST(Timing, PlacementReportsPinningAndOversubscription) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -9,7 +9,7 @@
 #include "exec/core/weight_version_guard.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(WeightLifetimes, PipeDreamKeepsVersionsUntilTheirLastBackward) {
@@ -77,4 +77,4 @@ TEST(WeightVersionGuard, AcceptsStashedVersionsAndRejectsOthers) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -12,7 +12,7 @@
 #include "exec/model/reference_training.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 constexpr double kTolerance = 1e-5;
@@ -110,4 +110,4 @@ TEST(AsynchronousSchedules, AForwardThatReadsAStaleVersionFailsTheRun) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

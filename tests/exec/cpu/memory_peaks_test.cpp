@@ -10,7 +10,7 @@
 #include "exec/cpu/cpu_backend.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 class MemoryPeaks : public ::testing::Test {
@@ -112,4 +112,4 @@ TEST_F(MemoryPeaks, AdamKeepsTwoFloatsOfStatePerParameter) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

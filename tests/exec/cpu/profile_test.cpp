@@ -6,7 +6,7 @@
 #include "exec/core/profile_statistics.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(ProfileStatistics, MedianOfOddAndEvenCounts) {
@@ -72,4 +72,4 @@ TEST(Profile, InvalidOptionsAreRejected) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -11,7 +11,7 @@
 #include "exec/model/reference_training.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 constexpr double kTolerance = 1e-5;
@@ -147,4 +147,4 @@ INSTANTIATE_TEST_SUITE_P(Optimizers, SynchronousSchedules,
                          });
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

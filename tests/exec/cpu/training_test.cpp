@@ -10,7 +10,7 @@
 #include "exec/cpu/cpu_backend.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 double mean(const std::vector<float>& values, std::size_t first, std::size_t count) {
@@ -50,4 +50,4 @@ TEST(Training, LossFallsForEverySchedule) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

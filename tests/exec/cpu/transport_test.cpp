@@ -13,7 +13,7 @@
 #include "exec/cpu/checksum.hpp"
 #include "exec/cpu/in_process_transport.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 using std::chrono::milliseconds;
@@ -159,4 +159,4 @@ TEST(Checksum, AnySingleBitFlipChangesIt) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -9,7 +9,7 @@
 #include "exec/model/reference_training.hpp"
 #include "tests/exec/cuda/gpu_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 using test::Trained;
@@ -200,4 +200,4 @@ TEST(CudaBackend, ReducedPrecisionStaysCloseToFp32) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -20,7 +20,7 @@
 #include "exec/cuda/nccl_comm.hpp"
 #include "tests/exec/cuda/gpu_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 // Remembers the run's origin, which the device timeline is placed against.
@@ -305,4 +305,4 @@ TEST(CudaPieces, OneRankNcclCommunicatorSendsToItselfInOneGroup) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

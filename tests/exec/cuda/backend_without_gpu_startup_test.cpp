@@ -8,7 +8,7 @@
 #include "exec/cuda/cuda_backend.hpp"
 #include "exec/cuda/cuda_check.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 TEST(CudaBackendWithoutGpu, ConstructionFailsNamingTheMissingDevice) {
@@ -28,4 +28,4 @@ TEST(CudaBackendWithoutGpu, ConstructionFailsNamingTheMissingDevice) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

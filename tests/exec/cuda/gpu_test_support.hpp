@@ -17,11 +17,11 @@
 // Skips the current test, visibly, when the process sees no CUDA device.
 #define PIPEWISE_REQUIRE_GPU()                                                  \
   do {                                                                          \
-    const ::pipewise::cuda::DeviceCount gpus = ::pipewise::cuda::cuda_device_count(); \
+    const ::pipewise::exec::cuda::DeviceCount gpus = ::pipewise::exec::cuda::cuda_device_count(); \
     if (gpus.count == 0) GTEST_SKIP() << "no CUDA device: " << gpus.reason;     \
   } while (false)
 
-namespace pipewise {
+namespace pipewise::exec {
 
 // Names an optimizer in test names and failure messages ("sgd lr=0.05 momentum=0.9").
 inline void PrintTo(const OptimizerConfig& config, std::ostream* out) {
@@ -29,9 +29,9 @@ inline void PrintTo(const OptimizerConfig& config, std::ostream* out) {
   if (config.kind == OptimizerKind::Sgd) *out << " momentum=" << config.momentum;
 }
 
-}  // namespace pipewise
+}  // namespace pipewise::exec
 
-namespace pipewise::test {
+namespace pipewise::exec::test {
 
 // What a run leaves behind, copied out of a backend.
 struct Trained {
@@ -76,4 +76,4 @@ inline void expect_same_training(const Trained& gpu, const Trained& cpu, double 
   }
 }
 
-}  // namespace pipewise::test
+}  // namespace pipewise::exec::test

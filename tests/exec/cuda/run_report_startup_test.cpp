@@ -6,7 +6,7 @@
 
 #include "exec/cuda/cuda_run_report.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 CudaRunReport emulated_report() {
@@ -57,4 +57,4 @@ TEST(CudaRunReport, NcclRunsNameTheLibraryVersion) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -6,7 +6,7 @@
 #include "common/ir/error.hpp"
 #include "exec/model/optimizer.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(Optimizer, PlainSgdStepsAgainstTheGradient) {
@@ -61,4 +61,4 @@ TEST(Optimizer, BadHyperParametersAreRejected) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -8,7 +8,7 @@
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/partition.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 using Ranges = std::vector<LayerRange>;
@@ -126,4 +126,4 @@ TEST(MlpConfig, BadShapesAreRejected) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -10,7 +10,7 @@
 #include "exec/model/reference_training.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(ReferenceTraining, ReplayingAFlushedScheduleIsSynchronousTraining) {
@@ -81,4 +81,4 @@ TEST(ReferenceTraining, AModelWithADifferentStageCountIsRejected) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

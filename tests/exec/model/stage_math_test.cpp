@@ -7,7 +7,7 @@
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/stage_math.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 // One loss layer, 2 inputs, 2 classes, one sample x = (1, 2) with label 1.
@@ -142,4 +142,4 @@ TEST(StageMath, BackwardWeightAccumulates) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

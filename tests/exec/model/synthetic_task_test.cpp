@@ -7,7 +7,7 @@
 #include "common/ir/error.hpp"
 #include "exec/model/synthetic_task.hpp"
 
-namespace pipewise {
+namespace pipewise::exec {
 namespace {
 
 TEST(SyntheticTask, TheSameSeedGivesTheSameDataAndAnotherSeedOtherData) {
@@ -61,4 +61,4 @@ TEST(SyntheticTask, EmptySizesAreRejected) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::exec

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 
 struct CliResult {
   int exit_code = -1;
@@ -73,4 +73,4 @@ inline std::size_t line_count(const std::string& text) {
   return lines;
 }
 
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

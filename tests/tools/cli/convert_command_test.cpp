@@ -5,7 +5,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 // Generates schedule `arguments` as pipewise JSON into `path` with `pipewise show`.
@@ -72,4 +72,4 @@ TEST(ConvertCommand, MalformedInputWritesNothing) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

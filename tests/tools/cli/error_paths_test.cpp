@@ -6,7 +6,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 struct ErrorCase {
@@ -100,4 +100,4 @@ TEST(ErrorPaths, SuccessfulRunsLeaveOnlyTheirOutputFiles) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

@@ -6,7 +6,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 // The options of a Boost.Program_options help text and whether each has a description
@@ -54,4 +54,4 @@ TEST(CommandHelp, ModelOptionsNameThePresetsAndMegatronAliases) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

@@ -5,7 +5,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 nlohmann::json printed_model(const std::string& arguments) {
@@ -70,4 +70,4 @@ TEST(ModelOptions, PrintedModelReadsBackAsTheSameModel) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

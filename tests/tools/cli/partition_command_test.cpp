@@ -6,7 +6,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 TEST(PartitionCommand, BeatsTheGreedySplitWhereGreedyIsWrong) {
@@ -98,4 +98,4 @@ TEST(PartitionCommand, MalformedLayerListsNameTheLine) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

@@ -3,7 +3,7 @@
 
 #include "tools/cli/progress_bar.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 TEST(ProgressLine, ShowsFractionRateAndTimeLeft) {
@@ -21,4 +21,4 @@ TEST(ProgressLine, FullWhenDone) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

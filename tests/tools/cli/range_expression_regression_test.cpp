@@ -11,7 +11,7 @@
 #include "common/ir/error.hpp"
 #include "tools/cli/range_expression.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 // Parses `expression` in a child process that SIGALRM kills after 5 s, so that a hang
@@ -45,4 +45,4 @@ TEST(RangeExpressionRegression, AStepPastTwoToThe64EndsTheRangeInsteadOfWrapping
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

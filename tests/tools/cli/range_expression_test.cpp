@@ -4,7 +4,7 @@
 #include "common/ir/error.hpp"
 #include "tools/cli/range_expression.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 using Values = std::vector<std::uint32_t>;
@@ -44,4 +44,4 @@ TEST(RangeExpression, RejectsBadItemsNamingTheOption) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

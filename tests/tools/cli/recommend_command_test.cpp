@@ -8,7 +8,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 // Four identical layers: F = 1 ms, B = 2 ms per sample, 1 GiB of weights (so 2 GiB with
@@ -151,4 +151,4 @@ TEST(RecommendCommand, MegatronRecomputeGranularityRestrictsTheSearch) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

@@ -13,7 +13,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 TEST(ResourceLimitsCli, SimulateRefusesAScheduleLargerThanMemoryWithTheEstimate) {
@@ -54,7 +54,7 @@ TEST(ResourceLimitsCli, RunRefusesAModelLargerThanMemoryBeforeAllocatingIt) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(line_count(result.err), 1u) << result.err;
   EXPECT_NE(result.err.find("1f1b p=2 v=1 m=2 n=1 with micro-batches of 32 samples needs "
-                            "512.6 GiB for its model's"),
+                            "513 GiB for its model's"),
             std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("; this machine has "), std::string::npos) << result.err;
@@ -74,7 +74,7 @@ TEST(ResourceLimitsCli, SweepSkipsThePointThatCannotFitAndRunsTheOthers) {
     EXPECT_EQ(point.at("status"), huge ? "skipped" : "ok") << point.dump();
     if (!huge) continue;
     const std::string reason = point.at("reason");
-    EXPECT_EQ(reason.rfind("1f1b p=65536 v=1 m=1048576 n=1 needs 3.1 TiB for its 1.4e+11 ops; "
+    EXPECT_EQ(reason.rfind("1f1b p=65536 v=1 m=1048576 n=1 needs 3.06 TiB for its 1.4e+11 ops; "
                            "this machine has ",
                            0),
               0u)
@@ -94,4 +94,4 @@ TEST(ResourceLimitsCli, SweepRefusesAGridWhoseResultsCannotFitUpFront) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

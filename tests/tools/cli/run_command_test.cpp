@@ -10,7 +10,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 // Four layers of 8 -> 8 -> 8 -> 8 -> 4: two equal stages of two layers on p = 2, runs in
@@ -244,4 +244,4 @@ TEST(RunCudaBackend, WithoutCudaOrADeviceSaysSoInOneLine) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

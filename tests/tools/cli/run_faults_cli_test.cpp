@@ -9,7 +9,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 // A tiny MLP on 1F1B, p = 2, m = 4, one timed step and nothing else: the fault meets the
@@ -128,4 +128,4 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadFault>& test) { return std::string(test.param.name); });
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

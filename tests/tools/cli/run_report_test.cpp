@@ -6,7 +6,7 @@
 
 #include "tools/compare/run_report.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 RunReport hand_made_report() {
@@ -82,11 +82,11 @@ TEST(RunReportText, ShowsTheComparisonAndTheWarnings) {
   const std::string text = run_report_text(hand_made_report());
   EXPECT_NE(text.find("pipewise run: 1f1b on the cpu backend, p=2 v=1 m=4 n=1"), std::string::npos);
   EXPECT_NE(text.find("step time"), std::string::npos);
-  EXPECT_NE(text.find("+10.0 %"), std::string::npos);   // step time error
+  EXPECT_NE(text.find("+10.0%"), std::string::npos);   // step time error
   EXPECT_NE(text.find("+5.0 pt"), std::string::npos);   // bubble ratio difference
   EXPECT_NE(text.find("warning: something to know\n"), std::string::npos);
   EXPECT_EQ(text.back(), '\n');
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::tools

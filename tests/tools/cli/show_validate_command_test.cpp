@@ -3,7 +3,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 TEST(ShowCommand, PrintsTheOneFOneBProgramsAsPublished) {
@@ -123,4 +123,4 @@ TEST(ValidateCommand, ErrorPathsGiveOneLineAndNonZeroExit) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

@@ -11,7 +11,7 @@
 
 #include "tests/tools/cli/cli_runner.hpp"
 
-namespace pipewise::cli::testing {
+namespace pipewise::tools::testing {
 namespace {
 
 using Row = std::map<std::string, std::string>;
@@ -160,4 +160,4 @@ TEST(SweepCommand, MegatronAliasesNameTheSameGrid) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli::testing
+}  // namespace pipewise::tools::testing

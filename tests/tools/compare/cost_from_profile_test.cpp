@@ -7,12 +7,12 @@
 #include "tools/compare/cost_from_profile.hpp"
 #include "../../exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
-StageProfile stage_profile(double forward, double backward_input, double backward_weight,
+exec::StageProfile stage_profile(double forward, double backward_input, double backward_weight,
                            double backward, double step, std::size_t output_bytes) {
-  StageProfile stage;
+  exec::StageProfile stage;
   stage.forward_ms = forward;
   stage.backward_input_ms = backward_input;
   stage.backward_weight_ms = backward_weight;
@@ -24,21 +24,21 @@ StageProfile stage_profile(double forward, double backward_input, double backwar
 
 class CostFromProfile : public ::testing::Test {
  protected:
-  // test::small_mlp split by layers: stage 0 has layers 0-3 (outputs 24, 24, 32, 32), stage 1
+  // exec::test::small_mlp split by layers: stage 0 has layers 0-3 (outputs 24, 24, 32, 32), stage 1
   // layers 4-7 (input 32, outputs 24, 24, 16, 5); 2768 and 1877 parameters.
-  CostFromProfile() : model_(test::small_mlp(), 2, PartitionRule::ByLayers) {
+  CostFromProfile() : model_(exec::test::small_mlp(), 2, exec::PartitionRule::ByLayers) {
     profile_.stages = {stage_profile(2.0, 1.5, 1.0, 2.8, 0.3, 1024),
                        stage_profile(1.0, 0.7, 0.8, 1.9, 0.2, 160)};
     profile_.transfer.latency_ms = 0.02;
     profile_.transfer.ms_per_byte = 1e-7;  // 10^7 bytes per ms: 10 GB/s
   }
 
-  MlpModel model_;
-  ExecutionProfile profile_;
+  exec::MlpModel model_;
+  exec::ExecutionProfile profile_;
 };
 
 TEST_F(CostFromProfile, UnsplitSchedulesKeepTheMeasuredBackwardExact) {
-  const Problem shape = test::problem(2, 4);
+  const Problem shape = exec::test::problem(2, 4);
   const sim::CostModel costs = sim::resolve_costs(
       cost_config_from_profile(profile_, model_, shape, false), shape);
   EXPECT_DOUBLE_EQ(costs.stage(0).forward, 2.0);
@@ -51,7 +51,7 @@ TEST_F(CostFromProfile, UnsplitSchedulesKeepTheMeasuredBackwardExact) {
 }
 
 TEST_F(CostFromProfile, SplitSchedulesUseTheMeasuredInputAndWeightGradients) {
-  const Problem shape = test::problem(2, 4);
+  const Problem shape = exec::test::problem(2, 4);
   const sim::CostModel costs =
       sim::resolve_costs(cost_config_from_profile(profile_, model_, shape, true), shape);
   EXPECT_DOUBLE_EQ(costs.stage(0).backward_input, 1.5);
@@ -62,7 +62,7 @@ TEST_F(CostFromProfile, SplitSchedulesUseTheMeasuredInputAndWeightGradients) {
 
 TEST_F(CostFromProfile, AWeightGradientLongerThanTheBackwardLeavesNoInputGradientTime) {
   profile_.stages[1].backward_ms = 0.5;  // noise on tiny ops: W (0.8) measured above B
-  const Problem shape = test::problem(2, 4);
+  const Problem shape = exec::test::problem(2, 4);
   const sim::CostModel costs =
       sim::resolve_costs(cost_config_from_profile(profile_, model_, shape, false), shape);
   EXPECT_DOUBLE_EQ(costs.stage(1).backward_input, 0.0);
@@ -70,7 +70,7 @@ TEST_F(CostFromProfile, AWeightGradientLongerThanTheBackwardLeavesNoInputGradien
 }
 
 TEST_F(CostFromProfile, LinksCarryTheFittedLatencyAndBandwidth) {
-  const Problem shape = test::problem(2, 4);
+  const Problem shape = exec::test::problem(2, 4);
   const sim::CostConfig config = cost_config_from_profile(profile_, model_, shape, false);
   EXPECT_DOUBLE_EQ(config.communication.latency_ms, 0.02);
   EXPECT_NEAR(config.communication.bandwidth_gb_per_s, 10.0, 1e-9);
@@ -82,23 +82,23 @@ TEST_F(CostFromProfile, LinksCarryTheFittedLatencyAndBandwidth) {
 
 TEST(CostFromProfileMessages, MessagesCarryTheMeanOfTheBoundariesThatCrossDevices) {
   // Four stages on two devices (looped): boundaries 0->1, 1->2, 2->3 all cross devices.
-  const MlpModel model(test::small_mlp(), 4, PartitionRule::ByLayers);
-  ExecutionProfile profile;
+  const exec::MlpModel model(exec::test::small_mlp(), 4, exec::PartitionRule::ByLayers);
+  exec::ExecutionProfile profile;
   profile.stages = {stage_profile(1, 1, 1, 2, 0, 100), stage_profile(1, 1, 1, 2, 0, 200),
                     stage_profile(1, 1, 1, 2, 0, 600), stage_profile(1, 1, 1, 2, 0, 40)};
   const sim::CostConfig looped =
-      cost_config_from_profile(profile, model, test::problem(2, 4, 1, 2), false);
+      cost_config_from_profile(profile, model, exec::test::problem(2, 4, 1, 2), false);
   EXPECT_DOUBLE_EQ(looped.communication.activation_bytes, 300.0);  // (100 + 200 + 600) / 3
   // On one device nothing crosses: no message bytes.
   const sim::CostConfig single =
-      cost_config_from_profile(profile, model, test::problem(1, 4, 1, 4), false);
+      cost_config_from_profile(profile, model, exec::test::problem(1, 4, 1, 4), false);
   EXPECT_DOUBLE_EQ(single.communication.activation_bytes, 0.0);
 }
 
 TEST_F(CostFromProfile, RejectsAProfileOfAnotherModel) {
   profile_.stages.pop_back();
-  EXPECT_THROW(cost_config_from_profile(profile_, model_, test::problem(2, 4), false), Error);
-  EXPECT_THROW(cost_config_from_profile(profile_, model_, test::problem(4, 4), false), Error);
+  EXPECT_THROW(cost_config_from_profile(profile_, model_, exec::test::problem(2, 4), false), Error);
+  EXPECT_THROW(cost_config_from_profile(profile_, model_, exec::test::problem(4, 4), false), Error);
 }
 
 TEST_F(CostFromProfile, StashIsEveryLayerOutputPlusAReceivedInput) {
@@ -108,9 +108,9 @@ TEST_F(CostFromProfile, StashIsEveryLayerOutputPlusAReceivedInput) {
 }
 
 TEST_F(CostFromProfile, DeviceMemoryIsSizedFromTheDevicesStages) {
-  const Problem shape = test::problem(2, 4);
+  const Problem shape = exec::test::problem(2, 4);
   const sim::MemoryConfig first =
-      device_memory_config(model_, shape, 0, 8, OptimizerConfig::adam(0.001f));
+      device_memory_config(model_, shape, 0, 8, exec::OptimizerConfig::adam(0.001f));
   EXPECT_DOUBLE_EQ(first.parameter_bytes, 2768.0 * 4);
   EXPECT_DOUBLE_EQ(*first.optimizer_state_bytes, 2 * 2768.0 * 4);  // Adam: two moments
   EXPECT_EQ(first.optimizer, sim::Optimizer::Adam);
@@ -120,7 +120,7 @@ TEST_F(CostFromProfile, DeviceMemoryIsSizedFromTheDevicesStages) {
   EXPECT_DOUBLE_EQ(first.weight_gradient_fraction, (896.0 - 256.0) / 896.0);
 
   const sim::MemoryConfig second =
-      device_memory_config(model_, shape, 1, 8, OptimizerConfig::sgd(0.1f, 0.9f));
+      device_memory_config(model_, shape, 1, 8, exec::OptimizerConfig::sgd(0.1f, 0.9f));
   EXPECT_DOUBLE_EQ(second.parameter_bytes, 1877.0 * 4);
   EXPECT_DOUBLE_EQ(*second.optimizer_state_bytes, 1877.0 * 4);  // one momentum buffer
   EXPECT_EQ(second.optimizer, sim::Optimizer::Momentum);
@@ -130,9 +130,9 @@ TEST_F(CostFromProfile, DeviceMemoryIsSizedFromTheDevicesStages) {
 
 TEST(CostFromProfileChunks, ADevicesShareSumsItsChunks) {
   // Four stages of two layers, looped on two devices: device 0 holds stages 0 and 2.
-  const MlpModel model(test::small_mlp(), 4, PartitionRule::ByLayers);
+  const exec::MlpModel model(exec::test::small_mlp(), 4, exec::PartitionRule::ByLayers);
   const sim::MemoryConfig memory =
-      device_memory_config(model, test::problem(2, 4, 1, 2), 0, 8, OptimizerConfig::sgd(0.1f));
+      device_memory_config(model, exec::test::problem(2, 4, 1, 2), 0, 8, exec::OptimizerConfig::sgd(0.1f));
   // Stage 0: layers 12->24->24, 24·13 + 24·25 = 912 parameters, stash 8·(24+24) = 384 floats.
   // Stage 2: layers 32->24->24, 24·33 + 24·25 = 1392 parameters, stash 8·(32 + 24+24) = 640
   // (its input, received from stage 1 on device 1, included).
@@ -143,4 +143,4 @@ TEST(CostFromProfileChunks, ADevicesShareSumsItsChunks) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -11,14 +11,14 @@
 #include "tools/compare/measured_vs_predicted.hpp"
 #include "../../exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 std::int64_t ns(double ms) { return std::llround(ms * 1e6); }
 
 class MeasuredVsPredicted : public ::testing::Test {
  protected:
-  MeasuredVsPredicted() : schedule_(test::lowered("gpipe", test::problem(2, 1))) {
+  MeasuredVsPredicted() : schedule_(exec::test::lowered("gpipe", exec::test::problem(2, 1))) {
     // The lowered programs: device 0 F, SEND_F, RECV_B, B, STEP; device 1 RECV_F, F, B,
     // SEND_B, STEP.
     EXPECT_EQ(schedule_.programs[0][3].kind, OpKind::Backward);
@@ -33,15 +33,15 @@ class MeasuredVsPredicted : public ::testing::Test {
 
   // A step that starts 5 ms after its clock's origin and whose last op, device 0's optimizer
   // step, runs from 5 + 6.5 to 5 + `step_ms` (at least 6.5).
-  StepIntervals step(double step_ms = 6.6) const {
-    const auto at = [](double start, double end) { return OpInterval{ns(5 + start), ns(5 + end)}; };
+  exec::StepIntervals step(double step_ms = 6.6) const {
+    const auto at = [](double start, double end) { return exec::OpInterval{ns(5 + start), ns(5 + end)}; };
     return {{at(0, 1.1), at(1.1, 1.2), at(1.2, 4.3), at(4.3, 6.5), at(6.5, step_ms)},
             {at(0.05, 1.25), at(1.25, 2.2), at(2.2, 4.2), at(4.2, 4.25), at(4.25, 4.3)}};
   }
 
   Schedule schedule_;
   PredictedRun prediction_;
-  std::vector<MeasuredMemory> memory_;
+  std::vector<exec::MeasuredMemory> memory_;
 };
 
 TEST(RelativeError, IsSignedAndRelativeToThePrediction) {
@@ -135,15 +135,15 @@ TEST_F(MeasuredVsPredicted, MemoryPeaksSitBesideThePrediction) {
 
 TEST_F(MeasuredVsPredicted, RejectsStepsThatDoNotFitTheSchedule) {
   EXPECT_THROW(compare_run(schedule_, {}, memory_, prediction_), Error);
-  StepIntervals short_step = step();
+  exec::StepIntervals short_step = step();
   short_step[1].pop_back();
   EXPECT_THROW(compare_run(schedule_, {short_step}, memory_, prediction_), Error);
-  StepIntervals nothing_ran(2);
-  nothing_ran[0].assign(5, OpInterval{});
-  nothing_ran[1].assign(5, OpInterval{});
+  exec::StepIntervals nothing_ran(2);
+  nothing_ran[0].assign(5, exec::OpInterval{});
+  nothing_ran[1].assign(5, exec::OpInterval{});
   EXPECT_THROW(compare_run(schedule_, {nothing_ran}, memory_, prediction_), Error);
   EXPECT_THROW(compare_run(schedule_, {step()}, {memory_[0]}, prediction_), Error);
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -10,12 +10,12 @@
 #include "tools/compare/pipeline_profile.hpp"
 #include "../../exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
 // A step of `schedule` in which each op takes duration_ms(op), back to back per device.
-StepIntervals step_of(const Schedule& schedule, const std::function<double(const Op&)>& duration_ms) {
-  StepIntervals step(schedule.programs.size());
+exec::StepIntervals step_of(const Schedule& schedule, const std::function<double(const Op&)>& duration_ms) {
+  exec::StepIntervals step(schedule.programs.size());
   for (std::size_t d = 0; d < schedule.programs.size(); ++d) {
     std::int64_t now = 0;
     for (const Op& op : schedule.programs[d]) {
@@ -29,10 +29,10 @@ StepIntervals step_of(const Schedule& schedule, const std::function<double(const
 
 // Alone: I = 3, W = 1 (B = 4), F = 2, step 0.2; stage outputs of 1000 bytes, messages at
 // 0.01 ms latency and 1 GB/s.
-ExecutionProfile alone(std::uint32_t stages) {
-  ExecutionProfile profile;
+exec::ExecutionProfile alone(std::uint32_t stages) {
+  exec::ExecutionProfile profile;
   for (std::uint32_t s = 0; s < stages; ++s) {
-    StageProfile stage;
+    exec::StageProfile stage;
     stage.forward_ms = 2.0;
     stage.backward_input_ms = 3.0;
     stage.backward_weight_ms = 1.0;
@@ -61,8 +61,8 @@ double pipeline_duration(const Op& op) {
 }
 
 TEST(PipelineProfile, WholeBackwardsKeepTheRatioOfTheirPartsMeasuredAlone) {
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 3));
-  const ExecutionProfile profile =
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 3));
+  const exec::ExecutionProfile profile =
       profile_from_steps(alone(2), schedule, {step_of(schedule, pipeline_duration)});
   ASSERT_EQ(profile.stages.size(), 2u);
   // Micro-batches 0, 1, 2: F of stage 0 took 2, 3, 6 (mean 11/3, not the median 3), of
@@ -81,8 +81,8 @@ TEST(PipelineProfile, WholeBackwardsKeepTheRatioOfTheirPartsMeasuredAlone) {
 
 TEST(PipelineProfile, SplitBackwardsAreProfiledPartByPart) {
   const Schedule schedule = lower_communication(
-      test::with_deferred_weight_gradients(generate_schedule("1f1b", test::problem(2, 3))));
-  const ExecutionProfile profile =
+      exec::test::with_deferred_weight_gradients(generate_schedule("1f1b", exec::test::problem(2, 3))));
+  const exec::ExecutionProfile profile =
       profile_from_steps(alone(2), schedule, {step_of(schedule, pipeline_duration)});
   // I of micro-batches 0, 1, 2 took 1, 2, 3; W 0.7 each.
   EXPECT_NEAR(profile.stages[0].backward_input_ms, 2.0, 1e-9);
@@ -91,16 +91,16 @@ TEST(PipelineProfile, SplitBackwardsAreProfiledPartByPart) {
 }
 
 TEST(PipelineProfile, TakesTheMedianStepAndSkipsOpsThatDidNotRun) {
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 1));
-  const StepIntervals first = step_of(schedule, pipeline_duration);  // F of stage 0: 2
-  const StepIntervals disturbed =
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 1));
+  const exec::StepIntervals first = step_of(schedule, pipeline_duration);  // F of stage 0: 2
+  const exec::StepIntervals disturbed =
       step_of(schedule, [](const Op& op) { return 10 * pipeline_duration(op); });
-  StepIntervals failed = disturbed;  // its stage-0 forward never ran
-  failed[0][0] = OpInterval{};
-  const StepIntervals third = step_of(schedule, [](const Op& op) { return 1.5 * pipeline_duration(op); });
+  exec::StepIntervals failed = disturbed;  // its stage-0 forward never ran
+  failed[0][0] = exec::OpInterval{};
+  const exec::StepIntervals third = step_of(schedule, [](const Op& op) { return 1.5 * pipeline_duration(op); });
   // Stage 0's F: 2, 20, (none), 3: the median of three steps, 3. Stage 1's: 3, 30, 30, 4.5:
   // the median of four, (4.5 + 30) / 2.
-  const ExecutionProfile profile =
+  const exec::ExecutionProfile profile =
       profile_from_steps(alone(2), schedule, {first, disturbed, failed, third});
   EXPECT_NEAR(profile.stages[0].forward_ms, 3.0, 1e-9);
   EXPECT_NEAR(profile.stages[1].forward_ms, 17.25, 1e-9);
@@ -108,42 +108,42 @@ TEST(PipelineProfile, TakesTheMedianStepAndSkipsOpsThatDidNotRun) {
 
 // GPipe, p = 2, m = 1, lowered: device 0 runs F, SEND_F, RECV_B, B, STEP; device 1 RECV_F,
 // F, B, SEND_B, STEP. Times in ms.
-StepIntervals handover_step(double gradient_receive_start) {
+exec::StepIntervals handover_step(double gradient_receive_start) {
   const auto at = [](double start, double end) {
-    return OpInterval{static_cast<std::int64_t>(start * 1e6), static_cast<std::int64_t>(end * 1e6)};
+    return exec::OpInterval{static_cast<std::int64_t>(start * 1e6), static_cast<std::int64_t>(end * 1e6)};
   };
   return {{at(0, 2), at(2, 2.05), at(gradient_receive_start, 7.2), at(7.2, 11), at(11, 11.5)},
           {at(0, 2.1), at(2.1, 4), at(4, 7), at(7, 7.02), at(7.02, 7.5)}};
 }
 
 TEST(PipelineProfile, LatencyIsTheHandOverToAWaitingReceiver) {
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 1));
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 1));
   // The activation, sent at 2, reaches device 1, waiting since 0, at 2.1; the gradient, sent
   // at 7, reaches device 0, waiting since 2.05, at 7.2. Each 1000-byte message spends 0.001 ms
   // on the link: latencies 0.099 and 0.199, mean 0.149.
-  const ExecutionProfile both = profile_from_steps(alone(2), schedule, {handover_step(2.05)});
+  const exec::ExecutionProfile both = profile_from_steps(alone(2), schedule, {handover_step(2.05)});
   EXPECT_NEAR(both.transfer.latency_ms, 0.149, 1e-9);
   EXPECT_EQ(both.transfer.ms_per_byte, 1e-6);
   // A receive that starts after its message was sent measures only part of the hand-over.
-  const ExecutionProfile one = profile_from_steps(alone(2), schedule, {handover_step(7.1)});
+  const exec::ExecutionProfile one = profile_from_steps(alone(2), schedule, {handover_step(7.1)});
   EXPECT_NEAR(one.transfer.latency_ms, 0.099, 1e-9);
 }
 
 TEST(PipelineProfile, WithoutStepsTheProfileIsKept) {
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 1));
-  const ExecutionProfile profile = profile_from_steps(alone(2), schedule, {});
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 1));
+  const exec::ExecutionProfile profile = profile_from_steps(alone(2), schedule, {});
   EXPECT_EQ(profile.stages[0].forward_ms, 2.0);
   EXPECT_EQ(profile.stages[1].backward_ms, 4.0);
   EXPECT_EQ(profile.transfer.latency_ms, 0.01);
 }
 
 TEST(PipelineProfile, RejectsAProfileOrStepOfAnotherShape) {
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 1));
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 1));
   EXPECT_THROW(profile_from_steps(alone(3), schedule, {}), Error);
-  StepIntervals step = step_of(schedule, pipeline_duration);
+  exec::StepIntervals step = step_of(schedule, pipeline_duration);
   step[1].pop_back();
   EXPECT_THROW(profile_from_steps(alone(2), schedule, {step}), Error);
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::tools

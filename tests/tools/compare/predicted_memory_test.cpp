@@ -14,10 +14,10 @@
 #include "tools/compare/predicted_run.hpp"
 #include "../../exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
-constexpr std::uint32_t kRows = 8;       // test::small_task_config
+constexpr std::uint32_t kRows = 8;       // exec::test::small_task_config
 constexpr std::uint32_t kWidth = 16;     // every layer 16 -> 16
 constexpr std::uint64_t kFloat = sizeof(float);
 
@@ -25,26 +25,26 @@ class PredictedMemory : public ::testing::Test {
  protected:
   // Eight layers 16 -> 16 (16 classes), so every stage of an even split has the same
   // parameters: 16·17 = 272 per layer.
-  PredictedMemory() : task_(kWidth, kWidth, test::small_task_config()) {
+  PredictedMemory() : task_(kWidth, kWidth, exec::test::small_task_config()) {
     config_.widths.assign(9, kWidth);
   }
 
   struct Outcome {
-    std::vector<MeasuredMemory> measured;
+    std::vector<exec::MeasuredMemory> measured;
     std::vector<std::uint64_t> held_after_run;  // bytes still held once transients are freed
     PredictedRun predicted;
   };
 
   Outcome run(const char* name, const Problem& shape) {
-    const MlpModel model(config_, shape.stages(), PartitionRule::ByLayers);
-    const OptimizerConfig optimizer = OptimizerConfig::sgd(0.05f, 0.9f);
-    CpuBackend backend(model, task_, optimizer);
-    const Schedule schedule = test::lowered(name, shape);
-    run_schedule(schedule, backend);
+    const exec::MlpModel model(config_, shape.stages(), exec::PartitionRule::ByLayers);
+    const exec::OptimizerConfig optimizer = exec::OptimizerConfig::sgd(0.05f, 0.9f);
+    exec::CpuBackend backend(model, task_, optimizer);
+    const Schedule schedule = exec::test::lowered(name, shape);
+    exec::run_schedule(schedule, backend);
     Outcome outcome;
     std::vector<sim::MemoryConfig> shares;
     for (std::uint32_t d = 0; d < shape.devices; ++d) {
-      outcome.measured.push_back(measured_memory(backend.memory(d)));
+      outcome.measured.push_back(exec::measured_memory(backend.memory(d)));
       outcome.held_after_run.push_back(backend.memory(d).current_bytes());
       shares.push_back(device_memory_config(model, shape, d, kRows, optimizer));
     }
@@ -60,38 +60,38 @@ class PredictedMemory : public ::testing::Test {
     }
   }
 
-  MlpConfig config_;
-  SyntheticTask task_;
+  exec::MlpConfig config_;
+  exec::SyntheticTask task_;
 };
 
 TEST_F(PredictedMemory, OneFOneBPeaksAgree) {
-  const Outcome outcome = run("1f1b", test::problem(2, 4));
+  const Outcome outcome = run("1f1b", exec::test::problem(2, 4));
   expect_equal_peaks(outcome);
   EXPECT_EQ(outcome.measured[0].peak_activations, 2u);  // min(m, p - d)
   EXPECT_EQ(outcome.measured[1].peak_activations, 1u);
 }
 
 TEST_F(PredictedMemory, GPipePeaksAgree) {
-  const Outcome outcome = run("gpipe", test::problem(2, 3));
+  const Outcome outcome = run("gpipe", exec::test::problem(2, 3));
   expect_equal_peaks(outcome);
   EXPECT_EQ(outcome.measured[1].peak_activations, 3u);  // all m
 }
 
 TEST_F(PredictedMemory, InterleavedPeaksAgree) {
-  const Outcome outcome = run("interleaved", test::problem(2, 4, 1, 2));
+  const Outcome outcome = run("interleaved", exec::test::problem(2, 4, 1, 2));
   expect_equal_peaks(outcome);
   EXPECT_EQ(outcome.measured[0].peak_activations, 5u);  // see memory_peaks_test
 }
 
 TEST_F(PredictedMemory, PipeDreamWeightVersionsAgree) {
-  const Outcome outcome = run("pipedream", test::problem(2, 1, 6));
+  const Outcome outcome = run("pipedream", exec::test::problem(2, 1, 6));
   expect_equal_peaks(outcome);
   EXPECT_EQ(outcome.measured[0].weight_versions, 2u);  // p - s
   EXPECT_EQ(outcome.measured[1].weight_versions, 1u);
 }
 
 TEST_F(PredictedMemory, StaticAndStashedBytesAgree) {
-  const Outcome outcome = run("1f1b", test::problem(2, 4));
+  const Outcome outcome = run("1f1b", exec::test::problem(2, 4));
   // Each device: 4 layers of 272 parameters, their gradients and a momentum buffer.
   const std::uint64_t static_bytes = 3 * 4 * 272 * kFloat;
   for (std::uint32_t d = 0; d < 2; ++d) {
@@ -119,14 +119,14 @@ TEST_F(PredictedMemory, EachDeviceGetsItsOwnShare) {
   sim::MemoryConfig large = small;
   large.parameter_bytes = 2000;
   large.activation_bytes_per_layer = 200;
-  const Schedule schedule = test::lowered("gpipe", test::problem(2, 3));
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 3));
   const PredictedRun prediction = predict_run(schedule, sim::CostConfig{}, {small, large});
   // GPipe holds all 3 stashes; static = weights + gradients (SGD keeps no state).
   EXPECT_EQ(prediction.result.devices[0].peak_bytes, 2000u + 3 * 100);
   EXPECT_EQ(prediction.result.devices[1].peak_bytes, 4000u + 3 * 200);
   EXPECT_EQ(prediction.result.timeline->memory[1].front().bytes, 4000u);
   EXPECT_EQ(prediction.metrics.devices[1].peak_memory_bytes, 4000u + 3 * 200);
-  for (const sim::ActivationLifetime& lifetime : prediction.result.timeline->activations) {
+  for (const ActivationLifetime& lifetime : prediction.result.timeline->activations) {
     EXPECT_EQ(lifetime.bytes, lifetime.device == 0 ? 100u : 200u);
   }
   EXPECT_EQ(prediction.result.timeline->activations.size(), 2u * 3);
@@ -134,4 +134,4 @@ TEST_F(PredictedMemory, EachDeviceGetsItsOwnShare) {
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::tools

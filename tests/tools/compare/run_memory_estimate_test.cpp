@@ -10,10 +10,10 @@
 #include "tools/compare/run_memory_estimate.hpp"
 #include "../../exec/exec_test_support.hpp"
 
-namespace pipewise {
+namespace pipewise::tools {
 namespace {
 
-// The data set of test::small_task_config for test::small_mlp: 16 micro-batches of 8 rows,
+// The data set of exec::test::small_task_config for exec::test::small_mlp: 16 micro-batches of 8 rows,
 // 12 floats and a label each.
 constexpr std::uint64_t kDataBytes = 16 * 8 * (12 * 4 + 4);
 
@@ -26,19 +26,19 @@ class RunMemoryEstimate : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RunMemoryEstimate, AddsTheDevicesPeaksAndTheDataSet) {
   const Case& c = GetParam();
-  const MlpConfig config = test::small_mlp();
-  const MlpModel model(config, c.shape.stages());
-  const SyntheticTask task = test::small_task(config);
-  const OptimizerConfig optimizer = OptimizerConfig::adam(0.001f);
-  const Schedule schedule = test::lowered(c.schedule, c.shape);
+  const exec::MlpConfig config = exec::test::small_mlp();
+  const exec::MlpModel model(config, c.shape.stages());
+  const exec::SyntheticTask task = exec::test::small_task(config);
+  const exec::OptimizerConfig optimizer = exec::OptimizerConfig::adam(0.001f);
+  const Schedule schedule = exec::test::lowered(c.schedule, c.shape);
 
   const std::uint64_t estimate =
-      estimate_cpu_run_bytes(schedule, model, test::small_task_config(), optimizer);
-  CpuBackend backend(model, task, optimizer);
-  run_schedule(schedule, backend);
+      estimate_cpu_run_bytes(schedule, model, exec::test::small_task_config(), optimizer);
+  exec::CpuBackend backend(model, task, optimizer);
+  exec::run_schedule(schedule, backend);
   std::uint64_t measured = 0;
   for (std::uint32_t d = 0; d < c.shape.devices; ++d) {
-    measured += measured_memory(backend.memory(d)).peak_bytes;
+    measured += exec::measured_memory(backend.memory(d)).peak_bytes;
   }
   ASSERT_GT(estimate, kDataBytes);
   // The simulator sizes memory as the backend accounts it but leaves out the transient
@@ -53,10 +53,10 @@ TEST_P(RunMemoryEstimate, AddsTheDevicesPeaksAndTheDataSet) {
 
 INSTANTIATE_TEST_SUITE_P(
     Schedules, RunMemoryEstimate,
-    ::testing::Values(Case{"gpipe", test::problem(2, 4)}, Case{"1f1b", test::problem(4, 8)},
-                      Case{"interleaved", test::problem(2, 4, 1, 2)},
-                      Case{"pipedream", test::problem(2, 6)},
-                      Case{"pipedream-2bw", test::problem(2, 4, 2)}),
+    ::testing::Values(Case{"gpipe", exec::test::problem(2, 4)}, Case{"1f1b", exec::test::problem(4, 8)},
+                      Case{"interleaved", exec::test::problem(2, 4, 1, 2)},
+                      Case{"pipedream", exec::test::problem(2, 6)},
+                      Case{"pipedream-2bw", exec::test::problem(2, 4, 2)}),
     [](const ::testing::TestParamInfo<Case>& param) {
       std::string name = param.param.schedule;
       std::erase(name, '-');
@@ -66,17 +66,17 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(RunMemoryEstimateOfAHugeModel, IsMadeWithoutAllocatingIt) {
   // Four 65536 x 65536 layers with SGD and momentum: 4 * (2^32 + 2^16) parameters of 4
   // bytes, held as weights, gradients and momentum: 3 * 68,720,525,312 bytes (192 GiB).
-  MlpConfig config;
+  exec::MlpConfig config;
   config.widths = {65536, 65536, 65536, 65536, 65536};
-  const MlpModel model(config, 2);
-  SyntheticTaskConfig task;
+  const exec::MlpModel model(config, 2);
+  exec::SyntheticTaskConfig task;
   task.microbatch_size = 1;
   const std::uint64_t estimate =
-      estimate_cpu_run_bytes(test::lowered("1f1b", test::problem(2, 2)), model, task,
-                             OptimizerConfig::sgd(0.01f, 0.9f));
+      estimate_cpu_run_bytes(exec::test::lowered("1f1b", exec::test::problem(2, 2)), model, task,
+                             exec::OptimizerConfig::sgd(0.01f, 0.9f));
   EXPECT_GE(estimate, 3 * 68'720'525'312ull);
   EXPECT_LT(estimate, 3 * 68'720'525'312ull + (64ull << 20));  // activations, data: MiBs
 }
 
 }  // namespace
-}  // namespace pipewise
+}  // namespace pipewise::tools

@@ -5,7 +5,7 @@
 #include "tools/model/model_json.hpp"
 #include "tools/model/model_presets.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 std::string error_of(const std::string& json) {
@@ -63,4 +63,4 @@ TEST(ModelJson, ErrorsNameTheFileAndThePath) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

@@ -7,7 +7,7 @@
 #include "common/ir/error.hpp"
 #include "tools/model/model_json.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 TEST(ModelJsonRegression, ANumberTooLargeForADoubleIsAOneLineErrorNamingFileAndNumber) {
@@ -25,4 +25,4 @@ TEST(ModelJsonRegression, ANumberTooLargeForADoubleIsAOneLineErrorNamingFileAndN
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

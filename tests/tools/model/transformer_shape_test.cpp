@@ -4,7 +4,7 @@
 #include "common/ir/error.hpp"
 #include "tools/model/transformer_shape.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 // h = 4, s = 2, a = 2.
@@ -53,4 +53,4 @@ TEST(TransformerShape, RejectsInconsistentShapes) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

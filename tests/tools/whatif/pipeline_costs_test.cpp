@@ -4,7 +4,7 @@
 #include "common/ir/error.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 
-namespace pipewise::cli {
+namespace pipewise::tools {
 namespace {
 
 // Two layers of F = 1, B = 2 ms per sample (B split I = W = 1), 100 bytes of activations,
@@ -76,4 +76,4 @@ TEST(PipelineCosts, MoreStagesThanLayersIsAnError) {
 }
 
 }  // namespace
-}  // namespace pipewise::cli
+}  // namespace pipewise::tools

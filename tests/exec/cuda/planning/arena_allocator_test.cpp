@@ -4,7 +4,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/planning/arena_allocator.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 TEST(ArenaAllocator, SizesRoundUpTo256Bytes) {
@@ -94,4 +94,4 @@ TEST(ArenaAllocator, DoubleAndForgedFreesAreRefused) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -6,7 +6,7 @@
 #include "common/ir/weight_versions.hpp"
 #include "exec/cuda/planning/arena_sizing.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 // Widths 4 -> 8 -> 2 as two one-layer stages: stage 0 has 8 * (4 + 1) = 40 parameters,
@@ -58,4 +58,4 @@ TEST(ArenaSizing, ReservationAddsAQuarterAndSixteenMebibytes) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

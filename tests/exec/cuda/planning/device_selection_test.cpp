@@ -7,7 +7,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/planning/device_selection.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 std::string error_of(const DeviceRequest& request, std::uint32_t devices, int visible) {
@@ -94,4 +94,4 @@ TEST(DeviceSelection, ModeNames) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

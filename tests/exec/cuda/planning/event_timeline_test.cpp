@@ -7,7 +7,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/planning/event_timeline.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 constexpr std::int64_t kOrigin = 400'000;
@@ -65,4 +65,4 @@ TEST(EventTimeline, OpIntervalsOfTheCoreMeasureDurations) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -8,7 +8,7 @@
 #include "exec/core/backend.hpp"
 #include "exec/cuda/planning/mailbox.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 using std::chrono::milliseconds;
@@ -82,4 +82,4 @@ TEST(Mailbox, DrainReturnsWhatWasNeverTaken) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

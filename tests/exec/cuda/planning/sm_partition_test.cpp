@@ -4,7 +4,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cuda/planning/sm_partition.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 // An H100 (and an H200): 132 SMs, green-context partitions of at least 8 in steps of 8.
@@ -68,4 +68,4 @@ TEST(SmPartition, EmptyInputsAreErrors) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

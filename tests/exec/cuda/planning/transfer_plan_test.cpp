@@ -14,7 +14,7 @@
 #include "exec/cuda/planning/nccl_calls.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
-namespace pipewise::cuda {
+namespace pipewise::exec::cuda {
 namespace {
 
 // One device's program from text: "F0 F1 B0 B1 STEP" for `stage` (compute and steps only),
@@ -197,4 +197,4 @@ TEST(TransferPlan, TransportNamesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace pipewise::cuda
+}  // namespace pipewise::exec::cuda

@@ -1,0 +1,69 @@
+// How reports write quantities for people (common/text/format.hpp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "common/text/format.hpp"
+
+namespace pipewise {
+namespace {
+
+TEST(FormatBytes, UsesBinaryUnitsWithThreeSignificantDigits) {
+  EXPECT_EQ(format_bytes(0), "0 B");
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1023), "1023 B");
+  EXPECT_EQ(format_bytes(1536), "1.50 KiB");
+  EXPECT_EQ(format_bytes(23 * kGiB + 400 * (kGiB / 1000)), "23.4 GiB");
+  EXPECT_EQ(format_bytes(512 * kGiB), "512 GiB");
+  EXPECT_EQ(format_bytes(16 * kGiB * 1024), "16.0 TiB");
+  EXPECT_EQ(format_bytes(-1.5 * kGiB), "-1.50 GiB");
+}
+
+TEST(FormatBytes, RoundingThatCarriesMovesToTheNextUnit) {
+  // 1023.9 KiB would print as "1024 KiB" at three digits: it is 1.00 MiB.
+  EXPECT_EQ(format_bytes(1023.9 * 1024), "1.00 MiB");
+  EXPECT_EQ(format_bytes(9.999 * kMiB), "10.0 MiB");
+  EXPECT_EQ(format_bytes(99.99 * kMiB), "100 MiB");
+}
+
+TEST(FormatBytes, NonFiniteSizesSayWhatTheyAre) {
+  EXPECT_EQ(format_bytes(std::numeric_limits<double>::infinity()), "inf B");
+  EXPECT_EQ(format_bytes(std::nan("")), "nan B");
+}
+
+TEST(FormatCount, IsExactBelowAMillionAndScientificAbove) {
+  EXPECT_EQ(format_count(999999), "999999");
+  EXPECT_EQ(format_count(1000000), "1.0e+06");
+  EXPECT_EQ(format_count(2048000001024), "2.0e+12");
+}
+
+TEST(FormatPercent, OneDecimalFromOnePercentTwoBelowAndNoSpace) {
+  EXPECT_EQ(format_percent(0.27272), "27.3%");
+  EXPECT_EQ(format_percent(0.0045), "0.45%");
+  EXPECT_EQ(format_percent(1.0), "100.0%");
+  EXPECT_EQ(format_signed_percent(0.029), "+2.9%");
+  EXPECT_EQ(format_signed_percent(-0.5), "-50.0%");
+}
+
+TEST(FormatDuration, SwitchesToSecondsAtOneSecondWithFourSignificantDigits) {
+  EXPECT_EQ(format_duration_ms(0.25), "0.2500 ms");
+  EXPECT_EQ(format_duration_ms(12.345), "12.35 ms");
+  EXPECT_EQ(format_duration_ms(132400), "132.4 s");
+}
+
+TEST(FormatMs, PrecisionFollowsTheSize) {
+  EXPECT_EQ(format_ms(0), "0");
+  EXPECT_EQ(format_ms(0.0125), "0.0125");
+  EXPECT_EQ(format_ms(3.5), "3.500");
+  EXPECT_EQ(format_ms(1234.56), "1234.6");
+}
+
+TEST(FormatNumber, ShortestFormUpToSixDigits) {
+  EXPECT_EQ(format_number(0.5), "0.5");
+  EXPECT_EQ(format_number(12), "12");
+  EXPECT_EQ(format_number(1.5e12), "1.5e+12");
+}
+
+}  // namespace
+}  // namespace pipewise

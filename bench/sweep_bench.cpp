@@ -30,9 +30,7 @@ using pipewise::tools::SweepGrid;
 
 // The costs of every point: the simulator suite's, with free or costed communication.
 pipewise::tools::ShapeCostSource sweep_costs(bool communication) {
-  return [communication](std::uint32_t, std::uint32_t) {
-    return pipewise::tools::ShapeCosts{pipewise::bench::benchmark_costs(communication), 0, {}};
-  };
+  return pipewise::tools::fixed_shape_costs(pipewise::bench::benchmark_costs(communication));
 }
 
 std::vector<std::uint32_t> one_to(std::uint32_t last) {
@@ -66,7 +64,7 @@ void sweep(benchmark::State& state) {
         const std::vector<pipewise::tools::SweepRow> rows =
             pipewise::tools::run_sweep(grid, sweep_costs(communication), threads);
         points += rows.size();
-        for (const pipewise::tools::SweepRow& row : rows) configurations += row.result.ran ? 1 : 0;
+        for (const pipewise::tools::SweepRow& row : rows) configurations += row.result.ok() ? 1 : 0;
       }
     }
     cpu_seconds += pipewise::bench::process_cpu_seconds() - cpu_start;

@@ -278,7 +278,9 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base) {
     require_object(compute, "$.compute");
     require_known_fields(compute, "$.compute", {"forward", "backward", "backward_input",
                                                 "backward_weight", "optimizer_step"});
-    config.device_share = compute_fields(compute, "$.compute").apply_to(config.device_share, "$.compute");
+    config.device_share = compute_fields(compute, "$.compute")
+                              .apply_to(config.device_share, "$.compute")
+                              .value_or_throw();
   }
   if (root.contains("stages")) read_stages(root, config);
   if (root.contains("devices")) read_devices(root, config);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include <utility>
 
@@ -17,10 +18,23 @@ std::string number(double value) {
   return text;
 }
 
-void require_time(double value, const std::string& what) {
-  if (!std::isfinite(value) || value < 0) {
-    throw Error(what + " must be a finite time >= 0 (got " + number(value) + ")");
+Status time_status(double value, const std::string& what) {
+  if (std::isfinite(value) && value >= 0) return {};
+  return Status::failure(what + " must be a finite time >= 0 (got " + number(value) + ")");
+}
+
+Status size_status(double value, const char* what) {
+  if (std::isfinite(value) && value >= 0) return {};
+  return Status::failure(std::string(what) + " must be a finite number >= 0 (got " +
+                         number(value) + ")");
+}
+
+// The first failure among `statuses`, or ok.
+Status first_failure(std::initializer_list<Status> statuses) {
+  for (const Status& status : statuses) {
+    if (!status.ok()) return status;
   }
+  return {};
 }
 
 std::uint64_t bytes_of(double value) { return static_cast<std::uint64_t>(std::llround(value)); }
@@ -45,7 +59,7 @@ double ring_allreduce_ms(std::uint32_t replicas, double bytes, double latency_ms
 
 }  // namespace
 
-StageCosts ComputeOverride::apply_to(const StageCosts& base, const char* where) const {
+Result<StageCosts> ComputeOverride::apply_to(const StageCosts& base, const char* where) const {
   StageCosts costs = base;
   const std::string prefix = where;
   if (forward) costs.forward = *forward;
@@ -54,8 +68,8 @@ StageCosts ComputeOverride::apply_to(const StageCosts& base, const char* where) 
   if (given == 3) {
     const double sum = *backward_input + *backward_weight;
     if (std::abs(*backward - sum) > 1e-9 * std::max(1.0, std::abs(*backward))) {
-      throw Error(prefix + ": backward (" + number(*backward) +
-                  ") must equal backward_input + backward_weight (" + number(sum) + ")");
+      return Status::failure(prefix + ": backward (" + number(*backward) +
+                             ") must equal backward_input + backward_weight (" + number(sum) + ")");
     }
     costs.backward_input = *backward_input;
     costs.backward_weight = *backward_weight;
@@ -74,10 +88,13 @@ StageCosts ComputeOverride::apply_to(const StageCosts& base, const char* where) 
     if (backward_input) costs.backward_input = *backward_input;
     if (backward_weight) costs.backward_weight = *backward_weight;
   }
-  require_time(costs.forward, prefix + ".forward");
-  require_time(costs.backward_input, prefix + ".backward_input");
-  require_time(costs.backward_weight, prefix + ".backward_weight");
-  require_time(costs.optimizer_step, prefix + ".optimizer_step");
+  if (Status status = first_failure({time_status(costs.forward, prefix + ".forward"),
+                                     time_status(costs.backward_input, prefix + ".backward_input"),
+                                     time_status(costs.backward_weight, prefix + ".backward_weight"),
+                                     time_status(costs.optimizer_step, prefix + ".optimizer_step")});
+      !status.ok()) {
+    return status;
+  }
   return costs;
 }
 
@@ -125,15 +142,19 @@ double CostModel::overridden_op_time(const Op& op) const {
   return time;
 }
 
-CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
-  problem.check();
+Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem) {
+  if (Status validity = problem.validity(); !validity.ok()) return validity;
   const std::uint32_t stages = problem.stages();
   const double v = problem.chunks;
   StageCosts per_chunk = config.device_share;
-  require_time(per_chunk.forward, "forward time");
-  require_time(per_chunk.backward_input, "backward_input time");
-  require_time(per_chunk.backward_weight, "backward_weight time");
-  require_time(per_chunk.optimizer_step, "optimizer_step time");
+  if (Status status = first_failure(
+          {time_status(per_chunk.forward, "forward time"),
+           time_status(per_chunk.backward_input, "backward_input time"),
+           time_status(per_chunk.backward_weight, "backward_weight time"),
+           time_status(per_chunk.optimizer_step, "optimizer_step time")});
+      !status.ok()) {
+    return status;
+  }
   per_chunk.forward /= v;
   per_chunk.backward_input /= v;
   per_chunk.backward_weight /= v;
@@ -144,21 +165,23 @@ CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
     const StageOverride& entry = config.stages[i];
     const std::string where = "$.stages[" + std::to_string(i) + "]";
     if (entry.stage >= stages) {
-      throw Error(where + ".stage = " + std::to_string(entry.stage) + " is outside 0.." +
-                  std::to_string(stages - 1));
+      return Status::failure(where + ".stage = " + std::to_string(entry.stage) +
+                             " is outside 0.." + std::to_string(stages - 1));
     }
-    model.stages_[entry.stage] = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
+    Result<StageCosts> costs = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
+    if (!costs.ok()) return costs.status();
+    model.stages_[entry.stage] = *costs;
   }
   for (std::size_t i = 0; i < config.devices.size(); ++i) {
     const DeviceSlowdown& entry = config.devices[i];
     const std::string where = "$.devices[" + std::to_string(i) + "]";
     if (entry.device >= problem.devices) {
-      throw Error(where + ".device = " + std::to_string(entry.device) + " is outside 0.." +
-                  std::to_string(problem.devices - 1));
+      return Status::failure(where + ".device = " + std::to_string(entry.device) +
+                             " is outside 0.." + std::to_string(problem.devices - 1));
     }
     if (!std::isfinite(entry.factor) || entry.factor <= 0) {
-      throw Error(where + ".slowdown must be a finite number > 0 (got " + number(entry.factor) +
-                  ")");
+      return Status::failure(where + ".slowdown must be a finite number > 0 (got " +
+                             number(entry.factor) + ")");
     }
     for (std::uint32_t stage = 0; stage < stages; ++stage) {
       if (problem.device_of_stage(stage) != entry.device) continue;
@@ -173,17 +196,19 @@ CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
     const OpTimeOverride& entry = config.ops[i];
     const std::string where = "$.ops[" + std::to_string(i) + "]";
     if (!is_compute(entry.kind)) {
-      throw Error(where + ".kind must be forward, backward, backward_input or backward_weight");
+      return Status::failure(where +
+                             ".kind must be forward, backward, backward_input or backward_weight");
     }
     if (entry.stage >= stages || entry.microbatch >= problem.microbatches ||
         entry.iteration >= problem.iterations) {
-      throw Error(where + " names stage " + std::to_string(entry.stage) + ", micro-batch " +
-                  std::to_string(entry.microbatch) + ", iteration " +
-                  std::to_string(entry.iteration) + " outside the problem (p*v = " +
-                  std::to_string(stages) + ", m = " + std::to_string(problem.microbatches) +
-                  ", n = " + std::to_string(problem.iterations) + ")");
+      return Status::failure(where + " names stage " + std::to_string(entry.stage) +
+                             ", micro-batch " + std::to_string(entry.microbatch) + ", iteration " +
+                             std::to_string(entry.iteration) + " outside the problem (p*v = " +
+                             std::to_string(stages) + ", m = " +
+                             std::to_string(problem.microbatches) + ", n = " +
+                             std::to_string(problem.iterations) + ")");
     }
-    require_time(entry.time_ms, where + ".time");
+    if (Status status = time_status(entry.time_ms, where + ".time"); !status.ok()) return status;
     Op op;
     op.stage = static_cast<std::uint16_t>(entry.stage);
     op.microbatch = entry.microbatch;
@@ -192,42 +217,42 @@ CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
   }
 
   const CommunicationCosts& comm = config.communication;
-  require_time(comm.latency_ms, "communication latency");
-  for (const auto& [value, name] : {std::pair{comm.bandwidth_gb_per_s, "bandwidth"},
-                                    std::pair{comm.activation_bytes, "activation bytes"},
-                                    std::pair{comm.gradient_bytes, "gradient bytes"}}) {
-    if (!std::isfinite(value) || value < 0) {
-      throw Error(std::string(name) + " must be a finite number >= 0 (got " + number(value) + ")");
-    }
+  if (Status status = first_failure({time_status(comm.latency_ms, "communication latency"),
+                                     size_status(comm.bandwidth_gb_per_s, "bandwidth"),
+                                     size_status(comm.activation_bytes, "activation bytes"),
+                                     size_status(comm.gradient_bytes, "gradient bytes")});
+      !status.ok()) {
+    return status;
   }
   model.communication_ = comm;
   model.activation_occupancy_ms_ = comm.occupancy_ms(comm.activation_bytes);
   model.gradient_occupancy_ms_ = comm.occupancy_ms(comm.gradient_bytes);
 
   const DataParallelCosts& dp = config.data_parallel;
-  if (dp.replicas == 0) throw Error("data-parallel replicas must be at least 1");
-  require_time(dp.latency_ms, "data-parallel latency");
-  if (!std::isfinite(dp.bandwidth_gb_per_s) || dp.bandwidth_gb_per_s < 0) {
-    throw Error("data-parallel bandwidth must be a finite number >= 0 (got " +
-                number(dp.bandwidth_gb_per_s) + ")");
+  if (dp.replicas == 0) return Status::failure("data-parallel replicas must be at least 1");
+  if (Status status =
+          first_failure({time_status(dp.latency_ms, "data-parallel latency"),
+                         size_status(dp.bandwidth_gb_per_s, "data-parallel bandwidth")});
+      !status.ok()) {
+    return status;
   }
   model.data_parallel_ = dp;
 
   const MemoryConfig& memory = config.memory;
   const double optimizer_state = memory.optimizer_state_bytes.value_or(
       optimizer_state_multiple(memory.optimizer) * memory.parameter_bytes);
-  for (const auto& [value, name] :
-       {std::pair{memory.parameter_bytes, "parameter bytes"},
-        std::pair{optimizer_state, "optimizer state bytes"}, std::pair{memory.layers, "layers"},
-        std::pair{memory.activation_bytes_per_layer, "activation bytes per layer"},
-        std::pair{memory.working_set_factor, "working-set factor"}}) {
-    if (!std::isfinite(value) || value < 0) {
-      throw Error(std::string(name) + " must be a finite number >= 0 (got " + number(value) + ")");
-    }
+  if (Status status = first_failure(
+          {size_status(memory.parameter_bytes, "parameter bytes"),
+           size_status(optimizer_state, "optimizer state bytes"),
+           size_status(memory.layers, "layers"),
+           size_status(memory.activation_bytes_per_layer, "activation bytes per layer"),
+           size_status(memory.working_set_factor, "working-set factor")});
+      !status.ok()) {
+    return status;
   }
   if (!(memory.weight_gradient_fraction >= 0 && memory.weight_gradient_fraction <= 1)) {
-    throw Error("weight-gradient fraction must be between 0 and 1 (got " +
-                number(memory.weight_gradient_fraction) + ")");
+    return Status::failure("weight-gradient fraction must be between 0 and 1 (got " +
+                           number(memory.weight_gradient_fraction) + ")");
   }
   model.recompute_ = memory.recompute;
   StageMemory stage_memory;
@@ -242,6 +267,10 @@ CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
   stage_memory.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);
   model.memory_.assign(stages, stage_memory);
   return model;
+}
+
+CostModel resolve_costs(const CostConfig& config, const Problem& problem) {
+  return try_resolve_costs(config, problem).value_or_throw();
 }
 
 Optimizer optimizer_from_name(const std::string& name) {

@@ -21,6 +21,7 @@
 
 #include "common/ir/op.hpp"
 #include "common/ir/problem.hpp"
+#include "common/ir/status.hpp"
 
 namespace pipewise::sim {
 
@@ -50,9 +51,9 @@ struct ComputeOverride {
   std::optional<double> backward_weight;
   std::optional<double> optimizer_step;
 
-  // The costs `base` with these fields applied. Throws pipewise::Error (prefixed with
-  // `where`, e.g. "$.stages[2]") when a derived time is negative or B != I + W.
-  StageCosts apply_to(const StageCosts& base, const char* where) const;
+  // The costs `base` with these fields applied, or why they cannot be (prefixed with
+  // `where`, e.g. "$.stages[2]"): a derived time is negative or B != I + W.
+  Result<StageCosts> apply_to(const StageCosts& base, const char* where) const;
 };
 
 // How a message between two devices is accounted for.
@@ -197,7 +198,7 @@ class CostModel {
   double gradient_occupancy_ms() const { return gradient_occupancy_ms_; }
   bool has_op_overrides() const { return !op_overrides_.empty(); }
 
-  friend CostModel resolve_costs(const CostConfig& config, const Problem& problem);
+  friend Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem);
 
  private:
   static double stage_op_time(const Op& op, const StageCosts& costs);
@@ -217,8 +218,11 @@ class CostModel {
 
 // Resolves `config` for `problem`: stage s starts from device_share / v, gets its stage
 // override (absolute), then its device's slowdown factor; memory sizes are divided by v.
-// Throws pipewise::Error when an override names a stage, device, micro-batch or iteration
-// outside the problem, or when a value is negative or not finite.
+// Fails, with one line, when the problem is invalid, an override names a stage, device,
+// micro-batch or iteration outside the problem, or a value is negative or not finite: a
+// sweep over problems records the reason for the problems a cost file does not fit.
+Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem);
+// try_resolve_costs, throwing pipewise::Error with the reason when it fails.
 CostModel resolve_costs(const CostConfig& config, const Problem& problem);
 
 // The optimizer named "sgd", "momentum" or "adam"; throws pipewise::Error naming any other.

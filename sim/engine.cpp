@@ -11,6 +11,7 @@
 #include "common/ir/error.hpp"
 #include "common/resources/resource_limits.hpp"
 #include "common/text/format.hpp"
+#include "sim/memory_estimate.hpp"
 #include "common/ir/weight_versions.hpp"
 #include "sim/deadlock.hpp"
 

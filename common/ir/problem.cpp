@@ -16,23 +16,25 @@ Placement placement_from_name(std::string_view name) {
   throw Error("unknown placement \"" + std::string(name) + "\" (expected looped or v-shape)");
 }
 
-void Problem::check() const {
-  if (devices == 0) throw Error("devices (p) must be at least 1");
-  if (chunks == 0) throw Error("chunks per device (v) must be at least 1");
-  if (microbatches == 0) throw Error("micro-batches (m) must be at least 1");
-  if (iterations == 0) throw Error("iterations (n) must be at least 1");
+Status Problem::validity() const {
+  if (devices == 0) return Status::failure("devices (p) must be at least 1");
+  if (chunks == 0) return Status::failure("chunks per device (v) must be at least 1");
+  if (microbatches == 0) return Status::failure("micro-batches (m) must be at least 1");
+  if (iterations == 0) return Status::failure("iterations (n) must be at least 1");
   if (std::uint64_t{devices} * chunks > 65536) {
-    throw Error("p*v = " + std::to_string(std::uint64_t{devices} * chunks) +
-                " stages is more than the 65536 the IR supports");
+    return Status::failure("p*v = " + std::to_string(std::uint64_t{devices} * chunks) +
+                           " stages is more than the 65536 the IR supports");
   }
   if (placement == Placement::VShape && chunks != 2) {
-    throw Error("v-shape placement needs exactly 2 chunks per device, got v = " +
-                std::to_string(chunks));
+    return Status::failure("v-shape placement needs exactly 2 chunks per device, got v = " +
+                           std::to_string(chunks));
   }
   const std::uint64_t microbatch_total = std::uint64_t{microbatches} * iterations;
   if (microbatch_total > (std::uint64_t{1} << 32)) {
-    throw Error("m*n = " + std::to_string(microbatch_total) + " micro-batches is more than 2^32");
+    return Status::failure("m*n = " + std::to_string(microbatch_total) +
+                           " micro-batches is more than 2^32");
   }
+  return {};
 }
 
 std::string problem_sizes(const Problem& problem) {

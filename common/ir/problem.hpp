@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/ir/status.hpp"
+
 namespace pipewise {
 
 // How the p·v model stages are laid out on the p devices.
@@ -29,9 +31,11 @@ struct Problem {
     if (placement == Placement::VShape && stage >= devices) return 2 * devices - 1 - stage;
     return stage % devices;
   }
-  // Throws pipewise::Error naming the first broken rule (zero sizes, V-shape with v != 2,
-  // more than 65536 stages, sizes whose op count overflows).
-  void check() const;
+  // The first broken rule, if any: zero sizes, V-shape with v != 2, more than 65536
+  // stages, sizes whose op count overflows.
+  Status validity() const;
+  // Throws pipewise::Error naming the first broken rule (validity()).
+  void check() const { validity().throw_if_failed(); }
 
   friend bool operator==(const Problem&, const Problem&) = default;
 };

@@ -7,7 +7,6 @@
 
 #include "common/ir/error.hpp"
 #include "common/text/format.hpp"
-#include "common/text/format.hpp"
 
 namespace pipewise {
 namespace {

@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "common/ir/error.hpp"
-#include "common/ir/op.hpp"
 #include "common/text/format.hpp"
 
 namespace pipewise {
@@ -56,18 +55,6 @@ std::optional<std::uint64_t> cgroup_headroom_bytes() {
 
 }  // namespace
 
-MemoryEstimate estimate_schedule_memory(const Problem& problem, bool step_per_microbatch) {
-  // Problem::check bounds p·v by 2^16 and m·n by 2^32, so every product below stays under
-  // 2^53 and the byte count under 2^58.
-  const std::uint64_t stages = problem.stages();
-  const std::uint64_t slots = stages * problem.iterations * problem.microbatches;
-  const std::uint64_t steps = step_per_microbatch ? slots : stages * problem.iterations;
-  MemoryEstimate estimate;
-  estimate.ops = 2 * slots + steps;
-  estimate.bytes = estimate.ops * sizeof(Op) + slots * kSimulatorBytesPerSlot;
-  return estimate;
-}
-
 std::optional<std::uint64_t> mem_available_from_meminfo(std::string_view meminfo) {
   constexpr std::string_view kKey = "MemAvailable:";
   std::size_t at = meminfo.find(kKey);
@@ -94,29 +81,23 @@ std::optional<std::uint64_t> available_memory_bytes() {
   return available;
 }
 
-void require_memory(std::string_view what, std::uint64_t bytes, std::string_view reason,
-                    std::uint64_t available_bytes) {
-  if (bytes <= available_bytes) return;
-  throw Error(std::string(what) + " needs " + format_bytes(static_cast<double>(bytes)) + " for " +
-              std::string(reason) + "; this machine has " + format_bytes(static_cast<double>(available_bytes)) +
-              " available");
+Status memory_fits(std::string_view what, std::uint64_t bytes, std::string_view reason,
+                   std::uint64_t available_bytes) {
+  if (bytes <= available_bytes) return {};
+  return Status::failure(std::string(what) + " needs " + format_bytes(static_cast<double>(bytes)) +
+                         " for " + std::string(reason) + "; this machine has " +
+                         format_bytes(static_cast<double>(available_bytes)) + " available");
+}
+
+Status memory_available_for(std::string_view what, std::uint64_t bytes, std::string_view reason) {
+  if (bytes < kAlwaysAffordableBytes) return {};
+  const std::optional<std::uint64_t> available = available_memory_bytes();
+  return available ? memory_fits(what, bytes, reason, *available) : Status();
 }
 
 void require_available_memory(std::string_view what, std::uint64_t bytes,
                               std::string_view reason) {
-  if (bytes < kAlwaysAffordableBytes) return;
-  if (const std::optional<std::uint64_t> available = available_memory_bytes()) {
-    require_memory(what, bytes, reason, *available);
-  }
-}
-
-void require_memory_for_schedule(std::string_view name, const Problem& problem,
-                                 bool step_per_microbatch) {
-  problem.check();
-  const MemoryEstimate estimate = estimate_schedule_memory(problem, step_per_microbatch);
-  if (estimate.bytes < kAlwaysAffordableBytes) return;  // no message to build: a sweep's hot path
-  require_available_memory(std::string(name) + " " + problem_sizes(problem), estimate.bytes,
-                           "its " + format_count(estimate.ops) + " ops");
+  memory_available_for(what, bytes, reason).throw_if_failed();
 }
 
 }  // namespace pipewise

@@ -8,8 +8,6 @@
 namespace pipewise {
 
 Schedule generate_gpipe(const Problem& problem) {
-  problem.check();
-  require_single_chunk("gpipe", problem);
   const std::uint32_t m = problem.microbatches;
   return flushed_schedule(
       "gpipe", problem, 2 * std::size_t{m},

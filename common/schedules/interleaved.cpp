@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "common/ir/error.hpp"
 #include "common/schedules/generators.hpp"
 #include "common/schedules/program_builder.hpp"
 
@@ -55,23 +54,22 @@ std::vector<VirtualMicrobatch> schedule_table(std::uint32_t microbatches, std::u
   return table;
 }
 
-void check_interleaving(const Problem& problem) {
-  problem.check();
-  if (problem.placement != Placement::Looped) {
-    throw Error("interleaved places chunks looped: placement must be looped (got " +
-                std::string(placement_name(problem.placement)) + ")");
-  }
-  if (problem.chunks > 1 && problem.microbatches < problem.devices) {
-    throw Error(
-        "interleaved needs m >= p when v > 1 (got m=" + std::to_string(problem.microbatches) +
-        ", p=" + std::to_string(problem.devices) + ")");
-  }
-}
-
 }  // namespace
 
+Status interleaved_rules(const Problem& problem) {
+  if (problem.placement != Placement::Looped) {
+    return Status::failure("interleaved places chunks looped: placement must be looped (got " +
+                           std::string(placement_name(problem.placement)) + ")");
+  }
+  if (problem.chunks > 1 && problem.microbatches < problem.devices) {
+    return Status::failure("interleaved needs m >= p when v > 1 (got m=" +
+                           std::to_string(problem.microbatches) +
+                           ", p=" + std::to_string(problem.devices) + ")");
+  }
+  return {};
+}
+
 Schedule generate_interleaved(const Problem& problem) {
-  check_interleaving(problem);
   const std::uint32_t p = problem.devices;
   const std::uint32_t v = problem.chunks;
   const std::uint64_t work = std::uint64_t{problem.microbatches} * v;

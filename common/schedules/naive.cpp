@@ -8,8 +8,6 @@
 namespace pipewise {
 
 Schedule generate_naive(const Problem& problem) {
-  problem.check();
-  require_single_chunk("naive", problem);
   const std::uint32_t m = problem.microbatches;
   return flushed_schedule(
       "naive", problem, 2 * std::size_t{m},

@@ -11,8 +11,6 @@
 namespace pipewise {
 
 Schedule generate_one_f_one_b(const Problem& problem) {
-  problem.check();
-  require_single_chunk("1f1b", problem);
   const std::uint32_t m = problem.microbatches;
   const std::uint32_t p = problem.devices;
   return flushed_schedule(

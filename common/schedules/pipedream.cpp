@@ -11,8 +11,6 @@
 namespace pipewise {
 
 Schedule generate_pipedream(const Problem& problem) {
-  problem.check();
-  require_single_chunk("pipedream", problem);
   return unflushed_one_f_one_b("pipedream", problem, 1);
 }
 

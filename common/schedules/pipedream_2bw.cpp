@@ -7,19 +7,18 @@
 // update behind its forward; with m < p - 1 stage 0 would need 3 or more versions.
 #include <string>
 
-#include "common/ir/error.hpp"
 #include "common/schedules/generators.hpp"
 #include "common/schedules/program_builder.hpp"
 
 namespace pipewise {
 
+Status pipedream_2bw_rules(const Problem& problem) {
+  if (problem.microbatches >= problem.devices) return {};
+  return Status::failure("pipedream-2bw needs m >= p (got m=" + std::to_string(problem.microbatches) +
+                         ", p=" + std::to_string(problem.devices) + ")");
+}
+
 Schedule generate_pipedream_2bw(const Problem& problem) {
-  problem.check();
-  require_single_chunk("pipedream-2bw", problem);
-  if (problem.microbatches < problem.devices) {
-    throw Error("pipedream-2bw needs m >= p (got m=" + std::to_string(problem.microbatches) +
-                ", p=" + std::to_string(problem.devices) + ")");
-  }
   return unflushed_one_f_one_b("pipedream-2bw", problem, problem.microbatches);
 }
 

@@ -2,16 +2,8 @@
 
 #include <string>
 
-#include "common/ir/error.hpp"
 
 namespace pipewise {
-
-void require_single_chunk(std::string_view schedule, const Problem& problem) {
-  if (problem.chunks != 1) {
-    throw Error(std::string(schedule) + " has no model chunks: v must be 1 (got " +
-                std::to_string(problem.chunks) + ")");
-  }
-}
 
 Schedule unflushed_one_f_one_b(std::string name, const Problem& problem,
                                std::uint32_t microbatches_per_step) {

@@ -32,9 +32,6 @@ inline Op optimizer_step_op(std::uint32_t stage, std::uint32_t microbatch,
   return compute_op(OpKind::OptimizerStep, stage, microbatch, iteration);
 }
 
-// Throws pipewise::Error "<schedule> has no model chunks: v must be 1 (got V)" when v != 1.
-void require_single_chunk(std::string_view schedule, const Problem& problem);
-
 // Warm-up forwards of device `device` in a 1F1B pipeline of `devices` devices over `work`
 // micro-batches: min(p - d - 1, work), so that device d holds at most p - d activations
 // (Narayanan et al. 2021, PipeDream-2BW §3.3; Megatron-LM's get_pp_rank_microbatches).

@@ -3,7 +3,6 @@
 #include <new>
 
 #include "common/ir/error.hpp"
-#include "common/resources/resource_limits.hpp"
 #include "common/schedules/generators.hpp"
 
 namespace pipewise {
@@ -12,6 +11,7 @@ namespace {
 struct Entry {
   ScheduleInfo info;
   Schedule (*generate)(const Problem&);
+  Status (*rules)(const Problem&) = nullptr;  // beyond Problem::validity and v = 1
 };
 
 const std::vector<Entry>& entries() {
@@ -39,7 +39,8 @@ const std::vector<Entry>& entries() {
         .summary = "Megatron-LM interleaved 1F1B over v looped chunks per device (SC'21)",
         .uses_chunks = true,
         .asynchronous = false},
-       generate_interleaved},
+       generate_interleaved,
+       interleaved_rules},
       {{.name = "pipedream",
         .aliases = {},
         .summary = "PipeDream: 1F1B, no flush, a step per micro-batch, p-s weight versions",
@@ -51,7 +52,8 @@ const std::vector<Entry>& entries() {
         .summary = "PipeDream-2BW: 1F1B, no flush, a step per m micro-batches, 2 versions",
         .uses_chunks = false,
         .asynchronous = true},
-       generate_pipedream_2bw},
+       generate_pipedream_2bw,
+       pipedream_2bw_rules},
   };
   return kEntries;
 }
@@ -84,9 +86,27 @@ const std::vector<ScheduleInfo>& schedule_catalog() {
 
 const ScheduleInfo& find_schedule(std::string_view name) { return find_entry(name).info; }
 
+std::uint64_t max_op_count(const ScheduleInfo& info, const Problem& problem) {
+  // Problem::check bounds p·v by 2^16 and m·n by 2^32, so every product stays under 2^50.
+  const std::uint64_t stages = problem.stages();
+  const std::uint64_t slots = stages * problem.iterations * problem.microbatches;
+  const std::uint64_t steps = info.asynchronous ? slots : stages * problem.iterations;
+  return (info.splits_backward ? 3 : 2) * slots + steps;
+}
+
+Status schedule_accepts(std::string_view name, const Problem& problem) {
+  const Entry& entry = find_entry(name);
+  if (Status validity = problem.validity(); !validity.ok()) return validity;
+  if (!entry.info.uses_chunks && problem.chunks != 1) {
+    return Status::failure(entry.info.name + " has no model chunks: v must be 1 (got " +
+                           std::to_string(problem.chunks) + ")");
+  }
+  return entry.rules != nullptr ? entry.rules(problem) : Status();
+}
+
 Schedule generate_schedule(std::string_view name, const Problem& problem) {
   const Entry& entry = find_entry(name);
-  require_memory_for_schedule(entry.info.name, problem, entry.info.asynchronous);
+  schedule_accepts(entry.info.name, problem).throw_if_failed();
   try {
     return entry.generate(problem);
   } catch (const std::bad_alloc&) {

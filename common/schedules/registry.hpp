@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@ struct ScheduleInfo {
   std::string summary;               // one line for --help
   bool uses_chunks = false;          // accepts v > 1
   bool asynchronous = false;         // no flush; meaningful with n > 1 iterations
+  bool splits_backward = false;      // runs I and W instead of B (zero-bubble schedules)
 };
 
 // Every generator, in the order --help lists them.
@@ -23,14 +25,27 @@ const std::vector<ScheduleInfo>& schedule_catalog();
 // known names when there is none.
 const ScheduleInfo& find_schedule(std::string_view name);
 
+// The most ops schedule `info` generates for `problem` (unlowered): an F and a B, or an F,
+// an I and a W, for each of the p·v·m·n (stage, iteration, micro-batch) slots, plus one
+// optimizer step per stage and iteration, or one per slot for asynchronous schedules
+// (PipeDream's cadence, the most any generator steps). Lets callers refuse a problem too
+// large for their machine before generating it. REQUIRES: problem.check() passes (the
+// counts then fit in 64 bits).
+std::uint64_t max_op_count(const ScheduleInfo& info, const Problem& problem);
+
+// Whether schedule `name` (or an alias) can be generated for `problem`: Problem::validity,
+// v = 1 for schedules without chunks, then the schedule's own rules; the failure names the
+// broken rule ("gpipe has no model chunks: v must be 1 (got 2)", "pipedream-2bw needs
+// m >= p (got m=2, p=4)"). A search asks this instead of catching generate_schedule's
+// error. Throws pipewise::Error only for an unknown name.
+Status schedule_accepts(std::string_view name, const Problem& problem);
+
 // Generates the compute-and-optimizer program of schedule `name` (or an alias) for
 // `problem` (no send or recv ops: see lower.hpp), with weight versions set; the
 // schedule's name is the canonical one. Every OptimizerStep carries the micro-batch and
 // iteration of the last backward of its stage before it in the program. Throws
-// pipewise::Error with one line naming the broken rule when `problem` is invalid (see
-// Problem::check) or invalid for the schedule (e.g. "gpipe has no model chunks: v must be
-// 1 (got 2)", "pipedream-2bw needs m >= p (got m=2, p=4)"), or when the schedule does not
-// fit in memory.
+// pipewise::Error with schedule_accepts's reason when it does not accept `problem`, or when
+// the process runs out of memory generating it (callers check first: max_op_count).
 Schedule generate_schedule(std::string_view name, const Problem& problem);
 
 }  // namespace pipewise

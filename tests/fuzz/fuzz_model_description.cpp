@@ -38,10 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       shape.chunks = devices == 2 ? 2 : 1;
       shape.micro_batch_size = model.batch.micro_batch_sizes.front();
       shape.recompute = recompute;
-      try {
-        tools::pipeline_costs(model, layers, shape);
-      } catch (const Error&) {
-      }
+      // A layout the model cannot take is an answer with its reason, never an exception.
+      const Result<tools::PipelineCosts> costs = tools::pipeline_costs(model, layers, shape);
+      if (!costs.ok() && costs.status().reason().empty()) fuzz::broken("a failure says why");
     }
   }
   return 0;

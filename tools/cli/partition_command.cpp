@@ -21,7 +21,6 @@
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/text_table.hpp"
-#include "common/text/format.hpp"
 
 namespace po = boost::program_options;
 

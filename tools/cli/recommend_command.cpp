@@ -120,7 +120,7 @@ int run_recommend(const std::vector<std::string>& args) {
     write_file_atomically(values["svg"].as<std::string>(), recommendation_svg(model, recommendation));
   }
   if (recommendation.fitting == 0 && recommendation.exceeding == 0) {
-    throw Error("no valid configuration: " + recommendation.candidates.front().result.skip_reason);
+    throw Error("no valid configuration: " + recommendation.candidates.front().validity.reason());
   }
   if (recommendation.fitting == 0) {
     throw Error("no configuration fits the " + format_number(model.device.memory_bytes / kGiB) +

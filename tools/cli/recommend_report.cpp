@@ -5,7 +5,7 @@
 
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
-#include "common/text/format.hpp"
+#include "tools/cli/recommend_explanation.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -49,7 +49,7 @@ std::string best_per(const Recommendation& recommendation, const char* heading,
   std::vector<const Candidate*> best;
   std::vector<const Candidate*> closest;
   for (const Candidate& candidate : recommendation.candidates) {
-    if (!candidate.result.ran && !candidate.skipped_by_static_memory) continue;
+    if (!candidate.validity.ok()) continue;
     const Key value = key(candidate);
     auto where = std::find(order.begin(), order.end(), value);
     if (where == order.end()) {
@@ -64,7 +64,7 @@ std::string best_per(const Recommendation& recommendation, const char* heading,
     // static bytes.
     const auto closer = [](const Candidate& a, const Candidate* b) {
       if (!b) return true;
-      if (a.result.ran != b->result.ran) return a.result.ran;
+      if (a.metrics.has_value() != b->metrics.has_value()) return a.metrics.has_value();
       return a.headroom_bytes > b->headroom_bytes;
     };
     if (!candidate.fits && closer(candidate, closest[index])) closest[index] = &candidate;
@@ -74,7 +74,7 @@ std::string best_per(const Recommendation& recommendation, const char* heading,
   for (std::size_t i = 0; i < order.size(); ++i) {
     text += "  " + key_text(order[i]) + ": ";
     if (best[i]) {
-      text += candidate_name(*best[i]) + ", " + format_duration_ms(best[i]->result.makespan_ms) +
+      text += candidate_name(*best[i]) + ", " + format_duration_ms(best[i]->metrics->makespan_ms) +
               ": " + explain_versus_best(*best[i], overall, recommendation.memory_cap_bytes) + "\n";
     } else {
       text += "nothing fits; the closest, " + candidate_name(*closest[i]) + ", " +
@@ -93,8 +93,9 @@ std::string schedule_text(const std::string& schedule) { return schedule; }
 std::string invalid_section(const Recommendation& recommendation) {
   std::vector<std::string> reasons;
   for (const Candidate& candidate : recommendation.candidates) {
-    if (std::find(reasons.begin(), reasons.end(), candidate.result.skip_reason) == reasons.end()) {
-      reasons.push_back(candidate.result.skip_reason);
+    const std::string& reason = candidate.validity.reason();
+    if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) {
+      reasons.push_back(reason);
     }
   }
   std::string text = "no configuration is valid:\n";
@@ -116,9 +117,9 @@ std::string ranked_table(const Recommendation& recommendation, std::size_t top) 
                    std::to_string(candidate.shape.chunks), std::to_string(candidate.shape.replicas),
                    std::to_string(candidate.microbatches), std::to_string(candidate.shape.micro_batch_size),
                    std::string(recompute_name(candidate.shape.recompute)),
-                   format_duration_ms(candidate.result.makespan_ms),
-                   format_percent(candidate.result.bubble_ratio),
-                   format_bytes(candidate.result.peak_bytes),
+                   format_duration_ms(candidate.metrics->makespan_ms),
+                   format_percent(candidate.metrics->bubble_ratio),
+                   format_bytes(candidate.peak_bytes()),
                    format_bytes(candidate.headroom_bytes),
                    explain_versus_best(candidate, candidates.front(), recommendation.memory_cap_bytes)});
   }
@@ -135,16 +136,17 @@ std::string over_cap_section(const Recommendation& recommendation) {
   std::size_t shown = 0;
   for (const Candidate& candidate : candidates) {
     if (shown == kExceedingShown) break;
-    if (candidate.fits || !candidate.result.ran) continue;
-    if (recommendation.fitting > 0 && candidate.result.makespan_ms >= candidates.front().result.makespan_ms) {
+    if (candidate.fits || !candidate.metrics) continue;
+    if (recommendation.fitting > 0 &&
+        candidate.metrics->makespan_ms >= candidates.front().metrics->makespan_ms) {
       break;
     }
     if (shown++ == 0) {
       text += recommendation.fitting ? "\nfaster, but over the memory cap:\n" : "\nclosest configurations:\n";
     }
     text += fmt::format("  {}: step {}, peak {}: {}\n", candidate_name(candidate),
-                        format_duration_ms(candidate.result.makespan_ms),
-                        format_bytes(candidate.result.peak_bytes),
+                        format_duration_ms(candidate.metrics->makespan_ms),
+                        format_bytes(candidate.peak_bytes()),
                         explain_versus_best(candidate, candidates.front(), recommendation.memory_cap_bytes));
   }
   return text;

@@ -12,7 +12,6 @@
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/recommend_report.hpp"
 #include "common/svg/svg_document.hpp"
-#include "common/text/format.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -49,7 +48,7 @@ TimelinePicture best_timeline(const ModelDescription& model, const Candidate& be
   problem.devices = best.shape.devices;
   problem.chunks = best.shape.chunks;
   problem.microbatches = std::min(best.microbatches, 2 * best.shape.devices);
-  const PipelineCosts costs = pipeline_costs(model, resolve_layers(model), best.shape);
+  const PipelineCosts costs = pipeline_costs(model, resolve_layers(model), best.shape).value_or_throw();
   const Schedule schedule = generate_schedule(best.schedule, problem);
   sim::SimulationOptions options;
   options.record_timeline = true;
@@ -83,11 +82,11 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   for (const Candidate& candidate : recommendation.candidates) {
     if (candidate.fits && rows.size() < kFittingShown) rows.push_back(&candidate);
   }
-  const double best_ms = recommendation.fitting ? recommendation.candidates.front().result.makespan_ms : 0;
+  const double best_ms = recommendation.fitting ? recommendation.candidates.front().metrics->makespan_ms : 0;
   std::size_t exceeding = 0;
   for (const Candidate& candidate : recommendation.candidates) {
-    if (candidate.fits || !candidate.result.ran || exceeding == kExceedingShown) continue;
-    if (recommendation.fitting && candidate.result.makespan_ms >= best_ms) break;
+    if (candidate.fits || !candidate.metrics || exceeding == kExceedingShown) continue;
+    if (recommendation.fitting && candidate.metrics->makespan_ms >= best_ms) break;
     rows.push_back(&candidate);
     ++exceeding;
   }
@@ -95,8 +94,8 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   double longest_ms = 0;
   double largest_bytes = cap;
   for (const Candidate* row : rows) {
-    longest_ms = std::max(longest_ms, row->result.makespan_ms);
-    largest_bytes = std::max(largest_bytes, row->result.peak_bytes);
+    longest_ms = std::max(longest_ms, row->metrics->makespan_ms);
+    largest_bytes = std::max(largest_bytes, row->metrics->peak_bytes);
   }
   const double chart_top = 120;
   const double panel_width = (kWidth - 2 * kMargin - kLabelWidth - 40) / 2;
@@ -141,24 +140,24 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
     const char* colour = !row.fits ? kOverColour : best ? kBestColour : kFittingColour;
     svg.text(time_left - 8, y + 13, (best ? "best: " : row.fits ? "" : "over cap: ") + row_label(row), 11,
              SvgDocument::Anchor::End, row.fits ? "#222" : kOverColour, best ? "bold" : "normal");
-    const double time_width = longest_ms > 0 ? row.result.makespan_ms / longest_ms * (panel_width - 70) : 0;
+    const double time_width = longest_ms > 0 ? row.metrics->makespan_ms / longest_ms * (panel_width - 70) : 0;
     svg.rect(time_left, y, time_width, kBarHeight, colour);
-    std::string time_label = format_duration_ms(row.result.makespan_ms);
+    std::string time_label = format_duration_ms(row.metrics->makespan_ms);
     if (recommendation.fitting && !best) {
-      time_label += " (" + (row.result.makespan_ms >= best_ms ? std::string("+") : std::string("-")) +
-                    format_percent(std::fabs(row.result.makespan_ms / best_ms - 1)) + ")";
+      time_label += " (" + (row.metrics->makespan_ms >= best_ms ? std::string("+") : std::string("-")) +
+                    format_percent(std::fabs(row.metrics->makespan_ms / best_ms - 1)) + ")";
     }
     svg.text(time_left + time_width + 4, y + 13, time_label, 10);
 
     const double scale = (panel_width - 70) / largest_bytes;
-    const double static_width = row.result.static_bytes * scale;
-    const double total_width = row.result.peak_bytes * scale;
+    const double static_width = row.metrics->static_bytes * scale;
+    const double total_width = row.metrics->peak_bytes * scale;
     svg.rect(memory_left, y, static_width, kBarHeight, kStaticColour);
     svg.rect(memory_left + static_width, y, std::max(0.0, total_width - static_width), kBarHeight, colour);
     // Labels that would sit on the cap line move past it.
     double label_x = memory_left + total_width + 4;
     if (label_x < cap_x + 4 && label_x + 52 > cap_x) label_x = cap_x + 4;
-    svg.text(label_x, y + 13, format_bytes(row.result.peak_bytes), 10);
+    svg.text(label_x, y + 13, format_bytes(row.metrics->peak_bytes), 10);
   }
   if (rows.empty()) svg.text(time_left, chart_top + 14, "no configuration could be simulated", 12);
 

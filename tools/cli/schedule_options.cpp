@@ -7,6 +7,7 @@
 #include "common/io/pytorch_text.hpp"
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
+#include "sim/memory_estimate.hpp"
 
 namespace po = boost::program_options;
 
@@ -86,7 +87,9 @@ Schedule schedule_from_options(const po::variables_map& values) {
   problem.microbatches = bounded_option(values, "microbatches", 1, 1, std::int64_t{1} << 31);
   problem.iterations = bounded_option(values, "iterations", 1, 1, std::int64_t{1} << 31);
   problem.placement = placement_from_name(values["placement"].as<std::string>());
-  return generate_schedule(values["schedule"].as<std::string>(), problem);
+  const std::string& name = values["schedule"].as<std::string>();
+  sim::require_memory_to_simulate(name, problem);
+  return generate_schedule(name, problem);
 }
 
 bool parse_or_help(const std::vector<std::string>& args, const po::options_description& options,

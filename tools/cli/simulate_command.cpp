@@ -118,7 +118,7 @@ sim::CostConfig cost_config_from_options(const po::variables_map& values) {
                 ") is part of the backward and cannot exceed --cost-b (" +
                 shown(*compute.backward) + ")");
   }
-  config.device_share = compute.apply_to(config.device_share, "cost flags");
+  config.device_share = compute.apply_to(config.device_share, "cost flags").value_or_throw();
 
   sim::CommunicationCosts& comm = config.communication;
   if (auto value = real_option(values, "comm-latency")) comm.latency_ms = *value;

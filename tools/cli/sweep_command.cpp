@@ -103,12 +103,7 @@ CostSource cost_source(const po::variables_map& values) {
       PipelineShape point = shape;
       point.devices = devices;
       point.chunks = chunks;
-      try {
-        const PipelineCosts costs = pipeline_costs(description, *layers, point);
-        return ShapeCosts{costs.config, costs.extra_checkpoint_bytes, ""};
-      } catch (const Error& error) {
-        return ShapeCosts{std::nullopt, 0, error.what()};
-      }
+      return pipeline_costs(description, *layers, point);
     };
     return source;
   }

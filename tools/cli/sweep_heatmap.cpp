@@ -72,11 +72,11 @@ struct Range {
 struct Metric {
   std::string title;
   Range range;
-  double (*value)(const PointResult&, MemoryUnit);
+  double (*value)(const PointMetrics&, MemoryUnit);
   std::string (*label)(double, const MemoryScale&);
 };
 
-double bubble_value(const PointResult& result, MemoryUnit) { return result.bubble_ratio; }
+double bubble_value(const PointMetrics& result, MemoryUnit) { return result.bubble_ratio; }
 std::string bubble_label(double value, const MemoryScale&) { return fmt::format("{:.1f}%", value * 100); }
 std::string memory_label(double value, const MemoryScale& scale) {
   return three_significant(value / scale.divisor);
@@ -105,13 +105,13 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
   Metric memory{"", {}, peak_memory_value, memory_label};
   for (const SweepRow& row : rows) {
     panels[{row.point.schedule, row.point.chunks}][{row.point.devices, row.point.microbatches}] = &row;
-    if (!row.result.ran) continue;
-    bubble.range.include(row.result.bubble_ratio);
-    memory.range.include(peak_memory_value(row.result, unit));
+    if (!row.result.ok()) continue;
+    bubble.range.include(row.result->bubble_ratio);
+    memory.range.include(peak_memory_value(*row.result, unit));
   }
   std::erase_if(panels, [](const auto& panel) {
     return std::none_of(panel.second.begin(), panel.second.end(),
-                        [](const auto& cell) { return cell.second->result.ran; });
+                        [](const auto& cell) { return cell.second->result.ok(); });
   });
   bubble.range.low = 0;  // bubbles are read against "no bubble at all"
   memory.range.choose_scale();
@@ -160,7 +160,7 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
       }
       double best = std::numeric_limits<double>::infinity();
       for (const auto& [where, row] : cells) {
-        if (row->result.ran) best = std::min(best, metric->value(row->result, unit));
+        if (row->result.ok()) best = std::min(best, metric->value(*row->result, unit));
       }
       for (std::size_t r = 0; r < grid.devices.size(); ++r) {
         const double y = grid_top + kCellHeight * static_cast<double>(r);
@@ -169,14 +169,14 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
         for (std::size_t c = 0; c < grid.microbatches.size(); ++c) {
           const double x = grid_left + kCellWidth * static_cast<double>(c);
           const SweepRow* row = cells.at({grid.devices[r], grid.microbatches[c]});
-          const PointResult& result = row->result;
-          if (!result.ran) {
+          if (!row->result.ok()) {
             svg.rect(x, y, kCellWidth, kCellHeight, "#eeeeee", "white",
-                     "skipped: " + result.skip_reason);
+                     "skipped: " + row->result.status().reason());
             svg.text(x + kCellWidth / 2, y + kCellHeight / 2 + 4, "–", 11,
                      SvgDocument::Anchor::Middle, "#999");
             continue;
           }
+          const PointMetrics& result = *row->result;
           const double value = metric->value(result, unit);
           const double fraction = metric->range.fraction(value);
           const std::string tooltip = fmt::format(

@@ -6,7 +6,6 @@
 
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
-#include "common/text/format.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -15,14 +14,14 @@ const char* unit_name(MemoryUnit unit) {
   return unit == MemoryUnit::Bytes ? "bytes" : "activations";
 }
 
-std::string memory_text(const PointResult& result, MemoryUnit unit) {
+std::string memory_text(const PointMetrics& result, MemoryUnit unit) {
   if (unit == MemoryUnit::Bytes) return format_bytes(result.peak_bytes);
   return fmt::format("{:.3g} A", peak_memory_value(result, unit));
 }
 
 }  // namespace
 
-double peak_memory_value(const PointResult& result, MemoryUnit unit) {
+double peak_memory_value(const PointMetrics& result, MemoryUnit unit) {
   return unit == MemoryUnit::Bytes ? result.peak_bytes
                                    : result.peak_activation_bytes / kActivationUnitBytes;
 }
@@ -37,17 +36,17 @@ std::string sweep_table(const SweepGrid& grid, const std::vector<SweepRow>& rows
   std::map<std::string, std::size_t> skipped;
   std::size_t simulated = 0;
   for (const SweepRow& row : rows) {
-    if (!row.result.ran) {
-      const std::string& reason = row.result.skip_reason;
+    if (!row.result.ok()) {
+      const std::string& reason = row.result.status().reason();
       ++skipped[reason.substr(0, reason.find(" (got "))];
       continue;
     }
     ++simulated;
     table.add_row({grid.schedules[row.point.schedule], std::to_string(row.point.devices),
                    std::to_string(row.point.chunks), std::to_string(row.point.microbatches),
-                   format_number(row.result.makespan_ms) + " ms",
-                   format_percent(row.result.bubble_ratio), memory_text(row.result, unit),
-                   std::to_string(row.result.peak_device)});
+                   format_number(row.result->makespan_ms) + " ms",
+                   format_percent(row.result->bubble_ratio), memory_text(*row.result, unit),
+                   std::to_string(row.result->peak_device)});
   }
   std::string text = simulated ? table.render() : "";
   text += fmt::format("{} points: {} simulated, {} skipped\n", rows.size(), simulated,
@@ -65,13 +64,13 @@ std::string sweep_csv(const SweepGrid& grid, const std::vector<SweepRow>& rows, 
   for (const SweepRow& row : rows) {
     text += fmt::format("{},{},{},{},", grid.schedules[row.point.schedule], row.point.devices,
                         row.point.chunks, row.point.microbatches);
-    if (row.result.ran) {
-      text += fmt::format("ok,{:.17g},{:.17g},{:.17g},{},{},{},\n", row.result.makespan_ms,
-                          row.result.bubble_ratio, peak_memory_value(row.result, unit),
-                          unit_name(unit), row.result.peak_device, row.result.peak_stashes);
+    if (row.result.ok()) {
+      text += fmt::format("ok,{:.17g},{:.17g},{:.17g},{},{},{},\n", row.result->makespan_ms,
+                          row.result->bubble_ratio, peak_memory_value(*row.result, unit),
+                          unit_name(unit), row.result->peak_device, row.result->peak_stashes);
     } else {
       text += fmt::format("skipped,,,,{},,,{}\n", unit_name(unit),
-                          csv_field(row.result.skip_reason));
+                          csv_field(row.result.status().reason()));
     }
   }
   return text;
@@ -84,16 +83,16 @@ std::string sweep_json(const SweepGrid& grid, const std::vector<SweepRow>& rows,
                                     {"p", row.point.devices},
                                     {"v", row.point.chunks},
                                     {"m", row.point.microbatches}};
-    if (row.result.ran) {
+    if (row.result.ok()) {
       point["status"] = "ok";
-      point["makespan_ms"] = row.result.makespan_ms;
-      point["bubble_ratio"] = row.result.bubble_ratio;
-      point["peak_memory"] = peak_memory_value(row.result, unit);
-      point["peak_device"] = row.result.peak_device;
-      point["peak_stashes"] = row.result.peak_stashes;
+      point["makespan_ms"] = row.result->makespan_ms;
+      point["bubble_ratio"] = row.result->bubble_ratio;
+      point["peak_memory"] = peak_memory_value(*row.result, unit);
+      point["peak_device"] = row.result->peak_device;
+      point["peak_stashes"] = row.result->peak_stashes;
     } else {
       point["status"] = "skipped";
-      point["reason"] = row.result.skip_reason;
+      point["reason"] = row.result.status().reason();
     }
     points.push_back(std::move(point));
   }

@@ -15,7 +15,7 @@ enum class MemoryUnit {
 };
 
 // The number the outputs show as a row's peak memory, in `unit`.
-double peak_memory_value(const PointResult& result, MemoryUnit unit);
+double peak_memory_value(const PointMetrics& result, MemoryUnit unit);
 
 // One line per simulated point (schedule, p, v, m, makespan, bubble, peak memory and its
 // device), then one line per rule that made points be skipped (the reason without its

@@ -65,18 +65,20 @@ StageTotals stage_totals(const std::vector<LayerCost>& layers, const StageSplit&
 
 }  // namespace
 
-PipelineCosts pipeline_costs(const ModelDescription& model, const std::vector<LayerCost>& layers,
-                             const PipelineShape& shape) {
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model,
+                                     const std::vector<LayerCost>& layers,
+                                     const PipelineShape& shape) {
   const std::uint64_t stage_count = std::uint64_t{shape.devices} * shape.chunks;
   if (stage_count == 0 || stage_count > layers.size()) {
-    throw Error("p·v = " + std::to_string(stage_count) + " stages cannot hold " +
-                std::to_string(layers.size()) + " layers (at most one stage per layer)");
+    return Status::failure("p·v = " + std::to_string(stage_count) + " stages cannot hold " +
+                           std::to_string(layers.size()) +
+                           " layers (at most one stage per layer)");
   }
   if (shape.recompute == Recompute::Selective) {
     for (const LayerCost& layer : layers) {
       if (!layer.selective_activation_bytes) {
-        throw Error("selective recomputation needs a transformer model (layer \"" + layer.name +
-                    "\" is not one)");
+        return Status::failure("selective recomputation needs a transformer model (layer \"" +
+                               layer.name + "\" is not one)");
       }
     }
   }

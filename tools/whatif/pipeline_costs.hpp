@@ -43,10 +43,11 @@ struct PipelineCosts {
 // The costs of `model` (whose layers are `layers`, from resolve_layers) laid out as
 // `shape`. The layers are split into p·v stages by partition_layers on forward+backward
 // time. Memory is modelled per device; when the split is uneven, every stage is charged
-// the largest stage's parameters and activations (conservative). Throws pipewise::Error
+// the largest stage's parameters and activations (conservative). Fails, with the reason,
 // when p·v exceeds the number of layers or the shape asks for selective recomputation of
-// a model that is not a transformer.
-PipelineCosts pipeline_costs(const ModelDescription& model, const std::vector<LayerCost>& layers,
-                             const PipelineShape& shape);
+// a model that is not a transformer: layouts a search skips.
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model,
+                                     const std::vector<LayerCost>& layers,
+                                     const PipelineShape& shape);
 
 }  // namespace pipewise::tools

@@ -1,18 +1,17 @@
 #pragma once
 // Simulating one configuration (schedule, p, v, m under given costs) for the what-if
-// commands, with the timeline off, and reducing the run to the numbers they compare.
+// engines, with the timeline off, and reducing the run to the numbers they compare.
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 #include "common/ir/problem.hpp"
+#include "common/ir/status.hpp"
 #include "sim/cost_model.hpp"
 
 namespace pipewise::tools {
 
-struct PointResult {
-  bool ran = false;
-  std::string skip_reason;         // when !ran: why the point is invalid (one line)
+// One simulated configuration, reduced to what the what-if engines compare.
+struct PointMetrics {
   double makespan_ms = 0;          // one training step (all n iterations)
   double bubble_ratio = 0;         // Σ idle / (p · makespan)
   double mean_busy_ms = 0;         // compute per device, averaged over devices
@@ -24,10 +23,13 @@ struct PointResult {
 };
 
 // Generates schedule `schedule` for `problem`, resolves `costs` for it and simulates it.
-// A problem the schedule or the costs reject is not an error: the result says !ran and
-// why. `extra_checkpoint_bytes` is added per live stash to each device's peak (see
-// PipelineCosts::extra_checkpoint_bytes).
-PointResult simulate_point(std::string_view schedule, const Problem& problem,
-                           const sim::CostConfig& costs, double extra_checkpoint_bytes = 0);
+// A configuration that cannot be simulated is an answer, not an error: the failure says why
+// (the schedule does not accept the problem, the costs do not fit it, or this machine lacks
+// the memory to simulate it). `extra_checkpoint_bytes` is added per live stash to each
+// device's peak (see PipelineCosts::extra_checkpoint_bytes). Throws pipewise::Error only
+// for an unknown schedule name.
+Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& problem,
+                                    const sim::CostConfig& costs,
+                                    double extra_checkpoint_bytes = 0);
 
 }  // namespace pipewise::tools

@@ -26,18 +26,19 @@ bool has_no_memory_sizes(const sim::CostConfig& config) {
 }
 
 ShapeCostSource fixed_shape_costs(const sim::CostConfig& config) {
-  sim::CostConfig shared = config;
-  if (has_no_memory_sizes(shared)) {
-    shared.memory.layers = 1;
-    shared.memory.activation_bytes_per_layer = kActivationUnitBytes;
+  PipelineCosts shared;
+  shared.config = config;
+  if (has_no_memory_sizes(shared.config)) {
+    shared.config.memory.layers = 1;
+    shared.config.memory.activation_bytes_per_layer = kActivationUnitBytes;
   }
-  return [shared](std::uint32_t, std::uint32_t) { return ShapeCosts{shared, 0, ""}; };
+  return [shared](std::uint32_t, std::uint32_t) { return Result<PipelineCosts>(shared); };
 }
 
 std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& costs,
                                 unsigned threads, const std::function<void(std::size_t)>& progress) {
   // Costs depend on (p, v) only: resolve each pair once, before the parallel part.
-  std::vector<ShapeCosts> shape_costs;
+  std::vector<Result<PipelineCosts>> shape_costs;
   shape_costs.reserve(grid.devices.size() * grid.chunks.size());
   for (const std::uint32_t devices : grid.devices) {
     for (const std::uint32_t chunks : grid.chunks) shape_costs.push_back(costs(devices, chunks));
@@ -50,18 +51,18 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
         SweepRow& row = rows[index];
         row.point = grid.point(index);
         // Grid order is schedule, p, v, m: dropping m and the schedule leaves p·|v| + v.
-        const ShapeCosts& shape =
+        const Result<PipelineCosts>& shape =
             shape_costs[index / grid.microbatches.size() % shape_costs.size()];
-        if (!shape.config) {
-          row.result.skip_reason = shape.error;
+        if (!shape.ok()) {
+          row.result = shape.status();
           return;
         }
         Problem problem;
         problem.devices = row.point.devices;
         problem.chunks = row.point.chunks;
         problem.microbatches = row.point.microbatches;
-        row.result = simulate_point(grid.schedules[row.point.schedule], problem, *shape.config,
-                                    shape.extra_checkpoint_bytes);
+        row.result = simulate_point(grid.schedules[row.point.schedule], problem,
+                                    shape->config, shape->extra_checkpoint_bytes);
       },
       progress);
   return rows;

@@ -4,11 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/cost_model.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
 #include "tools/whatif/point_simulation.hpp"
 
 namespace pipewise::tools {
@@ -34,12 +34,8 @@ struct SweepGrid {
 
 // The costs of every point with p devices and v chunks, or why there are none (e.g. a
 // model with fewer layers than p·v stages).
-struct ShapeCosts {
-  std::optional<sim::CostConfig> config;
-  double extra_checkpoint_bytes = 0;  // see PipelineCosts::extra_checkpoint_bytes
-  std::string error;                  // when !config
-};
-using ShapeCostSource = std::function<ShapeCosts(std::uint32_t devices, std::uint32_t chunks)>;
+using ShapeCostSource =
+    std::function<Result<PipelineCosts>(std::uint32_t devices, std::uint32_t chunks)>;
 
 // The activation unit A of sweeps without real sizes, in the simulator's bytes: large, so
 // that a chunk's share A/v stays exact to a few parts per billion in whole bytes.
@@ -55,12 +51,12 @@ bool has_no_memory_sizes(const sim::CostConfig& config);
 
 struct SweepRow {
   SweepPoint point;
-  PointResult result;
+  Result<PointMetrics> result = Status::failure("not simulated");
 };
 
 // Simulates every point of `grid` (one iteration each, no timeline) on `threads` threads;
-// rows come back in grid order. Points that a schedule or the costs reject are rows with
-// !result.ran and the reason. `progress` is called from the calling thread with the number
+// rows come back in grid order. Points that a schedule or the costs reject are rows whose
+// result is the reason. `progress` is called from the calling thread with the number
 // of points done (see parallel_for).
 std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& costs,
                                 unsigned threads,

@@ -1,0 +1,37 @@
+#pragma once
+// What generating and simulating a schedule needs in memory, estimated before either
+// starts, so that a problem too large for this machine is refused with the estimate
+// instead of being killed by the kernel halfway through.
+#include <cstdint>
+#include <string_view>
+
+#include "common/ir/problem.hpp"
+#include "common/ir/status.hpp"
+
+namespace pipewise::sim {
+
+// Bytes the simulator keeps per (stage, iteration, micro-batch) slot: the end times of its
+// forward and of its input-gradient producer (two doubles) and a progress byte (engine.cpp).
+inline constexpr std::uint64_t kSimulatorBytesPerSlot = 2 * sizeof(double) + 1;
+
+struct MemoryEstimate {
+  std::uint64_t ops = 0;    // ops of the generated (unlowered) schedule, at most
+  std::uint64_t bytes = 0;  // those ops (16 bytes each) plus the simulator's state
+};
+
+// What generating schedule `name` (or an alias) for `problem` and simulating it take at
+// least: max_op_count (common/schedules/registry.hpp) ops of 16 bytes, plus
+// kSimulatorBytesPerSlot per slot. Throws pipewise::Error for an unknown schedule or an
+// invalid problem (Problem::check), whose sizes would make the estimate meaningless.
+MemoryEstimate estimate_simulation_memory(std::string_view name, const Problem& problem);
+
+// Whether schedule `name` for `problem` can be generated and simulated in the memory this
+// machine has left; if not, one line: "1f1b p=1024 v=1 m=1000000000 n=1 needs 45.6 TiB for
+// its 2.0e+12 ops; this machine has 22.9 GiB available" (resource_limits.hpp). Checks
+// nothing below kAlwaysAffordableBytes, so hot loops pay only the estimate. Throws
+// pipewise::Error as estimate_simulation_memory does.
+Status memory_to_simulate(std::string_view name, const Problem& problem);
+// memory_to_simulate, throwing pipewise::Error with the reason when it does not fit.
+void require_memory_to_simulate(std::string_view name, const Problem& problem);
+
+}  // namespace pipewise::sim

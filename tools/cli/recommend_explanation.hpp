@@ -1,0 +1,24 @@
+#pragma once
+// The words of `pipewise recommend`: why a configuration is not the best, and the rules of
+// thumb it breaks. The engine (tools/whatif/recommend.hpp) answers with numbers; these
+// functions say what they mean.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/whatif/candidates.hpp"
+
+namespace pipewise::tools {
+
+// Why `candidate` is not `best`, in one phrase: "best", "ties with the best", "2.3% slower:
+// larger bubble (6.1% vs 3.9%)", "34.1% slower: full recomputation (+33.3% compute per
+// device)", "exceeds memory by 4.1 GiB on device 0", "invalid: <reason>". REQUIRES: `best`
+// was simulated (the first candidate of a recommendation with a fitting configuration).
+std::string explain_versus_best(const Candidate& candidate, const Candidate& best,
+                                double memory_cap_bytes);
+
+// Rules of thumb `candidate` breaks, one phrase each (e.g. "m = 12 < 4p = 32: expect a
+// bubble above 20%").
+std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std::uint32_t layers);
+
+}  // namespace pipewise::tools

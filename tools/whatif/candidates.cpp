@@ -1,0 +1,153 @@
+#include "tools/whatif/candidates.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "common/ir/error.hpp"
+#include "common/schedules/registry.hpp"
+#include "sim/closed_forms.hpp"
+
+namespace pipewise::tools {
+namespace {
+
+std::vector<std::string> default_schedules() {
+  std::vector<std::string> names;
+  for (const ScheduleInfo& info : schedule_catalog()) {
+    if (!info.asynchronous) names.push_back(info.name);
+  }
+  return names;
+}
+
+std::vector<std::uint32_t> divisors_up_to(std::uint32_t value, std::uint32_t limit) {
+  std::vector<std::uint32_t> divisors;
+  for (std::uint32_t d = 1; d <= value && d <= limit; ++d) {
+    if (value % d == 0) divisors.push_back(d);
+  }
+  return divisors;
+}
+
+// Megatron-LM's rule for interleaving: every chunk holds L / (p·v) layers, a whole number.
+std::vector<std::uint32_t> default_chunks(std::uint32_t layers, std::uint32_t devices) {
+  std::vector<std::uint32_t> chunks;
+  if (layers % devices != 0) return chunks;
+  for (std::uint32_t v = 2; v <= 16; ++v) {
+    if ((layers / devices) % v == 0) chunks.push_back(v);
+  }
+  return chunks;
+}
+
+TargetBubblePlan plan_for_target(std::uint32_t devices, std::uint32_t replicas,
+                                 std::uint64_t global_batch, double target) {
+  TargetBubblePlan plan;
+  plan.devices = devices;
+  plan.replicas = replicas;
+  plan.needed_microbatches = sim::microbatches_for_bubble_ratio(devices, target);
+  const std::uint64_t per_replica = global_batch / replicas;
+  // The smallest divisor of per_replica that is at least the m needed, in O(√per_replica).
+  std::uint64_t smallest = 0;
+  for (std::uint64_t low = 1; low <= per_replica / low; ++low) {
+    if (per_replica % low != 0) continue;
+    for (const std::uint64_t divisor : {low, per_replica / low}) {
+      if (divisor >= plan.needed_microbatches && (smallest == 0 || divisor < smallest)) smallest = divisor;
+    }
+  }
+  if (smallest != 0 && smallest <= UINT32_MAX) {
+    plan.microbatches = static_cast<std::uint32_t>(smallest);
+    plan.micro_batch_size = static_cast<std::uint32_t>(per_replica / smallest);
+  }
+  // Unreachable targets report the bubble of the most micro-batches possible (b = 1).
+  const std::uint64_t m = plan.microbatches.value_or(std::min<std::uint64_t>(per_replica, UINT32_MAX));
+  plan.bubble = sim::flushed_bubble_ratio(devices, static_cast<std::uint32_t>(std::max<std::uint64_t>(1, m)));
+  return plan;
+}
+
+// Candidate `base` for every recomputation, schedule and chunk count of `options`.
+void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
+                 const std::vector<std::string>& schedules, std::uint32_t layer_count,
+                 const RecommendOptions& options, std::vector<Candidate>& candidates) {
+  for (const Recompute recompute : recomputes) {
+    base.shape.recompute = recompute;
+    for (const std::string& schedule : schedules) {
+      base.schedule = schedule;
+      std::vector<std::uint32_t> chunk_list{1};
+      if (find_schedule(schedule).uses_chunks) {
+        chunk_list = options.chunks.empty() ? default_chunks(layer_count, base.shape.devices)
+                                            : options.chunks;
+      }
+      for (const std::uint32_t v : chunk_list) {
+        base.shape.chunks = v;
+        candidates.push_back(base);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t layer_count,
+                                 const RecommendOptions& options) {
+  const std::vector<std::string> schedules =
+      options.schedules.empty() ? default_schedules() : options.schedules;
+  std::vector<Recompute> recomputes = options.recompute;
+  if (recomputes.empty()) {
+    recomputes = {Recompute::None, Recompute::Full};
+    if (model.transformer) recomputes.insert(recomputes.begin() + 1, Recompute::Selective);
+  }
+  const std::uint32_t tensor = model.parallelism.tensor.size;
+  const std::uint32_t pipeline_and_data = model.device.count / tensor;
+  std::vector<std::uint32_t> stages = options.stages;
+  if (stages.empty()) {
+    stages = model.parallelism.data ? std::vector<std::uint32_t>{pipeline_and_data / *model.parallelism.data}
+                                    : divisors_up_to(pipeline_and_data, layer_count);
+  }
+
+  SearchSpace space;
+  std::vector<Candidate>& candidates = space.candidates;
+  const auto invalid = [&](Candidate candidate, std::string reason) {
+    candidate.validity = Status::failure(std::move(reason));
+    candidates.push_back(std::move(candidate));
+  };
+  for (const std::uint32_t p : stages) {
+    Candidate base;
+    base.shape.devices = p;
+    if (pipeline_and_data % p != 0) {
+      invalid(base, fmt::format("p = {} does not divide the {} devices left by tensor parallelism {}",
+                                p, pipeline_and_data, tensor));
+      continue;
+    }
+    const std::uint32_t d = model.parallelism.data.value_or(pipeline_and_data / p);
+    base.shape.replicas = d;
+    if (std::uint64_t{p} * d != pipeline_and_data) {
+      invalid(base, fmt::format("p·d·t = {}·{}·{} is not the {} devices", p, d, tensor,
+                                model.device.count));
+      continue;
+    }
+    std::vector<std::uint32_t> micro_sizes = model.batch.micro_batch_sizes;
+    if (options.target_bubble) {
+      const TargetBubblePlan plan = plan_for_target(p, d, model.batch.global, *options.target_bubble);
+      if (plan.micro_batch_size) micro_sizes.push_back(*plan.micro_batch_size);
+      space.target_plans.push_back(plan);
+    }
+    std::sort(micro_sizes.begin(), micro_sizes.end());
+    micro_sizes.erase(std::unique(micro_sizes.begin(), micro_sizes.end()), micro_sizes.end());
+    for (const std::uint32_t b : micro_sizes) {
+      base.shape.micro_batch_size = b;
+      const std::uint64_t per_step = std::uint64_t{b} * d;
+      if (model.batch.global % per_step != 0) {
+        invalid(base, fmt::format("the global batch {} is not a multiple of b·d = {}·{}",
+                                  model.batch.global, b, d));
+        continue;
+      }
+      if (model.batch.global / per_step > UINT32_MAX) {
+        invalid(base, "more than 2^32 micro-batches");
+        continue;
+      }
+      base.microbatches = static_cast<std::uint32_t>(model.batch.global / per_step);
+      add_layouts(base, recomputes, schedules, layer_count, options, candidates);
+    }
+  }
+  if (candidates.empty()) throw Error("nothing to search: no schedule, stage count or chunk count");
+  return space;
+}
+
+}  // namespace pipewise::tools

@@ -1,0 +1,75 @@
+#pragma once
+// The configurations `pipewise recommend` searches: every way a model and a device count
+// allow to lay a pipeline out (schedule, p, v, d, micro-batch size, recomputation), each
+// valid or invalid with the reason, before anything is simulated.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ir/status.hpp"
+#include "tools/model/model_description.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
+#include "tools/whatif/point_simulation.hpp"
+
+namespace pipewise::tools {
+
+// What to search. Empty lists mean "the defaults" described on each field.
+struct RecommendOptions {
+  // Flushed schedules (naive, gpipe, 1f1b, interleaved): asynchronous ones change the
+  // training semantics (stale weights) and are only searched when named.
+  std::vector<std::string> schedules;
+  // p: every divisor of devices / t up to L (only devices / (t·d) when d is fixed).
+  std::vector<std::uint32_t> stages;
+  // v for schedules with chunks: every v >= 2 up to 16 with L / p a multiple of v
+  // (Megatron-LM's rule: each chunk holds the same number of layers).
+  std::vector<std::uint32_t> chunks;
+  // off, selective (transformers only) and full.
+  std::vector<Recompute> recompute;
+  // Adds, for each p, the micro-batch size whose m first reaches this bubble ratio.
+  std::optional<double> target_bubble;
+  unsigned threads = 1;
+};
+
+// One configuration and, once evaluated (recommend.hpp), how it did.
+struct Candidate {
+  std::string schedule;
+  PipelineShape shape;             // p, v, d, micro-batch size, recomputation
+  std::uint32_t microbatches = 0;  // m = global batch / (micro-batch size · d)
+  // Ok unless the configuration cannot be laid out or simulated: the devices, the batch,
+  // the layers or the schedule do not allow it; the reason says which.
+  Status validity;
+  // Weights, gradients and optimizer state of its fullest device (one weight version).
+  double static_bytes = 0;
+  // Its simulation, unless it is invalid or its static memory alone exceeds the cap.
+  std::optional<PointMetrics> metrics;
+  bool fits = false;          // simulated, and no device exceeds the cap
+  double headroom_bytes = 0;  // cap − peak bytes (negative when over the cap)
+
+  // The largest device peak: simulated, or its static bytes when not simulated.
+  double peak_bytes() const { return metrics ? metrics->peak_bytes : static_bytes; }
+};
+
+// For one p: the m that first reaches the target bubble, (p−1)(1/target − 1) rounded up,
+// then up again to an m the global batch allows (global = m · b · d for a whole b).
+struct TargetBubblePlan {
+  std::uint32_t devices = 0;       // p
+  std::uint32_t replicas = 0;      // d
+  std::uint64_t needed_microbatches = 0;
+  std::optional<std::uint32_t> microbatches;       // absent when the batch is too small
+  std::optional<std::uint32_t> micro_batch_size;
+  double bubble = 0;               // (p−1)/(m+p−1) at that m (or at the largest m possible)
+};
+
+struct SearchSpace {
+  std::vector<Candidate> candidates;           // in enumeration order, not yet evaluated
+  std::vector<TargetBubblePlan> target_plans;  // one per valid p with a target bubble
+};
+
+// Every configuration of `model` (whose layers have `layer_count` entries) that `options`
+// asks for, the invalid ones with their reason. Throws pipewise::Error when the options
+// leave nothing to search.
+SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t layer_count,
+                                 const RecommendOptions& options);
+
+}  // namespace pipewise::tools

@@ -67,6 +67,8 @@ class Partitioner {
     const auto combine = [objective](double before, double time) {
       return objective == Objective::Bottleneck ? std::max(before, time) : before + time * time;
     };
+    const auto tolerance = [](double value) { return kRelativeTolerance * std::fabs(value); };
+    const bool larger_early_stages = request_.ties == TieBreak::LargerEarlyStages;
     for (std::size_t end = 1; end + stages - 1 <= layers_; ++end) {
       const double time = prefix_.stage_time(0, end);
       if (time <= time_limit && fits(0, 0, end)) value_[0][end] = combine(0.0, time);
@@ -85,9 +87,12 @@ class Partitioner {
           const double before = value_[stage - 1][begin];
           if (before < kInfinity) {
             const double candidate = combine(before, time);
-            // Ties (up to rounding in the prefix sums) go to the earliest start, which makes
-            // this stage larger and the earlier ones smaller.
-            if (candidate <= best + kRelativeTolerance * std::fabs(best)) {
+            // Starts are tried from the latest back. A tie (up to rounding in the prefix
+            // sums) moves the start earlier only when earlier stages should be smaller.
+            const bool wins = best == kInfinity ||
+                              (larger_early_stages ? candidate < best - tolerance(best)
+                                                   : candidate <= best + tolerance(best));
+            if (wins) {
               best = std::min(best, candidate);
               best_begin = begin;
             }
@@ -150,7 +155,8 @@ bool all_layers_equal(const std::vector<PartitionLayer>& layers) {
 }
 
 // The dynamic program's answer for identical layers without a cap, in O(S): L mod S stages
-// of ceil(L/S) layers and the rest of floor(L/S) (the most even split), the smaller ones first.
+// of ceil(L/S) layers and the rest of floor(L/S) (the most even split), the larger ones
+// last or first as request.ties says.
 std::vector<StageSplit> even_split(const PartitionRequest& request) {
   const std::size_t layers = request.layers.size();
   const std::size_t stages = request.stages;
@@ -159,7 +165,10 @@ std::vector<StageSplit> even_split(const PartitionRequest& request) {
   std::vector<StageSplit> splits(stages);
   std::size_t first = 0;
   for (std::size_t stage = 0; stage < stages; ++stage) {
-    const std::size_t count = layers / stages + (stage >= stages - larger ? 1 : 0);
+    const bool takes_one_more = request.ties == TieBreak::LargerEarlyStages
+                                    ? stage < larger
+                                    : stage >= stages - larger;
+    const std::size_t count = layers / stages + (takes_one_more ? 1 : 0);
     const double stashes = request.stashes.empty() ? 1.0 : request.stashes[stage];
     splits[stage].first_layer = static_cast<std::uint32_t>(first);
     splits[stage].layer_count = static_cast<std::uint32_t>(count);
@@ -178,7 +187,7 @@ std::vector<StageSplit> partition_layers(const PartitionRequest& request) {
   if (request.stages == 0) throw Error("the number of stages must be at least 1");
   if (request.stages > layers) {
     throw Error("cannot split " + std::to_string(layers) + " layers into " +
-                std::to_string(request.stages) + " non-empty stages");
+                std::to_string(request.stages) + " stages: each stage needs at least one layer");
   }
   if (!request.stashes.empty() && request.stashes.size() != request.stages) {
     throw Error("stashes per stage: expected " + std::to_string(request.stages) + " values, got " +

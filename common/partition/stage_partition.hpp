@@ -17,11 +17,21 @@ struct PartitionLayer {
 
 // The memory a stage needs: Σ static_bytes + stashes[k] · Σ activation_bytes for stage k,
 // where stashes[k] is how many micro-batches stage k holds at once (1F1B: S − k).
+// Which of two equally good splits wins (same bottleneck, same Σ time², up to rounding).
+enum class TieBreak : std::uint8_t {
+  // Smaller early stages: under 1F1B they hold the most activations (the what-if default).
+  SmallerEarlyStages,
+  // Larger early stages, as numpy.array_split and PyTorch's pipelining split layers: the
+  // executor's MLP follows it, so a model splits as its users expect.
+  LargerEarlyStages,
+};
+
 struct PartitionRequest {
   std::vector<PartitionLayer> layers;
   std::uint32_t stages = 1;
   std::vector<double> stashes;             // one per stage; empty means 1 for every stage
   std::optional<double> memory_cap_bytes;  // per stage
+  TieBreak ties = TieBreak::SmallerEarlyStages;
 };
 
 struct StageSplit {
@@ -33,7 +43,7 @@ struct StageSplit {
 
 // The split minimising the slowest stage's time, every stage non-empty and within the
 // memory cap; among those, the one with the most even stage times (least Σ time²); among
-// those, the one with the smaller early stages (they hold the most activations in 1F1B).
+// those, the one `request.ties` prefers.
 // Cost O(S·L²) at worst, far less for balanced layers. Throws pipewise::Error when S is 0
 // or exceeds L, when stashes has the wrong length, when a cost is negative or not finite,
 // or when no split fits the cap ("layer 3 alone needs 90.0 GiB, more than the 80.0 GiB

@@ -21,9 +21,10 @@ std::string xml_escaped(std::string_view text) {
 }
 
 void SvgDocument::rect(double x, double y, double width, double height, std::string_view fill,
-                       std::string_view stroke, std::string_view title) {
+                       std::string_view stroke, std::string_view title, double stroke_width) {
   body_ += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}" stroke="{}")",
                        x, y, width, height, fill, stroke);
+  if (stroke != "none" && stroke_width != 1) body_ += fmt::format(R"( stroke-width="{}")", stroke_width);
   if (title.empty()) {
     body_ += "/>\n";
   } else {
@@ -37,6 +38,13 @@ void SvgDocument::line(double x1, double y1, double x2, double y2, std::string_v
                        x1, y1, x2, y2, stroke, stroke_width);
   if (!dash.empty()) body_ += fmt::format(R"( stroke-dasharray="{}")", dash);
   body_ += "/>\n";
+}
+
+void SvgDocument::path(std::string_view data, std::string_view stroke, double stroke_width) {
+  body_ += fmt::format(
+      R"(<path d="{}" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round"/>)", data,
+      stroke, stroke_width);
+  body_ += "\n";
 }
 
 void SvgDocument::text(double x, double y, std::string_view content, double size, Anchor anchor,
@@ -58,10 +66,16 @@ void SvgDocument::horizontal_gradient(std::string_view id, const std::string* st
   definitions_ += "</linearGradient>\n";
 }
 
-void SvgDocument::raw(std::string_view markup) { body_ += markup; }
+void SvgDocument::embed(double x, double y, const SvgDocument& other) {
+  definitions_ += other.definitions_;
+  body_ += fmt::format(R"svg(<g transform="translate({:.1f},{:.1f})">)svg", x, y);
+  body_ += "\n" + other.body_ + "</g>\n";
+}
 
 std::string SvgDocument::render(double width, double height) const {
-  std::string document = fmt::format(
+  std::string document = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+  document += "\n";
+  document += fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0:.0f}" height="{1:.0f}" viewBox="0 0 {0:.0f} {1:.0f}" font-family="Helvetica, Arial, sans-serif">)",
       width, height);
   document += "\n";

@@ -1,5 +1,6 @@
 #pragma once
-// A small SVG builder for the CLI's pictures (sweep heatmaps, recommendation charts).
+// The one SVG writer: every picture pipewise draws (timelines, sweep heatmaps,
+// recommendation charts) is built with it, so escaping and number formatting live here.
 #include <string>
 #include <string_view>
 
@@ -8,14 +9,20 @@ namespace pipewise {
 // `text` with &, <, >, " and ' escaped for XML.
 std::string xml_escaped(std::string_view text);
 
+// An SVG drawing under construction: shapes in the order added, later ones on top.
+// Coordinates are pixels, written with one decimal.
 class SvgDocument {
  public:
   enum class Anchor { Start, Middle, End };
 
+  // A rectangle; `title` becomes its tooltip. A stroke of "none" draws no outline.
   void rect(double x, double y, double width, double height, std::string_view fill,
-            std::string_view stroke = "none", std::string_view title = {});
+            std::string_view stroke = "none", std::string_view title = {},
+            double stroke_width = 1);
   void line(double x1, double y1, double x2, double y2, std::string_view stroke,
             double stroke_width = 1, std::string_view dash = {});
+  // An unfilled path with SVG path data `data` ("M0 0 H10 V5").
+  void path(std::string_view data, std::string_view stroke, double stroke_width = 1);
   // Text with its baseline at y; `weight` e.g. "bold".
   void text(double x, double y, std::string_view content, double size = 12,
             Anchor anchor = Anchor::Start, std::string_view fill = "#222",
@@ -23,10 +30,11 @@ class SvgDocument {
   // A horizontal linear gradient `id` through evenly spaced `stops` (colours), for use as
   // fill "url(#id)".
   void horizontal_gradient(std::string_view id, const std::string* stops, std::size_t count);
-  // Raw SVG markup from another writer (e.g. a nested <svg> placed at x, y).
-  void raw(std::string_view markup);
+  // Everything drawn in `other`, its origin moved to (x, y).
+  void embed(double x, double y, const SvgDocument& other);
 
-  // The whole document, `width` × `height` pixels on a white background.
+  // The whole document, `width` × `height` pixels on a white background, with its XML
+  // declaration.
   std::string render(double width, double height) const;
 
  private:

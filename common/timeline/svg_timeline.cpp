@@ -34,20 +34,6 @@ std::string num(double value) {
   return out;
 }
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Dark text on pale fills, white text on dark ones.
 const char* text_colour(const std::string& fill) {
   const auto channel = [&](int i) { return std::stoi(fill.substr(1 + 2 * i, 2), nullptr, 16); };
@@ -88,46 +74,31 @@ class SvgWriter {
     plot_width_ = std::max(100.0, options.width_px - kMarginLeft - kMarginRight);
   }
 
-  std::string render() {
+  TimelineDrawing draw() {
     double y = 8;
     if (!options_.title.empty()) {
-      text(kMarginLeft, y + 16, options_.title, "font-size=\"16\" font-weight=\"bold\"");
+      svg_.text(kMarginLeft, y + 16, options_.title, 16, Anchor::Start, "#222222", "bold");
       y += 28;
     }
     for (const Timeline& timeline : timelines_) y = section(timeline, y) + kSectionGap;
     y = legend(y);
-    std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(options_.width_px) +
-           "\" height=\"" + num(y + 8) + "\" viewBox=\"0 0 " + num(options_.width_px) + " " +
-           num(y + 8) + "\" font-family=\"Helvetica, Arial, sans-serif\">\n";
-    svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
-    return svg + body_ + "</svg>\n";
+    return {std::move(svg_), options_.width_px, y + 8};
   }
 
  private:
   double x_of(double ms) const { return kMarginLeft + ms / end_ms_ * plot_width_; }
 
-  void text(double x, double y, const std::string& content, const std::string& attributes = "") {
-    body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" " + attributes + ">" +
-             escaped(content) + "</text>\n";
-  }
-
-  void rect(double x, double y, double width, double height, const std::string& fill,
-            const std::string& extra = "") {
-    body_ += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(width) +
-             "\" height=\"" + num(height) + "\" fill=\"" + fill + "\"" +
-             (extra.empty() ? "" : " " + extra) + "/>\n";
-  }
+  using Anchor = SvgDocument::Anchor;
 
   double section(const Timeline& timeline, double y) {
     const Problem& problem = timeline.problem;
-    text(8, y + 14, timeline.name, "font-size=\"13\" font-weight=\"bold\" fill=\"#222222\"");
+    svg_.text(8, y + 14, timeline.name, 13, Anchor::Start, "#222222", "bold");
     y += 22;
     for (std::uint32_t d = 0; d < problem.devices; ++d) {
       const double row_y = y + d * (kRowHeight + kRowGap);
-      text(kMarginLeft - 8, row_y + kRowHeight / 2 + 4, "device " + std::to_string(d),
-           "font-size=\"11\" text-anchor=\"end\" fill=\"#333333\"");
-      rect(kMarginLeft, row_y, plot_width_, kRowHeight, "#f1f1f1");
+      svg_.text(kMarginLeft - 8, row_y + kRowHeight / 2 + 4, "device " + std::to_string(d), 11,
+                Anchor::End, "#333333");
+      svg_.rect(kMarginLeft, row_y, plot_width_, kRowHeight, "#f1f1f1");
     }
     for (const OpSpan& span : timeline.ops) {
       kinds_.insert(span.op.kind);
@@ -137,16 +108,14 @@ class SvgWriter {
       const double x = x_of(span.start_ms);
       const double width = std::max(0.5, x_of(span.end_ms) - x);
       const std::string fill = chunk_fill(span.op.kind, chunk, problem.chunks);
-      rect(x, row_y, width, kRowHeight, fill,
-           width > 4 ? "stroke=\"#ffffff\" stroke-width=\"0.8\"" : "");
+      svg_.rect(x, row_y, width, kRowHeight, fill, width > 4 ? "#ffffff" : "none", {}, 0.8);
       const std::string label =
           span.op.kind == OpKind::OptimizerStep
               ? "S"
               : std::to_string(global_microbatch(span.op, problem.microbatches));
       if (static_cast<double>(label.size()) * kDigitWidthPx + 4 <= width) {
-        text(x + width / 2, row_y + kRowHeight / 2 + 3.5, label,
-             "font-size=\"" + num(kLabelFontPx) + "\" text-anchor=\"middle\" fill=\"" +
-                 text_colour(fill) + "\"");
+        svg_.text(x + width / 2, row_y + kRowHeight / 2 + 3.5, label, kLabelFontPx,
+                  Anchor::Middle, text_colour(fill));
       }
     }
     y += problem.devices * (kRowHeight + kRowGap);
@@ -157,26 +126,23 @@ class SvgWriter {
 
   double time_axis(double y) {
     const double step = nice_step(end_ms_, 10);
-    body_ += "<line x1=\"" + num(kMarginLeft) + "\" y1=\"" + num(y) + "\" x2=\"" +
-             num(kMarginLeft + plot_width_) + "\" y2=\"" + num(y) +
-             "\" stroke=\"#555555\" stroke-width=\"1\"/>\n";
+    svg_.line(kMarginLeft, y, kMarginLeft + plot_width_, y, "#555555");
     for (double t = 0; t <= end_ms_ * (1 + 1e-9); t += step) {
       const double x = x_of(t);
-      body_ += "<line x1=\"" + num(x) + "\" y1=\"" + num(y) + "\" x2=\"" + num(x) + "\" y2=\"" +
-               num(y + 5) + "\" stroke=\"#555555\" stroke-width=\"1\"/>\n";
-      text(x, y + 17, num(t), "font-size=\"10\" text-anchor=\"middle\" fill=\"#333333\"");
+      svg_.line(x, y, x, y + 5, "#555555");
+      svg_.text(x, y + 17, num(t), 10, Anchor::Middle, "#333333");
     }
-    text(kMarginLeft - 8, y + 17, "time (ms)", "font-size=\"10\" text-anchor=\"end\" fill=\"#333333\"");
+    svg_.text(kMarginLeft - 8, y + 17, "time (ms)", 10, Anchor::End, "#333333");
     return y + kAxisHeight;
   }
 
   double memory_chart(const Timeline& timeline, double y) {
     const std::uint32_t devices = static_cast<std::uint32_t>(timeline.memory.size());
-    text(8, y + 12, "memory per device", "font-size=\"11\" font-weight=\"bold\" fill=\"#333333\"");
+    svg_.text(8, y + 12, "memory per device", 11, Anchor::Start, "#333333", "bold");
     y += 20;
     const double top = y;
     const double bottom = y + kChartHeight;
-    rect(kMarginLeft, top, plot_width_, kChartHeight, "#fafafa", "stroke=\"#cccccc\"");
+    svg_.rect(kMarginLeft, top, plot_width_, kChartHeight, "#fafafa", "#cccccc");
     // Gridlines at round numbers of the binary unit the peak is shown in.
     static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int unit = 0;
@@ -188,11 +154,9 @@ class SvgWriter {
     const double step = nice_step(peak_bytes_ / unit_bytes, 5) * unit_bytes;
     for (double bytes = 0; bytes <= peak_bytes_ * 1.05; bytes += step) {
       const double line_y = bottom - bytes / (peak_bytes_ * 1.05) * kChartHeight;
-      body_ += "<line x1=\"" + num(kMarginLeft) + "\" y1=\"" + num(line_y) + "\" x2=\"" +
-               num(kMarginLeft + plot_width_) + "\" y2=\"" + num(line_y) +
-               "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>\n";
-      text(kMarginLeft - 6, line_y + 3.5, num(bytes / unit_bytes) + " " + kUnits[unit],
-           "font-size=\"10\" text-anchor=\"end\" fill=\"#333333\"");
+      svg_.line(kMarginLeft, line_y, kMarginLeft + plot_width_, line_y, "#e3e3e3");
+      svg_.text(kMarginLeft - 6, line_y + 3.5, num(bytes / unit_bytes) + " " + kUnits[unit], 10,
+                Anchor::End, "#333333");
     }
     const auto y_of = [&](double bytes) {
       return bottom - bytes / (peak_bytes_ * 1.05) * kChartHeight;
@@ -218,8 +182,7 @@ class SvgWriter {
         i = last + 1;
       }
       path += " H" + num(x_of(end_ms_));
-      body_ += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + device_colour(d, devices) +
-               "\" stroke-width=\"1.4\" stroke-linejoin=\"round\"/>\n";
+      svg_.path(path, device_colour(d, devices), 1.4);
     }
     y = bottom + 16;
     // Device legend: all of them when few, else first, middle and last.
@@ -227,10 +190,8 @@ class SvgWriter {
     for (std::uint32_t d = 0; d < devices; ++d) {
       const bool shown = devices <= 10 || d == 0 || d == devices / 2 || d + 1 == devices;
       if (!shown) continue;
-      body_ += "<line x1=\"" + num(x) + "\" y1=\"" + num(y - 4) + "\" x2=\"" + num(x + 16) +
-               "\" y2=\"" + num(y - 4) + "\" stroke=\"" + device_colour(d, devices) +
-               "\" stroke-width=\"2.5\"/>\n";
-      text(x + 20, y, "device " + std::to_string(d), "font-size=\"10\" fill=\"#333333\"");
+      svg_.line(x, y - 4, x + 16, y - 4, device_colour(d, devices), 2.5);
+      svg_.text(x + 20, y, "device " + std::to_string(d), 10, Anchor::Start, "#333333");
       x += 84;
     }
     return y + 8;
@@ -242,16 +203,16 @@ class SvgWriter {
                         OpKind::BackwardWeight, OpKind::OptimizerStep}) {
       if (!kinds_.count(kind)) continue;
       const OpStyle& style = op_style(kind);
-      rect(x, y, 14, 14, std::string(style.fill));
+      svg_.rect(x, y, 14, 14, style.fill);
       const std::string label = std::string(style.letter) + "  " + std::string(style.description);
-      text(x + 19, y + 11, label, "font-size=\"11\" fill=\"#333333\"");
+      svg_.text(x + 19, y + 11, label, 11, Anchor::Start, "#333333");
       x += 30 + static_cast<double>(label.size()) * 6.0;
     }
     if (chunks_ > 1) {
-      text(x, y + 11, "paler = later chunk; numbers = micro-batch; gaps = bubbles",
-           "font-size=\"11\" fill=\"#555555\"");
+      svg_.text(x, y + 11, "paler = later chunk; numbers = micro-batch; gaps = bubbles", 11,
+                Anchor::Start, "#555555");
     } else {
-      text(x, y + 11, "numbers = micro-batch; gaps = bubbles", "font-size=\"11\" fill=\"#555555\"");
+      svg_.text(x, y + 11, "numbers = micro-batch; gaps = bubbles", 11, Anchor::Start, "#555555");
     }
     return y + 22;
   }
@@ -263,13 +224,18 @@ class SvgWriter {
   double plot_width_ = 0.0;
   std::set<OpKind> kinds_;
   std::uint32_t chunks_ = 1;
-  std::string body_;
+  SvgDocument svg_;
 };
 
 }  // namespace
 
+TimelineDrawing timeline_drawing(const std::vector<Timeline>& timelines, const SvgOptions& options) {
+  return SvgWriter(timelines, options).draw();
+}
+
 std::string timeline_svg(const std::vector<Timeline>& timelines, const SvgOptions& options) {
-  return SvgWriter(timelines, options).render();
+  const TimelineDrawing drawing = timeline_drawing(timelines, options);
+  return drawing.svg.render(drawing.width, drawing.height);
 }
 
 }  // namespace pipewise

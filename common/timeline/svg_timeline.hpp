@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "common/svg/svg_document.hpp"
 #include "common/timeline/timeline.hpp"
 
 namespace pipewise {
@@ -20,5 +21,14 @@ struct SvgOptions {
 // axis in ms; and, when the timeline has memory samples, a chart of each device's memory
 // over time below it. A legend of the kinds present closes the picture.
 std::string timeline_svg(const std::vector<Timeline>& timelines, const SvgOptions& options = {});
+
+// The drawing timeline_svg renders, and its size, for pictures that place it inside theirs.
+struct TimelineDrawing {
+  SvgDocument svg;
+  double width = 0;
+  double height = 0;
+};
+TimelineDrawing timeline_drawing(const std::vector<Timeline>& timelines,
+                                 const SvgOptions& options = {});
 
 }  // namespace pipewise

@@ -23,15 +23,11 @@ struct LayerRange {
   friend bool operator==(const LayerRange&, const LayerRange&) = default;
 };
 
-// Splits layers with costs `layer_costs` into `stages` contiguous, non-empty groups: first
-// the largest group cost is made as small as possible (the pipeline's bottleneck), then,
-// among those splits, the sum of squared group costs (so the other groups are as even as
-// they can be); remaining ties give earlier stages the larger share (as numpy.array_split
-// does). Throws pipewise::Error when stages is 0 or exceeds the number of layers.
-std::vector<LayerRange> partition_layers(const std::vector<std::uint64_t>& layer_costs,
-                                         std::uint32_t stages);
-
-// partition_layers over the layers of `config`, costed by `rule`.
+// The layers of `config` split into `stages` contiguous, non-empty groups, costed by `rule`:
+// the largest group cost as small as possible (the pipeline's bottleneck), then the most
+// even split among those (least Σ cost²), remaining ties giving earlier stages the larger
+// share as numpy.array_split does (common/partition/stage_partition.hpp). Throws
+// pipewise::Error when stages is 0 or exceeds the number of layers.
 std::vector<LayerRange> partition_model(const MlpConfig& config, std::uint32_t stages,
                                         PartitionRule rule);
 

@@ -38,9 +38,8 @@ std::string row_label(const Candidate& candidate) {
 
 // The simulator's timeline SVG of `candidate`, at m = 2p when the real m is larger.
 struct TimelinePicture {
-  std::string markup;  // a standalone <svg> document
+  TimelineDrawing drawing;
   std::string caption;
-  double height = 0;
 };
 
 TimelinePicture best_timeline(const ModelDescription& model, const Candidate& best, double width) {
@@ -57,20 +56,12 @@ TimelinePicture best_timeline(const ModelDescription& model, const Candidate& be
   SvgOptions svg_options;
   svg_options.width_px = width;
   TimelinePicture picture;
-  picture.markup = timeline_svg({*run.timeline}, svg_options);
+  picture.drawing = timeline_drawing({*run.timeline}, svg_options);
   picture.caption = problem.microbatches == best.microbatches
                         ? "timeline of the best configuration"
                         : fmt::format("timeline of the best configuration at m = {} instead of {} (same "
                                       "schedule, p, v and stage costs; at the real m the steady phase is longer)",
                                       problem.microbatches, best.microbatches);
-  // The document's own height, from its root element.
-  const auto root = picture.markup.find("<svg");
-  const auto height = picture.markup.find("height=\"", root);
-  if (root == std::string::npos || height == std::string::npos) {
-    throw Error("the simulator's timeline SVG has no root height");
-  }
-  picture.height = std::stod(picture.markup.substr(height + 8));
-  picture.markup = picture.markup.substr(root);
   return picture;
 }
 
@@ -106,7 +97,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   TimelinePicture timeline;
   if (recommendation.fitting) timeline = best_timeline(model, recommendation.candidates.front(), kWidth - 2 * kMargin);
   const double timeline_top = chart_top + chart_height + 70;
-  const double height = timeline_top + (recommendation.fitting ? timeline.height + 30 : 0) + kMargin;
+  const double height = timeline_top + (recommendation.fitting ? timeline.drawing.height + 30 : 0) + kMargin;
 
   SvgDocument svg;
   svg.text(kMargin, 30, "pipewise recommend: " + model.name, 18, SvgDocument::Anchor::Start, "#111", "bold");
@@ -163,9 +154,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
 
   if (recommendation.fitting) {
     svg.text(kMargin, timeline_top - 12, timeline.caption, 12, SvgDocument::Anchor::Start, "#333", "bold");
-    svg.raw(fmt::format("<g transform=\"translate({:.1f},{:.1f})\">\n", kMargin, timeline_top));
-    svg.raw(timeline.markup);
-    svg.raw("</g>\n");
+    svg.embed(kMargin, timeline_top, timeline.drawing.svg);
   }
   return svg.render(kWidth, height);
 }

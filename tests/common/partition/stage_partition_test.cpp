@@ -4,11 +4,12 @@
 #include <algorithm>
 #include <limits>
 #include <random>
+#include <string>
 
 #include "common/ir/error.hpp"
 #include "common/partition/stage_partition.hpp"
 
-namespace pipewise::tools {
+namespace pipewise {
 namespace {
 
 // The smallest bottleneck over every split of `layers` into `stages` non-empty stages that
@@ -101,20 +102,77 @@ TEST(Partition, AmongEqualBottlenecksPrefersEvenStagesThenSmallerEarlyOnes) {
 
 TEST(Partition, DynamicProgramAgreesWithTheClosedFormForEqualLayers) {
   // Equal layers without a cap take the O(S) closed form; a cap that binds nothing sends the
-  // same request through the dynamic program, which must split the same way.
-  for (std::uint32_t layers = 1; layers <= 30; ++layers) {
-    for (std::uint32_t stages = 1; stages <= layers; ++stages) {
-      PartitionRequest request;
-      request.layers.assign(layers, PartitionLayer{0.1, 0, 0});
-      request.stages = stages;
-      const std::vector<StageSplit> closed_form = partition_layers(request);
-      request.memory_cap_bytes = 1.0;
-      const std::vector<StageSplit> dynamic = partition_layers(request);
-      for (std::uint32_t k = 0; k < stages; ++k) {
-        EXPECT_EQ(closed_form[k].layer_count, dynamic[k].layer_count) << layers << " into " << stages;
+  // same request through the dynamic program, which must split the same way, for either
+  // tie-break.
+  for (const TieBreak ties : {TieBreak::SmallerEarlyStages, TieBreak::LargerEarlyStages}) {
+    for (std::uint32_t layers = 1; layers <= 30; ++layers) {
+      for (std::uint32_t stages = 1; stages <= layers; ++stages) {
+        PartitionRequest request;
+        request.layers.assign(layers, PartitionLayer{0.1, 0, 0});
+        request.stages = stages;
+        request.ties = ties;
+        const std::vector<StageSplit> closed_form = partition_layers(request);
+        request.memory_cap_bytes = 1.0;
+        const std::vector<StageSplit> dynamic = partition_layers(request);
+        for (std::uint32_t k = 0; k < stages; ++k) {
+          EXPECT_EQ(closed_form[k].layer_count, dynamic[k].layer_count) << layers << " into " << stages;
+        }
       }
     }
   }
+}
+
+// A request of layers costing `costs`, ties going to larger early stages as the executor
+// splits its model.
+PartitionRequest larger_early(const std::vector<double>& costs, std::uint32_t stages) {
+  PartitionRequest request;
+  for (const double cost : costs) request.layers.push_back({cost, 0, 0});
+  request.stages = stages;
+  request.ties = TieBreak::LargerEarlyStages;
+  return request;
+}
+
+std::vector<std::uint32_t> layer_counts(const std::vector<StageSplit>& splits) {
+  std::vector<std::uint32_t> counts;
+  for (const StageSplit& split : splits) counts.push_back(split.layer_count);
+  return counts;
+}
+
+TEST(Partition, LargerEarlyStagesSplitEqualCostsAsNumpyArraySplit) {
+  // 8 unit-cost layers into 3 stages: 3 + 3 + 2 (numpy.array_split's convention).
+  EXPECT_EQ(layer_counts(partition_layers(larger_early(std::vector<double>(8, 1), 3))),
+            (std::vector<std::uint32_t>{3, 3, 2}));
+  EXPECT_EQ(layer_counts(partition_layers(larger_early(std::vector<double>(10, 1), 4))),
+            (std::vector<std::uint32_t>{3, 3, 2, 2}));
+}
+
+TEST(Partition, TheBottleneckIsMinimisedFirst) {
+  // Costs 1 1 1 9 1 1 1 into 3: 1 1 1 | 9 | 1 1 1 reaches the least possible bottleneck,
+  // 9; any other split puts the 9 with a neighbour (>= 10).
+  EXPECT_EQ(layer_counts(partition_layers(larger_early({1, 1, 1, 9, 1, 1, 1}, 3))),
+            (std::vector<std::uint32_t>{3, 1, 3}));
+}
+
+TEST(Partition, AmongEqualBottlenecksTheSpreadIsMinimised) {
+  // Costs 4 1 1 1 1 into 2: the bottleneck is 4 at best ({4} | {1 1 1 1}), and that is
+  // the only split reaching it.
+  EXPECT_EQ(layer_counts(partition_layers(larger_early({4, 1, 1, 1, 1}, 2))),
+            (std::vector<std::uint32_t>{1, 4}));
+  // Costs 5 1 1 3 into 3: bottleneck 5 ({5} alone). {1}{1 3}: squares 25+1+16 = 42;
+  // {1 1}{3}: 25+4+9 = 38. The second is chosen.
+  EXPECT_EQ(layer_counts(partition_layers(larger_early({5, 1, 1, 3}, 3))),
+            (std::vector<std::uint32_t>{1, 2, 1}));
+}
+
+TEST(Partition, ImpossibleSplitsAreRejectedWithTheReason) {
+  try {
+    partition_layers(larger_early(std::vector<double>(8, 1), 16));
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "cannot split 8 layers into 16 stages: each stage needs at least one layer");
+  }
+  EXPECT_THROW(partition_layers(larger_early({1, 2}, 0)), Error);
 }
 
 TEST(Partition, GreedyFillsToTheMeanAndCanMissTheOptimum) {
@@ -147,4 +205,4 @@ TEST(Partition, RejectsImpossibleRequests) {
 }
 
 }  // namespace
-}  // namespace pipewise::tools
+}  // namespace pipewise

@@ -1,4 +1,5 @@
-// Splitting a model into stages: contiguous, non-empty, bottleneck first, then evenness.
+// Splitting the MLP into stages by parameters or layers (the algorithm itself is tested in
+// tests/common/partition).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,29 +13,6 @@ namespace pipewise::exec {
 namespace {
 
 using Ranges = std::vector<LayerRange>;
-
-TEST(Partition, EqualCostsSplitAsEvenlyAsPossibleWithEarlierStagesLarger) {
-  // 8 unit-cost layers into 3 stages: 3 + 3 + 2 (numpy.array_split's convention).
-  EXPECT_EQ(partition_layers(std::vector<std::uint64_t>(8, 1), 3),
-            (Ranges{{0, 3}, {3, 3}, {6, 2}}));
-  EXPECT_EQ(partition_layers(std::vector<std::uint64_t>(8, 1), 4),
-            (Ranges{{0, 2}, {2, 2}, {4, 2}, {6, 2}}));
-}
-
-TEST(Partition, TheBottleneckIsMinimisedFirst) {
-  // Costs 1 1 1 9 1 1 1 into 3: 1 1 1 | 9 | 1 1 1 reaches the least possible bottleneck,
-  // 9; any other split puts the 9 with a neighbour (>= 10).
-  EXPECT_EQ(partition_layers({1, 1, 1, 9, 1, 1, 1}, 3), (Ranges{{0, 3}, {3, 1}, {4, 3}}));
-}
-
-TEST(Partition, AmongEqualBottlenecksTheSpreadIsMinimised) {
-  // Costs 4 1 1 1 1 into 2: the bottleneck is 4 at best ({4} | {1 1 1 1}), and that is
-  // the only split reaching it.
-  EXPECT_EQ(partition_layers({4, 1, 1, 1, 1}, 2), (Ranges{{0, 1}, {1, 4}}));
-  // Costs 5 1 1 3 into 3: bottleneck 5 ({5} alone). {1}{1 3}: squares 25+1+16 = 42;
-  // {1 1}{3}: 25+4+9 = 38. The second is chosen.
-  EXPECT_EQ(partition_layers({5, 1, 1, 3}, 3), (Ranges{{0, 1}, {1, 2}, {3, 1}}));
-}
 
 TEST(Partition, TheDefaultModelSplitsByParameters) {
   // Layer parameters out·(in+1): 103424, 1049600, 2099200, 4196352, 2098176, 1049600,
@@ -52,15 +30,10 @@ TEST(Partition, TheDefaultModelSplitsByParameters) {
             (Ranges{{0, 2}, {2, 2}, {4, 2}, {6, 2}}));
 }
 
-TEST(Partition, ImpossibleSplitsAreRejectedWithTheReason) {
-  try {
-    partition_layers(std::vector<std::uint64_t>(8, 1), 16);
-    FAIL() << "expected an error";
-  } catch (const Error& error) {
-    EXPECT_EQ(std::string(error.what()),
-              "cannot split 8 layers into 16 stages: each stage needs at least one layer");
-  }
-  EXPECT_THROW(partition_layers({1, 2}, 0), Error);
+TEST(Partition, AModelWithFewerLayersThanStagesIsRejected) {
+  MlpConfig config;
+  config.widths = {3, 4, 2};
+  EXPECT_THROW(partition_model(config, 3, PartitionRule::ByLayers), Error);
 }
 
 TEST(Partition, RuleNamesRoundTrip) {

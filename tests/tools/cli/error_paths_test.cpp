@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "--target-bubble must be between 0 and 1"},
         ErrorCase{"PartitionWithoutInput", "partition --stages 2", "no model given"},
         ErrorCase{"TooManyStages", "partition --stages 30 --model bert-large",
-                  "cannot split 24 layers into 30 non-empty stages"},
+                  "cannot split 24 layers into 30 stages: each stage needs at least one layer"},
         ErrorCase{"ConvertMissingFile", "convert /nonexistent/in.json OUT --to json", "cannot read /nonexistent/in.json"}),
     [](const ::testing::TestParamInfo<ErrorCase>& test) { return std::string(test.param.name); });
 

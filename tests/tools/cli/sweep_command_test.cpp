@@ -143,7 +143,7 @@ TEST(SweepCommand, SvgHeatmapsShowEveryCellWithItsNumber) {
   const CliResult result = run_pipewise("sweep -s 1f1b,interleaved -p 2,4 -v 1,2 -m 4,8 --svg '" + svg + "'");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string picture = read_whole_file(svg);
-  ASSERT_EQ(picture.rfind("<svg", 0), 0u) << picture.substr(0, 80);
+  ASSERT_EQ(picture.rfind("<?xml", 0), 0u) << picture.substr(0, 80);
   EXPECT_NE(picture.find("</svg>"), std::string::npos);
   EXPECT_NE(picture.find("27.3%"), std::string::npos);   // 1f1b p=4 m=8: 3/11
   EXPECT_NE(picture.find("interleaved   v = 2"), std::string::npos);

@@ -1,7 +1,5 @@
 #include "tools/cli/schedule_options.hpp"
 
-#include <iostream>
-
 #include "common/io/atomic_file.hpp"
 #include "common/io/json_schedule.hpp"
 #include "common/io/pytorch_text.hpp"
@@ -32,17 +30,6 @@ void add_schedule_options(po::options_description& options) {
        "chunk placement: looped (stage s on device s mod p) or v-shape (v = 2)")
       ("schedule-file", po::value<std::string>(),
        "read the schedule from a file (JSON or PyTorch text) instead of generating it");
-}
-
-std::uint32_t bounded_option(const po::variables_map& values, const std::string& name,
-                             std::uint32_t fallback, std::int64_t minimum, std::int64_t maximum) {
-  if (!values.count(name)) return fallback;
-  const std::int64_t value = values[name].as<std::int64_t>();
-  if (value < minimum || value > maximum) {
-    throw Error("--" + name + " must be between " + std::to_string(minimum) + " and " +
-                std::to_string(maximum) + " (got " + std::to_string(value) + ")");
-  }
-  return static_cast<std::uint32_t>(value);
 }
 
 namespace {
@@ -87,19 +74,6 @@ Schedule schedule_from_options(const po::variables_map& values) {
   problem.iterations = bounded_option(values, "iterations", 1, 1, std::int64_t{1} << 31);
   problem.placement = placement_from_name(values["placement"].as<std::string>());
   return generate_schedule(values["schedule"].as<std::string>(), problem);
-}
-
-bool parse_or_help(const std::vector<std::string>& args, const po::options_description& options,
-                   po::variables_map& values, const char* usage) {
-  po::options_description all(options);
-  all.add_options()("help,h", "print this help");
-  po::store(po::command_line_parser(args).options(all).run(), values);
-  if (values.count("help")) {
-    std::cout << usage << "\n\n" << all << "\n";
-    return true;
-  }
-  po::notify(values);
-  return false;
 }
 
 }  // namespace pipewise::tools

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/ir/error.hpp"
+#include "tools/cli/option_vocabulary.hpp"
 
 namespace po = boost::program_options;
 
@@ -33,11 +34,12 @@ bool parse_or_help(const std::vector<std::string>& args, const po::options_descr
   const bool help = std::any_of(parsed.options.begin(), parsed.options.end(),
                                 [](const po::option& option) { return option.string_key == "help"; });
   if (help) {
-    std::cout << usage << "\n\n" << all << "\n";
+    std::cout << usage << "\n\n" << help_options(all) << "\n";
     return true;
   }
   name_positionals(positional, parsed);
   po::store(parsed, values);
+  resolve_aliases(all, values);
   po::notify(values);
   return false;
 }

@@ -7,9 +7,10 @@
 
 namespace pipewise::tools {
 
-// Adds the options that pick a schedule: --schedule NAME with --stages/-p,
-// --microbatches/-m, --chunks/-v, --iterations/-n, --placement; or --schedule-file FILE
-// (JSON or PyTorch text form). Megatron-LM's names are accepted as aliases for the sizes.
+// Adds the options that pick one schedule: -s/--schedule NAME with -p/--stages,
+// -m/--microbatches, -v/--chunks, -n/--iterations and --placement; or --schedule-file FILE
+// (JSON or PyTorch text form). The sizes take their Megatron-LM names as aliases
+// (option_vocabulary.hpp).
 void add_schedule_options(boost::program_options::options_description& options);
 
 // The schedule those options describe, generated or read from file (not lowered).

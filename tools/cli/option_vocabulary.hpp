@@ -26,7 +26,7 @@
 // | --recompute                | --recompute-granularity                  |         | simulate, sweep, recommend (a list), partition |
 // | --costs FILE               |                                          |         | simulate, sweep                           |
 // | -f, --format               |                                          |         | show, simulate, sweep                     |
-// | -o, --output FILE          |                                          |         | sweep                                     |
+// | -o, --output FILE          |                                          |         | show, simulate, sweep, recommend, partition |
 // | --svg FILE                 |                                          |         | simulate, sweep, recommend                |
 // | --threads                  |                                          |         | sweep, recommend                          |
 //

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -17,6 +16,7 @@
 #include "tools/model/layer_list.hpp"
 #include "tools/cli/model_options.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "common/partition/stage_partition.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/command_line.hpp"
@@ -31,7 +31,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: pipewise partition -p S (--layers-file FILE | --model NAME|FILE [model flags])\n"
     "                          [--memory-cap GIB] [--stashes 1f1b|N] [--recompute off|selective|full]\n"
-    "                          [--write-costs FILE]\n"
+    "                          [--write-costs FILE] [-o FILE]\n"
     "Splits the layers, in order, into S contiguous non-empty stages so that the slowest stage\n"
     "(forward + backward of one micro-batch) is as fast as possible: exact, by dynamic\n"
     "programming; among equally fast splits the most even one. With --memory-cap every stage\n"
@@ -135,6 +135,7 @@ int run_partition(const std::vector<std::string>& args) {
   add_option(options, vocabulary::recompute, {.detail = "with a model (default off)"});
   options.add_options()(
       "write-costs", po::value<std::string>(), "write the stage costs as a simulator cost file");
+  add_option(options, vocabulary::output);
   add_model_options(options);
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
@@ -216,7 +217,7 @@ int run_partition(const std::vector<std::string>& args) {
     report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
                           "(P·V = {}) --schedule ...\n", path, path, stages);
   }
-  std::cout << report;
+  write_report(values, report);
   return 0;
 }
 

@@ -2,7 +2,6 @@
 // file or flags; GPT-3 175B on 64 H100-80GB-class devices by default) and a per-device
 // memory cap, the pipeline configurations that train fastest without exceeding the cap.
 #include <chrono>
-#include <iostream>
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
@@ -12,6 +11,7 @@
 #include "tools/model/model_presets.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/cli/range_expression.hpp"
 #include "tools/whatif/recommend.hpp"
@@ -28,7 +28,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: pipewise recommend [--model NAME|FILE] [model flags] [--memory-cap GIB]\n"
     "                          [-s LIST] [-p RANGE] [-v RANGE] [--recompute LIST]\n"
-    "                          [--target-bubble R] [--top N] [--svg FILE]\n"
+    "                          [--target-bubble R] [--top N] [-o FILE] [--svg FILE]\n"
     "Searches the pipeline configurations of a model on its devices — schedule, pipeline\n"
     "size p, chunks v, data-parallel size d = devices / (p·t), micro-batch size b, m =\n"
     "global batch / (b·d), recomputation off/selective/full — simulates each one training\n"
@@ -73,6 +73,7 @@ int run_recommend(const std::vector<std::string>& args) {
        "solve for the m that reaches this bubble ratio (0 < R < 1) and add its micro-batch size")
       ("top", po::value<std::int64_t>()->default_value(10), "configurations to list");
   // clang-format on
+  add_option(options, vocabulary::output);
   add_option(options, vocabulary::svg,
              {.detail = "step time and peak memory of the top configurations against the cap, "
                         "and the best one's timeline"});
@@ -106,7 +107,7 @@ int run_recommend(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   const Recommendation recommendation = recommend(model, search);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << recommendation_report(model, recommendation, top, seconds);
+  write_report(values, recommendation_report(model, recommendation, top, seconds));
   if (values.count("svg")) {
     write_file_atomically(values["svg"].as<std::string>(), recommendation_svg(model, recommendation));
   }

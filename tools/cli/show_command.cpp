@@ -1,6 +1,5 @@
 // `pipewise show`: prints a generated (or read) schedule in text, JSON or PyTorch form.
 #include <fmt/format.h>
-#include <iostream>
 
 #include "common/io/json_schedule.hpp"
 #include "common/io/pytorch_text.hpp"
@@ -8,6 +7,7 @@
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "tools/cli/unit_timeline.hpp"
 
@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: pipewise show -s NAME -p P -m M [-v V] [-n N] | --schedule-file FILE\n"
-    "                     [-f text|json|pytorch] [--lowered]\n"
+    "                     [-f text|json|pytorch] [--lowered] [-o FILE]\n"
     "Prints each device's program. `text` gives the action list of every device and a\n"
     "timeline grid with unit costs (F = 1, B = 2, I = W = 1 slot) as drawn in the papers;\n"
     "`json` the pipewise schedule file; `pytorch` PyTorch pipelining's per-rank CSV.";
@@ -42,6 +42,7 @@ int run_show(const std::vector<std::string>& args) {
   add_schedule_options(options);
   add_option(options, vocabulary::format,
              {.detail = "text, json or pytorch", .default_value = "text"});
+  add_option(options, vocabulary::output);
   options.add_options()("lowered", "include the send and recv ops of the lowering pass");
   po::variables_map values;
   if (parse_or_help(args, options, values, kUsage)) return 0;
@@ -49,11 +50,11 @@ int run_show(const std::vector<std::string>& args) {
   Schedule schedule = schedule_from_options(values);
   if (values.count("lowered") && !schedule.is_lowered()) schedule = lower_communication(schedule);
   if (format == "json") {
-    std::cout << schedule_to_json(schedule);
+    write_report(values, schedule_to_json(schedule));
   } else if (format == "pytorch") {
-    std::cout << schedule_to_pytorch_text(schedule);
+    write_report(values, schedule_to_pytorch_text(schedule));
   } else {
-    std::cout << schedule_text(schedule);
+    write_report(values, schedule_text(schedule));
   }
   return 0;
 }

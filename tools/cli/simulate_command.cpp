@@ -1,7 +1,6 @@
 // `pipewise simulate`: runs a schedule on the discrete-event simulator and reports its
 // makespan, bubble, throughput and memory, with optional trace, SVG and ASCII timelines.
 #include <cmath>
-#include <iostream>
 #include <optional>
 #include <sstream>
 
@@ -21,6 +20,7 @@
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/cli/schedule_options.hpp"
 
 namespace po = boost::program_options;
@@ -33,7 +33,7 @@ constexpr const char* kUsage =
     "       [--forward-ms F --backward-ms B --backward-weight-ms W | --costs FILE]\n"
     "       [--latency-us L --bandwidth B --activation-bytes A] [--comm-mode overlapped|blocking]\n"
     "       [--parameter-bytes P --optimizer sgd|momentum|adam] [--recompute off|full]\n"
-    "       [--data-parallel-size D] [--micro-batch-size S] [-f table|json|csv]\n"
+    "       [--data-parallel-size D] [--micro-batch-size S] [-f table|json|csv] [-o FILE]\n"
     "       [--trace FILE] [--svg FILE] [--ascii]\n"
     "Simulates the schedule with per-stage costs and reports makespan, bubble, throughput,\n"
     "lower bound and per-device memory. Each time flag names its unit (ms, or us for\n"
@@ -93,6 +93,7 @@ void add_simulate_options(po::options_description& options) {
   add_option(options, vocabulary::micro_batch_size,
              {.kind = ValueKind::Number, .detail = "one number, for samples/s"});
   add_option(options, vocabulary::format, {.detail = "table, json or csv", .default_value = "table"});
+  add_option(options, vocabulary::output);
   options.add_options()
       ("memory-detail", "with --format json: add memory timelines and activation lifetimes")
       ("trace", po::value<std::string>(), "write a Chrome trace (Perfetto) to FILE");
@@ -239,7 +240,7 @@ int run_simulate(const std::vector<std::string>& args) {
     report = sim::metrics_table(metrics);
   }
   if (values.count("ascii")) report += "\n" + ascii_timeline(*result.timeline, ascii_width);
-  std::cout << report;
+  write_report(values, report);
   return 0;
 }
 

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
-#include <iostream>
 #include <memory>
 
 #include "common/io/atomic_file.hpp"
@@ -16,6 +15,7 @@
 #include "tools/cli/model_options.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/progress_bar.hpp"
@@ -191,11 +191,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     write_file_atomically(values["svg"].as<std::string>(),
                           sweep_heatmap_svg(grid, rows, source.unit, "costs: " + source.description));
   }
-  if (values.count("output")) {
-    write_file_atomically(values["output"].as<std::string>(), text);
-  } else {
-    std::cout << text;
-  }
+  write_report(values, text);
   return 0;
 }
 

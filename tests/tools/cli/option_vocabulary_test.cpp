@@ -107,6 +107,25 @@ TEST(CanonicalFlag, SweepTakesACostFileAndRecommendAThreadCount) {
   EXPECT_EQ(recommend.exit_code, 0) << recommend.err;
 }
 
+class OutputFlag : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(OutputFlag, WritesTheReportStdoutWouldShow) {
+  const ScratchDirectory scratch;
+  const CliResult to_stdout = run_pipewise(GetParam());
+  const CliResult to_file = run_pipewise(std::string(GetParam()) + " -o '" + scratch.file("report") + "'");
+  ASSERT_EQ(to_stdout.exit_code, 0) << to_stdout.err;
+  ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
+  EXPECT_EQ(to_file.out, "");
+  EXPECT_EQ(without_times(read_whole_file(scratch.file("report"))), without_times(to_stdout.out));
+}
+
+INSTANTIATE_TEST_SUITE_P(Commands, OutputFlag,
+                         ::testing::Values("show -s 1f1b -p 2 -m 4 -f json",
+                                           "simulate -s 1f1b -p 2 -m 4 -f csv",
+                                           "sweep -s 1f1b -p 2 -m 4 -f csv",
+                                           "recommend --model bert-large --devices 8 -p 2 --top 2",
+                                           "partition -p 4 --model bert-large"));
+
 struct Conflict {
   const char* name;
   const char* arguments;

@@ -43,7 +43,13 @@ Schedule read_schedule_file(const std::string& path) {
 
 Schedule schedule_from_options(const po::variables_map& values) {
   if (values.count("schedule-file")) {
-    if (values.count("schedule")) throw Error("give either --schedule or --schedule-file, not both");
+    std::string given;
+    for (const char* name : {"schedule", "stages", "microbatches", "chunks", "iterations", "placement"}) {
+      if (values.count(name)) given += (given.empty() ? "--" : ", --") + std::string(name);
+    }
+    if (!given.empty()) {
+      throw Error("--schedule-file carries its own schedule and problem: drop " + given);
+    }
     return read_schedule_file(values["schedule-file"].as<std::string>());
   }
   if (!values.count("schedule")) throw Error("--schedule NAME or --schedule-file FILE is required");

@@ -13,8 +13,9 @@ namespace pipewise::tools {
 // (option_vocabulary.hpp).
 void add_schedule_options(boost::program_options::options_description& options);
 
-// The schedule those options describe, generated or read from file (not lowered).
-// Throws pipewise::Error naming the bad option or file.
+// The schedule those options describe, generated or read from file (not lowered). A file
+// carries its own problem, so --schedule-file given with --schedule, a size or --placement
+// is refused, naming them. Throws pipewise::Error naming the bad option or file.
 Schedule schedule_from_options(const boost::program_options::variables_map& values);
 
 // Reads a schedule file in either form: JSON when its first non-blank character is '{',

@@ -48,17 +48,8 @@ int run_convert(const std::vector<std::string>& args) {
       ("out", po::value<std::string>(), "output file, or - for stdout")
       ("to", po::value<std::string>(), "output form: json or pytorch (default: from OUT's extension)")
       ("pytorch-compatible", "PyTorch text without the pipewise comment line and STEP actions");
-  po::positional_options_description positional;
-  positional.add("in", 1).add("out", 1);
-  po::options_description all(options);
-  all.add_options()("help,h", "print this help");
   po::variables_map values;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << kUsage << "\n\n" << all << "\n";
-    return 0;
-  }
-  po::notify(values);
+  if (parse_or_help(args, options, values, kUsage, {"in", "out"})) return 0;
   if (!values.count("in") || !values.count("out")) throw Error("IN and OUT are required (see pipewise convert --help)");
   const std::string in = values["in"].as<std::string>();
   const std::string out = values["out"].as<std::string>();

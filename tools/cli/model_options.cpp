@@ -8,6 +8,7 @@
 #include "common/ir/error.hpp"
 #include "tools/model/model_json.hpp"
 #include "tools/model/model_presets.hpp"
+#include "tools/cli/option_vocabulary.hpp"
 #include "tools/cli/range_expression.hpp"
 #include "common/text/format.hpp"
 
@@ -155,8 +156,9 @@ void add_model_options(po::options_description& options) {
        "of --measured-micro-batch-size samples")
       ("layer-forward-flops", po::value<double>(), "... or its forward FLOPs")
       ("layer-backward-ms", po::value<double>(), "backward time of one layer (default 2 x forward)")
-      ("layer-backward-flops", po::value<double>(), "... or its backward FLOPs")
-      ("layer-activation-bytes", po::value<double>(), "bytes one layer stashes per micro-batch")
+      ("layer-backward-flops", po::value<double>(), "... or its backward FLOPs");
+  add_option(options, vocabulary::layer_activation_bytes);
+  options.add_options()
       ("layer-output-bytes", po::value<double>(), "bytes of one layer's output per micro-batch")
       ("layer-parameter-bytes", po::value<double>(), "weight bytes of one layer")
       ("measured-micro-batch-size", po::value<double>(),
@@ -165,23 +167,25 @@ void add_model_options(po::options_description& options) {
       ("devices", po::value<std::int64_t>(), "devices in the job, p x d x t")
       ("memory-cap", po::value<double>(), "memory of one device, GiB (the cap no device may exceed)")
       ("device-tflops", po::value<double>(), "achieved throughput of one device, TFLOP/s")
-      ("global-batch-size", po::value<std::int64_t>(), "samples per training step")
-      ("micro-batch-size", po::value<std::string>(),
-       "micro-batch size(s) to consider, e.g. 1,2,4 or pow2:1..16")
-      ("data-parallel-size", po::value<std::int64_t>(), "data-parallel replicas d (default: searched)")
+      ("global-batch-size", po::value<std::int64_t>(), "samples per training step");
+  add_option(options, vocabulary::micro_batch_size,
+             {.detail = "the sizes to consider, a LIST such as 1,2,4 or pow2:1..16"});
+  add_option(options, vocabulary::data_parallel_size, {.detail = "default: searched"});
+  options.add_options()
       ("tensor-model-parallel-size", po::value<std::int64_t>(), "tensor-parallel size t")
       ("sequence-parallel", "shard activations over the tensor-parallel group (the default)")
-      ("no-sequence-parallel", "tensor parallelism without sequence parallelism")
-      ("bandwidth", po::value<double>(), "pipeline link bandwidth between stages, GB/s (0 = unlimited)")
-      ("latency-us", po::value<double>(), "latency of one pipeline message, us")
-      ("dp-bandwidth", po::value<double>(), "data-parallel all-reduce bandwidth, GB/s")
-      ("dp-latency-us", po::value<double>(), "data-parallel all-reduce latency per ring step, us")
+      ("no-sequence-parallel", "tensor parallelism without sequence parallelism");
+  add_option(options, vocabulary::bandwidth);
+  add_option(options, vocabulary::latency_us);
+  add_option(options, vocabulary::dp_bandwidth);
+  add_option(options, vocabulary::dp_latency_us);
+  options.add_options()
       ("weight-bytes-per-parameter", po::value<double>(), "bytes of one weight (2 for bf16)")
       ("optimizer-state-bytes-per-parameter", po::value<double>(),
        "optimizer state per parameter (12 for mixed-precision Adam)")
       ("use-distributed-optimizer", "shard the optimizer state over the data-parallel replicas")
-      ("no-distributed-optimizer", "keep the whole optimizer state on every replica")
-      ("optimizer-step-ms", po::value<double>(), "time of one device's optimizer step, ms");
+      ("no-distributed-optimizer", "keep the whole optimizer state on every replica");
+  add_option(options, vocabulary::optimizer_step_ms);
   // clang-format on
 }
 

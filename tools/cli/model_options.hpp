@@ -10,7 +10,8 @@
 namespace pipewise::tools {
 
 // Adds --model, --print-model and the model flags (layers, device, batch, parallelism,
-// interconnect, training) to `options`.
+// interconnect, training) to `options`; those other commands take too come from
+// option_vocabulary.hpp with their aliases (--micro-batch-size is a LIST here).
 void add_model_options(boost::program_options::options_description& options);
 
 // Lines for a command's --help text naming each preset with its one-line summary (no

@@ -50,14 +50,4 @@ std::string choice_option(const boost::program_options::variables_map& values,
   throw Error("--" + name + " must be one of " + list + " (got \"" + value + "\")");
 }
 
-std::optional<std::string> aliased_value(const boost::program_options::variables_map& values,
-                                         const std::string& name, const std::string& alias) {
-  if (values.count(name) && values.count(alias)) {
-    throw Error("give --" + name + " or --" + alias + ", not both");
-  }
-  if (values.count(name)) return values[name].as<std::string>();
-  if (values.count(alias)) return values[alias].as<std::string>();
-  return std::nullopt;
-}
-
 }  // namespace pipewise::tools

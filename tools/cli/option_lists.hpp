@@ -1,9 +1,8 @@
 #pragma once
-// Small parsers for list-valued and aliased command-line options shared by the what-if
-// commands.
+// Small parsers for list-valued and choice command-line options shared by the commands
+// (aliases are option_vocabulary.hpp's).
 #include <boost/program_options.hpp>
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +21,5 @@ std::vector<std::string> schedule_list(const std::string& text, const std::strin
 // `allowed`. Throws pipewise::Error "--NAME must be one of a, b (got "c")" otherwise.
 std::string choice_option(const boost::program_options::variables_map& values,
                           const std::string& name, std::initializer_list<const char*> allowed);
-
-// The string value of --NAME or of its alias --ALIAS (e.g. a Megatron-LM name), nullopt if
-// neither was given. Throws pipewise::Error when both were.
-std::optional<std::string> aliased_value(const boost::program_options::variables_map& values,
-                                         const std::string& name, const std::string& alias);
 
 }  // namespace pipewise::tools

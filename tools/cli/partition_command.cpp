@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -16,10 +15,11 @@
 #include "tools/cli/command.hpp"
 #include "tools/model/layer_list.hpp"
 #include "tools/cli/model_options.hpp"
-#include "tools/cli/option_lists.hpp"
+#include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "common/partition/stage_partition.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
-#include "tools/cli/schedule_options.hpp"
+#include "tools/cli/command_line.hpp"
 #include "common/text/text_table.hpp"
 
 namespace po = boost::program_options;
@@ -28,9 +28,9 @@ namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pipewise partition --stages S (--layers-file FILE | --model NAME|FILE [model flags])\n"
+    "usage: pipewise partition -p S (--layers-file FILE | --model NAME|FILE [model flags])\n"
     "                          [--memory-cap GIB] [--stashes 1f1b|N] [--recompute off|selective|full]\n"
-    "                          [--write-costs FILE]\n"
+    "                          [--write-costs FILE] [-o FILE]\n"
     "Splits the layers, in order, into S contiguous non-empty stages so that the slowest stage\n"
     "(forward + backward of one micro-batch) is as fast as possible: exact, by dynamic\n"
     "programming; among equally fast splits the most even one. With --memory-cap every stage\n"
@@ -123,16 +123,18 @@ std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<S
 
 int run_partition(const std::vector<std::string>& args) {
   po::options_description options("options");
+  add_option(options, vocabulary::stages,
+             {.detail = "here the stages S = p·v the layers are split into, required"});
   // clang-format off
   options.add_options()
-      ("stages", po::value<std::int64_t>(), "number of stages S (p·v), required")
       ("layers-file", po::value<std::string>(), "per-layer costs, JSON or CSV")
       ("stashes", po::value<std::string>()->default_value("1f1b"),
-       "micro-batches of activations stage k holds: 1f1b (S - k) or a number")
-      ("recompute", po::value<std::string>(), "with a model: off (default), selective or full recomputation")
-      ("recompute-granularity", po::value<std::string>(), "Megatron alias of --recompute")
-      ("write-costs", po::value<std::string>(), "write the stage costs as a simulator cost file");
+       "micro-batches of activations stage k holds: 1f1b (S - k) or a number");
   // clang-format on
+  add_option(options, vocabulary::recompute, {.detail = "with a model (default off)"});
+  options.add_options()(
+      "write-costs", po::value<std::string>(), "write the stage costs as a simulator cost file");
+  add_option(options, vocabulary::output);
   add_model_options(options);
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
@@ -146,7 +148,7 @@ int run_partition(const std::vector<std::string>& args) {
                                values.count("layer-forward-ms") || values.count("layer-forward-flops");
   if (values.count("layers-file")) {
     if (describes_model) throw Error("give --layers-file or a model, not both");
-    if (values.count("recompute") || values.count("recompute-granularity")) {
+    if (values.count("recompute")) {
       throw Error("--recompute applies to a model; a layer list gives its costs as they are");
     }
     const std::string path = values["layers-file"].as<std::string>();
@@ -154,8 +156,8 @@ int run_partition(const std::vector<std::string>& args) {
   } else {
     model = model_from_options(values, nullptr);
     if (print_model_if_asked(values, *model)) return 0;
-    const auto recompute = aliased_value(values, "recompute", "recompute-granularity");
-    layers = layers_from_model(*model, recompute_from_name(recompute.value_or("off")), &micro_batch_size);
+    const std::string recompute = values.count("recompute") ? values["recompute"].as<std::string>() : "off";
+    layers = layers_from_model(*model, recompute_from_name(recompute), &micro_batch_size);
   }
 
   PartitionRequest request;
@@ -179,12 +181,13 @@ int run_partition(const std::vector<std::string>& args) {
     total += split.time_ms;
     has_memory = has_memory || split.memory_bytes > 0;
   }
-  std::cout << fmt::format("{} layers into {} stages{}: slowest stage {} (mean {}, {} above it)\n",
-                           layers.size(), stages,
-                           request.memory_cap_bytes ? " within " + format_bytes(*request.memory_cap_bytes)
-                                                    : std::string(),
-                           format_duration_ms(slowest), format_duration_ms(total / stages),
-                           format_percent(slowest / (total / stages) - 1));
+  std::string report = fmt::format("{} layers into {} stages{}: slowest stage {} (mean {}, {} above it)\n",
+                                   layers.size(), stages,
+                                   request.memory_cap_bytes
+                                       ? " within " + format_bytes(*request.memory_cap_bytes)
+                                       : std::string(),
+                                   format_duration_ms(slowest), format_duration_ms(total / stages),
+                                   format_percent(slowest / (total / stages) - 1));
   using Align = TextTable::Align;
   std::vector<TextTable::Column> columns = {{"stage", Align::Right}, {"layers", Align::Right},
                                             {"count", Align::Right}, {"time", Align::Right}};
@@ -196,23 +199,24 @@ int run_partition(const std::vector<std::string>& args) {
     if (has_memory) row.push_back(format_bytes(splits[s].memory_bytes));
     table.add_row(row);
   }
-  std::cout << table.render();
+  report += table.render();
   const std::vector<StageSplit> greedy = greedy_partition(request.layers, stages);
   double greedy_slowest = 0;
   for (const StageSplit& split : greedy) greedy_slowest = std::max(greedy_slowest, split.time_ms);
   std::string greedy_layers;
   for (const StageSplit& split : greedy) greedy_layers += (greedy_layers.empty() ? "" : " | ") + layer_range(split);
-  std::cout << fmt::format("greedy split (fill each stage up to the mean, in order): {}; slowest stage {}{}\n",
-                           greedy_layers, format_duration_ms(greedy_slowest),
-                           greedy_slowest > slowest * (1 + 1e-9)
-                               ? " (" + format_percent(greedy_slowest / slowest - 1) + " slower)"
-                               : " (as good)");
+  report += fmt::format("greedy split (fill each stage up to the mean, in order): {}; slowest stage {}{}\n",
+                        greedy_layers, format_duration_ms(greedy_slowest),
+                        greedy_slowest > slowest * (1 + 1e-9)
+                            ? " (" + format_percent(greedy_slowest / slowest - 1) + " slower)"
+                            : " (as good)");
   if (values.count("write-costs")) {
     const std::string path = values["write-costs"].as<std::string>();
     write_file_atomically(path, cost_file(layers, splits, model ? &*model : nullptr, micro_batch_size));
-    std::cout << fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
-                             "(P·V = {}) --schedule ...\n", path, path, stages);
+    report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
+                          "(P·V = {}) --schedule ...\n", path, path, stages);
   }
+  write_report(values, report);
   return 0;
 }
 

@@ -2,7 +2,6 @@
 // file or flags; GPT-3 175B on 64 H100-80GB-class devices by default) and a per-device
 // memory cap, the pipeline configurations that train fastest without exceeding the cap.
 #include <chrono>
-#include <iostream>
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
@@ -11,12 +10,14 @@
 #include "tools/cli/model_options.hpp"
 #include "tools/model/model_presets.hpp"
 #include "tools/cli/option_lists.hpp"
+#include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/cli/range_expression.hpp"
 #include "tools/whatif/recommend.hpp"
 #include "tools/cli/recommend_report.hpp"
 #include "tools/cli/recommend_svg.hpp"
-#include "tools/cli/schedule_options.hpp"
+#include "tools/cli/command_line.hpp"
 #include "common/text/format.hpp"
 
 namespace po = boost::program_options;
@@ -26,8 +27,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: pipewise recommend [--model NAME|FILE] [model flags] [--memory-cap GIB]\n"
-    "                          [--schedules LIST] [--stages RANGE] [--chunks RANGE]\n"
-    "                          [--recompute LIST] [--target-bubble R] [--top N] [--svg FILE]\n"
+    "                          [-s LIST] [-p RANGE] [-v RANGE] [--recompute LIST]\n"
+    "                          [--target-bubble R] [--top N] [-o FILE] [--svg FILE]\n"
     "Searches the pipeline configurations of a model on its devices — schedule, pipeline\n"
     "size p, chunks v, data-parallel size d = devices / (p·t), micro-batch size b, m =\n"
     "global batch / (b·d), recomputation off/selective/full — simulates each one training\n"
@@ -41,16 +42,6 @@ constexpr const char* kUsage =
     "Example: pipewise recommend --model bert-large --devices 16 --memory-cap 40 --svg out.svg";
 
 std::vector<Recompute> recompute_list(const po::variables_map& values) {
-  if (values.count("recompute") && values.count("recompute-granularity")) {
-    throw Error("give --recompute or --recompute-granularity, not both");
-  }
-  if (values.count("recompute-granularity")) {
-    const std::string granularity = values["recompute-granularity"].as<std::string>();
-    if (granularity != "full" && granularity != "selective") {
-      throw Error("--recompute-granularity must be full or selective (got \"" + granularity + "\")");
-    }
-    return {recompute_from_name(granularity)};
-  }
   std::vector<Recompute> list;
   if (!values.count("recompute")) return list;
   for (const std::string& name : comma_separated(values["recompute"].as<std::string>(), "recompute")) {
@@ -63,29 +54,30 @@ int run_recommend(const std::vector<std::string>& args) {
   po::options_description options("options");
   std::string names;
   for (const auto& info : schedule_catalog()) names += (names.empty() ? "" : ", ") + info.name;
+  add_option(options, vocabulary::schedules,
+             {.detail = "default: the flushed ones; known: " + names});
+  add_option(options, vocabulary::stages,
+             {.kind = ValueKind::Text,
+              .detail = "a RANGE of sizes to consider such as 2..16 or pow2:1..64 (default: "
+                        "every p dividing devices / t, at most the layer count)"});
+  add_option(options, vocabulary::chunks,
+             {.kind = ValueKind::Text,
+              .detail = "for schedules with chunks, a RANGE (default: each v in 2..16 that "
+                        "divides L / p)"});
+  add_option(options, vocabulary::recompute,
+             {.detail = "here a list of those to consider (default: all); selective for "
+                        "transformers only"});
   // clang-format off
   options.add_options()
-      ("schedules,s", po::value<std::string>(),
-       ("comma-separated schedules to consider (default: the flushed ones); known: " + names).c_str())
-      ("stages,p", po::value<std::string>(),
-       "pipeline sizes p to consider, a RANGE such as 2..16 or pow2:1..64 (default: every p "
-       "dividing devices / t, at most the layer count)")
-      ("pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --stages")
-      ("chunks,v", po::value<std::string>(),
-       "chunks v for schedules with chunks, a RANGE (default: each v in 2..16 that divides L / p)")
-      ("virtual-pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --chunks")
-      ("recompute", po::value<std::string>(),
-       "recomputation to consider: a list of off, selective (transformers), full (default: all)")
-      ("recompute-granularity", po::value<std::string>(),
-       "Megatron alias: full or selective, to consider only that recomputation")
       ("target-bubble", po::value<double>(),
        "solve for the m that reaches this bubble ratio (0 < R < 1) and add its micro-batch size")
-      ("top", po::value<std::int64_t>()->default_value(10), "configurations to list")
-      ("svg", po::value<std::string>(),
-       "write a picture: step time and peak memory of the top configurations against the cap, "
-       "and the best one's timeline")
-      ("threads", po::value<std::int64_t>(), "worker threads (default: all cores)");
+      ("top", po::value<std::int64_t>()->default_value(10), "configurations to list");
   // clang-format on
+  add_option(options, vocabulary::output);
+  add_option(options, vocabulary::svg,
+             {.detail = "step time and peak memory of the top configurations against the cap, "
+                        "and the best one's timeline"});
+  add_option(options, vocabulary::threads);
   add_model_options(options);
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
@@ -95,11 +87,11 @@ int run_recommend(const std::vector<std::string>& args) {
   if (print_model_if_asked(values, model)) return 0;
   RecommendOptions search;
   if (values.count("schedules")) search.schedules = schedule_list(values["schedules"].as<std::string>(), "schedules");
-  if (const auto stages = aliased_value(values, "stages", "pipeline-model-parallel-size")) {
-    search.stages = parse_range_expression(*stages, "stages", 1, 65536);
+  if (values.count("stages")) {
+    search.stages = parse_range_expression(values["stages"].as<std::string>(), "stages", 1, 65536);
   }
-  if (const auto chunks = aliased_value(values, "chunks", "virtual-pipeline-model-parallel-size")) {
-    search.chunks = parse_range_expression(*chunks, "chunks", 1, 65536);
+  if (values.count("chunks")) {
+    search.chunks = parse_range_expression(values["chunks"].as<std::string>(), "chunks", 1, 65536);
   }
   search.recompute = recompute_list(values);
   if (values.count("target-bubble")) {
@@ -115,7 +107,7 @@ int run_recommend(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   const Recommendation recommendation = recommend(model, search);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << recommendation_report(model, recommendation, top, seconds);
+  write_report(values, recommendation_report(model, recommendation, top, seconds));
   if (values.count("svg")) {
     write_file_atomically(values["svg"].as<std::string>(), recommendation_svg(model, recommendation));
   }

@@ -1,13 +1,12 @@
 #include "tools/cli/schedule_options.hpp"
 
-#include <iostream>
-
 #include "common/io/atomic_file.hpp"
 #include "common/io/json_schedule.hpp"
 #include "common/io/pytorch_text.hpp"
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
 #include "sim/memory_estimate.hpp"
+#include "tools/cli/option_vocabulary.hpp"
 
 namespace po = boost::program_options;
 
@@ -20,45 +19,17 @@ void add_schedule_options(po::options_description& options) {
     for (const auto& alias : info.aliases) names += " (= " + alias + ")";
     names += ": " + info.summary;
   }
+  add_option(options, vocabulary::schedule, {.detail = "one of" + names});
+  add_option(options, vocabulary::stages);
+  add_option(options, vocabulary::microbatches);
+  add_option(options, vocabulary::chunks, {.detail = "default 1"});
+  add_option(options, vocabulary::iterations, {.detail = "default 1"});
   options.add_options()
-      ("schedule,s", po::value<std::string>(), ("schedule to generate:" + names).c_str())
-      ("stages,p", po::value<std::int64_t>(), "pipeline devices p")
-      ("pipeline-model-parallel-size", po::value<std::int64_t>(), "Megatron alias of --stages")
-      ("microbatches,m", po::value<std::int64_t>(), "micro-batches per iteration m")
-      ("chunks,v", po::value<std::int64_t>(), "model chunks per device v (default 1)")
-      ("virtual-pipeline-model-parallel-size", po::value<std::int64_t>(),
-       "Megatron alias of --chunks")
-      ("iterations,n", po::value<std::int64_t>(), "training iterations n (default 1)")
-      ("placement", po::value<std::string>()->default_value("looped"),
-       "chunk placement: looped (stage s on device s mod p) or v-shape (v = 2)")
+      ("placement", po::value<std::string>(),
+       "chunk placement: looped (stage s on device s mod p, the default) or v-shape (v = 2)")
       ("schedule-file", po::value<std::string>(),
        "read the schedule from a file (JSON or PyTorch text) instead of generating it");
 }
-
-std::uint32_t bounded_option(const po::variables_map& values, const std::string& name,
-                             std::uint32_t fallback, std::int64_t minimum, std::int64_t maximum) {
-  if (!values.count(name)) return fallback;
-  const std::int64_t value = values[name].as<std::int64_t>();
-  if (value < minimum || value > maximum) {
-    throw Error("--" + name + " must be between " + std::to_string(minimum) + " and " +
-                std::to_string(maximum) + " (got " + std::to_string(value) + ")");
-  }
-  return static_cast<std::uint32_t>(value);
-}
-
-namespace {
-// The value of --NAME or of its Megatron alias, which must not disagree.
-std::uint32_t sized_option(const po::variables_map& values, const std::string& name,
-                           const std::string& alias, std::uint32_t fallback,
-                           std::int64_t maximum) {
-  if (values.count(name) && values.count(alias) &&
-      values[name].as<std::int64_t>() != values[alias].as<std::int64_t>()) {
-    throw Error("--" + name + " and --" + alias + " disagree");
-  }
-  const std::string& given = values.count(alias) ? alias : name;
-  return bounded_option(values, given, fallback, 1, maximum);
-}
-}  // namespace
 
 Schedule read_schedule_file(const std::string& path) {
   const std::string text = read_file(path);
@@ -73,36 +44,32 @@ Schedule read_schedule_file(const std::string& path) {
 
 Schedule schedule_from_options(const po::variables_map& values) {
   if (values.count("schedule-file")) {
-    if (values.count("schedule")) throw Error("give either --schedule or --schedule-file, not both");
+    std::string given;
+    for (const char* name : {"schedule", "stages", "microbatches", "chunks", "iterations", "placement"}) {
+      if (values.count(name)) given += (given.empty() ? "--" : ", --") + std::string(name);
+    }
+    if (!given.empty()) {
+      throw Error("--schedule-file carries its own schedule and problem: drop " + given);
+    }
     return read_schedule_file(values["schedule-file"].as<std::string>());
   }
   if (!values.count("schedule")) throw Error("--schedule NAME or --schedule-file FILE is required");
-  if (!values.count("stages") && !values.count("pipeline-model-parallel-size")) {
-    throw Error("--stages is required");
+  const std::string name = values["schedule"].as<std::string>();
+  if (name.find(',') != std::string::npos) {
+    throw Error("--schedule takes one schedule here (got \"" + name + "\"); sweep compares several");
   }
+  if (!values.count("stages")) throw Error("--stages is required");
   if (!values.count("microbatches")) throw Error("--microbatches is required");
   Problem problem;
-  problem.devices = sized_option(values, "stages", "pipeline-model-parallel-size", 1, 65536);
-  problem.chunks = sized_option(values, "chunks", "virtual-pipeline-model-parallel-size", 1, 65536);
+  problem.devices = bounded_option(values, "stages", 1, 1, 65536);
+  problem.chunks = bounded_option(values, "chunks", 1, 1, 65536);
   problem.microbatches = bounded_option(values, "microbatches", 1, 1, std::int64_t{1} << 31);
   problem.iterations = bounded_option(values, "iterations", 1, 1, std::int64_t{1} << 31);
-  problem.placement = placement_from_name(values["placement"].as<std::string>());
-  const std::string& name = values["schedule"].as<std::string>();
+  if (values.count("placement")) {
+    problem.placement = placement_from_name(values["placement"].as<std::string>());
+  }
   sim::require_memory_to_simulate(name, problem);
   return generate_schedule(name, problem);
-}
-
-bool parse_or_help(const std::vector<std::string>& args, const po::options_description& options,
-                   po::variables_map& values, const char* usage) {
-  po::options_description all(options);
-  all.add_options()("help,h", "print this help");
-  po::store(po::command_line_parser(args).options(all).run(), values);
-  if (values.count("help")) {
-    std::cout << usage << "\n\n" << all << "\n";
-    return true;
-  }
-  po::notify(values);
-  return false;
 }
 
 }  // namespace pipewise::tools

@@ -1,7 +1,6 @@
 // `pipewise simulate`: runs a schedule on the discrete-event simulator and reports its
 // makespan, bubble, throughput and memory, with optional trace, SVG and ASCII timelines.
 #include <cmath>
-#include <iostream>
 #include <optional>
 #include <sstream>
 
@@ -20,6 +19,8 @@
 #include "sim/report/table_report.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
+#include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/cli/schedule_options.hpp"
 
 namespace po = boost::program_options;
@@ -28,16 +29,17 @@ namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pipewise simulate --schedule NAME --stages P --microbatches M [--chunks V]\n"
-    "                         [--iterations N] | --schedule-file FILE\n"
-    "       [--cost-f X --cost-b Y --cost-w Z | --costs FILE] [--comm-latency L --bandwidth B\n"
-    "       --activation-bytes A] [--comm-mode overlapped|blocking] [--param-bytes P\n"
-    "       --optimizer sgd|momentum|adam] [--recompute] [--data-parallel D]\n"
-    "       [--microbatch-size S] [--format table|json|csv] [--trace FILE] [--svg FILE] [--ascii]\n"
+    "usage: pipewise simulate -s NAME -p P -m M [-v V] [-n N] | --schedule-file FILE\n"
+    "       [--forward-ms F --backward-ms B --backward-weight-ms W | --costs FILE]\n"
+    "       [--latency-us L --bandwidth B --activation-bytes A] [--comm-mode overlapped|blocking]\n"
+    "       [--parameter-bytes P --optimizer sgd|momentum|adam] [--recompute off|full]\n"
+    "       [--data-parallel-size D] [--micro-batch-size S] [-f table|json|csv] [-o FILE]\n"
+    "       [--trace FILE] [--svg FILE] [--ascii]\n"
     "Simulates the schedule with per-stage costs and reports makespan, bubble, throughput,\n"
-    "lower bound and per-device memory. Times are in ms, bandwidths in GB/s, sizes in bytes;\n"
-    "the cost flags describe one device's share of the model (each of v chunks takes 1/v).\n"
-    "Flags other than --cost-* override the values of a --costs file.";
+    "lower bound and per-device memory. Each time flag names its unit (ms, or us for\n"
+    "latencies), bandwidths are in GB/s, sizes in bytes; the cost flags describe one device's\n"
+    "share of the model (each of v chunks takes 1/v). Flags other than the compute times\n"
+    "override the values of a --costs file.";
 
 // A number as people write it: "2", "0.5", "1e+09".
 std::string shown(double value) {
@@ -59,46 +61,68 @@ std::optional<double> real_option(const po::variables_map& values, const std::st
 }
 
 void add_simulate_options(po::options_description& options) {
+  add_option(options, vocabulary::costs);
+  add_option(options, vocabulary::forward_ms, {.detail = "default 1"});
+  add_option(options, vocabulary::backward_ms, {.detail = "default 2"});
+  add_option(options, vocabulary::backward_weight_ms, {.detail = "default B/2"});
+  add_option(options, vocabulary::optimizer_step_ms, {.detail = "default 0"});
+  add_option(options, vocabulary::latency_us);
+  add_option(options, vocabulary::bandwidth);
   // clang-format off
   options.add_options()
-      ("costs", po::value<std::string>(), "JSON cost file (schema in sim/cost_file.hpp)")
-      ("cost-f", po::value<double>(), "forward time of one micro-batch, ms (default 1)")
-      ("cost-b", po::value<double>(), "full backward time B = I + W, ms (default 2)")
-      ("cost-w", po::value<double>(), "weight-gradient part W of B, ms (default B/2)")
-      ("cost-step", po::value<double>(), "optimizer step time, ms (default 0)")
-      ("comm-latency", po::value<double>(), "latency of one stage-to-stage message, ms")
-      ("bandwidth", po::value<double>(), "stage-to-stage link bandwidth, GB/s (0 = unlimited)")
       ("activation-bytes", po::value<double>(), "bytes of one micro-batch's stage activation")
       ("gradient-bytes", po::value<double>(), "bytes of its gradient (default: activation bytes)")
-      ("comm-mode", po::value<std::string>(), "overlapped (async P2P) or blocking (sender waits)")
-      ("param-bytes", po::value<double>(), "parameter bytes of one device's share of the model")
+      ("comm-mode", po::value<std::string>(), "overlapped (async P2P) or blocking (sender waits)");
+  add_option(options, vocabulary::parameter_bytes);
+  options.add_options()
       ("optimizer", po::value<std::string>(), "sgd, momentum or adam (optimizer state)")
-      ("layers", po::value<double>(), "layers L in one device's share (default 1)")
-      ("layer-activation-bytes", po::value<double>(),
-       "activation bytes stashed per layer and micro-batch (default: activation bytes)")
-      ("working-set-factor", po::value<double>(), "alpha: recomputation rebuilds alpha*L*A_layer")
-      ("recompute", "activation recomputation: keep only stage-boundary activations")
-      ("data-parallel", po::value<std::int64_t>(), "data-parallel replicas d (default 1)")
-      ("dp-bandwidth", po::value<double>(), "all-reduce bandwidth, GB/s (default: --bandwidth)")
-      ("dp-latency", po::value<double>(), "all-reduce per-step latency, ms (default: --comm-latency)")
+      ("layers", po::value<double>(), "layers L in one device's share (default 1)");
+  add_option(options, vocabulary::layer_activation_bytes, {.detail = "default: --activation-bytes"});
+  options.add_options()
+      ("working-set-factor", po::value<double>(), "alpha: recomputation rebuilds alpha*L*A_layer");
+  add_option(options, vocabulary::recompute,
+             {.detail = "here off (the default) or full, which keeps only stage-boundary "
+                        "activations; a bare --recompute is full",
+              .implicit_value = "full"});
+  add_option(options, vocabulary::data_parallel_size, {.detail = "default 1"});
+  add_option(options, vocabulary::dp_bandwidth, {.detail = "default: --bandwidth"});
+  add_option(options, vocabulary::dp_latency_us, {.detail = "default: --latency-us"});
+  options.add_options()
       ("allreduce-mode", po::value<std::string>(),
-       "overlapped (with the cool-down) or blocking (at the optimizer step)")
-      ("microbatch-size", po::value<double>(), "samples per micro-batch, for samples/s")
-      ("format", po::value<std::string>()->default_value("table"), "table, json or csv")
+       "overlapped (with the cool-down) or blocking (at the optimizer step)");
+  add_option(options, vocabulary::micro_batch_size,
+             {.kind = ValueKind::Number, .detail = "one number, for samples/s"});
+  add_option(options, vocabulary::format, {.detail = "table, json or csv", .default_value = "table"});
+  add_option(options, vocabulary::output);
+  options.add_options()
       ("memory-detail", "with --format json: add memory timelines and activation lifetimes")
-      ("trace", po::value<std::string>(), "write a Chrome trace (Perfetto) to FILE")
-      ("svg", po::value<std::string>(), "write an SVG timeline with a memory chart to FILE")
+      ("trace", po::value<std::string>(), "write a Chrome trace (Perfetto) to FILE");
+  add_option(options, vocabulary::svg, {.detail = "an SVG timeline with a memory chart"});
+  options.add_options()
       ("ascii", "print an ASCII timeline grid")
       ("ascii-width", po::value<std::int64_t>(), "most columns of the ASCII grid (default 160)");
   // clang-format on
 }
 
+// Simulate's recomputation, if given: off (false) or full (true). Selective recomputation
+// keeps part of each transformer layer's activations, and simulate's costs know no layers'
+// insides.
+std::optional<bool> recompute_option(const po::variables_map& values) {
+  if (!values.count("recompute")) return std::nullopt;
+  const std::string value = choice_option(values, "recompute", {"off", "selective", "full"});
+  if (value == "selective") {
+    throw Error("--recompute selective needs a transformer's layers, which simulate's costs do not "
+                "describe: use off or full here, or a model with sweep, recommend or partition");
+  }
+  return value == "full";
+}
+
 sim::CostConfig cost_config_from_options(const po::variables_map& values) {
   sim::CostConfig config;
-  const bool compute_flags = values.count("cost-f") || values.count("cost-b") ||
-                             values.count("cost-w") || values.count("cost-step");
+  const bool compute_flags = values.count("forward-ms") || values.count("backward-ms") ||
+                             values.count("backward-weight-ms") || values.count("optimizer-step-ms");
   if (values.count("costs")) {
-    if (compute_flags) throw Error("give either --cost-f/--cost-b/--cost-w/--cost-step or --costs, not both");
+    if (compute_flags) throw Error("give either --forward-ms/--backward-ms/--backward-weight-ms/--optimizer-step-ms or --costs, not both");
     const std::string path = values["costs"].as<std::string>();
     const std::string text = read_file(path);
     try {
@@ -108,20 +132,20 @@ sim::CostConfig cost_config_from_options(const po::variables_map& values) {
     }
   }
   sim::ComputeOverride compute;
-  compute.forward = real_option(values, "cost-f");
-  compute.backward = real_option(values, "cost-b");
-  compute.backward_weight = real_option(values, "cost-w");
-  compute.optimizer_step = real_option(values, "cost-step");
+  compute.forward = real_option(values, "forward-ms");
+  compute.backward = real_option(values, "backward-ms");
+  compute.backward_weight = real_option(values, "backward-weight-ms");
+  compute.optimizer_step = real_option(values, "optimizer-step-ms");
   if (compute.backward_weight && !compute.backward) compute.backward = config.device_share.backward();
   if (compute.backward_weight && *compute.backward_weight > *compute.backward) {
-    throw Error("--cost-w (" + shown(*compute.backward_weight) +
-                ") is part of the backward and cannot exceed --cost-b (" +
+    throw Error("--backward-weight-ms (" + shown(*compute.backward_weight) +
+                ") is part of the backward and cannot exceed --backward-ms (" +
                 shown(*compute.backward) + ")");
   }
   config.device_share = compute.apply_to(config.device_share, "cost flags").value_or_throw();
 
   sim::CommunicationCosts& comm = config.communication;
-  if (auto value = real_option(values, "comm-latency")) comm.latency_ms = *value;
+  if (auto value = real_option(values, "latency-us")) comm.latency_ms = *value / 1000;
   if (auto value = real_option(values, "bandwidth")) comm.bandwidth_gb_per_s = *value;
   if (auto value = real_option(values, "activation-bytes")) {
     comm.activation_bytes = *value;
@@ -133,7 +157,7 @@ sim::CostConfig cost_config_from_options(const po::variables_map& values) {
   }
 
   sim::MemoryConfig& memory = config.memory;
-  if (auto value = real_option(values, "param-bytes")) memory.parameter_bytes = *value;
+  if (auto value = real_option(values, "parameter-bytes")) memory.parameter_bytes = *value;
   if (values.count("optimizer")) {
     memory.optimizer =
         sim::optimizer_from_name(choice_option(values, "optimizer", {"sgd", "momentum", "adam"}));
@@ -145,16 +169,16 @@ sim::CostConfig cost_config_from_options(const po::variables_map& values) {
     memory.activation_bytes_per_layer = comm.activation_bytes;
   }
   if (auto value = real_option(values, "working-set-factor")) memory.working_set_factor = *value;
-  if (values.count("recompute")) memory.recompute = true;
+  if (const auto recompute = recompute_option(values)) memory.recompute = *recompute;
 
   sim::DataParallelCosts& dp = config.data_parallel;
-  dp.replicas = bounded_option(values, "data-parallel", dp.replicas, 1, 1 << 20);
+  dp.replicas = bounded_option(values, "data-parallel-size", dp.replicas, 1, 1 << 20);
   if (!values.count("costs")) {
     dp.bandwidth_gb_per_s = comm.bandwidth_gb_per_s;
     dp.latency_ms = comm.latency_ms;
   }
   if (auto value = real_option(values, "dp-bandwidth")) dp.bandwidth_gb_per_s = *value;
-  if (auto value = real_option(values, "dp-latency")) dp.latency_ms = *value;
+  if (auto value = real_option(values, "dp-latency-us")) dp.latency_ms = *value / 1000;
   if (values.count("allreduce-mode")) {
     dp.overlap_with_cooldown =
         choice_option(values, "allreduce-mode", {"overlapped", "blocking"}) == "overlapped";
@@ -184,7 +208,7 @@ int run_simulate(const std::vector<std::string>& args) {
   if (values.count("ascii") && format != "table") {
     throw Error("--ascii prints a grid for the terminal: use it with --format table");
   }
-  const std::optional<double> microbatch_size = real_option(values, "microbatch-size", false);
+  const std::optional<double> microbatch_size = real_option(values, "micro-batch-size", false);
   const std::uint32_t ascii_width = bounded_option(values, "ascii-width", 160, 8, 100000);
   const sim::CostConfig config = cost_config_from_options(values);
 
@@ -207,15 +231,16 @@ int run_simulate(const std::vector<std::string>& args) {
     write_file_atomically(values["svg"].as<std::string>(),
                           timeline_svg({*result.timeline}, svg));
   }
+  std::string report;
   if (format == "json") {
-    std::cout << sim::metrics_json(metrics, values.count("memory-detail") ? &*result.timeline
-                                                                          : nullptr);
+    report = sim::metrics_json(metrics, values.count("memory-detail") ? &*result.timeline : nullptr);
   } else if (format == "csv") {
-    std::cout << sim::device_metrics_csv(metrics);
+    report = sim::device_metrics_csv(metrics);
   } else {
-    std::cout << sim::metrics_table(metrics);
+    report = sim::metrics_table(metrics);
   }
-  if (values.count("ascii")) std::cout << "\n" << ascii_timeline(*result.timeline, ascii_width);
+  if (values.count("ascii")) report += "\n" + ascii_timeline(*result.timeline, ascii_width);
+  write_report(values, report);
   return 0;
 }
 

@@ -2,10 +2,8 @@
 // makespan, bubble and peak memory as a table, CSV or JSON, with optional SVG heatmaps.
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
-#include <iostream>
 #include <memory>
 
 #include "common/io/atomic_file.hpp"
@@ -16,11 +14,13 @@
 #include "tools/cli/command.hpp"
 #include "tools/cli/model_options.hpp"
 #include "tools/cli/option_lists.hpp"
+#include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/progress_bar.hpp"
 #include "tools/cli/range_expression.hpp"
-#include "tools/cli/schedule_options.hpp"
+#include "tools/cli/command_line.hpp"
 #include "tools/whatif/sweep.hpp"
 #include "tools/cli/sweep_heatmap.hpp"
 #include "tools/cli/sweep_output.hpp"
@@ -32,30 +32,21 @@ namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pipewise sweep --stages RANGE --microbatches RANGE [--chunks RANGE]\n"
-    "                      [--schedules LIST] [--forward MS --backward MS | --costs FILE |\n"
-    "                      --model NAME|FILE ...] [--format table|csv|json] [--output FILE]\n"
-    "                      [--svg FILE] [--threads N]\n"
+    "usage: pipewise sweep -p RANGE -m RANGE [-v RANGE] [-s LIST]\n"
+    "                      [--forward-ms F --backward-ms B | --costs FILE | --model NAME|FILE ...]\n"
+    "                      [-f table|csv|json] [-o FILE] [--svg FILE] [--threads N]\n"
     "Simulates every point of the grid schedules × p × v × m (one training iteration each) on\n"
     "all cores and reports makespan, bubble ratio (idle / p·makespan) and the largest device's\n"
     "peak memory. Points a schedule does not allow (e.g. v > 1 for 1f1b, m < p for\n"
     "interleaved with v > 1) are skipped with the reason. RANGE is a list of items: 8, 2..32,\n"
     "2..32:2 (step 2) or pow2:2..64, e.g. --microbatches 1,2,pow2:4..64.\n"
-    "Costs: by default F = --forward, B = --backward ms per micro-batch of one device's share\n"
+    "Costs: by default F = --forward-ms, B = --backward-ms per micro-batch of one device's share\n"
     "of the model (each of v chunks takes 1/v), free communication, and memory counted in\n"
     "units A of one micro-batch's activations of a device's share. --costs FILE reads a\n"
     "simulator cost file (pipewise simulate --costs); --model derives times, messages and\n"
     "memory in bytes from a model description at its first micro-batch size and its\n"
     "data-parallel size (default 1). A progress bar is drawn on stderr when it is a terminal.\n"
     "Example: pipewise sweep -p pow2:2..16 -m pow2:1..64 -v 1,2 --svg sweep.svg";
-
-double time_option(const po::variables_map& values, const char* name) {
-  const double value = values[name].as<double>();
-  if (!std::isfinite(value) || value < 0) {
-    throw Error(std::string("--") + name + " must be a time >= 0 ms (got " + format_number(value) + ")");
-  }
-  return value;
-}
 
 // Refuses, before any work, a grid whose rows and output would not fit in memory: each
 // point keeps a SweepRow and about a line of output text.
@@ -78,11 +69,12 @@ struct CostSource {
 CostSource cost_source(const po::variables_map& values) {
   const bool model = has_model_options(values);
   const bool file = values.count("costs") > 0;
-  const bool unit_flags = !values["forward"].defaulted() || !values["backward"].defaulted();
+  const bool unit_flags = values.count("forward-ms") || values.count("backward-ms");
   if (model + file + unit_flags > 1) {
-    throw Error("choose one cost source: --forward/--backward, --costs FILE or a model");
+    throw Error("choose one cost source: --forward-ms/--backward-ms, --costs FILE or a model");
   }
-  const auto recompute = aliased_value(values, "recompute", "recompute-granularity");
+  const std::optional<std::string> recompute =
+      values.count("recompute") ? std::optional(values["recompute"].as<std::string>()) : std::nullopt;
   if (recompute && !model) throw Error("--recompute needs a model (--model ...)");
   if (model) {
     const ModelDescription description = model_from_options(values, nullptr);
@@ -118,8 +110,8 @@ CostSource cost_source(const po::variables_map& values) {
     }
     description = "costs from " + path;
   } else {
-    const double forward = time_option(values, "forward");
-    const double backward = time_option(values, "backward");
+    const double forward = values.count("forward-ms") ? values["forward-ms"].as<double>() : 1.0;
+    const double backward = values.count("backward-ms") ? values["backward-ms"].as<double>() : 2.0;
     config.device_share.forward = forward;
     config.device_share.backward_input = backward / 2;
     config.device_share.backward_weight = backward - backward / 2;
@@ -137,43 +129,32 @@ int run_sweep_command(const std::vector<std::string>& args) {
   po::options_description options("options");
   std::string names;
   for (const auto& info : schedule_catalog()) names += (names.empty() ? "" : ", ") + info.name;
-  // clang-format off
-  options.add_options()
-      ("schedules,s", po::value<std::string>()->default_value("all"),
-       ("comma-separated schedules, or all: " + names).c_str())
-      ("stages,p", po::value<std::string>(), "pipeline devices p, a RANGE (required)")
-      ("pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --stages")
-      ("chunks,v", po::value<std::string>(), "model chunks per device v, a RANGE (default 1)")
-      ("virtual-pipeline-model-parallel-size", po::value<std::string>(), "Megatron alias of --chunks")
-      ("microbatches,m", po::value<std::string>(), "micro-batches per iteration m, a RANGE (required)")
-      ("forward", po::value<double>()->default_value(1.0), "forward time F of a device's share, ms")
-      ("backward", po::value<double>()->default_value(2.0),
-       "backward time B = I + W of a device's share, ms (I = W = B/2)")
-      ("costs", po::value<std::string>(), "simulator cost file (see pipewise simulate --help)")
-      ("recompute", po::value<std::string>(), "with a model: off, selective or full (default off)")
-      ("recompute-granularity", po::value<std::string>(), "Megatron alias of --recompute")
-      ("format,f", po::value<std::string>()->default_value("table"), "table, csv or json")
-      ("output,o", po::value<std::string>(), "write the table, CSV or JSON to FILE instead of stdout")
-      ("svg", po::value<std::string>(), "write heatmaps of bubble ratio and peak memory to FILE")
-      ("threads", po::value<std::int64_t>(), "worker threads (default: all cores)");
-  // clang-format on
+  add_option(options, vocabulary::schedules, {.detail = "known: " + names, .default_value = "all"});
+  add_option(options, vocabulary::stages, {.kind = ValueKind::Text, .detail = "a RANGE (required)"});
+  add_option(options, vocabulary::chunks, {.kind = ValueKind::Text, .detail = "a RANGE (default 1)"});
+  add_option(options, vocabulary::microbatches,
+             {.kind = ValueKind::Text, .detail = "a RANGE (required)"});
+  add_option(options, vocabulary::forward_ms, {.detail = "default 1"});
+  add_option(options, vocabulary::backward_ms, {.detail = "default 2; I = W = B/2"});
+  add_option(options, vocabulary::costs);
+  add_option(options, vocabulary::recompute, {.detail = "with a model (default off)"});
+  add_option(options, vocabulary::format, {.detail = "table, csv or json", .default_value = "table"});
+  add_option(options, vocabulary::output);
+  add_option(options, vocabulary::svg, {.detail = "heatmaps of bubble ratio and peak memory"});
+  add_option(options, vocabulary::threads);
   add_model_options(options);
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
   if (parse_or_help(args, options, values, usage.c_str())) return 0;
 
-  const std::string format = values["format"].as<std::string>();
-  if (format != "table" && format != "csv" && format != "json") {
-    throw Error("--format must be table, csv or json (got \"" + format + "\")");
-  }
+  const std::string format = choice_option(values, "format", {"table", "csv", "json"});
   SweepGrid grid;
   grid.schedules = schedule_list(values["schedules"].as<std::string>(), "schedules");
-  const auto stages = aliased_value(values, "stages", "pipeline-model-parallel-size");
-  if (!stages) throw Error("--stages RANGE is required");
+  if (!values.count("stages")) throw Error("--stages RANGE is required");
   if (!values.count("microbatches")) throw Error("--microbatches RANGE is required");
-  grid.devices = parse_range_expression(*stages, "stages", 1, 65536);
+  grid.devices = parse_range_expression(values["stages"].as<std::string>(), "stages", 1, 65536);
   grid.chunks = parse_range_expression(
-      aliased_value(values, "chunks", "virtual-pipeline-model-parallel-size").value_or("1"), "chunks", 1, 65536);
+      values.count("chunks") ? values["chunks"].as<std::string>() : "1", "chunks", 1, 65536);
   grid.microbatches = parse_range_expression(values["microbatches"].as<std::string>(), "microbatches");
   require_sweep_memory(grid);
   const unsigned threads = bounded_option(values, "threads", default_thread_count(), 1, 1024);
@@ -205,11 +186,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     write_file_atomically(values["svg"].as<std::string>(),
                           sweep_heatmap_svg(grid, rows, source.unit, "costs: " + source.description));
   }
-  if (values.count("output")) {
-    write_file_atomically(values["output"].as<std::string>(), text);
-  } else {
-    std::cout << text;
-  }
+  write_report(values, text);
   return 0;
 }
 

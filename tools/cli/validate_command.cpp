@@ -20,17 +20,9 @@ constexpr const char* kUsage =
 
 int run_validate(const std::vector<std::string>& args) {
   po::options_description options("options");
-  options.add_options()("file", po::value<std::string>(), "schedule file to check");
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  po::options_description all(options);
-  all.add_options()("help,h", "print this help");
+  options.add_options()("file", po::value<std::string>(), "schedule file to check (FILE)");
   po::variables_map values;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::printf("%s\n", kUsage);
-    return 0;
-  }
+  if (parse_or_help(args, options, values, kUsage, {"file"})) return 0;
   if (!values.count("file")) throw Error("a schedule FILE is required (see pipewise validate --help)");
   const std::string path = values["file"].as<std::string>();
   const Schedule schedule = read_schedule_file(path);

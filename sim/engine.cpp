@@ -13,7 +13,8 @@
 #include "common/text/format.hpp"
 #include "sim/memory_estimate.hpp"
 #include "common/ir/weight_versions.hpp"
-#include "sim/deadlock.hpp"
+#include "common/validate/placement.hpp"
+#include "common/validate/validate.hpp"
 
 namespace pipewise::sim {
 namespace {
@@ -110,7 +111,7 @@ class Engine {
       }
     }
     for (const DeviceState& state : state_) {
-      if (state.next != state.end) throw_stuck();
+      if (state.next != state.end) throw_invalid();
     }
     return finish();
   }
@@ -122,11 +123,7 @@ class Engine {
   }
 
   void prepare() {
-    problem_.check();
-    if (schedule_.programs.size() != problem_.devices) {
-      throw Error("the schedule has " + std::to_string(schedule_.programs.size()) +
-                  " device programs but its problem has p = " + std::to_string(problem_.devices));
-    }
+    check_structure(schedule_).throw_if_failed();
     if (costs_.problem() != problem_) {
       throw Error("the cost model was resolved for another problem than the schedule's");
     }
@@ -138,7 +135,7 @@ class Engine {
     }
     require_memory_for_slots(slots);
     prepare_stages();
-    check_programs();
+    if (options_.track_memory) note_single_flush();
     forward_time_.assign(slots, kNotYet);
     backward_time_.assign(slots, kNotYet);
     progress_.assign(slots, Progress::kNothingRun);
@@ -226,42 +223,18 @@ class Engine {
     }
   }
 
-  // Every op is of a known kind and names a slot inside the problem, on the device that
-  // owns its stage. Also notes whether the schedule is a single flush (every op reads weight version 0 and each
+  // Notes whether the schedule is a single flush (every op reads weight version 0 and each
   // device's optimizer steps close its program), where one version per device is held.
-  void check_programs() {
-    // Locals, not members, inside the loop: a store through a member could alias the ops
-    // (their one-byte fields may alias anything), forcing every field to be reloaded.
-    const std::uint32_t stages = stages_;
-    const std::uint32_t iterations = problem_.iterations;
-    const std::uint32_t microbatches = problem_.microbatches;
-    const StageInfo* const stage_info = stage_info_.data();
+  // Locals, not members, inside the loop: a store through a member could alias the ops
+  // (their one-byte fields may alias anything), forcing every field to be reloaded.
+  void note_single_flush() {
     bool single_weight_version = true;
-    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+    for (const auto& program : schedule_.programs) {
       bool stepped = false;
-      const auto& program = schedule_.programs[d];
       for (const Op& op : program) {
-        if (static_cast<int>(op.kind) >= kOpKindCount) {
-          throw Error("op " + std::to_string(&op - program.data()) + " of device " +
-                      std::to_string(d) + "'s program has the unknown kind " +
-                      std::to_string(static_cast<int>(op.kind)));
-        }
         const bool is_step = op.kind == OpKind::OptimizerStep;
         single_weight_version &= op.weight_version == 0 && (is_step || !stepped);
         stepped |= is_step;
-        const bool outside = op.stage >= stages || op.iteration >= iterations ||
-                             (!is_step && op.microbatch >= microbatches);
-        if (!outside && stage_info[op.stage].device == d) [[likely]] continue;
-        if (is_communication(op.kind)) continue;  // skipped: their cost is on the links
-        if (outside) {
-          throw Error("op " + op_label(op, problem_.microbatches) + " on device " +
-                      std::to_string(d) + " is outside the problem (p*v = " +
-                      std::to_string(stages_) + ", m = " + std::to_string(problem_.microbatches) +
-                      ", n = " + std::to_string(problem_.iterations) + ")");
-        }
-        throw Error("op " + op_label(op, problem_.microbatches) + " is in device " +
-                    std::to_string(d) + "'s program but stage " + std::to_string(op.stage) +
-                    " runs on device " + std::to_string(stage_info_[op.stage].device));
       }
     }
     single_weight_version_ = single_weight_version;
@@ -285,12 +258,6 @@ class Engine {
       stats.weight_bytes += memory.parameter_bytes * copies;
       stats.static_bytes += memory.parameter_bytes * (copies + 1) + memory.optimizer_state_bytes;
     }
-  }
-
-  [[noreturn]] void throw_runs_twice(const Op& op, std::uint32_t device) const {
-    throw Error("op " + op_label(op, problem_.microbatches) + " on device " +
-                std::to_string(device) + " runs a second time, or after the backward of its " +
-                "micro-batch");
   }
 
   // Lists `device` for another try if it waits for input `key`, which has just come.
@@ -405,7 +372,7 @@ class Engine {
       double start = free_ms;
       switch (op.kind) {
         case OpKind::Forward:
-          if (progress[index] != Progress::kNothingRun) throw_runs_twice(op, device);
+          if (progress[index] != Progress::kNothingRun) throw_invalid();
           if (forward_time[index] == kNotYet) {
             state.waiting = true;
             state.awaited = input_key(index, false);
@@ -418,7 +385,7 @@ class Engine {
         case OpKind::BackwardInput:
           if (progress[index] == Progress::kInputGradientDone ||
               progress[index] == Progress::kComplete) {
-            throw_runs_twice(op, device);
+            throw_invalid();
           }
           if (progress[index] == Progress::kNothingRun || backward_time[index] == kNotYet) {
             // Without its own F it waits for good: that F is later in this program.
@@ -430,7 +397,7 @@ class Engine {
           start = std::max(start, backward_time[index]);
           break;
         case OpKind::BackwardWeight:
-          if (progress[index] == Progress::kComplete) throw_runs_twice(op, device);
+          if (progress[index] == Progress::kComplete) throw_invalid();
           if (progress[index] != Progress::kInputGradientDone) {
             // Its I is later in this program (or nowhere): nothing can wake it.
             state.waiting = true;
@@ -515,15 +482,13 @@ class Engine {
     state.free_ms = free_ms;
   }
 
-  [[noreturn]] void throw_stuck() const {
-    std::vector<std::size_t> cursor(problem_.devices);
-    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
-      cursor[d] = static_cast<std::size_t>(state_[d].next - schedule_.programs[d].data());
-    }
-    std::vector<std::uint8_t> progress(progress_.size());
-    std::transform(progress_.begin(), progress_.end(), progress.begin(),
-                   [](Progress value) { return static_cast<std::uint8_t>(value); });
-    throw Error(describe_stuck_run(StuckRun{schedule_, cursor, progress}));
+  // An op that runs twice, or a run that stops with ops left, comes only from a schedule
+  // that breaks a rule check_structure does not check (a duplicate or missing op, a
+  // deadlock): the validator names it, in the format `pipewise validate` prints.
+  [[noreturn]] void throw_invalid() const {
+    const ValidationReport report = validate_schedule(schedule_);
+    if (!report.ok()) throw Error(format_issue(report.issues.front()));
+    throw Error("the simulation stopped with ops left in a schedule the validator accepts");
   }
 
   SimulationResult finish() {

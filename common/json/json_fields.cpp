@@ -1,12 +1,11 @@
 #include "common/json/json_fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 
-#include "common/ir/error.hpp"
 #include "common/text/format.hpp"
 
 namespace pipewise {
-
 namespace {
 
 // nlohmann's messages start with a tag such as "[json.exception.parse_error.101] ": drop it
@@ -17,52 +16,96 @@ std::string without_exception_tag(const std::string& message) {
                                                                                : message;
 }
 
+// Throws when `text` nests arrays and objects deeper than kMostJsonNesting.
+void check_nesting(std::string_view text, const std::string& prefix) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMostJsonNesting) {
+        throw Error(prefix + "JSON nested deeper than " + std::to_string(kMostJsonNesting) +
+                    " levels at byte " + std::to_string(i));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 }  // namespace
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& source) {
+nlohmann::json parse_json_text(std::string_view text, const std::string& source) {
+  const std::string prefix = source.empty() ? "" : source + ": ";
+  check_nesting(text, prefix);
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& error) {
-    throw Error(source + ": invalid JSON at byte " + std::to_string(error.byte) + ": " +
+    throw Error(prefix + "invalid JSON at byte " + std::to_string(error.byte) + ": " +
                 without_exception_tag(error.what()));
   } catch (const nlohmann::json::exception& error) {
     // Valid syntax the parser still rejects, e.g. a number too large for a double (406).
-    throw Error(source + ": invalid JSON: " + without_exception_tag(error.what()));
+    throw Error(prefix + "invalid JSON: " + without_exception_tag(error.what()));
   }
+}
+
+std::string shown_json(const nlohmann::json& value) {
+  std::string text = value.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
 }
 
 JsonFields::JsonFields(const nlohmann::json& value, std::string path)
     : value_(value), path_(std::move(path)) {
-  if (!value_.is_object()) throw Error(path_ + " must be an object");
+  if (!value_.is_object()) throw Error(path_ + " must be an object (got " + shown_json(value_) + ")");
 }
 
-bool JsonFields::has(const char* key) const { return value_.contains(key); }
+bool JsonFields::has(const char* key) const {
+  note(key);
+  return value_.contains(key);
+}
+
+void JsonFields::note(const char* key) const {
+  if (std::find(read_.begin(), read_.end(), key) == read_.end()) read_.emplace_back(key);
+}
 
 std::string JsonFields::path_of(const char* key) const { return path_ + "." + key; }
 
+const nlohmann::json* JsonFields::field(const char* key) {
+  note(key);
+  const auto found = value_.find(key);
+  return found == value_.end() ? nullptr : &*found;
+}
+
+void JsonFields::wrong(const char* key, std::string_view expectation) const {
+  throw Error(path_of(key) + " must be " + std::string(expectation) + " (got " +
+              shown_json(value_.at(key)) + ")");
+}
+
 std::optional<double> JsonFields::number(const char* key) {
-  read_.insert(key);
-  if (!value_.contains(key)) return std::nullopt;
-  const nlohmann::json& field = value_.at(key);
-  if (!field.is_number()) throw Error(path_of(key) + " must be a number");
-  const double number = field.get<double>();
-  if (!std::isfinite(number)) throw Error(path_of(key) + " must be finite");
-  return number;
+  const nlohmann::json* value = field(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_number() || !std::isfinite(value->get<double>())) wrong(key, "a finite number");
+  return value->get<double>();
 }
 
 std::optional<double> JsonFields::non_negative(const char* key) {
   const auto value = number(key);
-  if (value && *value < 0) {
-    throw Error(path_of(key) + " must be a number >= 0 (got " + format_number(*value) + ")");
-  }
+  if (value && *value < 0) wrong(key, "a number >= 0");
   return value;
 }
 
 std::optional<double> JsonFields::positive(const char* key) {
   const auto value = number(key);
-  if (value && *value <= 0) {
-    throw Error(path_of(key) + " must be a number > 0 (got " + format_number(*value) + ")");
-  }
+  if (value && *value <= 0) wrong(key, "a number > 0");
   return value;
 }
 
@@ -70,51 +113,72 @@ std::optional<std::uint64_t> JsonFields::large_count(const char* key) {
   const auto value = number(key);
   if (!value) return std::nullopt;
   if (*value < 1 || *value > 9007199254740992.0 || std::floor(*value) != *value) {
-    throw Error(path_of(key) + " must be a whole number >= 1 (got " + format_number(*value) +
-                ")");
+    wrong(key, "a whole number >= 1");
   }
   return static_cast<std::uint64_t>(*value);
 }
 
 std::optional<std::uint32_t> JsonFields::count(const char* key) {
   const auto value = large_count(key);
-  if (!value) return std::nullopt;
-  if (*value > UINT32_MAX) {
-    throw Error(path_of(key) + " is too large (got " + std::to_string(*value) + ")");
+  if (value && *value > UINT32_MAX) wrong(key, "a whole number from 1 to 4294967295");
+  return value ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(*value)) : std::nullopt;
+}
+
+std::optional<std::uint32_t> JsonFields::index(const char* key) {
+  const nlohmann::json* value = field(key);
+  if (value == nullptr) return std::nullopt;
+  const bool whole = value->is_number_unsigned() ||
+                     (value->is_number_integer() && value->get<std::int64_t>() >= 0);
+  if (!whole || value->get<std::uint64_t>() > UINT32_MAX) {
+    wrong(key, "an integer from 0 to 4294967295");
   }
-  return static_cast<std::uint32_t>(*value);
+  return static_cast<std::uint32_t>(value->get<std::uint64_t>());
 }
 
 std::optional<bool> JsonFields::boolean(const char* key) {
-  read_.insert(key);
-  if (!value_.contains(key)) return std::nullopt;
-  const nlohmann::json& field = value_.at(key);
-  if (!field.is_boolean()) throw Error(path_of(key) + " must be true or false");
-  return field.get<bool>();
+  const nlohmann::json* value = field(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_boolean()) wrong(key, "true or false");
+  return value->get<bool>();
 }
 
 std::optional<std::string> JsonFields::string(const char* key) {
-  read_.insert(key);
-  if (!value_.contains(key)) return std::nullopt;
-  const nlohmann::json& field = value_.at(key);
-  if (!field.is_string()) throw Error(path_of(key) + " must be a string");
-  return field.get<std::string>();
+  const nlohmann::json* value = field(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) wrong(key, "a string");
+  return value->get<std::string>();
 }
 
-const nlohmann::json* JsonFields::child(const char* key) {
-  read_.insert(key);
-  if (!value_.contains(key)) return nullptr;
-  return &value_.at(key);
+std::optional<std::string> JsonFields::choice(const char* key,
+                                              std::initializer_list<const char*> allowed) {
+  std::optional<std::string> value = string(key);
+  if (!value) return value;
+  std::string expected;  // "a", "b" or "c"
+  std::size_t index = 0;
+  for (const char* name : allowed) {
+    if (*value == name) return value;
+    if (index > 0) expected += index + 1 == allowed.size() ? " or " : ", ";
+    expected += "\"" + std::string(name) + "\"";
+    ++index;
+  }
+  wrong(key, expected);
+}
+
+const nlohmann::json* JsonFields::child(const char* key) { return field(key); }
+
+const nlohmann::json* JsonFields::array(const char* key) {
+  const nlohmann::json* value = field(key);
+  if (value != nullptr && !value->is_array()) wrong(key, "an array");
+  return value;
 }
 
 void JsonFields::finish() const {
-  for (auto field = value_.begin(); field != value_.end(); ++field) {
-    const std::string& key = field.key();
-    if (!read_.count(key)) {
-      std::string known;
-      for (const auto& name : read_) known += (known.empty() ? "" : ", ") + name;
-      throw Error("unknown field " + path_of(key.c_str()) + " (known here: " + known + ")");
-    }
+  for (auto entry = value_.begin(); entry != value_.end(); ++entry) {
+    const std::string& key = entry.key();
+    if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
+    std::string known;
+    for (const std::string& name : read_) known += (known.empty() ? "" : ", ") + name;
+    throw Error(path_of(key.c_str()) + " is not a known field (expected one of " + known + ")");
   }
 }
 

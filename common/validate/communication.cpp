@@ -22,24 +22,11 @@ namespace {
 void check_comm_op(const OpTable& table, const Op& op, std::uint32_t device, IssueLog& log) {
   const Problem& problem = table.problem();
   const std::uint32_t peer = peer_stage(op);
+  // A send or recv without a peer on another device is a bad-comm issue the table reported.
+  if (peer >= problem.stages() || problem.device_of_stage(peer) == problem.device_of_stage(op.stage)) {
+    return;
+  }
   const auto where = [&] { return table.label(op) + " on device " + std::to_string(device); };
-  if (peer >= problem.stages()) {
-    log.report("bad-comm", [&] {
-      return where() + " has no peer: stage " + std::to_string(op.stage) + " is the " +
-             (op.kind == OpKind::SendActivation || op.kind == OpKind::RecvGrad ? "last" : "first") +
-             " stage";
-    });
-    return;
-  }
-  if (problem.device_of_stage(peer) == problem.device_of_stage(op.stage)) {
-    log.report("bad-comm", [&] {
-      return where() + " connects stages " + std::to_string(op.stage) + " and " +
-             std::to_string(peer) + ", which share device " +
-             std::to_string(problem.device_of_stage(peer)) +
-             ": a same-device boundary needs no send or recv";
-    });
-    return;
-  }
   const Op other = counterpart(op);
   if (table.find(other.kind, other) != kNoNode) return;
   log.report(is_send(op.kind) ? "unmatched-send" : "unmatched-recv", [&] {

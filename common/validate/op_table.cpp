@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/validate/placement.hpp"
+
 namespace pipewise {
 namespace {
 
@@ -47,36 +49,11 @@ OpTable::OpTable(const Schedule& schedule, IssueLog& log) : schedule_(&schedule)
     for (std::size_t position = 0; position < program.size(); ++position) {
       const Op& op = program[position];
       const Place here{device, position};
-      if (!known_kind(op.kind)) {
-        log.report("out-of-range", [&] {
-          return "the op at " + where(here) + " has unknown kind " +
-                 std::to_string(static_cast<int>(op.kind));
-        });
-        continue;
-      }
-      if (!in_problem(op)) {
-        log.report("out-of-range", [&] {
-          std::string what;
-          if (op.stage >= problem.stages()) {
-            what = "stage " + std::to_string(op.stage) +
-                   " but p*v = " + std::to_string(problem.stages());
-          } else if (op.iteration >= problem.iterations) {
-            what = "iteration " + std::to_string(op.iteration) +
-                   " but n = " + std::to_string(problem.iterations);
-          } else {
-            what = "micro-batch " + std::to_string(op.microbatch) +
-                   " but m = " + std::to_string(problem.microbatches);
-          }
-          return std::string(op_kind_name(op.kind)) + " at " + where(here) + " names " + what;
-        });
-        continue;
-      }
-      if (!owns(device, op.stage)) {
-        log.report("wrong-device", [&] {
-          return identify(op) + " runs on device " + std::to_string(device) + ", but stage " +
-                 std::to_string(op.stage) + " belongs to device " +
-                 std::to_string(problem.device_of_stage(op.stage));
-        });
+      if (const char* rule = placement_rule(problem, device, op)) {
+        log.report(rule, [&] { return placement_message(problem, device, position, op); });
+        // Ops outside the problem have no slot to index; the others are indexed so that the
+        // coverage and communication rules still see them.
+        if (!in_problem(op)) continue;
       }
       const std::uint32_t node = first_node_[device] + static_cast<std::uint32_t>(position);
       std::uint32_t& entry = rows_[row_of_slot(slot_of(op.stage, op.iteration, op.microbatch))]

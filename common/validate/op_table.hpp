@@ -41,10 +41,10 @@ struct SlotKey {
 // huge problem.
 class OpTable {
  public:
-  // Builds the table, reporting to `log` each op of unknown kind or outside the problem
-  // ("out-of-range"), on a device that does not own its stage ("wrong-device"), and each
-  // second op of the same kind and slot ("duplicate-op"). Such duplicates stay out of the
-  // index. REQUIRES: the problem is valid and the schedule has fewer than kNoNode ops.
+  // Builds the table, reporting to `log` each op that breaks a placement rule
+  // (placement.hpp: "out-of-range", "wrong-device", "bad-comm") and each second op of the
+  // same kind and slot ("duplicate-op"). Ops outside the problem and duplicates stay out of
+  // the index. REQUIRES: the problem is valid and the schedule has fewer than kNoNode ops.
   OpTable(const Schedule& schedule, IssueLog& log);
 
   const Schedule& schedule() const { return *schedule_; }

@@ -1,28 +1,21 @@
 #include "common/validate/validate.hpp"
 
-#include <exception>
-
 #include "common/ir/weight_versions.hpp"
 #include "common/validate/checks.hpp"
 #include "common/validate/issue_log.hpp"
 #include "common/validate/op_table.hpp"
+#include "common/validate/placement.hpp"
 
 namespace pipewise {
 
 ValidationReport validate_schedule(const Schedule& schedule) {
   IssueLog log;
-  try {
-    schedule.problem.check();
-  } catch (const std::exception& error) {
-    log.report("out-of-range", [&] { return std::string("problem: ") + error.what(); });
+  if (const auto issue = problem_issue(schedule.problem)) {
+    log.report(issue->rule, [&] { return issue->message; });
     return {log.take_issues(), {}};
   }
-  if (schedule.programs.size() != schedule.problem.devices) {
-    log.report("out-of-range", [&] {
-      const std::size_t programs = schedule.programs.size();
-      return std::to_string(programs) + (programs == 1 ? " program" : " programs") +
-             " for p = " + std::to_string(schedule.problem.devices) + " devices";
-    });
+  if (const auto issue = program_count_issue(schedule)) {
+    log.report(issue->rule, [&] { return issue->message; });
   }
   if (schedule.op_count() >= kNoNode) {
     log.report("out-of-range", [&] {

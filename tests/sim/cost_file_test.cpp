@@ -128,27 +128,27 @@ TEST(CostFile, BadFilesNameTheJsonPath) {
   EXPECT_EQ(error_of(R"({"compute": {"backward": 1, "backward_weight": 2}})"),
             "$.compute.backward_input must be a finite time >= 0 (got -1)");
   EXPECT_EQ(error_of(R"({"ops": [{"kind": "send_grad", "stage": 0, "microbatch": 0, "time": 1}]})"),
-            "$.ops[0].kind must be forward, backward, backward_input or backward_weight (got "
-            "\"send_grad\")");
+            "$.ops[0].kind must be \"forward\", \"backward\", \"backward_input\" or "
+            "\"backward_weight\" (got \"send_grad\")");
   EXPECT_EQ(error_of(R"({"ops": [{"kind": "forward", "stage": 0, "microbatch": 8, "time": 1}]})"),
             "$.ops[0] names stage 0, micro-batch 8, iteration 0 outside the problem (p*v = 4, "
             "m = 8, n = 1)");
   EXPECT_EQ(error_of(R"({"memory": {"optimizer": "lamb"}})"),
             "$.memory.optimizer must be \"sgd\", \"momentum\" or \"adam\" (got \"lamb\")");
   EXPECT_EQ(error_of(R"({"data_parallel": {"replicas": 0}})"),
-            "$.data_parallel.replicas must be at least 1 (got 0)");
+            "$.data_parallel.replicas must be a whole number >= 1 (got 0)");
   EXPECT_EQ(error_of(R"({"schema": "other"})"), "$.schema must be \"pipewise.costs\" (got \"other\")");
   EXPECT_EQ(error_of(R"([1, 2])"), "$ must be an object (got [1,2])");
   EXPECT_EQ(error_of(R"({"stages": {}})"), "$.stages must be an array (got {})");
   const std::string syntax = error_of("{\"compute\": ");
   // The input is 12 bytes long; the parser reports the 1-based position where it ran out.
-  EXPECT_EQ(syntax.rfind("not valid JSON at byte 13: ", 0), 0u) << syntax;
+  EXPECT_EQ(syntax.rfind("invalid JSON at byte 13: ", 0), 0u) << syntax;
   EXPECT_EQ(syntax.find('\n'), std::string::npos);
   EXPECT_EQ(error_of(R"({"compute": {"forward": 1e400}})"),
-            "not valid JSON: number overflow parsing '1e400'");
+            "invalid JSON: number overflow parsing '1e400'");
   // Deep nesting is refused before the parser's recursion could exhaust the stack.
   EXPECT_EQ(error_of(std::string(100000, '[') + std::string(100000, ']')),
-            "not a cost file: JSON nested deeper than 32 levels at byte 32");
+            "JSON nested deeper than 32 levels at byte 32");
   EXPECT_EQ(error_of(R"({"devices": [{"device": 0, "slowdown": 2, "note": "[[[[["}]})"),
             "$.devices[0].note is not a known field (expected one of device, slowdown)");
 }

@@ -38,25 +38,22 @@ TEST(RunChecks, ProgramsMustMatchTheDevicesAndPlacement) {
   Schedule schedule = test::lowered("gpipe", test::problem(2, 1));
   Schedule extra = schedule;
   extra.programs.emplace_back();
-  EXPECT_EQ(rejection(extra), "schedule has 3 device programs but p = 2");
+  EXPECT_EQ(rejection(extra), "out-of-range: 3 programs for p = 2 devices");
 
   Schedule misplaced = schedule;
   misplaced.programs[1].push_back(Op{OpKind::Forward, 0, 0, 0, 0, 0});
   EXPECT_EQ(rejection(misplaced),
-            "op 0F0 (forward, stage 0, micro-batch 0, iteration 0, weight version 0) on device 1 "
-            "belongs to device 0 by the placement");
+            "wrong-device: 0F0 runs on device 1, but stage 0 belongs to device 0");
 
   Schedule outside = schedule;
   outside.programs[0].push_back(Op{OpKind::Forward, 0, 0, 5, 0, 0});
   EXPECT_EQ(rejection(outside),
-            "op 0F5 (forward, stage 0, micro-batch 5, iteration 0, weight version 0) on device 0 "
-            "names a micro-batch or iteration outside the problem");
+            "out-of-range: F at device 0 position 5 names micro-batch 5 but m = 1");
 
   Schedule no_peer = schedule;
   no_peer.programs[1].push_back(Op{OpKind::SendActivation, 0, 1, 0, 0, 0});
   EXPECT_EQ(rejection(no_peer),
-            "op 1SEND_F0 (send_activation, stage 1, micro-batch 0, iteration 0, weight version 0) "
-            "on device 1 has no peer stage");
+            "bad-comm: 1SEND_F0 on device 1 has no peer: stage 1 is the last stage");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@
 #include "exec/cuda/cuda_backend.hpp"
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/cuda_profile.hpp"
-#include "exec/cuda/cuda_run_report.hpp"
+#include "exec/cuda/planning/cuda_run_report.hpp"
 #endif
 
 namespace po = boost::program_options;

@@ -1,10 +1,10 @@
-// The text form of a CUDA run's report (exec/cuda/cuda_run_report.hpp), from hand-made
+// The text form of a CUDA run's report (exec/cuda/planning/cuda_run_report.hpp), from hand-made
 // reports: no GPU needed.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "exec/cuda/cuda_run_report.hpp"
+#include "exec/cuda/planning/cuda_run_report.hpp"
 
 namespace pipewise::exec::cuda {
 namespace {
@@ -26,8 +26,8 @@ TEST(CudaRunReport, NamesTheModeIsolationDevicesAndMemoryCheck) {
   EXPECT_EQ(describe_cuda_run(emulated_report()),
             "CUDA run: emulated, 2 devices in green contexts of 64 SMs (4 SMs unused); math fp32; "
             "transport auto: 24 copies, 0 NCCL, 0 NCCL loopback\n"
-            "device 0: GPU 0, green-context, 64 SMs, arena 40.0 MiB reserved, 1.5 MiB peak\n"
-            "device 1: GPU 0, green-context, 64 SMs, arena 40.0 MiB reserved, 1.5 MiB peak\n"
+            "device 0: GPU 0, green-context, 64 SMs, arena 40.0 MiB reserved, 1.50 MiB peak\n"
+            "device 1: GPU 0, green-context, 64 SMs, arena 40.0 MiB reserved, 1.50 MiB peak\n"
             "GPU 0 memory check: arenas reserved 80.0 MiB, cudaMemGetInfo dropped 82.0 MiB\n");
 }
 

@@ -1,15 +1,11 @@
-#include "exec/cuda/cuda_run_report.hpp"
+#include "exec/cuda/planning/cuda_run_report.hpp"
 
-#include <cstdio>
+#include "common/text/format.hpp"
 
 namespace pipewise::exec::cuda {
 namespace {
 
-std::string mib(std::size_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
+std::string bytes(std::size_t count) { return format_bytes(static_cast<double>(count)); }
 
 }  // namespace
 
@@ -34,8 +30,8 @@ std::string describe_cuda_run(const CudaRunReport& report) {
     const CudaDeviceReport& device = report.devices[d];
     text += "device " + std::to_string(d) + ": GPU " + std::to_string(device.gpu) + ", " +
             std::string(isolation_name(device.isolation)) + ", " + std::to_string(device.sms) +
-            " SMs, arena " + mib(device.arena_reserved_bytes) + " reserved, " +
-            mib(device.arena_peak_bytes) + " peak";
+            " SMs, arena " + bytes(device.arena_reserved_bytes) + " reserved, " +
+            bytes(device.arena_peak_bytes) + " peak";
     if (device.arena_grown_segments > 0) {
       text += ", grew by " + std::to_string(device.arena_grown_segments) + " segment" +
               (device.arena_grown_segments == 1 ? "" : "s") + " during the run";
@@ -44,8 +40,8 @@ std::string describe_cuda_run(const CudaRunReport& report) {
   }
   for (const CudaGpuMemoryCheck& gpu : report.gpus) {
     text += "GPU " + std::to_string(gpu.gpu) + " memory check: arenas reserved " +
-            mib(gpu.arena_reserved_bytes) + ", cudaMemGetInfo dropped " +
-            mib(gpu.observed_drop_bytes) + '\n';
+            bytes(gpu.arena_reserved_bytes) + ", cudaMemGetInfo dropped " +
+            bytes(gpu.observed_drop_bytes) + '\n';
   }
   if (!report.fallback_reason.empty()) {
     text += "warning: emulated devices share every SM: " + report.fallback_reason + '\n';

@@ -339,6 +339,14 @@ const MemoryAccount& CpuBackend::memory(std::uint32_t device) const {
   return devices_[device].account();
 }
 
+StepHooks CpuBackend::step_hooks() {
+  StepHooks hooks;
+  hooks.losses = [this] { return losses_; };
+  return hooks;
+}
+
+RunDescription CpuBackend::describe_run() const { return describe_cpu_placement(placement_); }
+
 const std::vector<float>& CpuBackend::parameters(std::uint32_t stage) const {
   return stages_[stage].versions.back().values;
 }

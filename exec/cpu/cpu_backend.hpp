@@ -3,8 +3,9 @@
 #include <memory>
 #include <vector>
 
-#include "exec/core/backend.hpp"
+#include "exec/core/training_backend.hpp"
 #include "exec/cpu/buffer_pool.hpp"
+#include "exec/cpu/cpu_placement.hpp"
 #include "exec/cpu/in_process_transport.hpp"
 #include "exec/cpu/microbatch_slots.hpp"
 #include "exec/model/mlp_model.hpp"
@@ -20,20 +21,12 @@ struct CpuBackendOptions {
   bool pin_workers = true;
 };
 
-// How the last run's workers sat on the machine's cores.
-struct CpuPlacement {
-  std::uint32_t devices = 0;
-  std::uint32_t cores = 0;      // cores the process may run on
-  bool pinned = false;          // each worker had a core of its own
-  bool oversubscribed = false;  // devices > cores: timings then measure contention
-};
-
 // The CPU backend: every device is a worker thread of this process, its stages' math runs
 // on that thread with single-threaded OpenBLAS, messages go through an InProcessTransport,
 // and each device's memory is accounted buffer by buffer. Trains an MlpModel on a
 // SyntheticTask; parameters and optimizer state persist across runs, so consecutive runs
 // continue training. The model and task must outlive the backend.
-class CpuBackend final : public Backend {
+class CpuBackend final : public TrainingBackend {
  public:
   // Throws pipewise::Error when the task does not fit the model (input width, classes) or
   // the optimizer config is invalid. Sets OpenBLAS to one thread (process-wide), so each
@@ -55,6 +48,10 @@ class CpuBackend final : public Backend {
   std::int64_t now_ns(std::uint32_t device) override;
   void finish() override;
   const MemoryAccount& memory(std::uint32_t device) const override;
+  // The losses; host-observed times are the op times, as each op runs on its worker.
+  StepHooks step_hooks() override;
+  // describe_cpu_placement of placement().
+  RunDescription describe_run() const override;
 
   // The newest parameters of `stage` (flat StageLayout order). REQUIRES: stage < stages.
   const std::vector<float>& parameters(std::uint32_t stage) const;
@@ -66,6 +63,7 @@ class CpuBackend final : public Backend {
   // The loss of every micro-batch g = iteration·m + micro-batch of the last run (NaN for
   // any whose forward on the last stage did not run).
   const std::vector<float>& losses() const { return losses_; }
+  // How the last run's workers sat on the machine's cores.
   const CpuPlacement& placement() const { return placement_; }
 
  private:

@@ -473,6 +473,17 @@ const MemoryAccount& CudaBackend::memory(std::uint32_t device) const {
   return devices_[device]->pool->account();
 }
 
+StepHooks CudaBackend::step_hooks() {
+  StepHooks hooks;
+  hooks.losses = [this] { return losses_; };
+  hooks.device_times = [this](std::int64_t origin_ns, TimingRecorder& step) {
+    replay_device_timeline(step, origin_ns);
+  };
+  return hooks;
+}
+
+RunDescription CudaBackend::describe_run() const { return describe_cuda_run(report_); }
+
 std::vector<float> CudaBackend::parameters(std::uint32_t s) const {
   const StageState& stage = *stages_.at(s);
   if (!stage.home) return stage.host_parameters;

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/io/atomic_file.hpp"
@@ -27,6 +27,7 @@
 #include "tools/compare/run_memory_estimate.hpp"
 #include "exec/core/step_timeline.hpp"
 #include "exec/core/timed_steps.hpp"
+#include "exec/core/training_backend.hpp"
 #include "common/timeline/chrome_trace.hpp"
 #include "common/timeline/svg_timeline.hpp"
 #include "tools/cli/command.hpp"
@@ -181,32 +182,25 @@ struct RunRequest {
 struct BackendRun {
   exec::ExecutionProfile isolated;  // each op timed alone, and the transfers
   exec::TimedSteps timed;
-  std::vector<std::string> placement;
-  std::vector<std::string> warnings;
-  bool pinned = false;
+  exec::RunDescription description;
 };
+
+// Times the steps of `lowered` on `backend`, whose ops were timed alone in `isolated`.
+BackendRun time_steps(const RunRequest& request, const Schedule& lowered,
+                      exec::TrainingBackend& backend, exec::ExecutionProfile isolated) {
+  BackendRun run;
+  run.isolated = std::move(isolated);
+  run.timed = exec::run_timed_steps(lowered, backend, request.steps, backend.step_hooks());
+  run.description = backend.describe_run();
+  return run;
+}
 
 BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
                       const exec::SyntheticTask& task) {
-  BackendRun run;
-  run.isolated = exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
+  exec::ExecutionProfile isolated =
+      exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
   exec::CpuBackend backend(model, task, request.optimizer);
-  exec::StepHooks hooks;
-  hooks.losses = [&backend] { return backend.losses(); };
-  run.timed = exec::run_timed_steps(lowered, backend, request.steps, hooks);
-  const exec::CpuPlacement& placement = backend.placement();
-  run.pinned = placement.pinned;
-  run.placement.push_back(
-      std::to_string(placement.devices) + " device(s) on " + std::to_string(placement.cores) +
-      " core(s), " +
-      (placement.pinned ? "each worker pinned to a core of its own" : "workers not pinned"));
-  if (placement.oversubscribed) {
-    run.warnings.push_back(std::to_string(placement.devices) + " devices share " +
-                           std::to_string(placement.cores) +
-                           " cores: the timings measure contention between workers, not the "
-                           "schedule alone (p <= cores gives meaningful timings)");
-  }
-  return run;
+  return time_steps(request, lowered, backend, std::move(isolated));
 }
 
 #ifdef PIPEWISE_HAVE_CUDA
@@ -225,26 +219,10 @@ BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const
                        const exec::SyntheticTask& task) {
   const exec::cuda::DeviceCount count = exec::cuda::cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
-  BackendRun run;
-  run.isolated = exec::cuda::profile_cuda_execution(model, task, request.optimizer, request.gpu,
-                                              lowered.problem.devices, request.profile);
+  exec::ExecutionProfile isolated = exec::cuda::profile_cuda_execution(
+      model, task, request.optimizer, request.gpu, lowered.problem.devices, request.profile);
   exec::cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
-  exec::StepHooks hooks;
-  hooks.losses = [&backend] { return backend.losses(); };
-  hooks.device_times = [&backend](std::int64_t origin_ns, exec::TimingRecorder& step) {
-    backend.replay_device_timeline(step, origin_ns);
-  };
-  run.timed = exec::run_timed_steps(lowered, backend, request.steps, hooks);
-  std::istringstream lines(exec::cuda::describe_cuda_run(backend.report()));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("warning: ", 0) == 0) {
-      run.warnings.push_back(line.substr(9));
-    } else {
-      run.placement.push_back(line);
-    }
-  }
-  run.pinned = backend.report().fallback_reason.empty();
-  return run;
+  return time_steps(request, lowered, backend, std::move(isolated));
 }
 #endif
 
@@ -348,9 +326,9 @@ RunReport report_of(const RunRequest& request, const exec::MlpModel& model, cons
   report.profile_steps = request.steps.profile_steps;
   report.warmup_steps = request.steps.warmup_steps;
   report.timed_steps = request.steps.timed_steps;
-  report.placement = run.placement;
-  report.pinned = run.pinned;
-  report.warnings = run.warnings;
+  report.placement = run.description.placement;
+  report.pinned = run.description.dedicated;
+  report.warnings = run.description.warnings;
   report.first_loss = run.timed.mean_losses.front();
   report.last_loss = run.timed.mean_losses.back();
   return report;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/core/run_description.hpp"
 #include "exec/cuda/planning/device_selection.hpp"
 #include "exec/cuda/planning/isolation.hpp"
 #include "exec/cuda/planning/math_mode.hpp"
@@ -44,10 +45,10 @@ struct CudaRunReport {
   std::vector<CudaGpuMemoryCheck> gpus;
 };
 
-// The report of a CUDA run as text for people, one fact per line: the device mode and how
-// the devices were isolated, the math and the messages by route, each device's GPU, SMs
-// and arena, each GPU's memory cross-check, and a "warning:" line when emulated devices
-// fell back to sharing SMs. Ends with a newline.
-std::string describe_cuda_run(const CudaRunReport& report);
+// The report of a CUDA run for people, one fact per placement line: the device mode and
+// how the devices were isolated, the math and the messages by route, then each device's
+// GPU, SMs and arena, then each GPU's memory cross-check. A warning when emulated devices
+// fell back to sharing every SM, which is also when the devices are not dedicated.
+RunDescription describe_cuda_run(const CudaRunReport& report);
 
 }  // namespace pipewise::exec::cuda

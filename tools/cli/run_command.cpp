@@ -34,13 +34,12 @@
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/format.hpp"
+#include "exec/cuda/module/cuda_module_loader.hpp"
+#include "exec/cuda/planning/cuda_backend_options.hpp"
+#include "exec/cuda/planning/device_selection.hpp"
+#include "exec/cuda/planning/math_mode.hpp"
+#include "exec/cuda/planning/transfer_plan.hpp"
 
-#ifdef PIPEWISE_HAVE_CUDA
-#include "exec/cuda/cuda_backend.hpp"
-#include "exec/cuda/cuda_check.hpp"
-#include "exec/cuda/cuda_profile.hpp"
-#include "exec/cuda/planning/cuda_run_report.hpp"
-#endif
 
 namespace po = boost::program_options;
 
@@ -69,7 +68,10 @@ constexpr const char* kUsage =
     "busy time, bubble and peak memory, and the distribution of per-op duration and start-time\n"
     "errors. Times are in ms.\n"
     "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
-    "are enough: with more devices than cores the timings measure contention.\n"
+    "are enough: with more devices than cores the timings measure contention. The CUDA backend\n"
+    "is the module libpipewise_cuda.so beside the pipewise binary (or $PIPEWISE_CUDA_MODULE),\n"
+    "loaded only by --backend cuda: it exits 1 with one line when the module or the CUDA\n"
+    "libraries cannot be loaded, or the process sees no GPU.\n"
     "--inject-fault KIND@DEVICE:OP[:ARG] (repeatable; KIND throw, delay (ARG ms), kill, drop,\n"
     "corrupt or fail-send; OP as in 1F0, 0SEND_F2) injects a fault into every step of the\n"
     "schedule (not the ops timed alone): a fault that fails the run fails its first step, and\n"
@@ -173,9 +175,7 @@ struct RunRequest {
   exec::ProfileOptions profile;  // of the ops timed alone
   exec::TimedStepOptions steps;  // warm-up, profiling and timed steps
   Schedule schedule;       // as generated or read (not lowered)
-#ifdef PIPEWISE_HAVE_CUDA
-  exec::cuda::CudaBackendOptions gpu;
-#endif
+  exec::cuda::CudaBackendOptions gpu;  // --backend cuda only
 };
 
 // What the backend-specific part of a run hands back.
@@ -203,7 +203,6 @@ BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const 
   return time_steps(request, lowered, backend, std::move(isolated));
 }
 
-#ifdef PIPEWISE_HAVE_CUDA
 exec::cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
   exec::cuda::CudaBackendOptions options;
   if (values.count("gpus")) options.devices.gpus = exec::cuda::parse_gpu_list(values["gpus"].as<std::string>());
@@ -215,16 +214,25 @@ exec::cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
   return options;
 }
 
+// The CUDA module, loaded (dlopen) unless it already is. Throws pipewise::Error with one
+// line when this build has none, or it or the CUDA libraries it needs cannot be loaded.
+const exec::cuda::CudaModule& cuda_module() {
+  const exec::cuda::CudaModuleLoad loaded = exec::cuda::load_cuda_module();
+  if (loaded.module == nullptr) throw Error("--backend cuda: " + loaded.error);
+  return *loaded.module;
+}
+
 BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
                        const exec::SyntheticTask& task) {
-  const exec::cuda::DeviceCount count = exec::cuda::cuda_device_count();
+  const exec::cuda::CudaModule& module = cuda_module();
+  const exec::cuda::DeviceCount count = module.device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
-  exec::ExecutionProfile isolated = exec::cuda::profile_cuda_execution(
+  exec::ExecutionProfile isolated = module.profile_execution(
       model, task, request.optimizer, request.gpu, lowered.problem.devices, request.profile);
-  exec::cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
-  return time_steps(request, lowered, backend, std::move(isolated));
+  const std::unique_ptr<exec::TrainingBackend> backend =
+      module.make_backend(model, task, request.optimizer, request.gpu);
+  return time_steps(request, lowered, *backend, std::move(isolated));
 }
-#endif
 
 RunRequest request_from_options(const po::variables_map& values) {
   RunRequest request;
@@ -236,13 +244,7 @@ RunRequest request_from_options(const po::variables_map& values) {
       throw Error(std::string("--") + cuda_only + " needs --backend cuda");
     }
   }
-#ifdef PIPEWISE_HAVE_CUDA
   if (request.backend == "cuda") request.gpu = cuda_options(values);
-#else
-  if (request.backend == "cuda") {
-    throw Error("pipewise was built without CUDA: --backend cuda is not available");
-  }
-#endif
   request.model.widths = widths_option(values);
   request.model.seed = bounded_option(values, "seed", 1, 0, 0xFFFFFFFFLL);
   request.model.check();
@@ -366,12 +368,8 @@ int run_run(const std::vector<std::string>& args) {
   const exec::MlpModel model(request.model, lowered.problem.stages());
   if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
-#ifdef PIPEWISE_HAVE_CUDA
   const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
                                                    : run_on_cpu(request, lowered, model, task);
-#else
-  const BackendRun run = run_on_cpu(request, lowered, model, task);
-#endif
 
   RunReport report = report_of(request, model, run);
   const std::vector<exec::StepIntervals> profiled = intervals_of(run.timed.profiled);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -241,6 +242,59 @@ TEST(RunCudaBackend, WithoutCudaOrADeviceSaysSoInOneLine) {
                          result.err.find("no CUDA device") != std::string::npos;
   EXPECT_TRUE(explained) << result.err;
   EXPECT_FALSE(std::filesystem::exists(scratch.file("trace.json")));
+}
+
+// Sets an environment variable for one test (each test runs in a process of its own) and
+// the pipewise processes it starts.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() { unsetenv(name_); }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  const char* name_;
+};
+
+TEST(RunCudaBackend, AModuleThatCannotBeLoadedIsNamedInOneLine) {
+  const ScratchDirectory scratch;
+  const ScopedEnvironment module("PIPEWISE_CUDA_MODULE", scratch.file("libpipewise_cuda.so"));
+  const CliResult result =
+      run_pipewise("run --backend cuda --model 8,8,8,4 -s 1f1b -p 2 -m 2 --steps 1 --trace '" +
+                   scratch.file("trace.json") + "'");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "pipewise run: error: --backend cuda: cannot load the CUDA module " +
+                            scratch.file("libpipewise_cuda.so") + ": no such file\n");
+  EXPECT_FALSE(std::filesystem::exists(scratch.file("trace.json")));
+}
+
+// The shared libraries a pipewise command loads, as the dynamic loader reports them
+// (LD_DEBUG=libs writes one line per library it opens to stderr).
+std::string libraries_loaded_by(const std::string& arguments) {
+  const ScopedEnvironment debug("LD_DEBUG", "libs");
+  return run_pipewise(arguments).err;
+}
+
+TEST(RunCudaBackend, OnlyACudaRunLoadsTheCudaLibraries) {
+  for (const std::string& arguments :
+       {std::string("--help"), std::string("simulate -s 1f1b -p 2 -m 4"),
+        std::string(kTinyRun) + "-s 1f1b -p 2 -m 2", std::string("run --help")}) {
+    const std::string loaded = libraries_loaded_by(arguments);
+    ASSERT_NE(loaded.find("libstdc++"), std::string::npos) << "LD_DEBUG had no effect: " << loaded;
+    for (const char* cuda : {"libpipewise_cuda", "libcudart", "libcublas", "libnccl", "libcuda."}) {
+      EXPECT_EQ(loaded.find(cuda), std::string::npos) << "pipewise " << arguments << " loads " << cuda;
+    }
+  }
+  const std::filesystem::path module =
+      std::filesystem::path(PIPEWISE_BINARY).parent_path() / "libpipewise_cuda.so";
+  if (!std::filesystem::exists(module)) GTEST_SKIP() << "this build has no CUDA module";
+  const std::string cuda_run =
+      libraries_loaded_by("run --backend cuda --model 8,8,8,4 -s 1f1b -p 2 -m 2 --steps 1");
+  EXPECT_NE(cuda_run.find("libpipewise_cuda.so"), std::string::npos) << cuda_run;
+  EXPECT_NE(cuda_run.find("libcudart"), std::string::npos) << cuda_run;
 }
 
 }  // namespace

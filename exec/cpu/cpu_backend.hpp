@@ -3,11 +3,12 @@
 #include <memory>
 #include <vector>
 
+#include "exec/core/microbatch_stash.hpp"
 #include "exec/core/training_backend.hpp"
+#include "exec/core/weight_versions.hpp"
 #include "exec/cpu/buffer_pool.hpp"
 #include "exec/cpu/cpu_placement.hpp"
 #include "exec/cpu/in_process_transport.hpp"
-#include "exec/cpu/microbatch_slots.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
@@ -67,25 +68,17 @@ class CpuBackend final : public TrainingBackend {
   const CpuPlacement& placement() const { return placement_; }
 
  private:
-  struct WeightVersion {
-    std::uint32_t version = 0;
-    std::vector<float> values;
-  };
+  using Stash = MicrobatchStash<std::vector<float>>;
   struct Stage {
     std::uint32_t device = 0;
-    std::vector<WeightVersion> versions;  // held versions, oldest first
+    WeightVersions<std::vector<float>> versions;
     std::vector<float> gradient;          // sum since the last step, or that step's average
     std::uint32_t accumulated = 0;        // micro-batches summed since the last step
     OptimizerState optimizer;
-    MicrobatchSlots slots;
+    MicrobatchStashes<std::vector<float>> slots;
   };
 
   std::uint64_t microbatch_index(const Op& op) const;
-  const std::vector<float>& weights(const Stage& stage, std::uint32_t version) const;
-  MicrobatchSlot& forwarded_slot(Stage& stage, const Op& op, const char* needed_by);
-  // Closes `slot` once its backward is complete and its input gradient has left.
-  void close_if_done(Stage& stage, MicrobatchSlot& slot);
-  void release_slot_buffers(BufferPool& pool, MicrobatchSlot& slot);
 
   const MlpModel& model_;
   const SyntheticTask& task_;

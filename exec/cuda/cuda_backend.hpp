@@ -121,8 +121,6 @@ class CudaBackend final : public TrainingBackend {
   void abort_nccl() noexcept;
 
   // stage state helpers (cuda_backend_compute.cpp)
-  const float* weights(const StageState& stage, std::uint32_t version) const;
-  void close_if_done(StageState& stage, std::uint64_t g);
   const float* data_inputs(const DeviceState& device, std::uint64_t g) const;
   const std::int32_t* data_labels(const DeviceState& device, std::uint64_t g) const;
   void release_open_slots();

@@ -34,6 +34,7 @@
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/format.hpp"
+#include "common/text/text_table.hpp"
 #include "exec/cuda/module/cuda_module_loader.hpp"
 #include "exec/cuda/planning/cuda_backend_options.hpp"
 #include "exec/cuda/planning/device_selection.hpp"
@@ -51,8 +52,8 @@ constexpr const char* kUsage =
     "                    [--chunks V] [--iterations N] | --schedule-file FILE\n"
     "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
     "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-steps P]\n"
-    "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
-    "       [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
+    "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json|csv]\n"
+    "       [--seed S] [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
     "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
     "       [--math fp32|tf32|bf16]\n"
     "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
@@ -77,6 +78,11 @@ constexpr const char* kUsage =
     "schedule (not the ops timed alone): a fault that fails the run fails its first step, and\n"
     "pipewise exits 1 with one line naming the device, the op and the cause, writing no file.\n"
     "corrupt turns --check-messages on, so the corrupted message is caught by its checksum.\n"
+    "--format csv prints a header line and one row of the headline figures: schedule, backend,\n"
+    "stages, chunks, microbatches, iterations, measured_step_ms, predicted_step_ms,\n"
+    "step_time_error ((measured - predicted) / predicted), measured_bubble_ratio,\n"
+    "predicted_bubble_ratio, op_duration_error_median (a figure that cannot be computed is\n"
+    "left empty); --format json the whole report (docs/run-report-json.md).\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
 
 constexpr std::uint32_t kMaxWidth = 1u << 16;
@@ -102,7 +108,8 @@ void add_run_options(po::options_description& options) {
        "timed repeats of each op timed alone and each transfer size; the median is used "
        "(default 15)")
       ("seed", po::value<std::int64_t>(), "seeds the initial weights and the data (default 1)")
-      ("format", po::value<std::string>()->default_value("table"), "table or json")
+      ("format", po::value<std::string>()->default_value("table"),
+       "table, json (the whole report) or csv (a header and one row of the headline figures)")
       ("trace", po::value<std::string>(),
        "write a Chrome trace (Perfetto) with the measured and predicted runs to FILE")
       ("svg", po::value<std::string>(), "write the measured and predicted timelines as SVG to FILE")
@@ -167,7 +174,7 @@ bool splits_backward(const Schedule& schedule) {
 // What the command line asks for, checked before anything runs.
 struct RunRequest {
   std::string backend;  // "cpu" or "cuda"
-  std::string format;   // "table" or "json"
+  std::string format;   // "table", "json" or "csv"
   std::string optimizer_name;
   exec::MlpConfig model;
   exec::SyntheticTaskConfig task;
@@ -237,7 +244,7 @@ BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const
 RunRequest request_from_options(const po::variables_map& values) {
   RunRequest request;
   request.backend = choice_option(values, "backend", {"cpu", "cuda"});
-  request.format = choice_option(values, "format", {"table", "json"});
+  request.format = choice_option(values, "format", {"table", "json", "csv"});
   request.optimizer_name = choice_option(values, "optimizer", {"sgd", "momentum", "adam"});
   for (const char* cuda_only : {"emulate", "gpus", "transport", "math"}) {
     if (values.count(cuda_only) && request.backend != "cuda") {
@@ -336,6 +343,29 @@ RunReport report_of(const RunRequest& request, const exec::MlpModel& model, cons
   return report;
 }
 
+// `value` for a CSV cell: six significant digits (beyond the noise of a measured time),
+// empty when it is not finite (a relative error against a prediction of 0).
+std::string csv_number(double value) { return std::isfinite(value) ? format_number(value) : ""; }
+
+// The headline figures of `report` as CSV, for scripts that collect runs (gpu_check.sh): a
+// header line, then one row; the columns are listed in kUsage.
+std::string run_report_csv(const RunReport& report) {
+  const RunComparison& comparison = report.comparison;
+  const Problem& problem = report.problem;
+  return "schedule,backend,stages,chunks,microbatches,iterations,measured_step_ms,"
+         "predicted_step_ms,step_time_error,measured_bubble_ratio,predicted_bubble_ratio,"
+         "op_duration_error_median\n" +
+         csv_field(report.schedule) + "," + csv_field(report.backend) + "," +
+         std::to_string(problem.devices) + "," + std::to_string(problem.chunks) + "," +
+         std::to_string(problem.microbatches) + "," + std::to_string(problem.iterations) + "," +
+         csv_number(comparison.step_time_ms.measured) + "," +
+         csv_number(comparison.step_time_ms.predicted) + "," +
+         csv_number(relative_error(comparison.step_time_ms)) + "," +
+         csv_number(comparison.bubble_ratio.measured) + "," +
+         csv_number(comparison.bubble_ratio.predicted) + "," +
+         csv_number(comparison.op_duration_error.median) + "\n";
+}
+
 std::string run_title(const RunReport& report) {
   const Problem& problem = report.problem;
   return report.schedule + " on " + report.backend + ": " + problem_sizes(problem) +
@@ -383,7 +413,9 @@ int run_run(const std::vector<std::string>& args) {
                     {exec::step_timeline(run.timed.steps[report.comparison.median_step]),
                      *prediction.result.timeline});
   }
-  std::cout << (request.format == "json" ? run_report_json(report) : run_report_text(report));
+  std::cout << (request.format == "json"  ? run_report_json(report)
+                : request.format == "csv" ? run_report_csv(report)
+                                          : run_report_text(report));
   return 0;
 }
 

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "tests/tools/cli/cli_runner.hpp"
 
@@ -157,6 +160,48 @@ TEST_F(RunCommand, TableReportSetsMeasuredBesidePredicted) {
                            "peak memory", "workers", "in pipeline", "alone"}) {
     EXPECT_NE(result.out.find(text), std::string::npos) << text << "\n" << result.out;
   }
+}
+
+// The cells of one CSV line without quoted fields.
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells(1);
+  for (const char c : line) {
+    if (c == ',') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+TEST_F(RunCommand, CsvHasAHeaderAndOneRowOfTheHeadlineFigures) {
+  const CliResult result = run_pipewise(std::string(kTinyRun) +
+                                        "--schedule 1f1b --stages 2 --microbatches 4 --format csv");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_EQ(line_count(result.out), 2u) << result.out;
+  const std::string header = result.out.substr(0, result.out.find('\n'));
+  EXPECT_EQ(header,
+            "schedule,backend,stages,chunks,microbatches,iterations,measured_step_ms,"
+            "predicted_step_ms,step_time_error,measured_bubble_ratio,predicted_bubble_ratio,"
+            "op_duration_error_median");
+  const std::vector<std::string> row =
+      csv_cells(result.out.substr(header.size() + 1, result.out.size() - header.size() - 2));
+  ASSERT_EQ(row.size(), 12u) << result.out;
+  EXPECT_EQ(std::vector<std::string>(row.begin(), row.begin() + 6),
+            (std::vector<std::string>{"1f1b", "cpu", "2", "1", "4", "1"}));
+  const double measured = std::stod(row[6]);
+  const double predicted = std::stod(row[7]);
+  EXPECT_GT(measured, 0.0);
+  EXPECT_GT(predicted, 0.0);
+  // Six significant digits: the error agrees with the step times it is made of to that.
+  EXPECT_NEAR(std::stod(row[8]), (measured - predicted) / predicted,
+              1e-5 * (1 + std::abs(measured / predicted)));
+  for (const std::size_t bubble : {9u, 10u}) {
+    EXPECT_GE(std::stod(row[bubble]), 0.0) << row[bubble];
+    EXPECT_LT(std::stod(row[bubble]), 1.0) << row[bubble];
+  }
+  EXPECT_GE(std::stod(row[11]), 0.0);
 }
 
 TEST_F(RunCommand, TraceAndSvgHoldTheMeasuredAndPredictedRuns) {

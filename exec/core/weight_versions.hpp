@@ -16,6 +16,7 @@ namespace pipewise::exec {
 template <class Values>
 class WeightVersions {
  public:
+  // One held version: its number (0 when the run started, + 1 per optimizer step) and values.
   struct Held {
     std::uint32_t version = 0;
     Values values;
@@ -56,7 +57,6 @@ class WeightVersions {
   Held& newest() { return held_.back(); }
   // How many versions are held.
   std::uint32_t count() const { return static_cast<std::uint32_t>(held_.size()); }
-  const std::vector<Held>& all() const { return held_; }
 
   // Throws pipewise::Error unless `version` is the newest, the only one a step may replace.
   void check_step_replaces(std::uint32_t version) const {

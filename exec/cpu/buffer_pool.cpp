@@ -16,7 +16,7 @@ std::vector<float> BufferPool::take(std::size_t floats, MemoryCategory category)
   return std::vector<float>(floats);
 }
 
-void BufferPool::give(std::vector<float>&& buffer, MemoryCategory category) {
+void BufferPool::give(std::vector<float>& buffer, MemoryCategory category) {
   if (buffer.empty()) return;
   account_.release(category, buffer.size() * sizeof(float));
   idle_.push_back(std::move(buffer));

@@ -13,9 +13,9 @@ class BufferPool {
  public:
   // A buffer of exactly `floats` floats (contents unspecified), now held as `category`.
   std::vector<float> take(std::size_t floats, MemoryCategory category);
-  // `buffer`, held as `category`, is no longer needed; it is kept for reuse. Empty
-  // buffers are ignored.
-  void give(std::vector<float>&& buffer, MemoryCategory category);
+  // `buffer`, held as `category`, is no longer needed: it is kept for reuse and `buffer`
+  // left empty. Empty buffers are ignored.
+  void give(std::vector<float>& buffer, MemoryCategory category);
   // `buffer` arrived from another device and is now held here as `category`.
   void adopt(const std::vector<float>& buffer, MemoryCategory category);
   // `buffer`, held as `category`, leaves the device (handed to the transport).

@@ -3,10 +3,12 @@
 #include <memory>
 #include <vector>
 
-#include "exec/core/backend.hpp"
+#include "exec/core/microbatch_stash.hpp"
+#include "exec/core/training_backend.hpp"
+#include "exec/core/weight_versions.hpp"
 #include "exec/cpu/buffer_pool.hpp"
+#include "exec/cpu/cpu_placement.hpp"
 #include "exec/cpu/in_process_transport.hpp"
-#include "exec/cpu/microbatch_slots.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
@@ -20,20 +22,12 @@ struct CpuBackendOptions {
   bool pin_workers = true;
 };
 
-// How the last run's workers sat on the machine's cores.
-struct CpuPlacement {
-  std::uint32_t devices = 0;
-  std::uint32_t cores = 0;      // cores the process may run on
-  bool pinned = false;          // each worker had a core of its own
-  bool oversubscribed = false;  // devices > cores: timings then measure contention
-};
-
 // The CPU backend: every device is a worker thread of this process, its stages' math runs
 // on that thread with single-threaded OpenBLAS, messages go through an InProcessTransport,
 // and each device's memory is accounted buffer by buffer. Trains an MlpModel on a
 // SyntheticTask; parameters and optimizer state persist across runs, so consecutive runs
 // continue training. The model and task must outlive the backend.
-class CpuBackend final : public Backend {
+class CpuBackend final : public TrainingBackend {
  public:
   // Throws pipewise::Error when the task does not fit the model (input width, classes) or
   // the optimizer config is invalid. Sets OpenBLAS to one thread (process-wide), so each
@@ -55,6 +49,10 @@ class CpuBackend final : public Backend {
   std::int64_t now_ns(std::uint32_t device) override;
   void finish() override;
   const MemoryAccount& memory(std::uint32_t device) const override;
+  // The losses; host-observed times are the op times, as each op runs on its worker.
+  StepHooks step_hooks() override;
+  // describe_cpu_placement of placement().
+  RunDescription describe_run() const override;
 
   // The newest parameters of `stage` (flat StageLayout order). REQUIRES: stage < stages.
   const std::vector<float>& parameters(std::uint32_t stage) const;
@@ -66,28 +64,21 @@ class CpuBackend final : public Backend {
   // The loss of every micro-batch g = iteration·m + micro-batch of the last run (NaN for
   // any whose forward on the last stage did not run).
   const std::vector<float>& losses() const { return losses_; }
+  // How the last run's workers sat on the machine's cores.
   const CpuPlacement& placement() const { return placement_; }
 
  private:
-  struct WeightVersion {
-    std::uint32_t version = 0;
-    std::vector<float> values;
-  };
+  using Stash = MicrobatchStash<std::vector<float>>;
   struct Stage {
     std::uint32_t device = 0;
-    std::vector<WeightVersion> versions;  // held versions, oldest first
+    WeightVersions<std::vector<float>> versions;
     std::vector<float> gradient;          // sum since the last step, or that step's average
     std::uint32_t accumulated = 0;        // micro-batches summed since the last step
     OptimizerState optimizer;
-    MicrobatchSlots slots;
+    MicrobatchStashes<std::vector<float>> slots;
   };
 
   std::uint64_t microbatch_index(const Op& op) const;
-  const std::vector<float>& weights(const Stage& stage, std::uint32_t version) const;
-  MicrobatchSlot& forwarded_slot(Stage& stage, const Op& op, const char* needed_by);
-  // Closes `slot` once its backward is complete and its input gradient has left.
-  void close_if_done(Stage& stage, MicrobatchSlot& slot);
-  void release_slot_buffers(BufferPool& pool, MicrobatchSlot& slot);
 
   const MlpModel& model_;
   const SyntheticTask& task_;

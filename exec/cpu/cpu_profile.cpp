@@ -8,10 +8,10 @@
 #include <string>
 #include <thread>
 
-#include "common/ir/error.hpp"
 #include "exec/cpu/core_pinning.hpp"
 #include "exec/cpu/in_process_transport.hpp"
 #include "exec/model/stage_math.hpp"
+#include "exec/core/profile_driver.hpp"
 #include "exec/core/profile_statistics.hpp"
 
 namespace pipewise::exec {
@@ -23,20 +23,12 @@ double elapsed_ms(Clock::time_point start, Clock::time_point end) {
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
 
-// Runs `prepare` (untimed) and then `body` (timed) warmup + repeats times; returns the
-// median of the timed runs in milliseconds.
-template <class Prepare, class Body>
-double median_ms(const ProfileOptions& options, Prepare&& prepare, Body&& body) {
-  std::vector<double> samples;
-  samples.reserve(options.repeats);
-  for (std::uint32_t run = 0; run < options.warmup + options.repeats; ++run) {
-    prepare();
-    const Clock::time_point start = Clock::now();
-    body();
-    const double ms = elapsed_ms(start, Clock::now());
-    if (run >= options.warmup) samples.push_back(ms);
-  }
-  return median(std::move(samples));
+// The host clock around `body`, which runs on the calling thread.
+double time_on_host(const ProfiledCall& prepare, const ProfiledCall& body) {
+  prepare();
+  const Clock::time_point start = Clock::now();
+  body();
+  return elapsed_ms(start, Clock::now());
 }
 
 std::vector<std::vector<float>> layer_buffers(const StageLayout& layout, std::uint32_t rows) {
@@ -47,7 +39,8 @@ std::vector<std::vector<float>> layer_buffers(const StageLayout& layout, std::ui
   return buffers;
 }
 
-// Times one stage on micro-batch 0, fed by the real outputs of the stages before it.
+// Times one stage on micro-batch 0, fed by the real outputs of the stages before it, with
+// the math a CPU worker runs (stage_math.hpp) on host buffers.
 StageProfile profile_stage(const MlpModel& model, std::uint32_t stage, const SyntheticTask& task,
                            const OptimizerConfig& optimizer, const ProfileOptions& options) {
   const std::uint32_t rows = task.rows();
@@ -67,37 +60,31 @@ StageProfile profile_stage(const MlpModel& model, std::uint32_t stage, const Syn
   std::vector<float> input_grad(stage > 0 ? input.size() : 0);
   float* input_grad_data = stage > 0 ? input_grad.data() : nullptr;
   OptimizerState state = make_optimizer_state(optimizer, parameters.size());
-  const auto nothing = [] {};
+  std::vector<float> output_grad;
 
-  StageProfile profile;
-  profile.parameter_bytes = parameters.size() * sizeof(float);
-  profile.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);
-  profile.forward_ms = median_ms(options, nothing, [&] {
+  StageOps ops;
+  ops.forward = [&] {
     stage_forward(layout, parameters.data(), input.data(), rows, outputs, labels);
-  });
-  // The output gradient I starts from: the probabilities on the loss stage, and a buffer of
-  // the same size elsewhere (values do not change the work).
-  const std::vector<float> output_grad = outputs.back();
-  const auto seed_output_grad = [&] { grads.back() = output_grad; };
-  const auto backward_input = [&] {
+  };
+  ops.keep_output_gradient = [&] { output_grad = outputs.back(); };
+  ops.restore_output_gradient = [&] { grads.back() = output_grad; };
+  ops.backward_input = [&] {
     stage_backward_input(layout, parameters.data(), rows, outputs, grads, labels, input_grad_data);
   };
-  const auto backward_weight = [&] {
+  ops.backward_weight = [&] {
     stage_backward_weight(layout, rows, input.data(), outputs, grads, gradient.data());
   };
-  profile.backward_input_ms = median_ms(options, seed_output_grad, backward_input);
-  profile.backward_weight_ms = median_ms(options, nothing, backward_weight);
-  profile.backward_ms = median_ms(options, seed_output_grad, [&] {
-    backward_input();
-    backward_weight();
-  });
-  profile.optimizer_step_ms = median_ms(options, nothing, [&] {
-    apply_optimizer_step(optimizer, state, parameters, gradient);
-  });
+  ops.optimizer_step = [&] { apply_optimizer_step(optimizer, state, parameters, gradient); };
+  StageProfile profile = time_stage_ops(ops, &time_on_host, options);
+  profile.parameter_bytes = parameters.size() * sizeof(float);
+  profile.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);
   return profile;
 }
 
-// Median one-way time of `bytes`-sized messages from a sender thread to a receiver thread.
+// Median one-way time of `bytes`-sized messages from a sender thread to a receiver thread:
+// from the sender's copy into the message to the receiver's wake-up, on the host clock, as
+// a CPU run pays it. (The CUDA profiler times a message by the receiver's events instead:
+// there the host only enqueues the copy.)
 double profile_message(std::size_t bytes, std::uint32_t size_index, const ProfileOptions& options,
                        const std::vector<int>& cores) {
   const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
@@ -153,25 +140,12 @@ double profile_message(std::size_t bytes, std::uint32_t size_index, const Profil
 
 }  // namespace
 
-double TransferProfile::bandwidth_gb_per_s() const {
-  return ms_per_byte > 0.0 ? 1.0 / (ms_per_byte * 1e6) : 0.0;
-}
-
 ExecutionProfile profile_cpu_execution(const MlpModel& model, const SyntheticTask& task,
                                        const OptimizerConfig& optimizer,
                                        const ProfileOptions& options) {
-  if (options.repeats == 0) throw Error("profiling needs at least one timed repeat");
+  const std::vector<std::size_t> sizes = checked_message_sizes(options);
   optimizer.check();
-  if (task.input_width() != model.config().input_width() || task.classes() != model.config().classes()) {
-    throw Error("the task's inputs or classes do not fit the model");
-  }
-  std::vector<std::size_t> sizes = options.transfer_bytes;
-  if (sizes.empty()) {
-    for (std::size_t bytes = 4096; bytes <= (std::size_t{4} << 20); bytes *= 4) sizes.push_back(bytes);
-  }
-  for (std::size_t bytes : sizes) {
-    if (bytes == 0) throw Error("a transfer size of 0 bytes cannot be profiled");
-  }
+  check_task_fits_model(task, model.config());
   std::vector<int> cores = allowed_cores();
   if (!options.pin_threads || cores.size() < 2) cores.clear();
   openblas_set_num_threads(1);
@@ -192,21 +166,9 @@ ExecutionProfile profile_cpu_execution(const MlpModel& model, const SyntheticTas
   worker.join();
   if (failure) std::rethrow_exception(failure);
 
-  std::vector<double> x;
-  std::vector<double> y;
-  for (std::uint32_t i = 0; i < sizes.size(); ++i) {
-    const double ms = profile_message(sizes[i], i, options, cores);
-    profile.transfer.samples.push_back({sizes[i], ms});
-    x.push_back(static_cast<double>(sizes[i]));
-    y.push_back(ms);
-  }
-  if (sizes.size() >= 2) {
-    const LineFit line = fit_line(x, y);
-    profile.transfer.latency_ms = std::max(0.0, line.intercept);
-    profile.transfer.ms_per_byte = std::max(0.0, line.slope);
-  } else {
-    profile.transfer.ms_per_byte = y.front() / x.front();
-  }
+  profile.transfer = profile_transfers(sizes, [&](std::size_t bytes, std::uint32_t size_index) {
+    return profile_message(bytes, size_index, options, cores);
+  });
   return profile;
 }
 

@@ -118,12 +118,11 @@ void CudaBackend::download_stage(std::uint32_t s) {
   DeviceState& device = *devices_[*stage.home];
   ScopedLane scope(device.lane);
   const cudaStream_t stream = device.lane.stream;
-  stage.host_parameters = download(stage.versions.back().values, stream);
+  stage.host_parameters = download(stage.versions.newest().values, stream);
   stage.host_gradient = download(stage.gradient, stream);
   if (!stage.first_moment.empty()) stage.host_first_moment = download(stage.first_moment, stream);
   if (!stage.second_moment.empty()) stage.host_second_moment = download(stage.second_moment, stream);
-  for (GpuWeights& held : stage.versions) device.pool->give_untracked(held.values);
-  stage.versions.clear();
+  for (DeviceBuffer& held : stage.versions.take_all()) device.pool->give_untracked(held);
   device.pool->give_untracked(stage.gradient);
   device.pool->give_untracked(stage.first_moment);
   device.pool->give_untracked(stage.second_moment);
@@ -140,9 +139,9 @@ void CudaBackend::upload_stage(std::uint32_t s, std::uint32_t d) {
     target = device.pool->take_untracked(host.size());
     upload(target, host, stream);
   };
-  GpuWeights newest{0, {}};
-  place(stage.host_parameters, newest.values);
-  stage.versions.push_back(std::move(newest));
+  DeviceBuffer parameters;
+  place(stage.host_parameters, parameters);
+  stage.versions.start_from(parameters);
   place(stage.host_gradient, stage.gradient);
   place(stage.host_first_moment, stage.first_moment);
   place(stage.host_second_moment, stage.second_moment);
@@ -228,11 +227,9 @@ void CudaBackend::place_stages() {
     if (!stage.home) upload_stage(s, home);
     DeviceState& device = *devices_[home];
     // Training continues from the newest parameters, which become version 0 of this run.
-    while (stage.versions.size() > 1) {
-      device.pool->give_untracked(stage.versions.front().values);
-      stage.versions.erase(stage.versions.begin());
+    for (DeviceBuffer& older : stage.versions.restart_from_newest()) {
+      device.pool->give_untracked(older);
     }
-    stage.versions.front().version = 0;
     if (stage.accumulated != 0) {  // a failed run left a partial sum
       ScopedLane scope(device.lane);
       check_cuda(cudaMemsetAsync(stage.gradient.data, 0, stage.gradient.bytes(), device.lane.stream),
@@ -473,12 +470,23 @@ const MemoryAccount& CudaBackend::memory(std::uint32_t device) const {
   return devices_[device]->pool->account();
 }
 
+StepHooks CudaBackend::step_hooks() {
+  StepHooks hooks;
+  hooks.losses = [this] { return losses_; };
+  hooks.device_times = [this](std::int64_t origin_ns, TimingRecorder& step) {
+    replay_device_timeline(step, origin_ns);
+  };
+  return hooks;
+}
+
+RunDescription CudaBackend::describe_run() const { return describe_cuda_run(report_); }
+
 std::vector<float> CudaBackend::parameters(std::uint32_t s) const {
   const StageState& stage = *stages_.at(s);
   if (!stage.home) return stage.host_parameters;
   const DeviceState& device = *devices_[*stage.home];
   ScopedLane scope(device.lane);
-  return download(stage.versions.back().values, device.lane.stream);
+  return download(stage.versions.newest().values, device.lane.stream);
 }
 
 std::vector<float> CudaBackend::last_gradient(std::uint32_t s) const {

@@ -5,10 +5,11 @@
 #include <optional>
 #include <vector>
 
-#include "exec/core/backend.hpp"
 #include "exec/core/run_observer.hpp"
 #include "exec/core/timing_recorder.hpp"
-#include "exec/cuda/cuda_backend_options.hpp"
+#include "exec/core/training_backend.hpp"
+#include "exec/cuda/planning/cuda_backend_options.hpp"
+#include "exec/cuda/planning/cuda_run_report.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
@@ -36,7 +37,7 @@ class NcclComm;
 // within the run's receive_timeout, or NCCL reports an asynchronous error), so GPU failures
 // fail the run with the device and op named. Parameters and optimizer state persist
 // across runs. The model and task must outlive the backend.
-class CudaBackend final : public Backend {
+class CudaBackend final : public TrainingBackend {
  public:
   // Throws pipewise::Error "no CUDA device: ..." when the process sees no GPU, and when the
   // task does not fit the model or the optimizer config is invalid.
@@ -67,6 +68,11 @@ class CudaBackend final : public Backend {
   // cancelled (its own error is then the one reported).
   void finish() override;
   const MemoryAccount& memory(std::uint32_t device) const override;
+  // The losses and replay_device_timeline: host calls only enqueue the GPU work, so the
+  // op times are the ones the CUDA events measured.
+  StepHooks step_hooks() override;
+  // describe_cuda_run of report().
+  RunDescription describe_run() const override;
 
   // The newest parameters of `stage` (flat StageLayout order), copied from the GPU.
   std::vector<float> parameters(std::uint32_t stage) const;
@@ -115,8 +121,6 @@ class CudaBackend final : public Backend {
   void abort_nccl() noexcept;
 
   // stage state helpers (cuda_backend_compute.cpp)
-  const float* weights(const StageState& stage, std::uint32_t version) const;
-  void close_if_done(StageState& stage, std::uint64_t g);
   const float* data_inputs(const DeviceState& device, std::uint64_t g) const;
   const std::int32_t* data_labels(const DeviceState& device, std::uint64_t g) const;
   void release_open_slots();

@@ -66,26 +66,12 @@ void CudaBackend::send(std::uint32_t device, const Op& op, std::uint32_t peer_de
   DevicePool& pool = *state.pool;
   const cudaStream_t stream = state.lane.stream;
   const std::uint64_t g = microbatch_index(op);
-  const auto slot = stage.slots.find(g);
-  DeviceBuffer message;
-  if (op.kind == OpKind::SendActivation) {
-    if (slot == stage.slots.end() || !slot->second.forwarded || slot->second.outputs.back().empty()) {
-      throw Error("no forward output of this micro-batch to send (has its forward run?)");
-    }
-    const DeviceBuffer& output = slot->second.outputs.back();
-    message = pool.take(output.floats, MemoryCategory::Activations);
-    check_cuda(cudaMemcpyAsync(message.data, output.data, output.bytes(), cudaMemcpyDeviceToDevice, stream),
-               "copying an activation into its message");
-    pool.disown(message, MemoryCategory::Activations);
-  } else {
-    if (slot == stage.slots.end() || slot->second.input_grad.empty()) {
-      throw Error("no input gradient of this micro-batch to send (has its backward run?)");
-    }
-    message = slot->second.input_grad;
-    slot->second.input_grad = DeviceBuffer{};
-    pool.disown(message, MemoryCategory::ActivationGradients);
-    close_if_done(stage, g);
-  }
+  DeviceBuffer message = stage.slots.message_to_send(
+      g, op.kind == OpKind::SendGrad, pool, [stream](DeviceBuffer& target, const DeviceBuffer& source) {
+        check_cuda(cudaMemcpyAsync(target.data, source.data, source.bytes(),
+                                   cudaMemcpyDeviceToDevice, stream),
+                   "copying an activation into its message");
+      });
   const MessageFault fault =
       run_options_.faults != nullptr ? run_options_.faults->on_message(device, op) : MessageFault::None;
   if (fault == MessageFault::Fail) {
@@ -141,18 +127,7 @@ void CudaBackend::recv(std::uint32_t device, const Op& op, std::uint32_t peer_de
   const bool gradient = op.kind == OpKind::RecvGrad;
   const std::size_t expected =
       std::size_t{task_.rows()} * (gradient ? layout.output_width() : layout.input_width());
-  const std::uint64_t g = microbatch_index(op);
-  if (gradient) {
-    const auto forwarded = stage.slots.find(g);
-    if (forwarded == stage.slots.end() || !forwarded->second.forwarded) {
-      throw Error("the gradient arrived for a micro-batch whose forward this stage has not stashed");
-    }
-  }
-  GpuSlot& slot = stage.slots.try_emplace(g).first->second;
-  slot.outputs.resize(layout.layers());
-  slot.grads.resize(layout.layers());
-  DeviceBuffer& target = gradient ? slot.grads.back() : slot.input;
-  if (!target.empty()) throw Error("a second message for the same micro-batch");
+  DeviceBuffer& target = stage.slots.message_target(microbatch_index(op), layout.layers(), gradient);
   const MemoryCategory category =
       gradient ? MemoryCategory::ActivationGradients : MemoryCategory::Activations;
 

@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "exec/cuda/planning/device_selection.hpp"
+
 // Turning CUDA, cuBLAS and NCCL status codes into pipewise::Error. Every message is one
 // line: what was being done, then the library's own name and text for the code.
 
@@ -20,10 +22,6 @@ void check_nccl(ncclResult_t status, std::string_view what);
 
 // How many CUDA devices the process sees, or a one-line reason why it sees none (no driver,
 // no device): used to skip GPU tests and to refuse GPU runs with a clear message.
-struct DeviceCount {
-  int count = 0;
-  std::string_view reason;  // empty when count > 0
-};
 DeviceCount cuda_device_count();
 
 }  // namespace pipewise::exec::cuda

@@ -2,12 +2,13 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
 
+#include "exec/core/microbatch_stash.hpp"
+#include "exec/core/weight_versions.hpp"
 #include "exec/cuda/device_arena.hpp"
 #include "exec/cuda/device_lanes.hpp"
 #include "exec/cuda/device_pool.hpp"
@@ -94,34 +95,20 @@ struct DeviceState {
   std::vector<ConsumedMessage> freeing;   // taken from `consumed`, waiting for the GPU
 };
 
-// One micro-batch in flight on one stage (the CPU's MicrobatchSlot).
-struct GpuSlot {
-  bool forwarded = false;
-  bool input_grad_computed = false;
-  bool weight_grad_computed = false;
-  DeviceBuffer input;
-  std::vector<DeviceBuffer> outputs;
-  std::vector<DeviceBuffer> grads;
-  DeviceBuffer input_grad;
-};
-
-// A held weight version of a stage.
-struct GpuWeights {
-  std::uint32_t version = 0;
-  DeviceBuffer values;
-};
+// One micro-batch in flight on one stage, by the rules the CPU backend follows too.
+using GpuStash = MicrobatchStash<DeviceBuffer>;
 
 // One stage: persistent parameters and optimizer state on its home device, or on the host
 // between placements.
 struct StageState {
   std::optional<std::uint32_t> home;  // device holding it; empty while on the host
-  std::vector<GpuWeights> versions;   // held versions, oldest first
+  WeightVersions<DeviceBuffer> versions;  // held versions, none while on the host
   DeviceBuffer gradient;              // sum since the last step, or that step's average
   DeviceBuffer first_moment;          // SGD velocity or Adam m (when the optimizer has it)
   DeviceBuffer second_moment;         // Adam v
   std::uint32_t accumulated = 0;      // micro-batches summed since the last step
   std::uint64_t steps = 0;            // optimizer steps taken (Adam's bias correction)
-  std::map<std::uint64_t, GpuSlot> slots;
+  MicrobatchStashes<DeviceBuffer> slots;
 
   // While not on a device: the newest parameters, gradient and moments.
   std::vector<float> host_parameters;

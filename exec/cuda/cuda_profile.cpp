@@ -1,6 +1,5 @@
 #include "exec/cuda/cuda_profile.hpp"
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 #include "exec/cuda/gpu_stage_math.hpp"
 #include "exec/cuda/nccl_comm.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
+#include "exec/core/profile_driver.hpp"
 #include "exec/core/profile_statistics.hpp"
 
 namespace pipewise::exec::cuda {
@@ -51,21 +51,16 @@ class EventPair {
   cudaEvent_t end_ = nullptr;
 };
 
-// Runs `prepare` (untimed) then `body` between two events on `stream`, warmup + repeats
-// times; the median of the timed runs in milliseconds.
-template <class Prepare, class Body>
-double median_ms(const ProfileOptions& options, cudaStream_t stream, Prepare&& prepare, Body&& body) {
-  EventPair events;
-  std::vector<double> samples;
-  for (std::uint32_t run = 0; run < options.warmup + options.repeats; ++run) {
+// CUDA events around the work `body` enqueues on `stream`, waited for: the host only
+// enqueues, so its clock would time the launches, not the ops.
+TimeCall time_on_stream(const EventPair& events, cudaStream_t stream) {
+  return [&events, stream](const ProfiledCall& prepare, const ProfiledCall& body) {
     prepare();
     check_cuda(cudaEventRecord(events.start(), stream), "recording a timing event");
     body();
     check_cuda(cudaEventRecord(events.end(), stream), "recording a timing event");
-    const double ms = events.elapsed_ms();
-    if (run >= options.warmup) samples.push_back(ms);
-  }
-  return median(std::move(samples));
+    return events.elapsed_ms();
+  };
 }
 
 struct StageBuffers {
@@ -109,6 +104,8 @@ std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticT
       upload(pool, reinterpret_cast<const float*>(task.labels(0)), rows, stream);
   const auto* label_data = reinterpret_cast<const std::int32_t*>(labels.data);
   DeviceBuffer loss = pool.take_untracked(1);
+  const EventPair events;
+  const TimeCall time = time_on_stream(events, stream);
   std::vector<StageProfile> stages;
   for (std::uint32_t s = 0; s < model.stages(); ++s) {
     const StageLayout& layout = model.stage(s);
@@ -126,41 +123,31 @@ std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticT
     std::vector<const float*> outputs(buffers.output_pointers.begin(), buffers.output_pointers.end());
     std::vector<const float*> grads(buffers.grad_pointers.begin(), buffers.grad_pointers.end());
     float* input_grad_data = s > 0 ? input_grad.data : nullptr;
-    const auto nothing = [] {};
+    const std::size_t count = initial.size();
 
-    StageProfile result;
-    result.parameter_bytes = initial.size() * sizeof(float);
-    result.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);
-    const auto forward = [&] {
+    StageOps ops;
+    ops.forward = [&] {
       gpu_stage_forward(layout, parameters.data, input.data, rows, buffers.output_pointers,
                         label_data, loss.data, context);
     };
-    result.forward_ms = median_ms(profile, stream, nothing, forward);
-    // I starts from the output gradient: the probabilities on the loss stage, a buffer of
-    // the same size elsewhere (the values do not change the work).
-    check_cuda(cudaMemcpyAsync(seed.data, buffers.outputs.back().data, seed.bytes(),
-                               cudaMemcpyDeviceToDevice, stream),
-               "saving the output gradient");
-    const auto seed_output_grad = [&] {
+    ops.keep_output_gradient = [&] {
+      check_cuda(cudaMemcpyAsync(seed.data, buffers.outputs.back().data, seed.bytes(),
+                                 cudaMemcpyDeviceToDevice, stream),
+                 "saving the output gradient");
+    };
+    ops.restore_output_gradient = [&] {
       check_cuda(cudaMemcpyAsync(buffers.grads.back().data, seed.data, seed.bytes(),
                                  cudaMemcpyDeviceToDevice, stream),
                  "seeding the output gradient");
     };
-    const auto backward_input = [&] {
+    ops.backward_input = [&] {
       gpu_stage_backward_input(layout, parameters.data, rows, outputs, buffers.grad_pointers,
                                label_data, input_grad_data, context);
     };
-    const auto backward_weight = [&] {
+    ops.backward_weight = [&] {
       gpu_stage_backward_weight(layout, rows, input.data, outputs, grads, gradient.data, context);
     };
-    result.backward_input_ms = median_ms(profile, stream, seed_output_grad, backward_input);
-    result.backward_weight_ms = median_ms(profile, stream, nothing, backward_weight);
-    result.backward_ms = median_ms(profile, stream, seed_output_grad, [&] {
-      backward_input();
-      backward_weight();
-    });
-    const std::size_t count = initial.size();
-    result.optimizer_step_ms = median_ms(profile, stream, nothing, [&] {
+    ops.optimizer_step = [&] {
       if (optimizer.kind == OptimizerKind::Sgd) {
         const SgdUpdate update{optimizer.learning_rate, optimizer.momentum, false, 1.0f};
         check_cuda(launch_sgd_step(parameters.data, gradient.data,
@@ -174,11 +161,14 @@ std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticT
                                     second_moment.data, count, update, stream),
                    "Adam step kernel");
       }
-    });
+    };
+    StageProfile result = time_stage_ops(ops, time, profile);
+    result.parameter_bytes = initial.size() * sizeof(float);
+    result.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);
     stages.push_back(result);
     // The next stage is fed this stage's real output.
     DeviceBuffer next_input = pool.take_untracked(buffers.outputs.back().floats);
-    forward();
+    ops.forward();
     check_cuda(cudaMemcpyAsync(next_input.data, buffers.outputs.back().data, next_input.bytes(),
                                cudaMemcpyDeviceToDevice, stream),
                "passing the output on");
@@ -191,7 +181,8 @@ std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticT
 }
 
 // Median time of one `bytes` message from lane `from` to lane `to` by `route`, timed by the
-// receiver's events around its side of the transfer.
+// receiver's events around its side of the transfer. (The CPU profiler times a message on
+// the host clock, from sender to woken receiver: there the host does the work.)
 double profile_message(std::size_t bytes, const Lane& from, const Lane& to, Route route,
                        std::vector<NcclComm>& comms, const ProfileOptions& profile) {
   const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
@@ -258,18 +249,9 @@ ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTa
                                         const CudaBackendOptions& options,
                                         std::uint32_t pipeline_devices,
                                         const ProfileOptions& profile) {
-  if (profile.repeats == 0) throw Error("profiling needs at least one timed repeat");
+  const std::vector<std::size_t> sizes = checked_message_sizes(profile);
   optimizer.check();
-  if (task.input_width() != model.config().input_width() || task.classes() != model.config().classes()) {
-    throw Error("the task's inputs or classes do not fit the model");
-  }
-  std::vector<std::size_t> sizes = profile.transfer_bytes;
-  if (sizes.empty()) {
-    for (std::size_t bytes = 4096; bytes <= (std::size_t{4} << 20); bytes *= 4) sizes.push_back(bytes);
-  }
-  for (std::size_t bytes : sizes) {
-    if (bytes == 0) throw Error("a transfer size of 0 bytes cannot be profiled");
-  }
+  check_task_fits_model(task, model.config());
   const DeviceCount count = cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
   const DevicePlan plan = select_devices(options.devices, pipeline_devices, count.count);
@@ -290,21 +272,9 @@ ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTa
   std::vector<NcclComm> comms;
   if (route == Route::Nccl) comms = make_nccl_clique({first.gpu, second.gpu});
   if (route == Route::NcclLoopback) comms.push_back(make_nccl_loopback(second.gpu));
-  std::vector<double> x;
-  std::vector<double> y;
-  for (std::size_t bytes : sizes) {
-    const double ms = profile_message(bytes, first, second, route, comms, profile);
-    result.transfer.samples.push_back({bytes, ms});
-    x.push_back(static_cast<double>(bytes));
-    y.push_back(ms);
-  }
-  if (sizes.size() >= 2) {
-    const LineFit line = fit_line(x, y);
-    result.transfer.latency_ms = std::max(0.0, line.intercept);
-    result.transfer.ms_per_byte = std::max(0.0, line.slope);
-  } else {
-    result.transfer.ms_per_byte = y.front() / x.front();
-  }
+  result.transfer = profile_transfers(sizes, [&](std::size_t bytes, std::uint32_t) {
+    return profile_message(bytes, first, second, route, comms, profile);
+  });
   return result;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <cstdint>
 
-#include "exec/cuda/cuda_backend_options.hpp"
+#include "exec/cuda/planning/cuda_backend_options.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"

@@ -6,14 +6,13 @@
 #include <string>
 
 #include "common/ir/error.hpp"
+#include "common/text/format.hpp"
 #include "exec/cuda/cuda_check.hpp"
 
 namespace pipewise::exec::cuda {
 namespace {
 
-std::string mib(std::size_t bytes) {
-  return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB";
-}
+std::string bytes_text(std::size_t bytes) { return format_bytes(static_cast<double>(bytes)); }
 
 }  // namespace
 
@@ -32,9 +31,9 @@ void DeviceArena::add_segment(std::size_t bytes) {
     std::size_t free = 0;
     std::size_t total = 0;
     cudaMemGetInfo(&free, &total);
-    throw Error("GPU " + std::to_string(gpu_) + " is out of memory: the arena needs " + mib(bytes) +
-                " more (it holds " + mib(reserved_bytes()) + "; the GPU has " + mib(free) +
-                " free of " + mib(total) + "): " + cudaGetErrorString(status));
+    throw Error("GPU " + std::to_string(gpu_) + " is out of memory: the arena needs " + bytes_text(bytes) +
+                " more (it holds " + bytes_text(reserved_bytes()) + "; the GPU has " + bytes_text(free) +
+                " free of " + bytes_text(total) + "): " + cudaGetErrorString(status));
   }
   segments_.push_back(segment);
   allocator_.add_segment(bytes);

@@ -17,15 +17,6 @@ std::uint32_t sm_count(int gpu) {
 
 }  // namespace
 
-std::string_view isolation_name(Isolation isolation) {
-  switch (isolation) {
-    case Isolation::GreenContext: return "green-context";
-    case Isolation::SharedStreams: return "shared-streams";
-    case Isolation::WholeGpu: break;
-  }
-  return "whole-gpu";
-}
-
 void make_current(const Lane& lane) {
   check_cuda(cudaSetDevice(lane.gpu), "selecting GPU " + std::to_string(lane.gpu));
   if (lane.context == nullptr) return;

@@ -12,6 +12,7 @@ struct DeviceBuffer {
   std::size_t floats = 0;
   DeviceBlock block;
   bool empty() const { return data == nullptr; }
+  std::size_t size() const { return floats; }  // as a host vector's, for shared code
   std::size_t bytes() const { return floats * sizeof(float); }
 };
 

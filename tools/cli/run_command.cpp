@@ -6,8 +6,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/io/atomic_file.hpp"
@@ -27,19 +27,20 @@
 #include "tools/compare/run_memory_estimate.hpp"
 #include "exec/core/step_timeline.hpp"
 #include "exec/core/timed_steps.hpp"
+#include "exec/core/training_backend.hpp"
 #include "common/timeline/chrome_trace.hpp"
 #include "common/timeline/svg_timeline.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/format.hpp"
+#include "common/text/text_table.hpp"
+#include "exec/cuda/module/cuda_module_loader.hpp"
+#include "exec/cuda/planning/cuda_backend_options.hpp"
+#include "exec/cuda/planning/device_selection.hpp"
+#include "exec/cuda/planning/math_mode.hpp"
+#include "exec/cuda/planning/transfer_plan.hpp"
 
-#ifdef PIPEWISE_HAVE_CUDA
-#include "exec/cuda/cuda_backend.hpp"
-#include "exec/cuda/cuda_check.hpp"
-#include "exec/cuda/cuda_profile.hpp"
-#include "exec/cuda/cuda_run_report.hpp"
-#endif
 
 namespace po = boost::program_options;
 
@@ -51,8 +52,8 @@ constexpr const char* kUsage =
     "                    [--chunks V] [--iterations N] | --schedule-file FILE\n"
     "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
     "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-steps P]\n"
-    "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json] [--seed S]\n"
-    "       [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
+    "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json|csv]\n"
+    "       [--seed S] [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
     "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
     "       [--math fp32|tf32|bf16]\n"
     "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
@@ -68,12 +69,20 @@ constexpr const char* kUsage =
     "busy time, bubble and peak memory, and the distribution of per-op duration and start-time\n"
     "errors. Times are in ms.\n"
     "The CPU backend runs one worker thread per device, pinned to a core of its own when there\n"
-    "are enough: with more devices than cores the timings measure contention.\n"
+    "are enough: with more devices than cores the timings measure contention. The CUDA backend\n"
+    "is the module libpipewise_cuda.so beside the pipewise binary (or $PIPEWISE_CUDA_MODULE),\n"
+    "loaded only by --backend cuda: it exits 1 with one line when the module or the CUDA\n"
+    "libraries cannot be loaded, or the process sees no GPU.\n"
     "--inject-fault KIND@DEVICE:OP[:ARG] (repeatable; KIND throw, delay (ARG ms), kill, drop,\n"
     "corrupt or fail-send; OP as in 1F0, 0SEND_F2) injects a fault into every step of the\n"
     "schedule (not the ops timed alone): a fault that fails the run fails its first step, and\n"
     "pipewise exits 1 with one line naming the device, the op and the cause, writing no file.\n"
     "corrupt turns --check-messages on, so the corrupted message is caught by its checksum.\n"
+    "--format csv prints a header line and one row of the headline figures: schedule, backend,\n"
+    "stages, chunks, microbatches, iterations, measured_step_ms, predicted_step_ms,\n"
+    "step_time_error ((measured - predicted) / predicted), measured_bubble_ratio,\n"
+    "predicted_bubble_ratio, op_duration_error_median (a figure that cannot be computed is\n"
+    "left empty); --format json the whole report (docs/run-report-json.md).\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
 
 constexpr std::uint32_t kMaxWidth = 1u << 16;
@@ -99,7 +108,8 @@ void add_run_options(po::options_description& options) {
        "timed repeats of each op timed alone and each transfer size; the median is used "
        "(default 15)")
       ("seed", po::value<std::int64_t>(), "seeds the initial weights and the data (default 1)")
-      ("format", po::value<std::string>()->default_value("table"), "table or json")
+      ("format", po::value<std::string>()->default_value("table"),
+       "table, json (the whole report) or csv (a header and one row of the headline figures)")
       ("trace", po::value<std::string>(),
        "write a Chrome trace (Perfetto) with the measured and predicted runs to FILE")
       ("svg", po::value<std::string>(), "write the measured and predicted timelines as SVG to FILE")
@@ -164,7 +174,7 @@ bool splits_backward(const Schedule& schedule) {
 // What the command line asks for, checked before anything runs.
 struct RunRequest {
   std::string backend;  // "cpu" or "cuda"
-  std::string format;   // "table" or "json"
+  std::string format;   // "table", "json" or "csv"
   std::string optimizer_name;
   exec::MlpConfig model;
   exec::SyntheticTaskConfig task;
@@ -172,44 +182,34 @@ struct RunRequest {
   exec::ProfileOptions profile;  // of the ops timed alone
   exec::TimedStepOptions steps;  // warm-up, profiling and timed steps
   Schedule schedule;       // as generated or read (not lowered)
-#ifdef PIPEWISE_HAVE_CUDA
-  exec::cuda::CudaBackendOptions gpu;
-#endif
+  exec::cuda::CudaBackendOptions gpu;  // --backend cuda only
 };
 
 // What the backend-specific part of a run hands back.
 struct BackendRun {
   exec::ExecutionProfile isolated;  // each op timed alone, and the transfers
   exec::TimedSteps timed;
-  std::vector<std::string> placement;
-  std::vector<std::string> warnings;
-  bool pinned = false;
+  exec::RunDescription description;
 };
 
-BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
-                      const exec::SyntheticTask& task) {
+// Times the steps of `lowered` on `backend`, whose ops were timed alone in `isolated`.
+BackendRun time_steps(const RunRequest& request, const Schedule& lowered,
+                      exec::TrainingBackend& backend, exec::ExecutionProfile isolated) {
   BackendRun run;
-  run.isolated = exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
-  exec::CpuBackend backend(model, task, request.optimizer);
-  exec::StepHooks hooks;
-  hooks.losses = [&backend] { return backend.losses(); };
-  run.timed = exec::run_timed_steps(lowered, backend, request.steps, hooks);
-  const exec::CpuPlacement& placement = backend.placement();
-  run.pinned = placement.pinned;
-  run.placement.push_back(
-      std::to_string(placement.devices) + " device(s) on " + std::to_string(placement.cores) +
-      " core(s), " +
-      (placement.pinned ? "each worker pinned to a core of its own" : "workers not pinned"));
-  if (placement.oversubscribed) {
-    run.warnings.push_back(std::to_string(placement.devices) + " devices share " +
-                           std::to_string(placement.cores) +
-                           " cores: the timings measure contention between workers, not the "
-                           "schedule alone (p <= cores gives meaningful timings)");
-  }
+  run.isolated = std::move(isolated);
+  run.timed = exec::run_timed_steps(lowered, backend, request.steps, backend.step_hooks());
+  run.description = backend.describe_run();
   return run;
 }
 
-#ifdef PIPEWISE_HAVE_CUDA
+BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
+                      const exec::SyntheticTask& task) {
+  exec::ExecutionProfile isolated =
+      exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
+  exec::CpuBackend backend(model, task, request.optimizer);
+  return time_steps(request, lowered, backend, std::move(isolated));
+}
+
 exec::cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
   exec::cuda::CudaBackendOptions options;
   if (values.count("gpus")) options.devices.gpus = exec::cuda::parse_gpu_list(values["gpus"].as<std::string>());
@@ -221,50 +221,37 @@ exec::cuda::CudaBackendOptions cuda_options(const po::variables_map& values) {
   return options;
 }
 
+// The CUDA module, loaded (dlopen) unless it already is. Throws pipewise::Error with one
+// line when this build has none, or it or the CUDA libraries it needs cannot be loaded.
+const exec::cuda::CudaModule& cuda_module() {
+  const exec::cuda::CudaModuleLoad loaded = exec::cuda::load_cuda_module();
+  if (loaded.module == nullptr) throw Error("--backend cuda: " + loaded.error);
+  return *loaded.module;
+}
+
 BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
                        const exec::SyntheticTask& task) {
-  const exec::cuda::DeviceCount count = exec::cuda::cuda_device_count();
+  const exec::cuda::CudaModule& module = cuda_module();
+  const exec::cuda::DeviceCount count = module.device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
-  BackendRun run;
-  run.isolated = exec::cuda::profile_cuda_execution(model, task, request.optimizer, request.gpu,
-                                              lowered.problem.devices, request.profile);
-  exec::cuda::CudaBackend backend(model, task, request.optimizer, request.gpu);
-  exec::StepHooks hooks;
-  hooks.losses = [&backend] { return backend.losses(); };
-  hooks.device_times = [&backend](std::int64_t origin_ns, exec::TimingRecorder& step) {
-    backend.replay_device_timeline(step, origin_ns);
-  };
-  run.timed = exec::run_timed_steps(lowered, backend, request.steps, hooks);
-  std::istringstream lines(exec::cuda::describe_cuda_run(backend.report()));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("warning: ", 0) == 0) {
-      run.warnings.push_back(line.substr(9));
-    } else {
-      run.placement.push_back(line);
-    }
-  }
-  run.pinned = backend.report().fallback_reason.empty();
-  return run;
+  exec::ExecutionProfile isolated = module.profile_execution(
+      model, task, request.optimizer, request.gpu, lowered.problem.devices, request.profile);
+  const std::unique_ptr<exec::TrainingBackend> backend =
+      module.make_backend(model, task, request.optimizer, request.gpu);
+  return time_steps(request, lowered, *backend, std::move(isolated));
 }
-#endif
 
 RunRequest request_from_options(const po::variables_map& values) {
   RunRequest request;
   request.backend = choice_option(values, "backend", {"cpu", "cuda"});
-  request.format = choice_option(values, "format", {"table", "json"});
+  request.format = choice_option(values, "format", {"table", "json", "csv"});
   request.optimizer_name = choice_option(values, "optimizer", {"sgd", "momentum", "adam"});
   for (const char* cuda_only : {"emulate", "gpus", "transport", "math"}) {
     if (values.count(cuda_only) && request.backend != "cuda") {
       throw Error(std::string("--") + cuda_only + " needs --backend cuda");
     }
   }
-#ifdef PIPEWISE_HAVE_CUDA
   if (request.backend == "cuda") request.gpu = cuda_options(values);
-#else
-  if (request.backend == "cuda") {
-    throw Error("pipewise was built without CUDA: --backend cuda is not available");
-  }
-#endif
   request.model.widths = widths_option(values);
   request.model.seed = bounded_option(values, "seed", 1, 0, 0xFFFFFFFFLL);
   request.model.check();
@@ -348,12 +335,35 @@ RunReport report_of(const RunRequest& request, const exec::MlpModel& model, cons
   report.profile_steps = request.steps.profile_steps;
   report.warmup_steps = request.steps.warmup_steps;
   report.timed_steps = request.steps.timed_steps;
-  report.placement = run.placement;
-  report.pinned = run.pinned;
-  report.warnings = run.warnings;
+  report.placement = run.description.placement;
+  report.pinned = run.description.dedicated;
+  report.warnings = run.description.warnings;
   report.first_loss = run.timed.mean_losses.front();
   report.last_loss = run.timed.mean_losses.back();
   return report;
+}
+
+// `value` for a CSV cell: six significant digits (beyond the noise of a measured time),
+// empty when it is not finite (a relative error against a prediction of 0).
+std::string csv_number(double value) { return std::isfinite(value) ? format_number(value) : ""; }
+
+// The headline figures of `report` as CSV, for scripts that collect runs (gpu_check.sh): a
+// header line, then one row; the columns are listed in kUsage.
+std::string run_report_csv(const RunReport& report) {
+  const RunComparison& comparison = report.comparison;
+  const Problem& problem = report.problem;
+  return "schedule,backend,stages,chunks,microbatches,iterations,measured_step_ms,"
+         "predicted_step_ms,step_time_error,measured_bubble_ratio,predicted_bubble_ratio,"
+         "op_duration_error_median\n" +
+         csv_field(report.schedule) + "," + csv_field(report.backend) + "," +
+         std::to_string(problem.devices) + "," + std::to_string(problem.chunks) + "," +
+         std::to_string(problem.microbatches) + "," + std::to_string(problem.iterations) + "," +
+         csv_number(comparison.step_time_ms.measured) + "," +
+         csv_number(comparison.step_time_ms.predicted) + "," +
+         csv_number(relative_error(comparison.step_time_ms)) + "," +
+         csv_number(comparison.bubble_ratio.measured) + "," +
+         csv_number(comparison.bubble_ratio.predicted) + "," +
+         csv_number(comparison.op_duration_error.median) + "\n";
 }
 
 std::string run_title(const RunReport& report) {
@@ -388,12 +398,8 @@ int run_run(const std::vector<std::string>& args) {
   const exec::MlpModel model(request.model, lowered.problem.stages());
   if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
-#ifdef PIPEWISE_HAVE_CUDA
   const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
                                                    : run_on_cpu(request, lowered, model, task);
-#else
-  const BackendRun run = run_on_cpu(request, lowered, model, task);
-#endif
 
   RunReport report = report_of(request, model, run);
   const std::vector<exec::StepIntervals> profiled = intervals_of(run.timed.profiled);
@@ -407,7 +413,9 @@ int run_run(const std::vector<std::string>& args) {
                     {exec::step_timeline(run.timed.steps[report.comparison.median_step]),
                      *prediction.result.timeline});
   }
-  std::cout << (request.format == "json" ? run_report_json(report) : run_report_text(report));
+  std::cout << (request.format == "json"  ? run_report_json(report)
+                : request.format == "csv" ? run_report_csv(report)
+                                          : run_report_text(report));
   return 0;
 }
 

@@ -12,6 +12,13 @@ struct DeviceRequest {
   std::uint32_t emulate = 0;  // --emulate P; 0 when not given
 };
 
+// How many CUDA devices a process sees, or a one-line reason why it sees none (no driver,
+// no device), as the CUDA runtime says (cuda_device_count).
+struct DeviceCount {
+  int count = 0;
+  std::string_view reason;  // empty when count > 0; text the CUDA runtime keeps
+};
+
 // How the pipeline devices of a run map onto GPUs.
 enum class DeviceMode : std::uint8_t {
   OnePerGpu,  // pipeline device d runs on its own GPU

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "tests/tools/cli/cli_runner.hpp"
 
@@ -158,6 +162,48 @@ TEST_F(RunCommand, TableReportSetsMeasuredBesidePredicted) {
   }
 }
 
+// The cells of one CSV line without quoted fields.
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells(1);
+  for (const char c : line) {
+    if (c == ',') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+TEST_F(RunCommand, CsvHasAHeaderAndOneRowOfTheHeadlineFigures) {
+  const CliResult result = run_pipewise(std::string(kTinyRun) +
+                                        "--schedule 1f1b --stages 2 --microbatches 4 --format csv");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_EQ(line_count(result.out), 2u) << result.out;
+  const std::string header = result.out.substr(0, result.out.find('\n'));
+  EXPECT_EQ(header,
+            "schedule,backend,stages,chunks,microbatches,iterations,measured_step_ms,"
+            "predicted_step_ms,step_time_error,measured_bubble_ratio,predicted_bubble_ratio,"
+            "op_duration_error_median");
+  const std::vector<std::string> row =
+      csv_cells(result.out.substr(header.size() + 1, result.out.size() - header.size() - 2));
+  ASSERT_EQ(row.size(), 12u) << result.out;
+  EXPECT_EQ(std::vector<std::string>(row.begin(), row.begin() + 6),
+            (std::vector<std::string>{"1f1b", "cpu", "2", "1", "4", "1"}));
+  const double measured = std::stod(row[6]);
+  const double predicted = std::stod(row[7]);
+  EXPECT_GT(measured, 0.0);
+  EXPECT_GT(predicted, 0.0);
+  // Six significant digits: the error agrees with the step times it is made of to that.
+  EXPECT_NEAR(std::stod(row[8]), (measured - predicted) / predicted,
+              1e-5 * (1 + std::abs(measured / predicted)));
+  for (const std::size_t bubble : {9u, 10u}) {
+    EXPECT_GE(std::stod(row[bubble]), 0.0) << row[bubble];
+    EXPECT_LT(std::stod(row[bubble]), 1.0) << row[bubble];
+  }
+  EXPECT_GE(std::stod(row[11]), 0.0);
+}
+
 TEST_F(RunCommand, TraceAndSvgHoldTheMeasuredAndPredictedRuns) {
   const ScratchDirectory scratch;
   const CliResult result = run_pipewise(std::string(kTinyRun) +
@@ -241,6 +287,59 @@ TEST(RunCudaBackend, WithoutCudaOrADeviceSaysSoInOneLine) {
                          result.err.find("no CUDA device") != std::string::npos;
   EXPECT_TRUE(explained) << result.err;
   EXPECT_FALSE(std::filesystem::exists(scratch.file("trace.json")));
+}
+
+// Sets an environment variable for one test (each test runs in a process of its own) and
+// the pipewise processes it starts.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() { unsetenv(name_); }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  const char* name_;
+};
+
+TEST(RunCudaBackend, AModuleThatCannotBeLoadedIsNamedInOneLine) {
+  const ScratchDirectory scratch;
+  const ScopedEnvironment module("PIPEWISE_CUDA_MODULE", scratch.file("libpipewise_cuda.so"));
+  const CliResult result =
+      run_pipewise("run --backend cuda --model 8,8,8,4 -s 1f1b -p 2 -m 2 --steps 1 --trace '" +
+                   scratch.file("trace.json") + "'");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "pipewise run: error: --backend cuda: cannot load the CUDA module " +
+                            scratch.file("libpipewise_cuda.so") + ": no such file\n");
+  EXPECT_FALSE(std::filesystem::exists(scratch.file("trace.json")));
+}
+
+// The shared libraries a pipewise command loads, as the dynamic loader reports them
+// (LD_DEBUG=libs writes one line per library it opens to stderr).
+std::string libraries_loaded_by(const std::string& arguments) {
+  const ScopedEnvironment debug("LD_DEBUG", "libs");
+  return run_pipewise(arguments).err;
+}
+
+TEST(RunCudaBackend, OnlyACudaRunLoadsTheCudaLibraries) {
+  for (const std::string& arguments :
+       {std::string("--help"), std::string("simulate -s 1f1b -p 2 -m 4"),
+        std::string(kTinyRun) + "-s 1f1b -p 2 -m 2", std::string("run --help")}) {
+    const std::string loaded = libraries_loaded_by(arguments);
+    ASSERT_NE(loaded.find("libstdc++"), std::string::npos) << "LD_DEBUG had no effect: " << loaded;
+    for (const char* cuda : {"libpipewise_cuda", "libcudart", "libcublas", "libnccl", "libcuda."}) {
+      EXPECT_EQ(loaded.find(cuda), std::string::npos) << "pipewise " << arguments << " loads " << cuda;
+    }
+  }
+  const std::filesystem::path module =
+      std::filesystem::path(PIPEWISE_BINARY).parent_path() / "libpipewise_cuda.so";
+  if (!std::filesystem::exists(module)) GTEST_SKIP() << "this build has no CUDA module";
+  const std::string cuda_run =
+      libraries_loaded_by("run --backend cuda --model 8,8,8,4 -s 1f1b -p 2 -m 2 --steps 1");
+  EXPECT_NE(cuda_run.find("libpipewise_cuda.so"), std::string::npos) << cuda_run;
+  EXPECT_NE(cuda_run.find("libcudart"), std::string::npos) << cuda_run;
 }
 
 }  // namespace

@@ -4,32 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "exec/cuda/device_lanes.hpp"
+#include "exec/core/run_description.hpp"
 #include "exec/cuda/planning/device_selection.hpp"
-#include "exec/cuda/gemm.hpp"
+#include "exec/cuda/planning/isolation.hpp"
+#include "exec/cuda/planning/math_mode.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
 namespace pipewise::exec::cuda {
-
-// Options of the CUDA backend, with their defaults.
-struct CudaBackendOptions {
-  // Which GPUs run the pipeline devices (--gpus, --emulate). Default: one GPU per device
-  // when the process sees enough, else every device emulated on GPU 0.
-  DeviceRequest devices;
-  // Emulated devices: SMs per device's partition; 0 (default) gives each device the
-  // largest equal partition the GPU's granularity allows (32 of an H100's 132 SMs for 4).
-  std::uint32_t sms_per_device = 0;
-  // Emulated devices: partition the SMs with green contexts (default). Off, or when the
-  // driver cannot, emulated devices are plain streams sharing every SM (reported).
-  bool green_contexts = true;
-  // GEMM arithmetic. Default fp32, which matches the CPU backend to rounding.
-  MathMode math = MathMode::Fp32;
-  // How messages travel. Default: copies within a GPU, NCCL between GPUs.
-  TransportChoice transport = TransportChoice::Auto;
-  // Bytes each device's arena reserves before a run; 0 (default) sizes it from the
-  // schedule (arena_sizing.hpp). The arena grows if a run needs more, and says so.
-  std::size_t arena_bytes = 0;
-};
 
 // One pipeline device of the last run.
 struct CudaDeviceReport {
@@ -63,5 +44,11 @@ struct CudaRunReport {
   std::vector<CudaDeviceReport> devices;
   std::vector<CudaGpuMemoryCheck> gpus;
 };
+
+// The report of a CUDA run for people, one fact per placement line: the device mode and
+// how the devices were isolated, the math and the messages by route, then each device's
+// GPU, SMs and arena, then each GPU's memory cross-check. A warning when emulated devices
+// fell back to sharing every SM, which is also when the devices are not dedicated.
+RunDescription describe_cuda_run(const CudaRunReport& report);
 
 }  // namespace pipewise::exec::cuda

@@ -27,14 +27,19 @@ function(pipewise_include_root target folder scope)
   target_include_directories(${target} ${scope} ${root})
 endfunction()
 
-# pipewise_test_suite(NAME FOLDER SOURCES ... LIBS ...): the GoogleTest executable NAME
-# built from tests/FOLDER, linked with LIBS; ctest discovers every test, labelled FOLDER
-# with '/' turned into '_' (e.g. common_ir) and with each label in LABELS.
+# pipewise_test_suite(NAME FOLDER SOURCES ... LIBS ... [LABEL label]): the GoogleTest
+# executable NAME built from tests/FOLDER, linked with LIBS; ctest discovers every test and
+# labels it LABEL, by default FOLDER with '/' turned into '_' (common_io, exec_cpu, ...).
+# One label per test (gtest_discover_tests cannot pass a list of them through): select
+# with ctest's regular expressions, e.g. -L exec for every exec_* suite.
 function(pipewise_test_suite name folder)
-  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;LIBS;LABELS")
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "LABEL" "SOURCES;LIBS")
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main pipewise_warnings)
   target_compile_definitions(${name} PRIVATE PIPEWISE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   string(REPLACE "/" "_" label ${folder})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${label};${ARG_LABELS}")
+  if(ARG_LABEL)
+    set(label ${ARG_LABEL})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${label})
 endfunction()

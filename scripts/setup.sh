@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make libboost-graph-dev libboost-program-options-dev libfmt-dev
+packages=(cmake g++ make pkg-config libboost-graph-dev libboost-program-options-dev libfmt-dev
           nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev
           librsvg2-bin clang-14 libfuzzer-14-dev)
 missing=()

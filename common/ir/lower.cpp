@@ -35,15 +35,4 @@ Schedule lower_communication(const Schedule& schedule) {
   return lowered;
 }
 
-Schedule strip_communication(const Schedule& schedule) {
-  Schedule stripped{schedule.name, schedule.problem, {}};
-  stripped.programs.resize(schedule.programs.size());
-  for (std::size_t device = 0; device < schedule.programs.size(); ++device) {
-    for (const Op& op : schedule.programs[device]) {
-      if (!is_communication(op.kind)) stripped.programs[device].push_back(op);
-    }
-  }
-  return stripped;
-}
-
 }  // namespace pipewise

@@ -10,7 +10,4 @@ namespace pipewise {
 // boundaries get no ops. REQUIRES: `schedule` holds compute and optimizer ops only.
 Schedule lower_communication(const Schedule& schedule);
 
-// Inverse of lower_communication: drops every send and recv op.
-Schedule strip_communication(const Schedule& schedule);
-
 }  // namespace pipewise

@@ -21,7 +21,6 @@ class ProgressBar {
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
-  bool enabled() const { return enabled_; }
   // Redraws the bar in place.
   void update(std::size_t done);
   // Erases the bar (also done by the destructor), so later output starts on a clean line.

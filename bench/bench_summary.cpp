@@ -33,8 +33,8 @@ struct Suite {
 
 std::map<std::string, Suite> load_suites(const std::filesystem::path& directory) {
   std::map<std::string, Suite> suites;
-  for (const char* suite_name : {"common", "sim", "sim_large", "sweep", "exec", "sim_targets",
-                                 "sweep_targets", "exec_targets"}) {
+  for (const char* suite_name : {"common", "sim", "sim_large", "sweep", "exec", "cli",
+                                 "sim_targets", "sweep_targets", "exec_targets", "cli_targets"}) {
     const std::filesystem::path path = directory / (std::string(suite_name) + ".json");
     std::ifstream file(path);
     if (!file) continue;
@@ -255,6 +255,13 @@ std::vector<Row> summary_rows(const std::map<std::string, Suite>& suites) {
                   field("exec", "BM_TransportBandwidth/bytes:16777216/checksums:1/real_time",
                         "bytes_per_second"),
                   "GB/s", 1e9});
+  for (const char* command : {"help", "show", "validate", "simulate"}) {
+    const std::string run = std::string("BM_Command/") + command + "/real_time";
+    rows.push_back({std::string("pipewise ") + command + ": whole process", field("cli", run, "real_time"),
+                    "ms", 1e-3, Goal::AtMost, 20});
+    rows.push_back({std::string("pipewise ") + command + ": peak resident memory",
+                    field("cli", run, "max_rss_KiB"), "MiB", 1024, Goal::AtMost, 20});
+  }
   return rows;
 }
 

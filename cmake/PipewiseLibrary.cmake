@@ -10,6 +10,30 @@ function(pipewise_library name folder)
   add_library(${name} STATIC ${ARG_SOURCES})
   pipewise_include_root(${name} ${folder} PUBLIC)
   target_link_libraries(${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE} pipewise_warnings)
+  set_property(GLOBAL APPEND PROPERTY PIPEWISE_LIBRARIES ${name})
+  set_property(TARGET ${name} PROPERTY PIPEWISE_FOLDER ${folder})
+endfunction()
+
+# pipewise_write_library_graph(FILE): one line per pipewise_library, "NAME FOLDER DEP...",
+# DEP being the pipewise libraries it links directly (public or private), sorted. The
+# architecture document's table is checked against it (tests/docs).
+function(pipewise_write_library_graph file)
+  get_property(libraries GLOBAL PROPERTY PIPEWISE_LIBRARIES)
+  set(lines "")
+  foreach(library ${libraries})
+    get_target_property(folder ${library} PIPEWISE_FOLDER)
+    get_target_property(links ${library} LINK_LIBRARIES)
+    set(dependencies "")
+    foreach(link ${links})
+      if(link MATCHES "^pipewise_" AND TARGET ${link} AND NOT link STREQUAL "pipewise_warnings")
+        list(APPEND dependencies ${link})
+      endif()
+    endforeach()
+    list(SORT dependencies)
+    list(JOIN dependencies " " dependencies)
+    string(APPEND lines "${library} ${folder} ${dependencies}\n")
+  endforeach()
+  file(WRITE ${file} "${lines}")
 endfunction()
 
 # pipewise_include_root(TARGET FOLDER PUBLIC|PRIVATE): gives TARGET the include root that

@@ -24,7 +24,7 @@ build_dir=${BUILD_DIR:-build}
 min_time=${BENCH_MIN_TIME:-0.1}
 repetitions=${BENCH_REPETITIONS:-5}
 results="$build_dir/bench-results"
-suites=(common sim sweep exec)
+suites=(common sim sweep exec cli)
 
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -67,6 +67,7 @@ run_suite sim_targets "$build_dir/bench/sim_bench" "${repeat[@]}" --benchmark_mi
 run_suite exec_targets "$build_dir/bench/exec_bench" "${repeat[@]}" --benchmark_min_time=0.5 \
   --benchmark_filter='^BM_ExecutorOverhead/p:[12]/m:16384/observer:0/'
 run_suite sweep_targets "$build_dir/bench/sweep_bench" "${repeat[@]}" --benchmark_min_time=0.1
+run_suite cli_targets "$build_dir/bench/cli_bench" "${repeat[@]}" --benchmark_min_time=0.5
 if [ "${BENCH_LARGE:-1}" != "0" ]; then
   run_suite sim_large "$build_dir/bench/sim_bench" --benchmark_filter=BM_Simulate_Large
 fi

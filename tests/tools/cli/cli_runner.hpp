@@ -73,4 +73,22 @@ inline std::size_t line_count(const std::string& text) {
   return lines;
 }
 
+// A command line the CLI must refuse: a test name, the arguments, and part of the one line
+// it must print.
+struct Refusal {
+  const char* name;
+  const char* arguments;
+  const char* message;
+};
+
+// Runs refusal.arguments and checks the refusal: exit 1, one line on stderr holding
+// refusal.message, nothing on stdout.
+inline void expect_refused(const Refusal& refusal) {
+  const CliResult result = run_pipewise(refusal.arguments);
+  EXPECT_EQ(result.exit_code, 1) << refusal.arguments;
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find(refusal.message), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "") << refusal.arguments;
+}
+
 }  // namespace pipewise::tools::testing

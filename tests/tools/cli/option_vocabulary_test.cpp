@@ -126,49 +126,37 @@ INSTANTIATE_TEST_SUITE_P(Commands, OutputFlag,
                                            "recommend --model bert-large --devices 8 -p 2 --top 2",
                                            "partition -p 4 --model bert-large"));
 
-struct Conflict {
-  const char* name;
-  const char* arguments;
-  const char* message;
-};
+class TwoSpellings : public ::testing::TestWithParam<Refusal> {};
 
-class TwoSpellings : public ::testing::TestWithParam<Conflict> {};
-
-TEST_P(TwoSpellings, AreRefusedNamingBoth) {
-  const CliResult result = run_pipewise(GetParam().arguments);
-  EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(line_count(result.err), 1u) << result.err;
-  EXPECT_NE(result.err.find(GetParam().message), std::string::npos) << result.err;
-  EXPECT_EQ(result.out, "");
-}
+TEST_P(TwoSpellings, AreRefusedNamingBoth) { expect_refused(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(
     Commands, TwoSpellings,
     ::testing::Values(
-        Conflict{"SimulateTimeAndAlias", "simulate -s 1f1b -p 2 -m 4 --forward-ms 1 --cost-f 1",
+        Refusal{"SimulateTimeAndAlias", "simulate -s 1f1b -p 2 -m 4 --forward-ms 1 --cost-f 1",
                  "--forward-ms and --cost-f are the same option: give one of them"},
-        Conflict{"SimulateTwoAliases", "simulate -s 1f1b -p 2 -m 4 --cost-f 1 --forward 1",
+        Refusal{"SimulateTwoAliases", "simulate -s 1f1b -p 2 -m 4 --cost-f 1 --forward 1",
                  "--cost-f and --forward are the same option (--forward-ms): give one of them"},
-        Conflict{"SimulateLatencyInTwoUnits", "simulate -s 1f1b -p 2 -m 4 --latency-us 10 --comm-latency 0.01",
+        Refusal{"SimulateLatencyInTwoUnits", "simulate -s 1f1b -p 2 -m 4 --latency-us 10 --comm-latency 0.01",
                  "--latency-us and --comm-latency are the same option"},
-        Conflict{"ShowScheduleAndSchedules", "show -s 1f1b --schedules 1f1b -p 2 -m 2",
+        Refusal{"ShowScheduleAndSchedules", "show -s 1f1b --schedules 1f1b -p 2 -m 2",
                  "--schedule and --schedules are the same option"},
-        Conflict{"SweepStagesAndMegatronName", "sweep -p 2 --pipeline-model-parallel-size 2 -m 4",
+        Refusal{"SweepStagesAndMegatronName", "sweep -p 2 --pipeline-model-parallel-size 2 -m 4",
                  "--stages and --pipeline-model-parallel-size are the same option"},
-        Conflict{"SweepSchedulesAndSchedule", "sweep -s 1f1b --schedule gpipe -p 2 -m 4",
+        Refusal{"SweepSchedulesAndSchedule", "sweep -s 1f1b --schedule gpipe -p 2 -m 4",
                  "--schedules and --schedule are the same option"},
-        Conflict{"RecommendRecomputeAndGranularity",
+        Refusal{"RecommendRecomputeAndGranularity",
                  "recommend --recompute full --recompute-granularity full",
                  "--recompute and --recompute-granularity are the same option"},
-        Conflict{"RecommendMicroBatchSizes", "recommend --micro-batch-size 1 --microbatch-size 1 --print-model",
+        Refusal{"RecommendMicroBatchSizes", "recommend --micro-batch-size 1 --microbatch-size 1 --print-model",
                  "--micro-batch-size and --microbatch-size are the same option"},
-        Conflict{"PartitionStages", "partition --stages 4 --pipeline-model-parallel-size 4 --model bert-large",
+        Refusal{"PartitionStages", "partition --stages 4 --pipeline-model-parallel-size 4 --model bert-large",
                  "--stages and --pipeline-model-parallel-size are the same option"},
-        Conflict{"RunStages", "run -s 1f1b -p 2 --pipeline-model-parallel-size 2 -m 2",
+        Refusal{"RunStages", "run -s 1f1b -p 2 --pipeline-model-parallel-size 2 -m 2",
                  "--stages and --pipeline-model-parallel-size are the same option"},
-        Conflict{"NegativeValueNamesTheSpellingGiven", "simulate -s 1f1b -p 2 -m 4 --comm-latency -1",
+        Refusal{"NegativeValueNamesTheSpellingGiven", "simulate -s 1f1b -p 2 -m 4 --comm-latency -1",
                  "--comm-latency must be a finite number >= 0 (got -1)"}),
-    [](const ::testing::TestParamInfo<Conflict>& test) { return std::string(test.param.name); });
+    [](const ::testing::TestParamInfo<Refusal>& test) { return std::string(test.param.name); });
 
 TEST(RecomputeOff, InSimulateOverridesACostFile) {
   const ScratchDirectory scratch;

@@ -37,21 +37,9 @@ TEST(StrayFile, ConvertWritesNothingWhenGivenAThirdFile) {
   EXPECT_FALSE(std::filesystem::exists(scratch.file("s.txt")));
 }
 
-struct Refusal {
-  const char* name;
-  const char* arguments;
-  const char* message;
-};
-
 class RecomputeValue : public ::testing::TestWithParam<Refusal> {};
 
-TEST_P(RecomputeValue, IsRefusedWithOneLine) {
-  const CliResult result = run_pipewise(GetParam().arguments);
-  EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(line_count(result.err), 1u) << result.err;
-  EXPECT_NE(result.err.find(GetParam().message), std::string::npos) << result.err;
-  EXPECT_EQ(result.out, "");
-}
+TEST_P(RecomputeValue, IsRefusedWithOneLine) { expect_refused(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(
     Commands, RecomputeValue,

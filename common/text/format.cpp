@@ -7,22 +7,30 @@
 
 namespace pipewise {
 
-std::string format_bytes(double bytes) {
+ByteUnit byte_unit_for(double largest) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (!std::isfinite(bytes)) return fmt::format("{} B", bytes);
+  double bytes = 1;
   std::size_t unit = 0;
-  while (std::fabs(bytes) >= 1024 && unit + 1 < std::size(kUnits)) {
-    bytes /= 1024;
+  while (std::fabs(largest) >= 1024 * bytes && unit + 1 < std::size(kUnits)) {
+    bytes *= 1024;
     ++unit;
   }
-  if (unit == 0) return fmt::format("{:.0f} B", bytes);
-  const double magnitude = std::fabs(bytes);
+  return {bytes, kUnits[unit]};
+}
+
+std::string format_significant(double value) {
+  const double magnitude = std::fabs(value);
+  const int decimals = magnitude == 0 ? 0 : magnitude < 9.995 ? 2 : magnitude < 99.95 ? 1 : 0;
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
+std::string format_bytes(double bytes) {
+  if (!std::isfinite(bytes)) return fmt::format("{} B", bytes);
+  ByteUnit unit = byte_unit_for(bytes);
   // Rounding may carry to 1024 ("1024 KiB"): that is 1.00 MiB.
-  if (magnitude >= 1023.5 && unit + 1 < std::size(kUnits)) {
-    return fmt::format("{:.2f} {}", bytes / 1024, kUnits[unit + 1]);
-  }
-  const int decimals = magnitude < 9.995 ? 2 : magnitude < 99.95 ? 1 : 0;
-  return fmt::format("{:.{}f} {}", bytes, decimals, kUnits[unit]);
+  if (std::fabs(bytes / unit.bytes) >= 1023.5 && unit.bytes > 1) unit = byte_unit_for(bytes * 2);
+  if (unit.bytes == 1) return fmt::format("{:.0f} B", bytes);
+  return format_significant(bytes / unit.bytes) + " " + unit.name;
 }
 
 std::string format_count(std::uint64_t count) {

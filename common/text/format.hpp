@@ -15,6 +15,18 @@ inline constexpr double kGiB = 1024.0 * kMiB;
 // "inf B" or "nan B".
 std::string format_bytes(double bytes);
 
+// The binary unit in which `largest` reads as a number below 1024 ("GiB" for 3e10 bytes),
+// so that a scale of byte values (an axis, a legend) is written in one unit.
+struct ByteUnit {
+  double bytes;      // 1, 1024, 1024², ...
+  const char* name;  // "B", "KiB", "MiB", ... up to "EiB"
+};
+ByteUnit byte_unit_for(double largest);
+
+// `value` with the decimals that give it three significant digits from 1 up (two decimals
+// below 10, one below 100, none above): "0.51", "5.12", "51.2", "512", "5120".
+std::string format_significant(double value);
+
 // A count in full below a million ("123456"), else to two significant digits ("2.0e+12").
 std::string format_count(std::uint64_t count);
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/text/format.hpp"
 #include "common/timeline/op_style.hpp"
 
 namespace pipewise {
@@ -144,18 +145,12 @@ class SvgWriter {
     const double bottom = y + kChartHeight;
     svg_.rect(kMarginLeft, top, plot_width_, kChartHeight, "#fafafa", "#cccccc");
     // Gridlines at round numbers of the binary unit the peak is shown in.
-    static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    int unit = 0;
-    double unit_bytes = 1;
-    while (peak_bytes_ / unit_bytes >= 1024 && unit < 5) {
-      unit_bytes *= 1024;
-      ++unit;
-    }
-    const double step = nice_step(peak_bytes_ / unit_bytes, 5) * unit_bytes;
+    const ByteUnit unit = byte_unit_for(peak_bytes_);
+    const double step = nice_step(peak_bytes_ / unit.bytes, 5) * unit.bytes;
     for (double bytes = 0; bytes <= peak_bytes_ * 1.05; bytes += step) {
       const double line_y = bottom - bytes / (peak_bytes_ * 1.05) * kChartHeight;
       svg_.line(kMarginLeft, line_y, kMarginLeft + plot_width_, line_y, "#e3e3e3");
-      svg_.text(kMarginLeft - 6, line_y + 3.5, num(bytes / unit_bytes) + " " + kUnits[unit], 10,
+      svg_.text(kMarginLeft - 6, line_y + 3.5, num(bytes / unit.bytes) + " " + unit.name, 10,
                 Anchor::End, "#333333");
     }
     const auto y_of = [&](double bytes) {

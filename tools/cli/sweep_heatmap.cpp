@@ -29,19 +29,8 @@ struct MemoryScale {
 
 MemoryScale memory_scale(MemoryUnit unit, double largest) {
   if (unit == MemoryUnit::Activations) return {1, "A"};
-  static const std::pair<double, const char*> kUnits[] = {
-      {kGiB * 1024, "TiB"}, {kGiB, "GiB"}, {1024.0 * 1024, "MiB"}, {1024.0, "KiB"}};
-  for (const auto& [size, name] : kUnits) {
-    if (largest >= size) return {size, name};
-  }
-  return {1, "B"};
-}
-
-std::string three_significant(double value) {
-  if (value == 0) return "0";
-  if (std::fabs(value) >= 100) return fmt::format("{:.0f}", value);
-  if (std::fabs(value) >= 10) return fmt::format("{:.1f}", value);
-  return fmt::format("{:.2f}", value);
+  const ByteUnit bytes = byte_unit_for(largest);
+  return {bytes.bytes, bytes.name};
 }
 
 // A metric's range over all simulated points, for its colour scale: linear, or logarithmic
@@ -79,7 +68,7 @@ struct Metric {
 double bubble_value(const PointMetrics& result, MemoryUnit) { return result.bubble_ratio; }
 std::string bubble_label(double value, const MemoryScale&) { return fmt::format("{:.1f}%", value * 100); }
 std::string memory_label(double value, const MemoryScale& scale) {
-  return three_significant(value / scale.divisor);
+  return format_significant(value / scale.divisor);
 }
 
 void draw_legend(SvgDocument& svg, double x, double y, const Metric& metric, const MemoryScale& scale) {

@@ -32,6 +32,23 @@ TEST(FormatBytes, NonFiniteSizesSayWhatTheyAre) {
   EXPECT_EQ(format_bytes(std::nan("")), "nan B");
 }
 
+TEST(ByteUnit, IsTheUnitInWhichTheLargestValueReadsBelow1024) {
+  EXPECT_STREQ(byte_unit_for(0).name, "B");
+  EXPECT_STREQ(byte_unit_for(1023).name, "B");
+  EXPECT_STREQ(byte_unit_for(1024).name, "KiB");
+  EXPECT_STREQ(byte_unit_for(3e10).name, "GiB");
+  EXPECT_EQ(byte_unit_for(3e10).bytes, kGiB);
+  EXPECT_STREQ(byte_unit_for(1e30).name, "EiB");
+}
+
+TEST(FormatSignificant, KeepsThreeDigits) {
+  EXPECT_EQ(format_significant(0), "0");
+  EXPECT_EQ(format_significant(0.5123), "0.51");
+  EXPECT_EQ(format_significant(5.123), "5.12");
+  EXPECT_EQ(format_significant(51.23), "51.2");
+  EXPECT_EQ(format_significant(512.3), "512");
+}
+
 TEST(FormatCount, IsExactBelowAMillionAndScientificAbove) {
   EXPECT_EQ(format_count(999999), "999999");
   EXPECT_EQ(format_count(1000000), "1.0e+06");

@@ -66,4 +66,14 @@ function(pipewise_test_suite name folder)
     set(label ${ARG_LABEL})
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${label})
+  set_property(GLOBAL APPEND PROPERTY PIPEWISE_TEST_SUITES "${name} ${label}")
+endfunction()
+
+# pipewise_write_test_suites(FILE): one line per pipewise_test_suite defined so far,
+# "NAME LABEL", so that a script can build exactly the suites ctest will look for
+# (scripts/ci_reliability.sh builds only what it runs).
+function(pipewise_write_test_suites file)
+  get_property(suites GLOBAL PROPERTY PIPEWISE_TEST_SUITES)
+  list(JOIN suites "\n" lines)
+  file(WRITE ${file} "${lines}\n")
 endfunction()

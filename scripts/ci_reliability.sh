@@ -39,10 +39,11 @@ step() {
   { time "$@" 2>&3; } 3>&2 2>>"$timings"
 }
 
-# The GoogleTest executables tests/CMakeLists.txt defines: suite(common/io ...) builds
-# pipewise_common_io_tests, and so on.
+# test_suites BUILD_DIR [LABEL_REGEX]: the GoogleTest executables the configured build
+# defines (CMake lists them, with their ctest label, in BUILD_DIR/test_suites.txt), all or
+# those whose label matches LABEL_REGEX.
 test_suites() {
-  sed -n 's/^suite(\([^ )]*\).*/\1/p' tests/CMakeLists.txt | tr / _ | sed 's/.*/pipewise_&_tests/'
+  awk -v labels="^(${2:-.*})" '$2 ~ labels { print $1 }' "$1/test_suites.txt"
 }
 
 for name in $steps; do
@@ -51,14 +52,14 @@ for name in $steps; do
       step "asan: configure" cmake -S . -B build-asan "${configure_flags[@]}" \
         "-DPIPEWISE_SANITIZE=address;undefined" >/dev/null
       # shellcheck disable=SC2046
-      step "asan: build" cmake --build build-asan -j"$jobs" --target $(test_suites)
+      step "asan: build" cmake --build build-asan -j"$jobs" --target $(test_suites build-asan)
       step "asan: test" ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 600
       ;;
     tsan)
       step "tsan: configure" cmake -S . -B build-tsan "${configure_flags[@]}" \
         -DPIPEWISE_SANITIZE=thread >/dev/null
       # shellcheck disable=SC2046
-      step "tsan: build" cmake --build build-tsan -j"$jobs" --target $(test_suites | grep _exec_)
+      step "tsan: build" cmake --build build-tsan -j"$jobs" --target $(test_suites build-tsan exec)
       step "tsan: test" ctest --test-dir build-tsan -L exec --output-on-failure -j"$jobs" \
         --timeout 600
       ;;

@@ -42,27 +42,6 @@ void read_stages(JsonFields& root, CostConfig& config) {
   });
 }
 
-void read_layers(JsonFields& root, CostConfig& config) {
-  read_entries(root, "layers", [&](JsonFields& entry) {
-    LayerCosts layer;
-    layer.layer = entry.required(entry.index("layer"), "layer");
-    layer.costs.forward = entry.required(entry.non_negative("forward"), "forward");
-    layer.costs.backward_input = entry.required(entry.non_negative("backward_input"), "backward_input");
-    layer.costs.backward_weight =
-        entry.required(entry.non_negative("backward_weight"), "backward_weight");
-    layer.costs.optimizer_step = entry.non_negative("optimizer_step").value_or(0.0);
-    config.layers.push_back(layer);
-  });
-}
-
-void read_contention(JsonFields& fields, ContentionFactors& contention) {
-  contention.forward = fields.positive("forward").value_or(contention.forward);
-  contention.backward_input = fields.positive("backward_input").value_or(contention.backward_input);
-  contention.backward_weight =
-      fields.positive("backward_weight").value_or(contention.backward_weight);
-  contention.optimizer_step = fields.positive("optimizer_step").value_or(contention.optimizer_step);
-}
-
 void read_devices(JsonFields& root, CostConfig& config) {
   read_entries(root, "devices", [&](JsonFields& entry) {
     const std::uint32_t device = entry.required(entry.index("device"), "device");
@@ -167,9 +146,6 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base) {
   read_section(root, "data_parallel",
                [&](JsonFields& fields) { read_data_parallel(fields, config.data_parallel); });
   read_section(root, "memory", [&](JsonFields& fields) { read_memory(fields, config.memory); });
-  read_layers(root, config);
-  read_section(root, "contention",
-               [&](JsonFields& fields) { read_contention(fields, config.contention); });
   root.finish();
   return config;
 }

@@ -46,14 +46,7 @@
 //       "working_set_factor": 1.0,          // α: recomputation rebuilds α·L·A_layer
 //       "weight_gradient_fraction": 1.0,    // share of the stash W still needs after I
 //       "recompute": false      // keep only the boundary activation; B reruns F
-//     },
-//     "layers": [               // per model layer, its ops timed alone (pipewise profile);
-//       {"layer": 0, "forward": 0.8, "backward_input": 0.7, "backward_weight": 0.9,
-//        "optimizer_step": 0.2} // not read by the simulator: `pipewise run --costs` sums a
-//     ],                        //   stage's layers × contention, for any split of the model
-//     "contention": {           // inside a pipeline ops take this much longer than alone
-//       "forward": 1.05, "backward_input": 1.1, "backward_weight": 1.1, "optimizer_step": 1.3
-//     }                         //   (shared caches, memory bandwidth); default 1
+//     }
 //   }
 //
 // Bad files are rejected with one line naming the JSON path, e.g.

@@ -143,21 +143,6 @@ struct StageOverride {
   ComputeOverride costs;    // absolute times for this stage (not divided by v)
 };
 
-// One layer of a model, its ops timed alone for one micro-batch (`pipewise profile`).
-struct LayerCosts {
-  std::uint32_t layer = 0;  // 0-based, in model order
-  StageCosts costs;
-};
-
-// How much longer each kind of op takes inside a running pipeline than alone, where it shares
-// caches and memory bandwidth with the other devices' work (1: no slower).
-struct ContentionFactors {
-  double forward = 1.0;
-  double backward_input = 1.0;
-  double backward_weight = 1.0;
-  double optimizer_step = 1.0;
-};
-
 // Everything a user can say about costs. Defaults: F = 1, B = 2 (I = W = 1), free
 // communication, no data parallelism, no memory sizes.
 struct CostConfig {
@@ -168,13 +153,6 @@ struct CostConfig {
   CommunicationCosts communication;
   DataParallelCosts data_parallel;
   MemoryConfig memory;
-  // What `pipewise profile` measured per model layer, and the contention it measured in the
-  // pipeline it ran. The simulator reads neither (its stages have no layers, and stage costs
-  // are the times inside a pipeline already); a caller that knows which layers form each
-  // stage (`pipewise run --costs`) sums a stage's layers times the contention into its costs,
-  // for any split of the model.
-  std::vector<LayerCosts> layers;
-  ContentionFactors contention;
 };
 
 // Bytes one stage holds, resolved for a problem.

@@ -4,6 +4,7 @@
 // all ranks come together on rank 0 on one clock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -139,9 +140,10 @@ TEST_F(MultiProcessTraining, OnOneMachineTheClocksOfTheRanksAgree) {
   if (mpi_test::world().rank() != 0) return;
   ASSERT_EQ(offsets.size(), mpi_test::world().size());
   for (std::uint32_t rank = 0; rank < offsets.size(); ++rank) {
-    // One CLOCK_MONOTONIC: the offset is within the exchange's uncertainty, a millisecond at most.
+    // One CLOCK_MONOTONIC: the true offset is 0, so the estimate is within its own uncertainty
+    // (half the best round trip; how long that is depends on the machine's load).
+    EXPECT_GE(offsets[rank].uncertainty_ns, 0.0) << rank;
     EXPECT_LE(std::abs(offsets[rank].offset_ns), offsets[rank].uncertainty_ns + 1000.0) << rank;
-    EXPECT_LT(offsets[rank].uncertainty_ns, 1e6) << rank;
   }
 }
 
@@ -163,6 +165,13 @@ TEST_F(MultiProcessTraining, RankZeroGathersEveryDevicesStepsOnOneClock) {
   const DistributedSteps run =
       run_distributed_steps(mpi_test::world(), grid, schedule, backend, options, backend.step_hooks());
   if (mpi_test::world().rank() != 0) return;
+  // How far the merged clock of a rank may be off: its offsets' uncertainty at either end.
+  const auto uncertainty_ns = [&](std::uint32_t device) {
+    const std::uint32_t rank = layout.rank_of({device, 0});
+    return std::max(run.start_offsets[rank].uncertainty_ns, run.end_offsets[rank].uncertainty_ns);
+  };
+  const auto clock_slack_ns =
+      static_cast<std::int64_t>(uncertainty_ns(0) + uncertainty_ns(1)) + 1000;
   const TimedSteps& steps = run.steps;
   ASSERT_EQ(steps.profiled.size(), 1u);
   ASSERT_EQ(steps.steps.size(), 2u);
@@ -180,7 +189,7 @@ TEST_F(MultiProcessTraining, RankZeroGathersEveryDevicesStepsOnOneClock) {
     // activation, so it ends after device 0's send of it started.
     const std::int64_t send_start = step.intervals()[0][1].start_ns;  // 0F0, then 0SEND_F0
     const std::int64_t receive_end = step.intervals()[1][0].end_ns;   // 1RECV_F0
-    EXPECT_GE(receive_end + 100'000, send_start);
+    EXPECT_GE(receive_end + clock_slack_ns, send_start);
   }
 }
 

@@ -77,3 +77,21 @@ function(pipewise_write_test_suites file)
   list(JOIN suites "\n" lines)
   file(WRITE ${file} "${lines}\n")
 endfunction()
+
+# pipewise_module(NAME OUTPUT_DIRECTORY DIR SOURCES ... LIBS ...): a shared object loaded with
+# dlopen (the CUDA module, the MPI module), built into DIR from SOURCES and the static
+# libraries LIBS, which it holds whole (only the system libraries and those of CUDA or MPI stay
+# shared). It exports nothing but its entry symbol: the sources are compiled with hidden
+# visibility and the libraries' symbols are hidden too (--exclude-libs), so its copies of
+# pipewise's code never interpose on the caller's; --no-undefined makes a symbol it lacks a
+# link error, not a load-time one.
+function(pipewise_module name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "OUTPUT_DIRECTORY" "SOURCES;LIBS")
+  add_library(${name} MODULE ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} pipewise_warnings)
+  set_target_properties(${name} PROPERTIES
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
+  target_link_options(${name} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined)
+endfunction()

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libboost-graph-dev libboost-program-options-dev libfmt-dev
           nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev
-          librsvg2-bin clang-14 libfuzzer-14-dev)
+          librsvg2-bin clang-14 libfuzzer-14-dev openmpi-bin libopenmpi-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

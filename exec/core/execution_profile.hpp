@@ -47,9 +47,20 @@ struct ProfileOptions {
   bool pin_threads = true;
 };
 
+// The data-parallel gradient all-reduce across `replicas` copies of the pipeline: all-reduces
+// of several sizes timed, and latency + bytes · ms_per_byte fitted to them as TransferProfile
+// fits messages. With replicas = 1 none was timed (no data parallelism).
+struct AllReduceProfile {
+  std::uint32_t replicas = 1;
+  std::vector<TransferSample> samples;
+  double latency_ms = 0.0;
+  double ms_per_byte = 0.0;
+};
+
 struct ExecutionProfile {
   std::vector<StageProfile> stages;  // one per model stage
   TransferProfile transfer;
+  AllReduceProfile data_parallel;
 };
 
 }  // namespace pipewise::exec

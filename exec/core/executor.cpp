@@ -34,32 +34,53 @@ void supervise_device(std::uint32_t device, const DeviceWeightLifetimes& lifetim
   if (run.failures.record(message)) run.backend.cancel();
 }
 
+void check_devices(const Schedule& schedule, std::span<const std::uint32_t> devices) {
+  if (devices.empty()) throw Error("no device to run");
+  std::vector<bool> named(schedule.problem.devices, false);
+  for (const std::uint32_t device : devices) {
+    if (device >= named.size()) {
+      throw Error("device " + std::to_string(device) + " is not in the schedule (it has " +
+                  std::to_string(named.size()) + ")");
+    }
+    if (named[device]) throw Error("device " + std::to_string(device) + " is named twice");
+    named[device] = true;
+  }
+}
+
 }  // namespace
 
 RunSummary run_schedule(const Schedule& schedule, Backend& backend, const RunOptions& options,
                         RunObserver* observer) {
+  std::vector<std::uint32_t> devices(schedule.problem.devices);
+  for (std::uint32_t device = 0; device < devices.size(); ++device) devices[device] = device;
+  return run_devices(schedule, devices, backend, options, observer);
+}
+
+RunSummary run_devices(const Schedule& schedule, std::span<const std::uint32_t> devices,
+                       Backend& backend, const RunOptions& options, RunObserver* observer) {
   check_runnable(schedule);
+  check_devices(schedule, devices);
   const std::vector<DeviceWeightLifetimes> lifetimes = plan_weight_lifetimes(schedule);
   backend.prepare(schedule, options);
   RunContext run{schedule, backend, options, observer};
-  const std::uint32_t devices = schedule.problem.devices;
-  const std::int64_t origin_ns = backend.now_ns(0);
+  const std::uint32_t clock_device = devices.front();
+  const std::int64_t origin_ns = backend.now_ns(clock_device);
   if (observer != nullptr) observer->on_run_start(schedule, origin_ns);
 
   std::vector<std::thread> workers;
-  workers.reserve(devices);
+  workers.reserve(devices.size());
   try {
-    for (std::uint32_t device = 0; device < devices; ++device) {
+    for (const std::uint32_t device : devices) {
       workers.emplace_back(supervise_device, device, std::cref(lifetimes[device]), std::ref(run));
     }
   } catch (const std::system_error& error) {
     if (run.failures.record("could not start a worker thread for device " +
-                            std::to_string(workers.size()) + ": " + error.what())) {
+                            std::to_string(devices[workers.size()]) + ": " + error.what())) {
       backend.cancel();
     }
   }
   for (std::thread& worker : workers) worker.join();
-  const std::int64_t end_ns = backend.now_ns(0);
+  const std::int64_t end_ns = backend.now_ns(clock_device);
   backend.finish();
   const bool succeeded = !run.failures.failed();
   if (observer != nullptr) observer->on_run_end(succeeded);

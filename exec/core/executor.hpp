@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <span>
 
 #include "common/ir/schedule.hpp"
 #include "exec/core/backend.hpp"
@@ -31,5 +32,15 @@ struct RunSummary {
 // the schedule, or the backend cannot prepare it.
 RunSummary run_schedule(const Schedule& schedule, Backend& backend,
                         const RunOptions& options = {}, RunObserver* observer = nullptr);
+
+// run_schedule for the programs of `devices` only (distinct, each < schedule.problem.devices):
+// the part of a multi-process run that this process runs, the other devices' programs running
+// in other processes that the backend's transport reaches. The same checks, supervision and
+// errors; `observer` sees these devices' ops, and the origin is the clock of devices[0].
+// ops_run counts these devices' ops. Throws pipewise::Error when `devices` is empty or names a
+// device twice or outside the schedule.
+RunSummary run_devices(const Schedule& schedule, std::span<const std::uint32_t> devices,
+                       Backend& backend, const RunOptions& options = {},
+                       RunObserver* observer = nullptr);
 
 }  // namespace pipewise::exec

@@ -1,5 +1,6 @@
 #include "exec/core/timed_steps.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -61,7 +62,12 @@ TimedSteps run_timed_steps(const Schedule& schedule, Backend& backend,
   const auto step = [&](bool recorded) {
     TimingRecorder host(backend);
     OriginKeeper keeper(host);
-    run_schedule(schedule, backend, options.run, recorded ? &keeper : nullptr);
+    RunObserver* const observer = recorded ? &keeper : nullptr;
+    if (options.devices.empty()) {
+      run_schedule(schedule, backend, options.run, observer);
+    } else {
+      run_devices(schedule, options.devices, backend, options.run, observer);
+    }
     timed.mean_losses.push_back(mean_finite(hooks.losses()));
     if (!recorded || !hooks.device_times) return host;
     TimingRecorder device;
@@ -77,6 +83,10 @@ TimedSteps run_timed_steps(const Schedule& schedule, Backend& backend,
     }
     timed.steps.push_back(step(true));
     for (std::uint32_t d = 0; d < schedule.problem.devices; ++d) {
+      if (!options.devices.empty() &&
+          std::find(options.devices.begin(), options.devices.end(), d) == options.devices.end()) {
+        continue;
+      }
       timed.memory[d] = timed.memory[d].max_with(measured_memory(backend.memory(d)));
     }
   }

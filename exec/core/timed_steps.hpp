@@ -20,6 +20,9 @@ struct TimedStepOptions {
   std::uint32_t profile_steps = 0;  // steps timed to profile the ops (profile_from_steps)
   std::uint32_t timed_steps = 5;    // the steps that are measured
   RunOptions run;                  // passed to every run_schedule
+  // The devices this process runs (run_devices); empty: all of them. A multi-process run
+  // names its own: only their ops are recorded, and only their memory measured.
+  std::vector<std::uint32_t> devices;
 };
 
 // What a backend offers beyond the Backend seam that a timed run needs.

@@ -40,6 +40,8 @@ class TimingRecorder final : public RunObserver {
   // The schedule of the last run; intervals()[d][i] times schedule().programs[d][i].
   const Schedule& schedule() const { return schedule_; }
   const std::vector<std::vector<OpInterval>>& intervals() const { return intervals_; }
+  // The backend clock at the start of the last run, from which intervals() count.
+  std::int64_t origin_ns() const { return origin_ns_; }
   // memory_after_op()[d][i]: what device d held after op i; empty without a memory source.
   const std::vector<std::vector<MemoryPoint>>& memory_after_op() const { return memory_; }
   bool succeeded() const { return succeeded_; }

@@ -68,8 +68,12 @@ void CpuBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   const auto cores = static_cast<std::uint32_t>(cores_.size());
   placement_ = {problem.devices, cores, options_.pin_workers && problem.devices <= cores,
                 problem.devices > cores};
-  transport_ = std::make_unique<InProcessTransport>(problem.devices, options.verify_checksums,
-                                                    receive_spin(problem.devices, cores));
+  if (options_.make_transport) {
+    transport_ = options_.make_transport(problem, options);
+  } else {
+    transport_ = std::make_unique<InProcessTransport>(problem.devices, options.verify_checksums,
+                                                      receive_spin(problem.devices, cores));
+  }
   losses_.assign(std::size_t{problem.microbatches} * problem.iterations,
                  std::numeric_limits<float>::quiet_NaN());
 }
@@ -82,6 +86,12 @@ std::uint64_t CpuBackend::microbatch_index(const Op& op) const {
   return std::uint64_t{op.iteration} * problem_.microbatches + op.microbatch;
 }
 
+std::uint64_t CpuBackend::data_index(const Op& op) const {
+  const DataParallelShare& share = options_.data_parallel;
+  return (std::uint64_t{op.iteration} * share.replicas + share.replica) * problem_.microbatches +
+         op.microbatch;
+}
+
 void CpuBackend::forward(std::uint32_t device, const Op& op) {
   Stage& stage = stages_[op.stage];
   const StageLayout& layout = model_.stage(op.stage);
@@ -91,9 +101,9 @@ void CpuBackend::forward(std::uint32_t device, const Op& op) {
   const std::vector<float>& parameters = stage.versions.at(op.weight_version);
   Stash& slot = stage.slots.find_or_open(g, layout.layers());
   slot.take_outputs(layout.widths, rows, op.stage > 0, pool);
-  const float* input = op.stage == 0 ? task_.inputs(g) : slot.input.data();
+  const float* input = op.stage == 0 ? task_.inputs(data_index(op)) : slot.input.data();
   const float loss = stage_forward(layout, parameters.data(), input, rows, slot.outputs,
-                                   task_.labels(g));
+                                   task_.labels(data_index(op)));
   if (layout.computes_loss) losses_[g] = loss;
   slot.stash_forward(pool);
 
@@ -116,7 +126,8 @@ void CpuBackend::backward_input(std::uint32_t device, const Op& op) {
   Stash& slot = stage.slots.forwarded(g, "backward-input");
   slot.take_gradients(layout.widths, rows, layout.computes_loss, op.stage == 0, pool);
   const std::vector<float>& parameters = stage.versions.at(op.weight_version);
-  stage_backward_input(layout, parameters.data(), rows, slot.outputs, slot.grads, task_.labels(g),
+  stage_backward_input(layout, parameters.data(), rows, slot.outputs, slot.grads,
+                       task_.labels(data_index(op)),
                        op.stage > 0 ? slot.input_grad.data() : nullptr);
   slot.finish_backward_input(pool);
   if (op.stage > 0 && problem_.device_of_stage(op.stage - 1u) == device) {
@@ -132,7 +143,7 @@ void CpuBackend::backward_weight(std::uint32_t device, const Op& op) {
   Stash& slot = stage.slots.forwarded(g, "backward-weight");
   slot.check_backward_weight();
   if (stage.accumulated == 0) std::fill(stage.gradient.begin(), stage.gradient.end(), 0.0f);
-  const float* input = op.stage == 0 ? task_.inputs(g) : slot.input.data();
+  const float* input = op.stage == 0 ? task_.inputs(data_index(op)) : slot.input.data();
   stage_backward_weight(layout, task_.rows(), input, slot.outputs, slot.grads,
                         stage.gradient.data());
   ++stage.accumulated;
@@ -146,6 +157,7 @@ void CpuBackend::optimizer_step(std::uint32_t device, const Op& op, bool keep_pr
   stage.versions.check_step_replaces(op.weight_version);
   const float scale = gradient_scale(stage.accumulated);
   for (float& value : stage.gradient) value *= scale;
+  if (options_.reduce_gradient) options_.reduce_gradient(op.stage, stage.gradient);
   std::vector<float>& newest = stage.versions.newest().values;
   if (keep_previous) {
     std::vector<float> next = pool.take(stage.gradient.size(), MemoryCategory::Weights);

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -9,21 +10,43 @@
 #include "exec/cpu/buffer_pool.hpp"
 #include "exec/cpu/cpu_placement.hpp"
 #include "exec/cpu/in_process_transport.hpp"
+#include "exec/cpu/message_transport.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
 
 namespace pipewise::exec {
 
+// A backend's share of a data-parallel run: replica `replica` of `replicas` copies of the
+// pipeline, each training on micro-batches of its own. Micro-batch mb of iteration i reads
+// the data set's micro-batch i·m·replicas + replica·m + mb, so the replicas together read
+// what one pipeline with m·replicas micro-batches per iteration would.
+struct DataParallelShare {
+  std::uint32_t replica = 0;
+  std::uint32_t replicas = 1;
+};
+
 // Options of the CPU backend, with their defaults.
 struct CpuBackendOptions {
   // Pin device d's worker to the d-th core the process may use, when there are at least as
   // many such cores as devices. Default on.
   bool pin_workers = true;
+  // Makes the transport of each run, in prepare. Default (empty): an InProcessTransport
+  // between the run's devices, all of them threads of this process. A multi-process run
+  // (exec/mpi) passes one that reaches the devices other processes run.
+  std::function<std::unique_ptr<MessageTransport>(const Problem&, const RunOptions&)> make_transport;
+  // Which micro-batches of the data set this backend trains on. Default: a single replica.
+  DataParallelShare data_parallel;
+  // Called by optimizer_step on the device's worker with the stage's gradient, averaged over
+  // the micro-batches since its previous step, before the step applies it: a data-parallel
+  // run averages it across the replicas there. May throw pipewise::Error, which fails the
+  // step. Default (empty): the gradient is applied as it is.
+  std::function<void(std::uint32_t stage, std::vector<float>& gradient)> reduce_gradient;
 };
 
 // The CPU backend: every device is a worker thread of this process, its stages' math runs
-// on that thread with single-threaded OpenBLAS, messages go through an InProcessTransport,
+// on that thread with single-threaded OpenBLAS, messages go through an InProcessTransport
+// (or the transport CpuBackendOptions::make_transport makes),
 // and each device's memory is accounted buffer by buffer. Trains an MlpModel on a
 // SyntheticTask; parameters and optimizer state persist across runs, so consecutive runs
 // continue training. The model and task must outlive the backend.
@@ -79,6 +102,8 @@ class CpuBackend final : public TrainingBackend {
   };
 
   std::uint64_t microbatch_index(const Op& op) const;
+  // The data set's micro-batch that `op`'s micro-batch reads (DataParallelShare).
+  std::uint64_t data_index(const Op& op) const;
 
   const MlpModel& model_;
   const SyntheticTask& task_;
@@ -88,7 +113,7 @@ class CpuBackend final : public TrainingBackend {
   RunOptions run_options_;
   std::vector<Stage> stages_;
   std::vector<BufferPool> devices_;
-  std::unique_ptr<InProcessTransport> transport_;
+  std::unique_ptr<MessageTransport> transport_;
   std::vector<int> cores_;
   CpuPlacement placement_;
   std::vector<float> losses_;

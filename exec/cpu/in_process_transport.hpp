@@ -8,18 +8,9 @@
 #include <vector>
 
 #include "exec/core/fault_hook.hpp"
+#include "exec/cpu/message_transport.hpp"
 
 namespace pipewise::exec {
-
-// Names one message: the activation that stage `from_stage` sends forward, or the input
-// gradient it sends backward, for one micro-batch.
-struct MessageTag {
-  bool gradient = false;
-  std::uint16_t from_stage = 0;
-  std::uint32_t microbatch = 0;
-  std::uint32_t iteration = 0;
-  friend bool operator==(const MessageTag&, const MessageTag&) = default;
-};
 
 // Moves fp32 buffers between the device threads of one process: one channel per directed
 // device pair, each a mutex-guarded mailbox matched by tag (so a receiver may take
@@ -29,7 +20,7 @@ struct MessageTag {
 // A receive whose message has not come spins for up to `spin` before it sleeps on the
 // channel's condition variable: waking a sleeping thread costs several microseconds, which
 // pipelines of short ops pay on every message. See receive_spin for when to spin.
-class InProcessTransport {
+class InProcessTransport final : public MessageTransport {
  public:
   // With `checksums`, each message carries a checksum of its payload that receive verifies.
   InProcessTransport(std::uint32_t devices, bool checksums,
@@ -38,14 +29,14 @@ class InProcessTransport {
   // Hands `payload` to device `to`. `fault` is applied after the checksum is taken: Drop
   // discards the message, Corrupt flips one bit of it, Fail throws pipewise::Error.
   void send(std::uint32_t from, std::uint32_t to, const MessageTag& tag,
-            std::vector<float>&& payload, MessageFault fault = MessageFault::None);
+            std::vector<float>&& payload, MessageFault fault = MessageFault::None) override;
   // The payload of the message `tag` from device `from` to device `to`, waiting up to
   // `timeout` for it. Throws pipewise::Error when it does not arrive in time or fails its
   // checksum, and RunCancelled (core/backend.hpp) after cancel().
   std::vector<float> receive(std::uint32_t to, std::uint32_t from, const MessageTag& tag,
-                             std::chrono::nanoseconds timeout);
+                             std::chrono::nanoseconds timeout) override;
   // Makes every blocked and future receive throw RunCancelled.
-  void cancel() noexcept;
+  void cancel() noexcept override;
   // Messages sent and not yet received, over all channels.
   std::size_t pending() const;
 

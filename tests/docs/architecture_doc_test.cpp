@@ -16,7 +16,7 @@ namespace {
 struct Entry {
   std::string folder;
   std::set<std::string> dependencies;
-  bool needs_nvcc = false;
+  bool optional = false;  // built only with nvcc or MPI
 };
 
 std::string slurp(const std::string& path) {
@@ -26,14 +26,14 @@ std::string slurp(const std::string& path) {
   return text.str();
 }
 
-// Rows "| `name` [(with nvcc)] | `folder` | `dep` `dep` ... |" (or "—" for none).
+// Rows "| `name` [(with nvcc) | (with MPI)] | `folder` | `dep` `dep` ... |" (or "—" for none).
 std::map<std::string, Entry> documented(const std::string& markdown) {
   std::map<std::string, Entry> entries;
-  const std::regex row(R"(\| `(pipewise_\w+)`( \(with nvcc\))? \| `([\w/]+)` \| ([^|]*)\|)");
+  const std::regex row(R"(\| `(pipewise_\w+)`( \(with (?:nvcc|MPI)\))? \| `([\w/]+)` \| ([^|]*)\|)");
   for (std::sregex_iterator it(markdown.begin(), markdown.end(), row), end; it != end; ++it) {
     Entry entry;
     entry.folder = (*it)[3];
-    entry.needs_nvcc = (*it)[2].matched;
+    entry.optional = (*it)[2].matched;
     const std::string dependencies = (*it)[4];
     const std::regex name("`(pipewise_\\w+)`");
     for (std::sregex_iterator dep(dependencies.begin(), dependencies.end(), name); dep != end; ++dep) {
@@ -70,7 +70,7 @@ TEST(ArchitectureDoc, TheLibraryTableIsWhatCMakeBuilds) {
     EXPECT_EQ(found->second.dependencies, entry.dependencies) << name;
   }
   for (const auto& [name, entry] : doc) {
-    if (!entry.needs_nvcc) {
+    if (!entry.optional) {
       EXPECT_TRUE(graph.count(name)) << "docs/architecture.md lists " << name
                                      << ", which CMake does not build";
     }
@@ -80,10 +80,12 @@ TEST(ArchitectureDoc, TheLibraryTableIsWhatCMakeBuilds) {
 TEST(ArchitectureDoc, TheTableReaderSeesEveryRowShape) {
   const auto doc = documented(
       "| `pipewise_a` | `common/a` | — |\n"
-      "| `pipewise_b` (with nvcc) | `exec/b` | `pipewise_a` `pipewise_c` |\n");
-  ASSERT_EQ(doc.size(), 2u);
+      "| `pipewise_b` (with nvcc) | `exec/b` | `pipewise_a` `pipewise_c` |\n"
+      "| `pipewise_c` (with MPI) | `exec/c` | `pipewise_a` |\n");
+  ASSERT_EQ(doc.size(), 3u);
   EXPECT_TRUE(doc.at("pipewise_a").dependencies.empty());
-  EXPECT_TRUE(doc.at("pipewise_b").needs_nvcc);
+  EXPECT_TRUE(doc.at("pipewise_b").optional);
+  EXPECT_TRUE(doc.at("pipewise_c").optional);
   EXPECT_EQ(doc.at("pipewise_b").dependencies, (std::set<std::string>{"pipewise_a", "pipewise_c"}));
 }
 

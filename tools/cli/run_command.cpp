@@ -31,6 +31,8 @@
 #include "common/timeline/chrome_trace.hpp"
 #include "common/timeline/svg_timeline.hpp"
 #include "tools/cli/command.hpp"
+#include "tools/cli/run_over_mpi.hpp"
+#include "tools/cli/run_request.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/format.hpp"
@@ -117,6 +119,9 @@ void add_run_options(po::options_description& options) {
        "how long a receive waits for its message before the run fails (a deadlock or a lost "
        "message; default 60000)")
       ("check-messages", "checksum every transferred buffer; a mismatch fails the run")
+      ("data-parallel-size", po::value<std::int64_t>(),
+       "replicas d of the pipeline, each training on micro-batches of its own, gradients "
+       "averaged every step (MPI_Allreduce): under mpirun with p*d ranks (default: ranks / p)")
       ("inject-fault", po::value<std::vector<std::string>>(),
        "KIND@DEVICE:OP[:ARG]: inject a fault into the steps of the schedule (repeatable); KIND "
        "throw, delay (ARG milliseconds), kill (the worker dies), drop, corrupt or fail-send "
@@ -170,27 +175,6 @@ bool splits_backward(const Schedule& schedule) {
   }
   return false;
 }
-
-// What the command line asks for, checked before anything runs.
-struct RunRequest {
-  std::string backend;  // "cpu" or "cuda"
-  std::string format;   // "table", "json" or "csv"
-  std::string optimizer_name;
-  exec::MlpConfig model;
-  exec::SyntheticTaskConfig task;
-  exec::OptimizerConfig optimizer;
-  exec::ProfileOptions profile;  // of the ops timed alone
-  exec::TimedStepOptions steps;  // warm-up, profiling and timed steps
-  Schedule schedule;       // as generated or read (not lowered)
-  exec::cuda::CudaBackendOptions gpu;  // --backend cuda only
-};
-
-// What the backend-specific part of a run hands back.
-struct BackendRun {
-  exec::ExecutionProfile isolated;  // each op timed alone, and the transfers
-  exec::TimedSteps timed;
-  exec::RunDescription description;
-};
 
 // Times the steps of `lowered` on `backend`, whose ops were timed alone in `isolated`.
 BackendRun time_steps(const RunRequest& request, const Schedule& lowered,
@@ -266,6 +250,7 @@ RunRequest request_from_options(const po::variables_map& values) {
       bounded_option(values, "receive-deadline-ms", 60000, 1, 86'400'000));
   request.steps.run.verify_checksums = values.count("check-messages") > 0;
   request.schedule = schedule_from_options(values);
+  request.replicas = bounded_option(values, "data-parallel-size", 0, 1, 1 << 20);
   return request;
 }
 
@@ -398,9 +383,24 @@ int run_run(const std::vector<std::string>& args) {
   const exec::MlpModel model(request.model, lowered.problem.stages());
   if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
+  if (exec::mpi::launched_world_size() > 1) {
+    return run_over_mpi(values, request, lowered, model, task, faults);
+  }
+  if (request.replicas > 1) {
+    throw Error("--data-parallel-size " + std::to_string(request.replicas) +
+                " runs one process per device and replica: launch p*d = " +
+                std::to_string(lowered.problem.devices * request.replicas) +
+                " ranks with mpirun");
+  }
   const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
                                                    : run_on_cpu(request, lowered, model, task);
+  return report_run(values, request, lowered, model, run);
+}
 
+}  // namespace
+
+int report_run(const po::variables_map& values, const RunRequest& request,
+               const Schedule& lowered, const exec::MlpModel& model, const BackendRun& run) {
   RunReport report = report_of(request, model, run);
   const std::vector<exec::StepIntervals> profiled = intervals_of(run.timed.profiled);
   report.profile = profiled.empty() ? run.isolated : profile_from_steps(run.isolated, lowered, profiled);
@@ -418,8 +418,6 @@ int run_run(const std::vector<std::string>& args) {
                                           : run_report_text(report));
   return 0;
 }
-
-}  // namespace
 
 Command run_command() {
   return {"run",

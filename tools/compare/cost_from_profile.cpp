@@ -62,6 +62,20 @@ sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, 
     comm.activation_bytes = boundary_bytes / boundaries;
     comm.gradient_bytes = comm.activation_bytes;
   }
+
+  // The simulator's ring all-reduce takes 2(d−1)·latency + 2(d−1)/d · bytes / bandwidth: the
+  // fitted latency + bytes · ms_per_byte, read as a ring. The backends all-reduce a stage's
+  // gradient when its optimizer step starts, so the device waits for it.
+  const exec::AllReduceProfile& allreduce = profile.data_parallel;
+  if (allreduce.replicas > 1) {
+    sim::DataParallelCosts& dp = config.data_parallel;
+    const double d = allreduce.replicas;
+    dp.replicas = allreduce.replicas;
+    dp.latency_ms = allreduce.latency_ms / (2 * (d - 1));
+    dp.bandwidth_gb_per_s =
+        allreduce.ms_per_byte > 0 ? 2 * (d - 1) / d / (allreduce.ms_per_byte * 1e6) : 0.0;
+    dp.overlap_with_cooldown = false;
+  }
   return config;
 }
 

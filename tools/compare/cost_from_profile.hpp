@@ -21,6 +21,9 @@ namespace pipewise::tools {
 //  - communication: the transfer fit's latency and bandwidth; each message carries the mean
 //    of the activation bytes of the stage boundaries that cross devices (the simulator has one
 //    message size); overlapped mode, as the backends hand a message over and go on.
+//  - data parallelism (profile.data_parallel with d > 1 replicas): the ring all-reduce whose
+//    time matches the fitted all-reduce, not overlapped with the cool-down (the backends
+//    all-reduce a stage's gradient at its optimizer step).
 //  - memory is left at its defaults: see device_memory_config.
 // Throws pipewise::Error when the profile has another number of stages than `model`, or
 // `model` another number than the problem.

@@ -111,7 +111,11 @@ exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated
       return means.empty() ? fallback : exec::median(means);
     };
     stage.forward_ms = typical(OpKind::Forward, stage.forward_ms);
-    stage.optimizer_step_ms = typical(OpKind::OptimizerStep, stage.optimizer_step_ms);
+    // With data parallelism a measured step also waits for the all-reduce, which the
+    // simulator charges on its own: the step keeps its time alone.
+    if (isolated.data_parallel.replicas <= 1) {
+      stage.optimizer_step_ms = typical(OpKind::OptimizerStep, stage.optimizer_step_ms);
+    }
     if (!of(measured, OpKind::Backward).empty()) {
       const double whole = exec::median(of(measured, OpKind::Backward));
       const double isolated_whole = stage.backward_input_ms + stage.backward_weight_ms;

@@ -1,0 +1,35 @@
+#include "exec/mpi/mpi_exchange.hpp"
+
+namespace pipewise::exec::mpi {
+
+void await_request(MPI_Request& request, Deadline deadline, const WaitPolicy& waiting,
+                   const std::string& what) {
+  const auto started = std::chrono::steady_clock::now();
+  bool done = false;
+  try {
+    done = poll_until(
+        [&] {
+          int finished = 0;
+          check_mpi(MPI_Test(&request, &finished, MPI_STATUS_IGNORE), "MPI_Test");
+          return finished != 0;
+        },
+        deadline, waiting, nullptr);
+  } catch (...) {
+    if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);
+    throw;
+  }
+  if (done) return;
+  if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  throw Error(what + " did not complete within " + std::to_string(waited.count()) +
+              " ms (a rank stopped answering)");
+}
+
+void meet(MPI_Comm communicator, Deadline deadline, const std::string& what) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibarrier(communicator, &request), "MPI_Ibarrier");
+  await_request(request, deadline, WaitPolicy{}, what);
+}
+
+}  // namespace pipewise::exec::mpi

@@ -6,6 +6,12 @@
 #include <fmt/format.h>
 
 namespace pipewise {
+namespace {
+
+// An undefined value (NaN: a ratio with a zero denominator) is never shown as a number.
+constexpr const char* kUndefined = "n/a";
+
+}  // namespace
 
 ByteUnit byte_unit_for(double largest) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -39,6 +45,7 @@ std::string format_count(std::uint64_t count) {
 }
 
 std::string format_ms(double ms) {
+  if (std::isnan(ms)) return kUndefined;
   const double magnitude = std::fabs(ms);
   const int decimals = magnitude == 0      ? 0
                        : magnitude < 0.1   ? 4
@@ -49,6 +56,7 @@ std::string format_ms(double ms) {
 }
 
 std::string format_duration_ms(double milliseconds) {
+  if (std::isnan(milliseconds)) return kUndefined;
   const bool seconds = std::fabs(milliseconds) >= 1000;
   const double value = seconds ? milliseconds / 1000 : milliseconds;
   const double magnitude = std::fabs(value);
@@ -56,16 +64,24 @@ std::string format_duration_ms(double milliseconds) {
   return fmt::format("{:.{}f} {}", value, decimals, seconds ? "s" : "ms");
 }
 
-std::string format_fixed(double value, int decimals) { return fmt::format("{:.{}f}", value, decimals); }
+std::string format_fixed(double value, int decimals) {
+  if (std::isnan(value)) return kUndefined;
+  return fmt::format("{:.{}f}", value, decimals);
+}
 
-std::string format_number(double value) { return fmt::format("{:.6g}", value); }
+std::string format_number(double value) {
+  if (std::isnan(value)) return kUndefined;
+  return fmt::format("{:.6g}", value);
+}
 
 std::string format_percent(double ratio) {
+  if (std::isnan(ratio)) return kUndefined;
   const double percent = ratio * 100;
   return fmt::format("{:.{}f}%", percent, std::fabs(percent) < 1 ? 2 : 1);
 }
 
 std::string format_signed_percent(double ratio) {
+  if (std::isnan(ratio)) return kUndefined;
   return (ratio >= 0 ? "+" : "") + format_percent(ratio);
 }
 

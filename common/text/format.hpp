@@ -1,6 +1,8 @@
 #pragma once
 // How every report writes numbers for people: one function per kind of quantity, so the
-// same quantity reads the same in every table, error message and picture.
+// same quantity reads the same in every table, error message and picture. Every function
+// but format_bytes writes an undefined value (NaN, e.g. a ratio whose denominator is 0) as
+// "n/a", never as a number.
 #include <cstdint>
 #include <string>
 

@@ -60,7 +60,7 @@ ModelDescription base_model(const po::variables_map& values, const ModelDescript
       }
       throw Error("--model " + name + " is neither a preset (" + known + ") nor a JSON file path");
     }
-    return model_from_json(read_file(name), name);
+    return model_from_json(read_file(name, kMostJsonInputBytes), name);
   }
   const bool layer_flags = values.count("layer-forward-ms") || values.count("layer-forward-flops");
   if (layer_flags || values.count("hidden-size")) return ModelDescription{};

@@ -82,5 +82,16 @@ TEST(FormatNumber, ShortestFormUpToSixDigits) {
   EXPECT_EQ(format_number(1.5e12), "1.5e+12");
 }
 
+// Issue 13: an undefined ratio (0 / 0, NaN) must never read as a number in a table.
+TEST(FormatUndefined, NaNReadsNotApplicableInEveryFormatButBytes) {
+  const double undefined = std::nan("");
+  EXPECT_EQ(format_percent(undefined), "n/a");
+  EXPECT_EQ(format_signed_percent(undefined), "n/a");
+  EXPECT_EQ(format_fixed(undefined, 3), "n/a");
+  EXPECT_EQ(format_number(undefined), "n/a");
+  EXPECT_EQ(format_ms(undefined), "n/a");
+  EXPECT_EQ(format_duration_ms(undefined), "n/a");
+}
+
 }  // namespace
 }  // namespace pipewise

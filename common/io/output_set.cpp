@@ -34,8 +34,10 @@ struct Destination {
   Kind kind = Kind::File;
   int descriptor = -1;  // Descriptor
   std::string target;   // Stream: the path to open; File: the file to replace, links followed
-  bool exists = false;  // File: it exists (its mode is kept)
+  bool exists = false;  // File: it exists (its mode, owner and group are kept)
   mode_t mode = 0;
+  uid_t owner = 0;
+  gid_t group = 0;
   bool shareable = false;  // a character device: several outputs may write through it
   std::string identity;    // equal for two paths that lead to the same file or stream
 };
@@ -129,9 +131,18 @@ Destination resolve(const std::string& path, const std::string& shown) {
     Destination destination;
     destination.identity = inode_identity(status);
     if (S_ISREG(status.st_mode)) {
+      // A rename puts a new file under this one name only: the file's other hard links
+      // would keep the old contents, silently split from this one.
+      if (status.st_nlink > 1) {
+        throw Error("cannot write " + shown + ": it has " + std::to_string(status.st_nlink) +
+                    " hard links, which replacing it would split apart (remove the other links "
+                    "or write to a new file)");
+      }
       destination.target = current;
       destination.exists = true;
       destination.mode = status.st_mode & 07777;
+      destination.owner = status.st_uid;
+      destination.group = status.st_gid;
       return destination;
     }
     if (S_ISCHR(status.st_mode) || S_ISFIFO(status.st_mode)) {
@@ -167,7 +178,8 @@ struct Pending {
 };
 
 // Writes `contents` to a new temporary file beside `pending.destination.target`, flushed
-// to disk, with the old file's mode. Throws naming the output.
+// to disk, with the old file's mode, owner and group. Throws naming the output; a file
+// whose owner or group this process cannot give its replacement is refused.
 void write_temporary(Pending& pending) {
   const Destination& destination = pending.destination;
   int fd = -1;
@@ -182,6 +194,13 @@ void write_temporary(Pending& pending) {
   pending.registration = std::make_unique<RegisteredTemporaryFile>(pending.temporary);
   FileDescriptor file(fd);
   int error_number = posix::write_all(file.get(), *pending.contents);
+  if (error_number == 0 && destination.exists &&
+      ::fchown(file.get(), destination.owner, destination.group) != 0) {
+    const int chown_error = errno;
+    throw Error("cannot write " + pending.shown + ": it belongs to another user or group, which " +
+                "its replacement could not keep (" + posix::reason(chown_error) + ")");
+  }
+  // After the chown, which clears the set-user and set-group bits.
   if (error_number == 0 && destination.exists && ::fchmod(file.get(), destination.mode) != 0) {
     error_number = errno;
   }

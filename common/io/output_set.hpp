@@ -11,7 +11,9 @@
 //    written as below, so the link stays a link.
 //  - A regular file, or a path that does not exist yet: written to a temporary file in its
 //    directory, flushed to disk and renamed over it, so a reader sees the old file or the
-//    whole new one; a file that existed keeps its permission bits.
+//    whole new one; a file that existed keeps its permission bits, owner and group (one
+//    whose owner this process cannot give the replacement is refused). A file with other
+//    hard links is refused: the rename would leave them holding the old contents.
 //  - A character device or a FIFO (a terminal, /dev/null, a named pipe): opened and written
 //    through, never replaced.
 //  - Anything else (a directory, a block device, a socket, a path under /proc or /sys that

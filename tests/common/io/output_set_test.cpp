@@ -179,6 +179,33 @@ TEST_F(OutputSetTest, AReplacedFileKeepsItsPermissions) {
   EXPECT_EQ(read_file(path("private")), "new");
 }
 
+TEST_F(OutputSetTest, AFileWithOtherHardLinksIsRefusedAndLeftWhole) {
+  write_file_atomically(path("one"), "old");
+  fs::create_hard_link(path("one"), path("two"));
+  // A rename would give "two" the new contents and leave "one" the old: two files.
+  EXPECT_EQ(error_of([&] { write_file_atomically(path("two"), "new"); }),
+            "cannot write " + path("two") + ": it has 2 hard links, which replacing it would "
+            "split apart (remove the other links or write to a new file)");
+  EXPECT_EQ(fs::hard_link_count(path("one")), 2u);
+  EXPECT_EQ(read_file(path("one")), "old");
+  EXPECT_EQ(entries(), (std::vector<std::string>{"one", "two"}));
+}
+
+TEST_F(OutputSetTest, AReplacedFileKeepsItsOwnerAndGroup) {
+  write_file_atomically(path("theirs"), "old");
+  // Only root can give a file away; elsewhere the owner is this process's, which any
+  // replacement keeps.
+  if (::chown(path("theirs").c_str(), 65534, 65534) != 0) {
+    GTEST_SKIP() << "cannot give a file to another user here";
+  }
+  write_file_atomically(path("theirs"), "new");
+  struct stat status {};
+  ASSERT_EQ(::stat(path("theirs").c_str(), &status), 0);
+  EXPECT_EQ(status.st_uid, 65534u);
+  EXPECT_EQ(status.st_gid, 65534u);
+  EXPECT_EQ(read_file(path("theirs")), "new");
+}
+
 TEST_F(OutputSetTest, AKernelInterfaceIsRefused) {
   EXPECT_EQ(error_of([&] { write_file_atomically("/proc/self/comm", "x"); }),
             "cannot write /proc/self/comm: a kernel interface under /proc or /sys (pipewise "

@@ -238,6 +238,14 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   model.data_parallel_ = dp;
 
   const MemoryConfig& memory = config.memory;
+  // Parameter bytes too large to count are blamed on themselves, before the optimizer
+  // state derived from them (a multiple of them, perhaps past a double) is checked.
+  if (std::isfinite(memory.parameter_bytes) && memory.parameter_bytes >= 0) {
+    if (Result<std::uint64_t> bytes = bytes_from_double(memory.parameter_bytes, "parameter bytes");
+        !bytes.ok()) {
+      return bytes.status();
+    }
+  }
   const double optimizer_state = memory.optimizer_state_bytes.value_or(
       optimizer_state_multiple(memory.optimizer) * memory.parameter_bytes);
   if (Status status = first_failure(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <new>
@@ -206,6 +207,7 @@ class Engine {
       info.time[static_cast<int>(OpKind::BackwardWeight)] = time.backward_weight;
       info.time[static_cast<int>(OpKind::OptimizerStep)] = time.optimizer_step;
       info.allreduce_ms = costs_.allreduce_ms(s);
+      if (!std::isfinite(info.allreduce_ms)) throw_allreduce_overflow(s);
       const StageMemory& memory = costs_.stage_memory(s);
       const std::uint64_t rebuilt = recompute ? memory.working_set_bytes : memory.stash_bytes;
       const std::uint64_t kept = recompute ? memory.boundary_bytes : 0;
@@ -286,6 +288,15 @@ class Engine {
     throw Error("unreachable");
   }
 
+  // Out of line: stage `stage`'s all-reduce would take longer than a double holds.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_allreduce_overflow(std::uint32_t stage) const {
+    throw Error("the times are too large to simulate: the data-parallel all-reduce of stage " +
+                std::to_string(stage) + " (its parameter bytes over the data-parallel bandwidth, " +
+                std::to_string(costs_.data_parallel().replicas) +
+                " replicas) would take longer than the largest time a double holds (1.8e+308 "
+                "ms): the parameter bytes are too large or the data-parallel bandwidth too small");
+  }
+
   // Out of line: op `op` on `device` would end (or its message arrive) at infinity.
   [[noreturn, gnu::cold, gnu::noinline]] void throw_time_overflow(const Op& op, std::uint32_t device,
                                                                double duration_ms,
@@ -300,7 +311,9 @@ class Engine {
     throw Error("the times are too large to simulate: op " + label + " on device " +
                 std::to_string(device) + " (" + format_number(duration_ms) +
                 " ms) would end after the largest time a double holds (1.8e+308 ms): its "
-                "stage's op times are too large");
+                "stage's op times" +
+                (op.kind == OpKind::OptimizerStep ? std::string(" or its data-parallel all-reduce") : "") +
+                " are too large");
   }
 
   // Lists `device` for another try if it waits for input `key`, which has just come.

@@ -81,7 +81,7 @@ std::vector<std::string> lost_in(const Schedule& schedule, const std::string& te
   differs("n", b.iterations, a.iterations);
   differs("m", b.microbatches, a.microbatches);
   differs("the placement", std::string(placement_name(b.placement)), std::string(placement_name(a.placement)));
-  differs("the optimizer steps", optimizer_steps(back), optimizer_steps(schedule));
+  differs("the optimizer step count", optimizer_steps(back), optimizer_steps(schedule));
   try {
     differs("the weight versions held per device", versions_text(weight_versions_held(back)),
             versions_text(weight_versions_held(schedule)));

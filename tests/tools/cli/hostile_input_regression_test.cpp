@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/tools/cli/cli_runner.hpp"
 
@@ -60,16 +61,12 @@ TEST(CrashRegression, AWeightVersionOfTwoToThe32MinusOneIsRefusedBySimulateAndRu
 
 TEST(CrashRegression, AThreadTheSystemRefusesIsAnErrorNotAnAbort) {
   if (kSanitized) GTEST_SKIP() << "ulimit -v and sanitizers do not mix";
-  // 1024 threads' stacks do not fit in 4 GB of address space: was "terminate called
-  // without an active exception" (SIGABRT).
-  for (const std::string command : {"sweep -p 2..4 -m 8", "recommend --model bert-large"}) {
-    const CliResult result =
-        run_pipewise("--threads 1024 " + command + " 2>&1 >/dev/null | cat >&2; exit ${PIPESTATUS[0]}");
-    (void)result;
-  }
-  for (const std::string command : {"sweep -p 2..4 -m 8", "recommend --model bert-large"}) {
+  // 1024 threads' stacks (16 MiB each, set here so that the machine's default does not
+  // decide) do not fit in 4 GB of address space: was "terminate called without an active
+  // exception" (SIGABRT).
+  for (const std::string& command : std::vector<std::string>{"sweep -p 2..4 -m 8", "recommend --model bert-large"}) {
     const ScratchDirectory scratch;
-    const std::string script = "ulimit -v 4000000; exec '" + std::string(PIPEWISE_BINARY) + "' " +
+    const std::string script = "ulimit -s 16384; ulimit -v 4000000; exec '" + std::string(PIPEWISE_BINARY) + "' " +
                                command + " --threads 1024 -o " + quoted(scratch.file("out"));
     const int status = std::system(("bash -c \"" + script + "\" 2>" +
                                     quoted(scratch.file("err")) + " >/dev/null")
@@ -111,7 +108,7 @@ TEST(SpecialFileRegression, ASymbolicLinkIsFollowedAndKept) {
 TEST(SpecialFileRegression, DashAndDevStdoutWriteToStandardOutput) {
   const ScratchDirectory scratch;
   // --svg to standard output, the report to a file: the idiom that never worked.
-  for (const std::string target : {"-", "/dev/stdout"}) {
+  for (const std::string& target : std::vector<std::string>{"-", "/dev/stdout"}) {
     const CliResult result = run_pipewise("simulate -s 1f1b -p 2 -m 4 -o " +
                                           quoted(scratch.file("report.txt")) + " --svg " + target);
     EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -177,8 +174,10 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"HugeParametersBlamedOnParameters", "simulate -s 1f1b -p 2 -m 4 --param-bytes 1e308",
                 "parameter bytes = 1e+308 is too large"},  // was: "optimizer state bytes"
         Refusal{"SweepLayerParameterBytes",
-                "sweep -s 1f1b -p 2 -m 4 --layers 4 --hidden-size 1024 --layer-parameter-bytes 1e19",
-                "no point of the sweep could be simulated"},
+                "sweep -s 1f1b -p 2 -m 4 --num-layers 4 --layer-forward-ms 1 "
+                "--layer-parameter-bytes 1e19",
+                "no point of the sweep could be simulated: all 1 skipped; 1 because parameter "
+                "bytes = 2e+19 is too large"},
         Refusal{"ForwardTimePastTheLargestDouble", "simulate -s 1f1b -p 2 -m 4 --cost-f 1e308",
                 "the times are too large to simulate: op 0F1"},  // was: "stuck: 1F1 waits for 0F1"
         Refusal{"StashesPastAnyMicroBatchCount",
@@ -187,6 +186,16 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"MicroBatchSizeMakingSamplesInfinite",
                 "simulate -s 1f1b -p 2 -m 4 --micro-batch-size 1e308",
                 "samples per second"},  // was: samples_per_second null
+        // A second round, same classes: an input that makes a derived value (an all-reduce
+        // time, a default backward) pass the largest double is named, not blamed on another.
+        Refusal{"AllReduceTimePastTheLargestDouble",
+                "simulate -s 1f1b -p 2 -m 4 --param-bytes 1e18 --data-parallel-size 4 "
+                "--dp-bandwidth 1e-300",
+                "the data-parallel all-reduce of stage 0 (its parameter bytes over the "
+                "data-parallel bandwidth, 4 replicas) would take longer than the largest time"},
+        Refusal{"DefaultBackwardPastTheLargestDouble",
+                "sweep -p 2 -m 4 --num-layers 4 --layer-forward-ms 1e308",
+                "the default backward, 2 x --layer-forward-ms is too large"},  // was: "backward ... (got inf)"
         Refusal{"EverySweepPointSkipped", "sweep -s interleaved -p 2..3 -m 1 -v 2",
                 "no point of the sweep could be simulated: all 2 skipped; 2 because interleaved "
                 "needs m >= p when v > 1"}),  // was: an empty table, exit 0
@@ -365,15 +374,15 @@ TEST(OutputRegression, AFailedWriteToStandardOutputFailsEveryCommand) {
   const ScratchDirectory scratch;
   const std::string schedule = scratch.write("s.json", run_pipewise("show -s 1f1b -p 2 -m 2 -f json").out);
   const std::string read_only = scratch.write("read-only", "");
-  for (const std::string command :
-       {"show -s 1f1b -p 2 -m 2", "simulate -s 1f1b -p 2 -m 2", "sweep -p 2 -m 4",
+  for (const std::string& command : std::vector<std::string>{
+           "show -s 1f1b -p 2 -m 2", "simulate -s 1f1b -p 2 -m 2", "sweep -p 2 -m 4",
         "recommend --model bert-large", "partition -p 2 --model bert-large",
         "validate " + quoted(schedule), "convert " + quoted(schedule) + " -  --to pytorch",
         "run --model 8,8,4 -s 1f1b -p 2 -m 2 --steps 1 --warmup-steps 0 --profile-steps 0 "
         "--profile-repeats 1",
         "--help"}) {
     // A closed standard output, and one open for reading only: every write fails (EBADF).
-    for (const std::string redirect : {std::string(">&-"), "1<" + quoted(read_only)}) {
+    for (const std::string& redirect : std::vector<std::string>{std::string(">&-"), "1<" + quoted(read_only)}) {
       const std::string capture = quoted(scratch.file("err"));
       const int status = std::system(("'" + std::string(PIPEWISE_BINARY) + "' " + command + " " +
                                       redirect + " 2>" + capture)
@@ -391,8 +400,17 @@ TEST(OutputRegression, AnEndlessInputIsCappedWithAClearMessage) {
   const std::string fifo = scratch.file("endless");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // `yes` writes forever, as /dev/zero reads: was a whole-message "std::bad_alloc".
-  const CliResult result =
-      run_pipewise("validate " + quoted(fifo) + " & yes > " + quoted(fifo) + " 2>/dev/null; wait $!");
+  // The writer starts first, in the background, and ends when pipewise closes the FIFO.
+  const std::string script = "yes > " + quoted(fifo) + " 2>/dev/null & exec '" +
+                             std::string(PIPEWISE_BINARY) + "' validate " + quoted(fifo);
+  const int status = std::system(("bash -c \"" + script + "\" >" + quoted(scratch.file("out")) +
+                                  " 2>" + quoted(scratch.file("err")))
+                                     .c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  CliResult result;
+  result.exit_code = WEXITSTATUS(status);
+  result.out = read_whole_file(scratch.file("out"));
+  result.err = read_whole_file(scratch.file("err"));
   expect_refused(result, "cannot read " + fifo + ": it holds more than 1 GiB");
 }
 
@@ -452,6 +470,50 @@ TEST(OutputRegression, CostFileErrorsNameTheFileOnce) {
                  costs + ": $.stages[0].stage = 9 is outside 0..1");
   expect_refused(run_pipewise("sweep -p 2 -m 4 --costs " + quoted(costs)),
                  costs + ": $.stages[0].stage = 9 is outside 0..1");
+}
+
+// ---- Second round: the same classes, other inputs -------------------------------------
+
+TEST(SecondRound, AFileWithOtherHardLinksIsRefusedNotSplitFromThem) {
+  const ScratchDirectory scratch;
+  const std::string original = scratch.write("report.json", "old");
+  fs::create_hard_link(original, scratch.file("alias.json"));
+  expect_refused(run_pipewise("simulate -s 1f1b -p 2 -m 4 --trace " + quoted(scratch.file("alias.json"))),
+                 "it has 2 hard links");
+  EXPECT_EQ(fs::hard_link_count(original), 2u);  // was: alias.json replaced, the link split
+  EXPECT_EQ(read_whole_file(original), "old");
+}
+
+TEST(SecondRound, AModelFilesDefaultBackwardPastTheLargestDoubleIsNamed) {
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write(
+      "m.json", R"({"name": "x", "layers": [{"name": "a", "count": 4, "forward_ms": 1e308}]})");
+  // Was: "backward must be a finite number >= 0 (got inf)", a value the file does not hold.
+  expect_refused(run_pipewise("partition -p 2 --model " + quoted(model)),
+                 "$.layers[0]'s forward is too large: its default backward (2 x forward) is past "
+                 "the largest number a double holds");
+}
+
+TEST(SecondRound, HugeAndTinyResultsAreNeverShownAsZeroOrAWallOfDigits) {
+  // A 1e300 us latency: a makespan of 4e297 ms was printed in 298 digits and the
+  // throughput of 1e-294 micro-batches/s as "0.00".
+  const CliResult result = run_pipewise("simulate -s 1f1b -p 2 -m 4 --latency-us 1e300");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(has(result.out, "makespan                4.00e+297 ms")) << result.out;
+  EXPECT_TRUE(has(result.out, "throughput              1.00e-294 micro-batches/s")) << result.out;
+  EXPECT_FALSE(has(result.out, "0000000000")) << result.out;
+}
+
+TEST(SecondRound, ShowDrawsNoTimelineForAnInvalidScheduleFile) {
+  const ScratchDirectory scratch;
+  const std::string file = scratch.write(
+      "d.txt", "# pipewise p=1 v=1 m=1 n=1 placement=looped name=x\n0F0,0B0,0STEP,0STEP\n");
+  const CliResult result = run_pipewise("show --schedule-file " + quoted(file));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(has(result.out, "device 0: 0F0 0B0 0STEP 0STEP")) << result.out;  // shown as read
+  // Was: a grid of unit-cost times simulated from the invalid schedule.
+  EXPECT_TRUE(has(result.out, "no timeline: invalid schedule: duplicate-op: 0STEP")) << result.out;
+  EXPECT_FALSE(has(result.out, "d0 |")) << result.out;
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ try() {
     [ "$before" = "$after" ] || problems+=("files changed: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')")
   fi
   LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' err && problems+=("a raw control character on stderr")
+  LC_ALL=C grep -q $'[\x1b\r]' out && problems+=("a raw ESC or CR on stdout")
   grep -qiwE 'inf|nan|-nan' out && problems+=("inf or nan on stdout")
   [ -p fifo ] || problems+=("the FIFO was replaced")
   [ -L link ] || problems+=("the link was replaced")
@@ -121,10 +122,15 @@ try output refuse:"cannot write standard output" "\$P partition -p 2 --model ber
 try output refuse:"it holds more than" "yes >fifo 2>/dev/null & \$P simulate -s 1f1b -p 2 -m 4 --costs fifo; s=\$?; kill \$! 2>/dev/null; exit \$s"
 try output refuse:"it holds more than" "yes >fifo 2>/dev/null & \$P partition -p 2 --layers-file fifo; s=\$?; kill \$! 2>/dev/null; exit \$s"
 try output refuse:"needs" "ulimit -v 3000000; \$P simulate -s gpipe -p 512 -m 4096 --trace t.json"
+try output refuse:"for the JSON" "ulimit -v 1500000; \$P show -s 1f1b -p 1024 -m 4096 -f json -o big.json"
 try output refuse:"both write standard output" "\$P simulate -s 1f1b -p 2 -m 4 --trace t.json --svg -"
 # Messages: escaped, naming the file once.
 try message refuse:'\x1b' "\$P simulate -s \$'1f1b\\e[2J' -p 2 -m 4"
 try message refuse:"cannot read" "\$P partition -p 2 --model \$'no\\rfile.json'"
+try message ok:"wrote" "\$P convert s.json \$'x\\e[2J.txt'"
+try message ok:"costs from" "echo '{\"schema\": \"pipewise.costs\", \"version\": 1}' >\$'x\\e.json'; \$P sweep -p 2 -m 4 --costs \$'x\\e.json'"
+try message ok:"wrote" "\$P partition -p 2 --model bert-large --write-costs \$'x\\e.json'"
+try message ok "echo '{\"layers\": [{\"forward_ms\": 1}]}' >\$'x\\e.json'; \$P recommend --model \$'x\\e.json'"
 
 echo "hostile pass: $tries inputs, $found found"
 [ "$found" -eq 0 ]

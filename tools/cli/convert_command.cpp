@@ -126,7 +126,7 @@ int run_convert(const std::vector<std::string>& args) {
   if (!leads_to_standard_output(out)) {
     const Problem& problem = schedule.problem;
     outputs.add_standard_output(
-        fmt::format("wrote {} ({}): {} p={} v={} m={} n={}, {} ops\n", out,
+        fmt::format("wrote {} ({}): {} p={} v={} m={} n={}, {} ops\n", printable(out),
                     format == "json" ? "pipewise JSON" : "PyTorch text", schedule.name,
                     problem.devices, problem.chunks, problem.microbatches, problem.iterations,
                     schedule.op_count()),

@@ -12,6 +12,7 @@
 #include "common/ir/error.hpp"
 #include "common/numeric/checked_arithmetic.hpp"
 #include "sim/cost_file.hpp"
+#include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/model/layer_list.hpp"
@@ -237,7 +238,7 @@ int run_partition(const std::vector<std::string>& args) {
     add_option_file(outputs, values, "write-costs",
                     cost_file(layers, splits, model ? &*model : nullptr, micro_batch_size));
     report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
-                          "(P·V = {}) --schedule ...\n", path, path, stages);
+                          "(P·V = {}) --schedule ...\n", printable(path), printable(path), stages);
   }
   add_report(outputs, values, std::move(report));
   outputs.commit();

@@ -5,6 +5,7 @@
 #include "common/io/pytorch_text.hpp"
 #include "common/ir/lower.hpp"
 #include "common/validate/validate.hpp"
+#include "sim/memory_estimate.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
@@ -59,6 +60,12 @@ int run_show(const std::vector<std::string>& args) {
   Schedule schedule = schedule_from_options(values);
   if (values.count("lowered") && !schedule.is_lowered()) schedule = lower_communication(schedule);
   if (format == "json") {
+    // Its text is about a hundred bytes per op: refused up front when it cannot fit.
+    sim::OutputRequest output;
+    output.schedule_json = true;
+    sim::memory_for_outputs(schedule.name + " " + problem_sizes(schedule.problem),
+                            schedule.op_count(), output)
+        .throw_if_failed();
     write_report(values, schedule_to_json(schedule));
   } else if (format == "pytorch") {
     write_report(values, schedule_to_pytorch_text(schedule));

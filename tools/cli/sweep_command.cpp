@@ -27,6 +27,7 @@
 #include "tools/whatif/sweep.hpp"
 #include "tools/cli/sweep_heatmap.hpp"
 #include "tools/cli/sweep_output.hpp"
+#include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
 
 namespace po = boost::program_options;
@@ -124,7 +125,7 @@ CostSource cost_source(const po::variables_map& values) {
   if (file) {
     const std::string path = values["costs"].as<std::string>();
     config = read_cost_file(path);
-    description = "costs from " + path;
+    description = "costs from " + printable(path);  // a path may hold control characters
   } else {
     const double forward = values.count("forward-ms") ? values["forward-ms"].as<double>() : 1.0;
     const double backward = values.count("backward-ms") ? values["backward-ms"].as<double>() : 2.0;

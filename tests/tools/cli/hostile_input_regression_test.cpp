@@ -504,6 +504,39 @@ TEST(SecondRound, HugeAndTinyResultsAreNeverShownAsZeroOrAWallOfDigits) {
   EXPECT_FALSE(has(result.out, "0000000000")) << result.out;
 }
 
+TEST(SecondRound, PathsEchoedInReportsAreShownEscaped) {
+  const ScratchDirectory scratch;
+  const std::string schedule = scratch.write("s.json", run_pipewise("show -s 1f1b -p 2 -m 2 -f json").out);
+  const std::string costs = scratch.write("c\x1b[2J.json", R"({"schema": "pipewise.costs", "version": 1})");
+  // Was: the raw escape sequence in "wrote ...", "costs from ..." (it clears a terminal).
+  for (const std::string& command : std::vector<std::string>{
+           "convert " + quoted(schedule) + " " + quoted(scratch.file("x\x1b[2J.txt")),
+           "sweep -p 2 -m 4 --costs " + quoted(costs),
+           "partition -p 2 --model bert-large --write-costs " + quoted(scratch.file("w\x1b[2J.json"))}) {
+    const CliResult result = run_pipewise(command);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out.find('\x1b'), std::string::npos) << command << ": a raw ESC on stdout";
+    EXPECT_TRUE(has(result.out, "\\x1b[2J")) << result.out;
+  }
+}
+
+TEST(SecondRound, AScheduleJsonTooLargeForTheProcessIsRefusedUpFront) {
+  if (kSanitized) GTEST_SKIP() << "ulimit -v and sanitizers do not mix";
+  const ScratchDirectory scratch;
+  // 8.4 million ops as JSON (about 0.8 GB of text) under 1.5 GB of address space: was
+  // "out of memory" after 17 s of writing.
+  const std::string script = "ulimit -v 1500000; exec '" + std::string(PIPEWISE_BINARY) +
+                             "' show -s 1f1b -p 1024 -m 4096 -f json -o " + quoted(scratch.file("big.json"));
+  const int status = std::system(("bash -c \"" + script + "\" >/dev/null 2>" +
+                                  quoted(scratch.file("err")))
+                                     .c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = read_whole_file(scratch.file("err"));
+  EXPECT_TRUE(has(err, "for the JSON of its 8.4e+06 ops")) << err;
+  EXPECT_FALSE(fs::exists(scratch.file("big.json")));
+}
+
 TEST(SecondRound, ShowDrawsNoTimelineForAnInvalidScheduleFile) {
   const ScratchDirectory scratch;
   const std::string file = scratch.write(

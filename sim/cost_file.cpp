@@ -1,7 +1,9 @@
 #include "sim/cost_file.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/ir/error.hpp"
 #include "common/json/json_fields.hpp"
@@ -35,16 +37,42 @@ void read_entries(JsonFields& root, const char* key, Read read) {
   }
 }
 
+// Refuses a second entry for what an earlier one (at `first`'s path) already set: two
+// overrides of one stage, device or op would otherwise apply one after the other (a
+// slowdown twice), silently.
+class RepeatCheck {
+ public:
+  void note(const std::string& key, const std::string& path, const char* what) {
+    const auto [earlier, added] = first_.emplace(key, path);
+    if (!added) {
+      throw Error(path + " repeats " + earlier->second + ": give each " + what + " one entry");
+    }
+  }
+
+ private:
+  std::map<std::string, std::string> first_;
+};
+
+// The path of an array entry, from the path of one of its fields.
+std::string entry_path(const JsonFields& entry, const char* field) {
+  const std::string path = entry.path_of(field);
+  return path.substr(0, path.size() - std::string_view(field).size() - 1);
+}
+
 void read_stages(JsonFields& root, CostConfig& config) {
+  RepeatCheck repeats;
   read_entries(root, "stages", [&](JsonFields& entry) {
     const std::uint32_t stage = entry.required(entry.index("stage"), "stage");
+    repeats.note(std::to_string(stage), entry_path(entry, "stage"), "stage");
     config.stages.push_back({stage, compute_fields(entry)});
   });
 }
 
 void read_devices(JsonFields& root, CostConfig& config) {
+  RepeatCheck repeats;
   read_entries(root, "devices", [&](JsonFields& entry) {
     const std::uint32_t device = entry.required(entry.index("device"), "device");
+    repeats.note(std::to_string(device), entry_path(entry, "device"), "device");
     const double slowdown = entry.required(entry.positive("slowdown"), "slowdown");
     config.devices.push_back({device, slowdown});
   });
@@ -58,6 +86,7 @@ OpKind op_kind_named(const std::string& kind) {
 }
 
 void read_ops(JsonFields& root, CostConfig& config) {
+  RepeatCheck repeats;
   read_entries(root, "ops", [&](JsonFields& entry) {
     OpTimeOverride op;
     op.kind = op_kind_named(entry.required(
@@ -67,6 +96,9 @@ void read_ops(JsonFields& root, CostConfig& config) {
     op.microbatch = entry.required(entry.index("microbatch"), "microbatch");
     op.iteration = entry.index("iteration").value_or(0);
     op.time_ms = entry.required(entry.non_negative("time"), "time");
+    repeats.note(std::to_string(static_cast<int>(op.kind)) + "/" + std::to_string(op.stage) + "/" +
+                     std::to_string(op.microbatch) + "/" + std::to_string(op.iteration),
+                 entry_path(entry, "kind"), "op");
     config.ops.push_back(op);
   });
 }

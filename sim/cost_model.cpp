@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
 
 namespace pipewise::sim {
 namespace {
@@ -36,8 +37,6 @@ Status first_failure(std::initializer_list<Status> statuses) {
   }
   return {};
 }
-
-std::uint64_t bytes_of(double value) { return static_cast<std::uint64_t>(std::llround(value)); }
 
 double optimizer_state_multiple(Optimizer optimizer) {
   switch (optimizer) {
@@ -239,6 +238,14 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   model.data_parallel_ = dp;
 
   const MemoryConfig& memory = config.memory;
+  // Parameter bytes too large to count are blamed on themselves, before the optimizer
+  // state derived from them (a multiple of them, perhaps past a double) is checked.
+  if (std::isfinite(memory.parameter_bytes) && memory.parameter_bytes >= 0) {
+    if (Result<std::uint64_t> bytes = bytes_from_double(memory.parameter_bytes, "parameter bytes");
+        !bytes.ok()) {
+      return bytes.status();
+    }
+  }
   const double optimizer_state = memory.optimizer_state_bytes.value_or(
       optimizer_state_multiple(memory.optimizer) * memory.parameter_bytes);
   if (Status status = first_failure(
@@ -255,13 +262,32 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
                            number(memory.weight_gradient_fraction) + ")");
   }
   model.recompute_ = memory.recompute;
+  // Each size is checked undivided, under the name the user gave it, so that a value too
+  // large to count as bytes is blamed on the input that made it (common/numeric).
+  const double stash = memory.layers * memory.activation_bytes_per_layer;
+  const std::string optimizer_state_name =
+      memory.optimizer_state_bytes ? "optimizer state bytes"
+                                   : "optimizer state bytes (the optimizer's multiple of the "
+                                     "parameter bytes)";
+  for (const auto& [value, what] :
+       {std::pair<double, std::string>{memory.parameter_bytes, "parameter bytes"},
+        {optimizer_state, optimizer_state_name},
+        {stash, "stashed activation bytes (layers x activation bytes per layer)"},
+        {comm.activation_bytes, "activation bytes"},
+        {memory.working_set_factor * stash,
+         "recomputation working set (working-set factor x layers x activation bytes per layer)"}}) {
+    if (Result<std::uint64_t> bytes = bytes_from_double(value, what); !bytes.ok()) {
+      return bytes.status();
+    }
+  }
+  const auto bytes_of = [](double value) { return bytes_from_double(value, "").value(); };
   StageMemory stage_memory;
   stage_memory.parameter_bytes = bytes_of(memory.parameter_bytes / v);
   stage_memory.optimizer_state_bytes = bytes_of(optimizer_state / v);
-  const double stash = memory.layers / v * memory.activation_bytes_per_layer;
-  stage_memory.stash_bytes = bytes_of(stash);
+  const double chunk_stash = memory.layers / v * memory.activation_bytes_per_layer;
+  stage_memory.stash_bytes = bytes_of(chunk_stash);
   stage_memory.boundary_bytes = bytes_of(comm.activation_bytes);
-  stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * stash);
+  stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * chunk_stash);
   const double freed_by_w = memory.recompute ? static_cast<double>(stage_memory.working_set_bytes)
                                              : static_cast<double>(stage_memory.stash_bytes);
   stage_memory.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);

@@ -45,6 +45,7 @@ struct DeviceStats {
   double blocked_ms = 0.0;         // waiting for its own blocking sends or all-reduces
   double finish_ms = 0.0;          // end of its last op (0 when it has none)
   std::uint64_t compute_ops = 0;   // ops run, communication ops not counted
+  std::uint64_t path_ops = 0;      // the F, B and I among them (whatever their time)
   std::uint32_t weight_versions = 0;     // most versions of one stage held at once
   std::uint64_t weight_bytes = 0;        // weights × versions held (stashed copies included)
   std::uint64_t static_bytes = 0;        // weight_bytes + gradients + optimizer state
@@ -52,6 +53,7 @@ struct DeviceStats {
   std::uint64_t peak_activation_bytes = 0;
   std::uint32_t peak_activations = 0;    // most (stage, micro-batch) stashes alive at once
   double peak_time_ms = 0.0;             // first time the byte peak was reached
+  double peak_activations_time_ms = 0.0; // first time peak_activations was reached
 };
 
 struct SimulationResult {

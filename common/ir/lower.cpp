@@ -5,6 +5,7 @@
 namespace pipewise {
 
 Schedule lower_communication(const Schedule& schedule) {
+  if (schedule.is_lowered()) return schedule;
   const Problem& problem = schedule.problem;
   Schedule lowered{schedule.name, problem, {}};
   lowered.programs.resize(schedule.programs.size());

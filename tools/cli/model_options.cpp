@@ -3,6 +3,8 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
@@ -60,7 +62,7 @@ ModelDescription base_model(const po::variables_map& values, const ModelDescript
       }
       throw Error("--model " + name + " is neither a preset (" + known + ") nor a JSON file path");
     }
-    return model_from_json(read_file(name), name);
+    return model_from_json(read_file(name, kMostJsonInputBytes), name);
   }
   const bool layer_flags = values.count("layer-forward-ms") || values.count("layer-forward-flops");
   if (layer_flags || values.count("hidden-size")) return ModelDescription{};
@@ -121,11 +123,29 @@ void apply_layer_flags(const po::variables_map& values, ModelDescription& model)
     throw Error(std::string("--") + other_backward + " does not match --" + forward_flag +
                 ": give both in ms or both in FLOPs");
   }
+  // A value derived from the flags (the default backward, twice the forward; a value per
+  // sample) that no double holds is refused naming the flags, never passed on as infinity.
+  const auto derived = [&](double value, const std::string& from) {
+    if (!std::isfinite(value)) {
+      throw Error(from + " is too large: " +
+                  (per_sample > 1 ? "per sample (divided by --measured-micro-batch-size) it is"
+                                  : "it is") +
+                  " past the largest number a double holds");
+    }
+    return value;
+  };
+  const std::string forward_name = std::string("--") + forward_flag;
   const double forward = *real(values, forward_flag, false);
-  group.forward = {forward * per_sample, flops};
-  group.backward = {real(values, backward_flag, false).value_or(2 * forward) * per_sample, flops};
-  group.activation_bytes = real(values, "layer-activation-bytes", false).value_or(0) * per_sample;
-  group.output_bytes = real(values, "layer-output-bytes", false).value_or(0) * per_sample;
+  group.forward = {derived(forward * per_sample, forward_name), flops};
+  const std::optional<double> backward = real(values, backward_flag, false);
+  group.backward = {derived(backward.value_or(2 * forward) * per_sample,
+                            backward ? std::string("--") + backward_flag
+                                     : "the default backward, 2 x " + forward_name),
+                    flops};
+  group.activation_bytes = derived(
+      real(values, "layer-activation-bytes", false).value_or(0) * per_sample, "--layer-activation-bytes");
+  group.output_bytes =
+      derived(real(values, "layer-output-bytes", false).value_or(0) * per_sample, "--layer-output-bytes");
   group.parameter_bytes = real(values, "layer-parameter-bytes", false).value_or(0);
   model.transformer.reset();
   model.layers = {group};

@@ -10,7 +10,9 @@
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
 #include "sim/cost_file.hpp"
+#include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/model/layer_list.hpp"
@@ -80,10 +82,29 @@ std::vector<double> stashes_per_stage(const std::string& text, std::uint32_t sta
   }
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
-    throw Error("--stashes must be 1f1b or a number >= 0 (got \"" + text + "\")");
+  // A stage cannot hold more micro-batches than a schedule has (m·n <= 2^32): a larger
+  // count would only make memory figures past any device's (1e300 gave "inf PiB").
+  constexpr double kMostStashes = 4294967296.0;
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0 || value > kMostStashes) {
+    throw Error("--stashes must be 1f1b or a number from 0 to 2^32, the most micro-batches a "
+                "schedule has (got \"" + text + "\")");
   }
   return std::vector<double>(stages, value);
+}
+
+// Refuses layers whose memory no stage could count in bytes (every layer on one stage, at
+// the most stashes): a stage's memory would read "inf PiB" or a figure past 2^64 bytes.
+void require_countable_memory(const PartitionRequest& request) {
+  double most_stashes = 1;
+  for (const double stashes : request.stashes) most_stashes = std::max(most_stashes, stashes);
+  double total = 0;
+  for (const PartitionLayer& layer : request.layers) {
+    total += layer.static_bytes + layer.activation_bytes * most_stashes;
+  }
+  bytes_from_double(total, "the layers' memory on one stage (static bytes + activation bytes x "
+                           "stashes; the layer sizes or --stashes are too large)")
+      .status()
+      .throw_if_failed();
 }
 
 std::string layer_range(const StageSplit& split) {
@@ -152,7 +173,7 @@ int run_partition(const std::vector<std::string>& args) {
       throw Error("--recompute applies to a model; a layer list gives its costs as they are");
     }
     const std::string path = values["layers-file"].as<std::string>();
-    layers = read_layer_list(read_file(path), path);
+    layers = read_layer_list(read_file(path, kMostJsonInputBytes), path);
   } else {
     model = model_from_options(values, nullptr);
     if (print_model_if_asked(values, *model)) return 0;
@@ -171,6 +192,7 @@ int run_partition(const std::vector<std::string>& args) {
     if (!std::isfinite(cap) || cap <= 0) throw Error("--memory-cap must be a number of GiB > 0");
     request.memory_cap_bytes = cap * kGiB;
   }
+  require_countable_memory(request);
   const std::vector<StageSplit> splits = partition_layers(request);
 
   double slowest = 0;
@@ -210,13 +232,16 @@ int run_partition(const std::vector<std::string>& args) {
                         greedy_slowest > slowest * (1 + 1e-9)
                             ? " (" + format_percent(greedy_slowest / slowest - 1) + " slower)"
                             : " (as good)");
+  OutputSet outputs;
   if (values.count("write-costs")) {
     const std::string path = values["write-costs"].as<std::string>();
-    write_file_atomically(path, cost_file(layers, splits, model ? &*model : nullptr, micro_batch_size));
+    add_option_file(outputs, values, "write-costs",
+                    cost_file(layers, splits, model ? &*model : nullptr, micro_batch_size));
     report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
-                          "(P·V = {}) --schedule ...\n", path, path, stages);
+                          "(P·V = {}) --schedule ...\n", printable(path), printable(path), stages);
   }
-  write_report(values, report);
+  add_report(outputs, values, std::move(report));
+  outputs.commit();
   return 0;
 }
 

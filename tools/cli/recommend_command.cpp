@@ -107,18 +107,29 @@ int run_recommend(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   const Recommendation recommendation = recommend(model, search);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  write_report(values, recommendation_report(model, recommendation, top, seconds));
-  if (values.count("svg")) {
-    write_file_atomically(values["svg"].as<std::string>(), recommendation_svg(model, recommendation));
+  std::string report = recommendation_report(model, recommendation, top, seconds);
+  if (recommendation.fitting > 0) {
+    OutputSet outputs;
+    add_report(outputs, values, std::move(report));
+    if (values.count("svg")) {
+      add_option_file(outputs, values, "svg", recommendation_svg(model, recommendation));
+    }
+    outputs.commit();
+    return 0;
   }
-  if (recommendation.fitting == 0 && recommendation.exceeding == 0) {
+  // No answer: no output file is written (a failure leaves none); the report, which says
+  // what was tried and by how much each configuration exceeds the cap, still goes to
+  // standard output when no -o was given.
+  if (!values.count("output")) {
+    OutputSet outputs;
+    outputs.add_standard_output(std::move(report), "the report");
+    outputs.commit();
+  }
+  if (recommendation.exceeding == 0) {
     throw Error("no valid configuration: " + recommendation.candidates.front().validity.reason());
   }
-  if (recommendation.fitting == 0) {
-    throw Error("no configuration fits the " + format_number(model.device.memory_bytes / kGiB) +
-                " GiB memory cap");
-  }
-  return 0;
+  throw Error("no configuration fits the " + format_number(model.device.memory_bytes / kGiB) +
+              " GiB memory cap");
 }
 
 }  // namespace

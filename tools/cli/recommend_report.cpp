@@ -1,6 +1,7 @@
 #include "tools/cli/recommend_report.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <fmt/format.h>
 
 #include "common/text/format.hpp"
@@ -25,10 +26,16 @@ std::string plans_text(const Recommendation& recommendation, double target, std:
   std::string text = fmt::format(
       "\ntarget bubble {}: m >= (p-1)(1/{} - 1) for 1F1B, rounded up to an m the global batch {} "
       "allows (m·b·d = {}):\n",
-      format_percent(target), format_number(target), global, global);
+      target >= 1e-4 ? format_percent(target) : format_number(target), format_number(target),
+      global, global);
   for (const TargetBubblePlan& plan : recommendation.target_plans) {
+    // A tiny target needs more micro-batches than a count holds (the need saturates).
+    const std::string needed =
+        plan.needed_microbatches == UINT64_MAX
+            ? "more than 2^64 - 1"
+            : fmt::format("{}", plan.needed_microbatches);
     text += fmt::format("  p = {:<3} d = {:<3} needs m >= {}: ", plan.devices, plan.replicas,
-                        plan.needed_microbatches);
+                        needed);
     if (plan.microbatches) {
       text += fmt::format("m = {} with micro-batch size {} (bubble {})\n", *plan.microbatches,
                           *plan.micro_batch_size, format_percent(plan.bubble));

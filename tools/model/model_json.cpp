@@ -1,6 +1,7 @@
 #include "tools/model/model_json.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/ir/error.hpp"
@@ -22,8 +23,17 @@ std::optional<Work> read_work(JsonFields& fields, const std::string& stem, doubl
   if (ms && flops) {
     throw Error(fields.path_of(ms_key.c_str()) + " and " + flops_key + " are both given");
   }
-  if (ms) return Work{*ms * scale, false};
-  if (flops) return Work{*flops * scale, true};
+  const auto scaled = [&](double amount, const std::string& key) {
+    // A per-sample scale (1 / measured micro-batch size) may carry a large number past
+    // what a double holds: name it rather than pass infinity on.
+    if (!std::isfinite(amount * scale)) {
+      throw Error(fields.path_of(key.c_str()) + " = " + format_number(amount) +
+                  " is too large: per sample it is past the largest number a double holds");
+    }
+    return amount * scale;
+  };
+  if (ms) return Work{scaled(*ms, ms_key), false};
+  if (flops) return Work{scaled(*flops, flops_key), true};
   return std::nullopt;
 }
 
@@ -38,6 +48,10 @@ LayerGroup read_layer_group(const nlohmann::json& value, const std::string& path
   group.forward = *forward;
   group.backward = read_work(fields, "backward", per_sample)
                        .value_or(Work{2 * forward->amount, forward->in_flops});
+  if (!std::isfinite(group.backward.amount)) {  // the default, twice the forward
+    throw Error(path + "'s forward is too large: its default backward (2 x forward) is past "
+                "the largest number a double holds; give the backward too");
+  }
   if (const auto fraction = fields.non_negative("backward_weight_fraction")) {
     if (*fraction > 1) throw Error(fields.path_of("backward_weight_fraction") + " must be <= 1");
     group.backward_weight_fraction = *fraction;

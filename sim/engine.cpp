@@ -198,7 +198,7 @@ class Engine {
       StageInfo& info = stage_info_[s];
       info.device = problem_.device_of_stage(s);
       const StageCosts& time = costs_.stage(s);
-      const double rerun = recompute ? time.forward : 0.0;
+      const double rerun = recompute ? costs_.rerun_ms(s) : 0.0;
       info.time[static_cast<int>(OpKind::Forward)] = time.forward;
       info.time[static_cast<int>(OpKind::Backward)] = time.backward() + rerun;
       info.time[static_cast<int>(OpKind::BackwardInput)] = time.backward_input + rerun;
@@ -256,7 +256,8 @@ class Engine {
       const std::uint64_t copies = std::max<std::uint32_t>(stats.weight_versions, 1);
       const StageMemory& memory = costs_.stage_memory(s);
       stats.weight_bytes += memory.parameter_bytes * copies;
-      stats.static_bytes += memory.parameter_bytes * (copies + 1) + memory.optimizer_state_bytes;
+      stats.static_bytes +=
+          memory.parameter_bytes * copies + memory.gradient_bytes + memory.optimizer_state_bytes;
     }
   }
 

@@ -115,7 +115,7 @@ int run_recommend(const std::vector<std::string>& args) {
     throw Error("no valid configuration: " + recommendation.candidates.front().validity.reason());
   }
   if (recommendation.fitting == 0) {
-    throw Error("no configuration fits the " + format_number(model.device.memory_bytes / kGiB) +
+    throw Error("no configuration fits the " + format_number(model.device.hardware.memory_bytes / kGiB) +
                 " GiB memory cap");
   }
   return 0;

@@ -13,8 +13,14 @@ namespace pipewise::tools {
 // layers (h = 12288, s = 2048, a = 96), 174 billion parameters; 64 devices × 80.0 GiB ...".
 std::string model_summary(const ModelDescription& model);
 
-// Megatron-LM's flags for `candidate` (parallel sizes, batch sizes, recomputation).
+// Megatron-LM's flags for `candidate` (parallel sizes, the uneven first and last stages of
+// a balanced split, batch sizes, recomputation, sequence parallelism, distributed
+// optimizer, the overlaps the model asks for).
 std::string megatron_flags(const ModelDescription& model, const Candidate& candidate);
+
+// The best configuration's memory by kind on its fullest, first and last devices, and what
+// Megatron-LM's own estimator says of it (transformers). Empty when it was not simulated.
+std::string memory_breakdown(const ModelDescription& model, const Candidate& candidate);
 
 // The whole report: summary, the `top` best fitting configurations (each with step time,
 // bubble, peak memory, headroom and how it compares with the best), the faster

@@ -51,7 +51,10 @@ struct Candidate {
   bool duplicate = false;
   // Its simulation, unless it is invalid or its static memory alone exceeds the cap.
   std::optional<PointMetrics> metrics;
-  bool fits = false;          // simulated, and no device exceeds the cap
+  // Simulated, no device exceeds the cap, and (for transformers) neither does Megatron-LM's
+  // own accounting of it (megatron_bytes): an answer Megatron-LM would refuse is no answer.
+  bool fits = false;
+  double megatron_bytes = 0;  // Megatron-LM's estimate of its first stage; 0: not a transformer
   double headroom_bytes = 0;  // cap − peak bytes (negative when over the cap)
 
   // The largest device peak: simulated, or its static bytes when not simulated.

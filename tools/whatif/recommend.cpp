@@ -6,6 +6,8 @@
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
 #include "common/text/format.hpp"
+#include "tools/model/megatron_memory.hpp"
+#include "tools/whatif/megatron_query.hpp"
 #include "tools/whatif/parallel_for.hpp"
 
 namespace pipewise::tools {
@@ -86,7 +88,12 @@ void evaluate(const ModelDescription& model, Candidate& candidate) {
   candidate.metrics = *metrics;
   candidate.static_bytes = metrics->static_bytes;
   candidate.headroom_bytes = cap - metrics->peak_bytes;
-  candidate.fits = candidate.headroom_bytes >= 0;
+  if (model.transformer) {
+    candidate.megatron_bytes =
+        megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches))
+            .total_bytes();
+  }
+  candidate.fits = candidate.headroom_bytes >= 0 && candidate.megatron_bytes <= cap;
 }
 
 // 0: fits; 1: exceeds the cap (simulated or pruned); 2: invalid.

@@ -20,6 +20,7 @@
 #include "common/partition/stage_partition.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/command_line.hpp"
+#include "tools/cli/option_lists.hpp"
 #include "common/text/text_table.hpp"
 
 namespace po = boost::program_options;
@@ -30,7 +31,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: pipewise partition -p S (--layers-file FILE | --model NAME|FILE [model flags])\n"
     "                          [--memory-cap GIB] [--stashes 1f1b|N] [--recompute off|selective|full]\n"
-    "                          [--write-costs FILE] [-o FILE]\n"
+    "                          [--write-costs FILE] [-f table|json] [-o FILE]\n"
     "Splits the layers, in order, into S contiguous non-empty stages so that the slowest stage\n"
     "(forward + backward of one micro-batch) is as fast as possible: exact, by dynamic\n"
     "programming; among equally fast splits the most even one. With --memory-cap every stage\n"
@@ -148,6 +149,26 @@ std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<S
   return text;
 }
 
+// `--format json` (schema pipewise.partition, version 1, in the README): the split, each
+// stage's layers, time and memory, and the greedy split's slowest stage.
+std::string partition_json(std::size_t layer_count, const PartitionRequest& request,
+                           const std::vector<StageSplit>& splits, double greedy_slowest_ms) {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  double slowest = 0;
+  for (std::size_t s = 0; s < splits.size(); ++s) {
+    slowest = std::max(slowest, splits[s].time_ms);
+    stages.push_back({{"stage", s}, {"first_layer", splits[s].first_layer},
+                      {"layer_count", splits[s].layer_count}, {"time_ms", splits[s].time_ms},
+                      {"memory_bytes", splits[s].memory_bytes}});
+  }
+  nlohmann::ordered_json document = {
+      {"schema", "pipewise.partition"}, {"version", 1}, {"layers", layer_count},
+      {"memory_cap_bytes", request.memory_cap_bytes ? nlohmann::ordered_json(*request.memory_cap_bytes)
+                                                    : nlohmann::ordered_json(nullptr)},
+      {"slowest_ms", slowest}, {"greedy_slowest_ms", greedy_slowest_ms}, {"stages", stages}};
+  return document.dump(2) + "\n";
+}
+
 int run_partition(const std::vector<std::string>& args) {
   po::options_description options("options");
   add_option(options, vocabulary::stages,
@@ -161,12 +182,14 @@ int run_partition(const std::vector<std::string>& args) {
   add_option(options, vocabulary::recompute, {.detail = "with a model (default off)"});
   options.add_options()(
       "write-costs", po::value<std::string>(), "write the stage costs as a simulator cost file");
+  add_option(options, vocabulary::format, {.detail = "table or json", .default_value = "table"});
   add_option(options, vocabulary::output);
   add_model_options(options);
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
   if (parse_or_help(args, options, values, usage.c_str())) return 0;
   if (!values.count("stages")) throw Error("--stages S is required");
+  const std::string format = choice_option(values, "format", {"table", "json"});
   const std::uint32_t stages = bounded_option(values, "stages", 1, 1, 65536);
   std::vector<LayerEntry> layers;
   std::optional<ModelDescription> model;
@@ -242,7 +265,8 @@ int run_partition(const std::vector<std::string>& args) {
     report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
                           "(P·V = {}) --schedule ...\n", path, path, stages);
   }
-  write_report(values, report);
+  write_report(values, format == "json" ? partition_json(layers.size(), request, splits, greedy_slowest)
+                                        : report);
   return 0;
 }
 

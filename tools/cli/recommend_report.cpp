@@ -37,16 +37,6 @@ std::string candidate_name(const Candidate& candidate) {
   return name;
 }
 
-// Model FLOPs of one step (no recomputation counted) per device and second, as a share of
-// the peak: MFU. Absent for models of layer groups given in ms.
-std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate) {
-  if (!model.transformer || !candidate.metrics || candidate.metrics->makespan_ms <= 0) return std::nullopt;
-  const double flops = 3 * transformer_forward_flops_per_sample(*model.transformer) *
-                       static_cast<double>(model.batch.global);
-  return flops / (candidate.metrics->makespan_ms / 1000 * model.device.count *
-                  model.device.hardware.peak_tflops * 1e12);
-}
-
 std::string plans_text(const Recommendation& recommendation, double target, std::uint64_t global) {
   std::string text = fmt::format(
       "\ntarget bubble {}: m >= (p-1)(1/{} - 1) for 1F1B, rounded up to an m the global batch {} "
@@ -204,6 +194,14 @@ std::string warnings_section(const Recommendation& recommendation, std::size_t t
 }
 
 }  // namespace
+
+std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate) {
+  if (!model.transformer || !candidate.metrics || candidate.metrics->makespan_ms <= 0) return std::nullopt;
+  const double flops = 3 * transformer_forward_flops_per_sample(*model.transformer) *
+                       static_cast<double>(model.batch.global);
+  return flops / (candidate.metrics->makespan_ms / 1000 * model.device.count *
+                  model.device.hardware.peak_tflops * 1e12);
+}
 
 std::string model_summary(const ModelDescription& model) {
   std::string text = model.name + ": ";

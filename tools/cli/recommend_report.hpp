@@ -2,6 +2,7 @@
 // The text `pipewise recommend` prints: the model, the ranked configurations with why the
 // runners-up lose, the rules of thumb they break, and the target-bubble plan.
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "tools/model/model_description.hpp"
@@ -12,6 +13,10 @@ namespace pipewise::tools {
 // Two or three lines describing the model and the machine, e.g. "gpt3-175b: 96 transformer
 // layers (h = 12288, s = 2048, a = 96), 174 billion parameters; 64 devices × 80.0 GiB ...".
 std::string model_summary(const ModelDescription& model);
+
+// Model FLOPs of one step (no recomputation counted) per device and second, as a share of
+// the peak: MFU. Absent for models of layer groups given in ms, or when not simulated.
+std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate);
 
 // Megatron-LM's flags for `candidate` (parallel sizes, the uneven first and last stages of
 // a balanced split, batch sizes, recomputation, sequence parallelism, distributed

@@ -30,6 +30,26 @@ TEST(PartitionCommand, BeatsTheGreedySplitWhereGreedyIsWrong) {
       << result.out;
 }
 
+TEST(PartitionCommand, JsonGivesEachStagesLayersAndTime) {
+  // The split of BeatsTheGreedySplitWhereGreedyIsWrong, as JSON.
+  const ScratchDirectory scratch;
+  const std::string layers =
+      scratch.write("layers.csv", "name,forward_ms,backward_ms\na,1,1\nb,1,1\nc,1,1\nd,1.5,1.5\n");
+  const CliResult result = run_pipewise("partition --stages 3 --format json --layers-file '" + layers + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  EXPECT_EQ(document.at("schema"), "pipewise.partition");
+  EXPECT_EQ(document.at("layers"), 4);
+  EXPECT_TRUE(document.at("memory_cap_bytes").is_null());
+  EXPECT_NEAR(document.at("slowest_ms").get<double>(), 4.0, 1e-12);
+  EXPECT_NEAR(document.at("greedy_slowest_ms").get<double>(), 5.0, 1e-12);
+  const nlohmann::json& stages = document.at("stages");
+  ASSERT_EQ(stages.size(), 3u);
+  EXPECT_EQ(stages[1].at("first_layer"), 1);
+  EXPECT_EQ(stages[1].at("layer_count"), 2);
+  EXPECT_NEAR(stages[2].at("time_ms").get<double>(), 3.0, 1e-12);
+}
+
 TEST(PartitionCommand, MemoryCapForcesAnUnevenSplit) {
   // Four layers of 1 ms with 1 GiB of activations each, two stages under 1F1B: stage 0
   // holds 2 micro-batches, stage 1 one. The even split needs 2·2 = 4 GiB on stage 0; with

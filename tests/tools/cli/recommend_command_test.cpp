@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tests/tools/cli/cli_runner.hpp"
@@ -159,6 +160,45 @@ TEST(RecommendCommand, MegatronRecomputeGranularityRestrictsTheSearch) {
   EXPECT_EQ(result.out.find(" off "), std::string::npos) << result.out;
   EXPECT_EQ(result.out.find(" full "), std::string::npos);
   EXPECT_NE(result.out.find(" selective "), std::string::npos);
+}
+
+TEST(RecommendCommand, JsonListsTheFittingConfigurationsBestFirst) {
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("hand.json", kHandModel);
+  const CliResult result = run_pipewise("recommend --model '" + model +
+                                        "' --schedules 1f1b,gpipe --recompute off --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  EXPECT_EQ(document.at("schema"), "pipewise.recommendation");
+  EXPECT_EQ(document.at("searched"), 6);
+  EXPECT_EQ(document.at("fitting"), 1);
+  EXPECT_EQ(document.at("exceeding"), 5);
+  ASSERT_EQ(document.at("configurations").size(), 1u);  // the hand-solved only fit
+  const nlohmann::json& best = document.at("configurations")[0];
+  EXPECT_EQ(best.at("schedule"), "1f1b");
+  EXPECT_EQ(best.at("pipeline"), 4);
+  EXPECT_EQ(best.at("microbatches"), 8);
+  EXPECT_NEAR(best.at("step_ms").get<double>(), 33.0, 1e-9);
+  EXPECT_NEAR(best.at("peak_bytes").get<double>(), 6.0 * 1024 * 1024 * 1024, 1.0);
+  EXPECT_TRUE(best.at("mfu").is_null());  // layers given in ms: no FLOPs
+  EXPECT_TRUE(best.at("megatron_bytes").is_null());
+  EXPECT_NE(best.at("megatron_flags").get<std::string>().find("--pipeline-model-parallel-size 4"),
+            std::string::npos);
+}
+
+TEST(RecommendCommand, NoAnswerIsOverTheCapByMegatronLmsOwnAccounting) {
+  // Every proposed GPT-3 configuration fits by pipewise's simulation and by Megatron-LM's
+  // estimator of its first stage.
+  const CliResult result = run_pipewise("recommend --top 50 --format json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  const double cap = document.at("memory_cap_bytes").get<double>();
+  ASSERT_FALSE(document.at("configurations").empty());
+  for (const nlohmann::json& configuration : document.at("configurations")) {
+    EXPECT_LE(configuration.at("peak_bytes").get<double>(), cap) << configuration.dump();
+    EXPECT_GT(configuration.at("megatron_bytes").get<double>(), 0) << configuration.dump();
+    EXPECT_LE(configuration.at("megatron_bytes").get<double>(), cap) << configuration.dump();
+  }
 }
 
 }  // namespace

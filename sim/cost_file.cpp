@@ -59,12 +59,26 @@ std::string entry_path(const JsonFields& entry, const char* field) {
   return path.substr(0, path.size() - std::string_view(field).size() - 1);
 }
 
+// Reads a stage's memory fields (absolute bytes) from `fields`.
+StageMemoryOverride stage_memory_fields(JsonFields& fields) {
+  StageMemoryOverride memory;
+  memory.parameter_bytes = fields.non_negative("parameter_bytes");
+  memory.gradient_bytes = fields.non_negative("gradient_bytes");
+  memory.optimizer_state_bytes = fields.non_negative("optimizer_state_bytes");
+  memory.stash_bytes = fields.non_negative("stash_bytes");
+  memory.checkpoint_bytes = fields.non_negative("checkpoint_bytes");
+  memory.working_set_bytes = fields.non_negative("working_set_bytes");
+  return memory;
+}
+
 void read_stages(JsonFields& root, CostConfig& config) {
   RepeatCheck repeats;
   read_entries(root, "stages", [&](JsonFields& entry) {
     const std::uint32_t stage = entry.required(entry.index("stage"), "stage");
     repeats.note(std::to_string(stage), entry_path(entry, "stage"), "stage");
-    config.stages.push_back({stage, compute_fields(entry)});
+    ComputeOverride costs = compute_fields(entry);
+    costs.recompute_forward = entry.non_negative("recompute_forward");
+    config.stages.push_back({stage, costs, stage_memory_fields(entry)});
   });
 }
 
@@ -121,12 +135,16 @@ void read_data_parallel(JsonFields& fields, DataParallelCosts& dp) {
   dp.latency_ms = fields.non_negative("latency").value_or(dp.latency_ms);
   dp.bandwidth_gb_per_s = fields.non_negative("bandwidth").value_or(dp.bandwidth_gb_per_s);
   dp.overlap_with_cooldown = fields.boolean("overlap").value_or(dp.overlap_with_cooldown);
+  dp.sharded = fields.boolean("sharded").value_or(dp.sharded);
 }
 
 void read_memory(JsonFields& fields, MemoryConfig& memory) {
   memory.parameter_bytes = fields.non_negative("parameter_bytes").value_or(memory.parameter_bytes);
   if (const auto name = fields.choice("optimizer", {"sgd", "momentum", "adam"})) {
     memory.optimizer = optimizer_from_name(*name);
+  }
+  if (const auto gradients = fields.non_negative("gradient_bytes")) {
+    memory.gradient_bytes = *gradients;
   }
   if (const auto state = fields.non_negative("optimizer_state_bytes")) {
     memory.optimizer_state_bytes = *state;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -90,7 +91,8 @@ Result<StageCosts> ComputeOverride::apply_to(const StageCosts& base, const char*
   if (Status status = first_failure({time_status(costs.forward, prefix + ".forward"),
                                      time_status(costs.backward_input, prefix + ".backward_input"),
                                      time_status(costs.backward_weight, prefix + ".backward_weight"),
-                                     time_status(costs.optimizer_step, prefix + ".optimizer_step")});
+                                     time_status(costs.optimizer_step, prefix + ".optimizer_step"),
+                                     time_status(recompute_forward.value_or(0), prefix + ".recompute_forward")});
       !status.ok()) {
     return status;
   }
@@ -105,9 +107,19 @@ double DataParallelCosts::allreduce_ms(double bytes) const {
   return ring_allreduce_ms(replicas, bytes, latency_ms, bandwidth_gb_per_s);
 }
 
+double DataParallelCosts::synchronisation_ms(double gradient_bytes, double parameter_bytes) const {
+  // A reduce-scatter and an all-gather each move (d−1)/d of their buffer: half a ring
+  // all-reduce of it each, with the same 2(d−1) latency steps in all.
+  if (!sharded) return allreduce_ms(gradient_bytes);
+  return ring_allreduce_ms(replicas, (gradient_bytes + parameter_bytes) / 2, latency_ms,
+                           bandwidth_gb_per_s);
+}
+
 CostModel::CostModel(const Problem& problem, const StageCosts& stage_costs)
     : problem_(problem),
       stages_(problem.stages(), stage_costs),
+      reruns_(problem.stages(), stage_costs.forward),
+      has_rerun_override_(problem.stages(), false),
       memory_(problem.stages()) {}
 
 double CostModel::stage_op_time(const Op& op, const StageCosts& costs) {
@@ -137,7 +149,9 @@ double CostModel::overridden_op_time(const Op& op) const {
     return stage_op_time(as_kind, stages_[op.stage]);
   };
   double time = time_of(op.kind);
-  if (recompute_ && produces_input_grad(op.kind)) time += time_of(OpKind::Forward);
+  if (recompute_ && produces_input_grad(op.kind)) {
+    time += has_rerun_override_[op.stage] ? reruns_[op.stage] : time_of(OpKind::Forward);
+  }
   return time;
 }
 
@@ -170,6 +184,10 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     Result<StageCosts> costs = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
     if (!costs.ok()) return costs.status();
     model.stages_[entry.stage] = *costs;
+    if (entry.costs.recompute_forward) {
+      model.reruns_[entry.stage] = *entry.costs.recompute_forward;
+      model.has_rerun_override_[entry.stage] = true;
+    }
   }
   for (std::size_t i = 0; i < config.devices.size(); ++i) {
     const DeviceSlowdown& entry = config.devices[i];
@@ -189,7 +207,11 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
       costs.backward_input *= entry.factor;
       costs.backward_weight *= entry.factor;
       costs.optimizer_step *= entry.factor;
+      model.reruns_[stage] *= entry.factor;
     }
+  }
+  for (std::uint32_t stage = 0; stage < stages; ++stage) {
+    if (!model.has_rerun_override_[stage]) model.reruns_[stage] = model.stages_[stage].forward;
   }
   for (std::size_t i = 0; i < config.ops.size(); ++i) {
     const OpTimeOverride& entry = config.ops[i];
@@ -248,8 +270,10 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   }
   const double optimizer_state = memory.optimizer_state_bytes.value_or(
       optimizer_state_multiple(memory.optimizer) * memory.parameter_bytes);
+  const double gradients = memory.gradient_bytes.value_or(memory.parameter_bytes);
   if (Status status = first_failure(
           {size_status(memory.parameter_bytes, "parameter bytes"),
+           size_status(gradients, "gradient bytes"),
            size_status(optimizer_state, "optimizer state bytes"),
            size_status(memory.layers, "layers"),
            size_status(memory.activation_bytes_per_layer, "activation bytes per layer"),
@@ -272,6 +296,7 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   for (const auto& [value, what] :
        {std::pair<double, std::string>{memory.parameter_bytes, "parameter bytes"},
         {optimizer_state, optimizer_state_name},
+        {gradients, "gradient bytes"},
         {stash, "stashed activation bytes (layers x activation bytes per layer)"},
         {comm.activation_bytes, "activation bytes"},
         {memory.working_set_factor * stash,
@@ -283,15 +308,43 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   const auto bytes_of = [](double value) { return bytes_from_double(value, "").value(); };
   StageMemory stage_memory;
   stage_memory.parameter_bytes = bytes_of(memory.parameter_bytes / v);
+  stage_memory.gradient_bytes = bytes_of(gradients / v);
   stage_memory.optimizer_state_bytes = bytes_of(optimizer_state / v);
   const double chunk_stash = memory.layers / v * memory.activation_bytes_per_layer;
   stage_memory.stash_bytes = bytes_of(chunk_stash);
   stage_memory.boundary_bytes = bytes_of(comm.activation_bytes);
   stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * chunk_stash);
-  const double freed_by_w = memory.recompute ? static_cast<double>(stage_memory.working_set_bytes)
-                                             : static_cast<double>(stage_memory.stash_bytes);
-  stage_memory.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);
   model.memory_.assign(stages, stage_memory);
+  for (std::size_t i = 0; i < config.stages.size(); ++i) {
+    const StageMemoryOverride& given = config.stages[i].memory;
+    StageMemory& resolved = model.memory_[config.stages[i].stage];
+    const std::string where = "$.stages[" + std::to_string(i) + "].";
+    const std::pair<const std::optional<double>*, std::uint64_t*> fields[] = {
+        {&given.parameter_bytes, &resolved.parameter_bytes},
+        {&given.gradient_bytes, &resolved.gradient_bytes},
+        {&given.optimizer_state_bytes, &resolved.optimizer_state_bytes},
+        {&given.stash_bytes, &resolved.stash_bytes},
+        {&given.checkpoint_bytes, &resolved.boundary_bytes},
+        {&given.working_set_bytes, &resolved.working_set_bytes}};
+    const char* const names[] = {"parameter_bytes", "gradient_bytes", "optimizer_state_bytes",
+                                 "stash_bytes", "checkpoint_bytes", "working_set_bytes"};
+    for (std::size_t f = 0; f < std::size(fields); ++f) {
+      if (!fields[f].first->has_value()) continue;
+      const double bytes = **fields[f].first;
+      Result<std::uint64_t> counted = bytes_from_double(bytes, where + names[f]);
+      if (!counted.ok()) return counted.status();
+      *fields[f].second = counted.value();
+    }
+    // Without gradient sizes anywhere, a stage's gradient buffer is as large as its weights.
+    if (!given.gradient_bytes && !memory.gradient_bytes) {
+      resolved.gradient_bytes = resolved.parameter_bytes;
+    }
+  }
+  for (StageMemory& resolved : model.memory_) {
+    const double freed_by_w = memory.recompute ? static_cast<double>(resolved.working_set_bytes)
+                                               : static_cast<double>(resolved.stash_bytes);
+    resolved.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);
+  }
   return model;
 }
 

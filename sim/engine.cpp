@@ -200,7 +200,7 @@ class Engine {
       StageInfo& info = stage_info_[s];
       info.device = problem_.device_of_stage(s);
       const StageCosts& time = costs_.stage(s);
-      const double rerun = recompute ? time.forward : 0.0;
+      const double rerun = recompute ? costs_.rerun_ms(s) : 0.0;
       info.time[static_cast<int>(OpKind::Forward)] = time.forward;
       info.time[static_cast<int>(OpKind::Backward)] = time.backward() + rerun;
       info.time[static_cast<int>(OpKind::BackwardInput)] = time.backward_input + rerun;
@@ -261,7 +261,7 @@ class Engine {
       const StageMemory& memory = costs_.stage_memory(s);
       // Sizes near 2^64 would wrap to a small, wrong number: refuse them, naming the input.
       const auto weights = checked_multiply(memory.parameter_bytes, copies);
-      const auto with_gradients = weights ? checked_add(*weights, memory.parameter_bytes) : std::nullopt;
+      const auto with_gradients = weights ? checked_add(*weights, memory.gradient_bytes) : std::nullopt;
       const auto weight_total = weights ? checked_add(stats.weight_bytes, *weights) : std::nullopt;
       const auto stage_static =
           with_gradients ? checked_add(*with_gradients, memory.optimizer_state_bytes) : std::nullopt;
@@ -270,7 +270,7 @@ class Engine {
       if (!weight_total || !static_total) {
         too_many_bytes("device " + std::to_string(device) + "'s static memory (weights x " +
                            std::to_string(copies) + " version(s), gradients, optimizer state)",
-                       "the parameter bytes or the optimizer state bytes are too large")
+                       "the parameter, gradient or optimizer state bytes are too large")
             .throw_if_failed();
       }
       stats.weight_bytes = *weight_total;

@@ -106,17 +106,22 @@ CostSource cost_source(const po::variables_map& values) {
     shape.micro_batch_size = description.batch.micro_batch_sizes.front();
     shape.replicas = description.parallelism.data.value_or(1);
     shape.recompute = recompute_from_name(recompute.value_or("off"));
-    const auto layers = std::make_shared<std::vector<LayerCost>>(resolve_layers(description));
+    shape.tensor = description.parallelism.tensor_or_default();
+    shape.distributed_optimizer = description.training.distributed_optimizer.value_or(false);
     CostSource source;
     source.unit = MemoryUnit::Bytes;
-    source.description = fmt::format("model {}: micro-batch size {}, d = {}, recomputation {}",
-                                     description.name, shape.micro_batch_size, shape.replicas,
-                                     recompute_name(shape.recompute));
-    source.costs = [description, layers, shape](std::uint32_t devices, std::uint32_t chunks) {
+    source.description = fmt::format("model {}: micro-batch size {}, t = {}, d = {}, recomputation {}",
+                                     description.name, shape.micro_batch_size, shape.tensor.size,
+                                     shape.replicas, recompute_name(shape.recompute));
+    source.costs = [description, shape](std::uint32_t devices, std::uint32_t chunks) {
       PipelineShape point = shape;
       point.devices = devices;
       point.chunks = chunks;
-      return pipeline_costs(description, *layers, point);
+      // Megatron-LM's even split where p·v divides the layers; else, with v = 1, the first
+      // and last stages take the difference.
+      const std::uint32_t layers = description.layer_count();
+      if (chunks == 1 && devices >= 2 && layers % devices != 0) point.split = LayerSplit::Balanced;
+      return pipeline_costs(description, point);
     };
     return source;
   }

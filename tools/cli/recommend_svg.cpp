@@ -90,9 +90,20 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
     longest_ms = std::max(longest_ms, row->metrics->makespan_ms);
     largest_bytes = std::max(largest_bytes, row->metrics->peak_bytes);
   }
+  // Row labels are drawn right-aligned before the bars: the column is as wide as the
+  // longest (11 px, about 0.62 em a character, bold included), the picture wider with it.
+  const auto shown_label = [&](std::size_t i) {
+    const Candidate& row = *rows[i];
+    return (i == 0 && row.fits ? "best: " : row.fits ? "" : "over cap: ") + row_label(row);
+  };
+  double label_width = kLabelWidth;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    label_width = std::max(label_width, 11 * 0.62 * static_cast<double>(shown_label(i).size()) + 12);
+  }
+  const double width = kWidth + label_width - kLabelWidth;
   const double chart_top = 120;
-  const double panel_width = (kWidth - 2 * kMargin - kLabelWidth - 40) / 2;
-  const double time_left = kMargin + kLabelWidth;
+  const double panel_width = (width - 2 * kMargin - label_width - 40) / 2;
+  const double time_left = kMargin + label_width;
   const double memory_left = time_left + panel_width + 40;
   const double chart_height = kRowHeight * static_cast<double>(std::max<std::size_t>(rows.size(), 1));
 
@@ -131,7 +142,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
     const double y = chart_top + kRowHeight * static_cast<double>(i);
     const bool best = i == 0 && row.fits;
     const char* colour = !row.fits ? kOverColour : best ? kBestColour : kFittingColour;
-    svg.text(time_left - 8, y + 13, (best ? "best: " : row.fits ? "" : "over cap: ") + row_label(row), 11,
+    svg.text(time_left - 8, y + 13, shown_label(i), 11,
              SvgDocument::Anchor::End, row.fits ? "#222" : kOverColour, best ? "bold" : "normal");
     const double time_width = longest_ms > 0 ? row.metrics->makespan_ms / longest_ms * (panel_width - 70) : 0;
     svg.rect(time_left, y, time_width, kBarHeight, colour);
@@ -158,7 +169,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
     svg.text(kMargin, timeline_top - 12, timeline.caption, 12, SvgDocument::Anchor::Start, "#333", "bold");
     svg.embed(kMargin, timeline_top, timeline.drawing.svg);
   }
-  return svg.render(kWidth, height);
+  return svg.render(width, height);
 }
 
 }  // namespace pipewise::tools

@@ -142,10 +142,22 @@ double CostModel::overridden_op_time(const Op& op) const {
   return time;
 }
 
+double CostModel::pair_time(const Op& forward, const Op& backward) const {
+  if (!pair_overrides_.empty()) {
+    const auto found =
+        pair_overrides_.find(std::uint64_t{forward.stage} * problem_.stages() + backward.stage);
+    if (found != pair_overrides_.end()) return found->second;
+  }
+  const double forward_ms = op_time(forward);
+  const double backward_ms = op_time(backward);
+  return std::max(forward_ms, backward_ms) +
+         (1.0 - overlap_efficiency_) * std::min(forward_ms, backward_ms);
+}
+
 Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem) {
   if (Status validity = problem.validity(); !validity.ok()) return validity;
   const std::uint32_t stages = problem.stages();
-  const double v = problem.chunks;
+  const double v = problem.stages_per_device_share();
   StageCosts per_chunk = config.device_share;
   if (Status status = first_failure(
           {time_status(per_chunk.forward, "forward time"),
@@ -164,13 +176,14 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   for (std::size_t i = 0; i < config.stages.size(); ++i) {
     const StageOverride& entry = config.stages[i];
     const std::string where = "$.stages[" + std::to_string(i) + "]";
-    if (entry.stage >= stages) {
+    if (entry.stage >= problem.model_stages()) {
       return Status::failure(where + ".stage = " + std::to_string(entry.stage) +
-                             " is outside 0.." + std::to_string(stages - 1));
+                             " is outside 0.." + std::to_string(problem.model_stages() - 1));
     }
     Result<StageCosts> costs = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
     if (!costs.ok()) return costs.status();
     model.stages_[entry.stage] = *costs;
+    if (problem.bidirectional()) model.stages_[problem.mirror_stage(entry.stage)] = *costs;
   }
   for (std::size_t i = 0; i < config.devices.size(); ++i) {
     const DeviceSlowdown& entry = config.devices[i];
@@ -214,6 +227,25 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     op.microbatch = entry.microbatch;
     op.iteration = entry.iteration;
     model.op_overrides_[model.override_key(entry.kind, op)] = entry.time_ms;
+  }
+
+  const OverlapCosts& overlap = config.overlap;
+  if (!(overlap.efficiency >= 0 && overlap.efficiency <= 1)) {
+    return Status::failure("overlap efficiency must be between 0 and 1 (got " +
+                           number(overlap.efficiency) + ")");
+  }
+  model.overlap_efficiency_ = overlap.efficiency;
+  for (std::size_t i = 0; i < overlap.pairs.size(); ++i) {
+    const PairTimeOverride& entry = overlap.pairs[i];
+    const std::string where = "$.overlap.pairs[" + std::to_string(i) + "]";
+    if (entry.forward_stage >= stages || entry.backward_stage >= stages) {
+      return Status::failure(where + " names stages " + std::to_string(entry.forward_stage) +
+                             " and " + std::to_string(entry.backward_stage) +
+                             " outside 0.." + std::to_string(stages - 1));
+    }
+    if (Status status = time_status(entry.time_ms, where + ".time"); !status.ok()) return status;
+    model.pair_overrides_[std::uint64_t{entry.forward_stage} * stages + entry.backward_stage] =
+        entry.time_ms;
   }
 
   const CommunicationCosts& comm = config.communication;

@@ -7,7 +7,9 @@ namespace pipewise {
 // cross-stage producer (dependencies.hpp) runs on another device, a Send is placed right
 // after the producer on its device and the matching Recv right before the consumer on
 // the consumer's device (the order PyTorch pipelining's lowering uses). Same-device stage
-// boundaries get no ops. REQUIRES: `schedule` holds compute and optimizer ops only.
+// boundaries get no ops. An overlapped pair (op.hpp) is kept together: the receives of
+// both its ops come before its F, the sends of both after its B. Steps and FSDP ops pass
+// through. REQUIRES: `schedule` holds no send or recv ops.
 Schedule lower_communication(const Schedule& schedule);
 
 }  // namespace pipewise

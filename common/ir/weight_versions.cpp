@@ -62,6 +62,10 @@ void assign_weight_versions(Schedule& schedule) {
         op.weight_version = steps_taken[op.stage]++;
         continue;
       }
+      if (is_fsdp(op.kind)) {  // parameters are gathered or freed, none is read
+        op.weight_version = 0;
+        continue;
+      }
       if (!in_range(op, problem)) {
         throw Error("op " + op_label(op, problem.microbatches) +
                     " names a micro-batch or iteration outside the problem");
@@ -97,7 +101,7 @@ std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
     std::unordered_map<std::uint32_t, StageHistory> histories;
     for (std::size_t position = 0; position < program.size(); ++position) {
       const Op& op = program[position];
-      if (op.stage >= problem.stages()) continue;
+      if (op.stage >= problem.stages() || is_fsdp(op.kind)) continue;
       auto& [reads, created] = histories[op.stage];
       const std::uint32_t version =
           op.kind == OpKind::OptimizerStep ? op.weight_version + 1 : op.weight_version;

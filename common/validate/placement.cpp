@@ -60,7 +60,8 @@ std::string communication_message(const Problem& problem, std::uint32_t device, 
   if (!has_peer_stage(op, problem)) {
     const bool forward_end = op.kind == OpKind::SendActivation || op.kind == OpKind::RecvGrad;
     return on_device + " has no peer: stage " + std::to_string(op.stage) + " is the " +
-           (forward_end ? "last" : "first") + " stage of its pipeline";
+           (forward_end ? "last" : "first") + " stage" +
+           (problem.bidirectional() ? " of its pipeline" : "");
   }
   return on_device + " connects stages " + std::to_string(op.stage) + " and " +
          std::to_string(peer) + ", which share device " +

@@ -50,10 +50,12 @@ void CpuBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   for (std::uint32_t s = 0; s < problem.stages(); ++s) {
     Stage& stage = stages_[s];
     stage.device = problem.device_of_stage(s);
-    // Training continues from the newest parameters, which become version 0 of this run.
-    stage.versions.restart_from_newest();
-    if (s >= model_.stages()) {
-      // The second copy of bidirectional placement starts as an exact copy of the first.
+    if (s < model_.stages()) {
+      // Training continues from the newest parameters, which become version 0 of this run.
+      stage.versions.restart_from_newest();
+    } else {
+      // The second copy of bidirectional placement starts as an exact copy of the first
+      // (prepared above: its stage number is lower).
       const Stage& original = stages_[problem.mirror_stage(s)];
       stage.versions.start_from(original.versions.newest().values);
       stage.gradient.assign(original.gradient.size(), 0.0f);

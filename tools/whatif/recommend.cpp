@@ -57,6 +57,7 @@ void evaluate(const ModelDescription& model, const std::vector<LayerCost>& layer
   problem.devices = candidate.shape.devices;
   problem.chunks = candidate.shape.chunks;
   problem.microbatches = candidate.microbatches;
+  problem.placement = find_schedule(candidate.schedule).placement;
   Result<PointMetrics> metrics = simulate_point(candidate.schedule, problem, costs->config,
                                                 costs->extra_checkpoint_bytes);
   if (!metrics.ok()) {

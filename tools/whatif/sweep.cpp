@@ -1,5 +1,6 @@
 #include "tools/whatif/sweep.hpp"
 
+#include "common/schedules/registry.hpp"
 #include "tools/whatif/parallel_for.hpp"
 
 namespace pipewise::tools {
@@ -61,6 +62,7 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
         problem.devices = row.point.devices;
         problem.chunks = row.point.chunks;
         problem.microbatches = row.point.microbatches;
+        problem.placement = find_schedule(grid.schedules[row.point.schedule]).placement;
         row.result = simulate_point(grid.schedules[row.point.schedule], problem,
                                     shape->config, shape->extra_checkpoint_bytes);
       },

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +69,39 @@ class SlotGrid {
   std::uint32_t microbatches_;
   std::vector<std::map<std::uint64_t, Pass>> slots_;
   std::vector<std::uint64_t> where_;
+};
+
+// The stashes (F to W) a device holds after each slot, in slot order; a slot without a
+// pass keeps the level of the slot before it.
+class StashLevels {
+ public:
+  explicit StashLevels(const std::map<std::uint64_t, Pass>& passes) {
+    if (passes.empty()) return;
+    level_.assign(passes.rbegin()->first + 1, 0);
+    std::int64_t live = 0;
+    auto next = passes.begin();
+    for (std::uint64_t slot = 0; slot < level_.size(); ++slot) {
+      if (next != passes.end() && next->first == slot) {
+        if (next->second.kind == OpKind::Forward) ++live;
+        if (next->second.kind == OpKind::BackwardWeight) --live;
+        ++next;
+      }
+      level_[slot] = live;
+    }
+  }
+  // The first slot t in [from, to] such that every level over [t, to) is below `limit`.
+  std::uint64_t first_below(std::int64_t limit, std::uint64_t from, std::uint64_t to) const {
+    std::uint64_t t = to;
+    while (t > from && level_[t - 1] < limit) --t;
+    return t;
+  }
+  // Adds `delta` to the levels of slots [from, to): a pass moved from `to` to `from`.
+  void add(std::uint64_t from, std::uint64_t to, std::int64_t delta) {
+    for (std::uint64_t slot = from; slot < to; ++slot) level_[slot] += delta;
+  }
+
+ private:
+  std::vector<std::int64_t> level_;
 };
 
 // The first slot at which `pass` may run: one after each of its producers' slots (unit
@@ -140,22 +174,40 @@ Schedule repeated_block_schedule(std::string name, const Problem& problem,
   // the first free slot of its device at or after its producers, when that is earlier and
   // does not raise the device's peak of stashes. This shortens the warm-up and cool-down,
   // which repeating leaves sparse; the repeated steady state has no free slot to move to.
+  // Only a forward moved earlier can raise the peak: it adds a stash to every slot it
+  // passes, so it may move when the stashes live over those slots stay below the peak.
   std::vector<std::int64_t> peak(p);
-  for (std::uint32_t d = 0; d < p; ++d) peak[d] = grid.peak_stashes(d);
+  std::vector<StashLevels> levels;
+  std::vector<std::set<std::uint64_t>> free_slots(p);  // before each device's last pass
+  for (std::uint32_t d = 0; d < p; ++d) {
+    peak[d] = grid.peak_stashes(d);
+    levels.emplace_back(grid.device(d));
+    std::uint64_t next = 0;
+    for (const auto& entry : grid.device(d)) {
+      for (; next < entry.first; ++next) free_slots[d].insert(next);
+      next = entry.first + 1;
+    }
+  }
   std::vector<std::tuple<std::uint64_t, std::uint32_t>> order;
   for (std::uint32_t d = 0; d < p; ++d) {
     for (const auto& entry : grid.device(d)) order.emplace_back(entry.first, d);
   }
   std::sort(order.begin(), order.end());
   for (const auto& [slot, d] : order) {
-    auto& device = grid.device(d);
-    const Pass pass = device.at(slot);
-    for (std::uint64_t target = ready_slot(grid, pass, stages); target < slot; ++target) {
-      if (device.count(target) != 0) continue;
-      grid.move(d, slot, target);
-      if (grid.peak_stashes(d) <= peak[d]) break;
-      grid.move(d, target, slot);
+    const Pass pass = grid.device(d).at(slot);
+    std::uint64_t earliest = ready_slot(grid, pass, stages);
+    if (pass.kind == OpKind::Forward) {
+      earliest = std::max(earliest, levels[d].first_below(peak[d], earliest, slot));
     }
+    std::set<std::uint64_t>& free = free_slots[d];
+    const auto it = free.lower_bound(earliest);
+    if (it == free.end() || *it >= slot) continue;
+    const std::uint64_t target = *it;
+    free.erase(it);
+    free.insert(slot);
+    grid.move(d, slot, target);
+    if (pass.kind == OpKind::Forward) levels[d].add(target, slot, 1);
+    if (pass.kind == OpKind::BackwardWeight) levels[d].add(target, slot, -1);
   }
   return dated_flushed_schedule(
       std::move(name), problem, 6 * std::size_t{m},

@@ -24,7 +24,7 @@ std::uint64_t synchronous_static_bytes(const CostModel& costs, std::uint32_t dev
   for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
     if (problem.device_of_stage(stage) != device) continue;
     const StageMemory& memory = costs.stage_memory(stage);
-    bytes += 2 * memory.parameter_bytes + memory.optimizer_state_bytes;
+    bytes += memory.parameter_bytes + memory.gradient_bytes + memory.optimizer_state_bytes;
   }
   return bytes;
 }

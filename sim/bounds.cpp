@@ -72,8 +72,9 @@ MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& 
     serial_compute += stats.busy_ms - stats.step_ms;
     slowest_steps = std::max(slowest_steps, stats.step_ms + stats.allreduce_ms);
     if (stats.compute_ops == 0) continue;
-    // A device with no F, B or I time (say, only optimizer steps) need not wait for the fill.
-    const double bound = stats.path_compute_ms > 0
+    // A device with no F, B or I op (say, only optimizer steps) need not wait for the fill;
+    // one with such ops does, even when they take no time (the messages still do).
+    const double bound = stats.path_ops > 0
                              ? std::max(device_fill[d] + stats.busy_ms,
                                         device_fill[d] + stats.path_compute_ms + device_drain[d])
                              : stats.busy_ms;

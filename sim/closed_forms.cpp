@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
 
 namespace pipewise::sim {
 
@@ -32,8 +33,8 @@ std::uint64_t microbatches_for_bubble_ratio(std::uint32_t devices, double target
   if (devices == 0 || chunks == 0) throw Error("devices and chunks must be at least 1");
   const double exact = (devices - 1.0) * (1.0 / target_bubble_ratio - 1.0) / chunks;
   // Forgive rounding noise so that an exact answer (e.g. 27 for p = 4, target 0.1) stays exact.
-  const double needed = std::ceil(exact * (1.0 - 1e-12));
-  return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(needed));
+  // A tiny target needs more micro-batches than a count holds: saturate, never wrap.
+  return std::max<std::uint64_t>(1, saturating_count_up(exact * (1.0 - 1e-12)));
 }
 
 }  // namespace pipewise::sim

@@ -18,7 +18,8 @@ double flushed_bubble_overhead(std::uint32_t devices, std::uint32_t microbatches
 double pipelining_speedup(std::uint32_t devices, std::uint32_t microbatches);
 
 // The smallest m whose bubble ratio is at most `target_bubble_ratio`:
-// ceil((p−1)(1/target − 1) / v), at least 1. Throws pipewise::Error unless 0 < target < 1.
+// ceil((p−1)(1/target − 1) / v), at least 1, and 2^64 − 1 when it is more than a count
+// holds (a target such as 1e-20). Throws pipewise::Error unless 0 < target < 1.
 std::uint64_t microbatches_for_bubble_ratio(std::uint32_t devices, double target_bubble_ratio,
                                             std::uint32_t chunks = 1);
 

@@ -1,7 +1,9 @@
 #include "sim/cost_file.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/ir/error.hpp"
 #include "common/json/json_fields.hpp"
@@ -35,16 +37,56 @@ void read_entries(JsonFields& root, const char* key, Read read) {
   }
 }
 
+// Refuses a second entry for what an earlier one (at `first`'s path) already set: two
+// overrides of one stage, device or op would otherwise apply one after the other (a
+// slowdown twice), silently.
+class RepeatCheck {
+ public:
+  void note(const std::string& key, const std::string& path, const char* what) {
+    const auto [earlier, added] = first_.emplace(key, path);
+    if (!added) {
+      throw Error(path + " repeats " + earlier->second + ": give each " + what + " one entry");
+    }
+  }
+
+ private:
+  std::map<std::string, std::string> first_;
+};
+
+// The path of an array entry, from the path of one of its fields.
+std::string entry_path(const JsonFields& entry, const char* field) {
+  const std::string path = entry.path_of(field);
+  return path.substr(0, path.size() - std::string_view(field).size() - 1);
+}
+
+// Reads a stage's memory fields (absolute bytes) from `fields`.
+StageMemoryOverride stage_memory_fields(JsonFields& fields) {
+  StageMemoryOverride memory;
+  memory.parameter_bytes = fields.non_negative("parameter_bytes");
+  memory.gradient_bytes = fields.non_negative("gradient_bytes");
+  memory.optimizer_state_bytes = fields.non_negative("optimizer_state_bytes");
+  memory.stash_bytes = fields.non_negative("stash_bytes");
+  memory.checkpoint_bytes = fields.non_negative("checkpoint_bytes");
+  memory.working_set_bytes = fields.non_negative("working_set_bytes");
+  return memory;
+}
+
 void read_stages(JsonFields& root, CostConfig& config) {
+  RepeatCheck repeats;
   read_entries(root, "stages", [&](JsonFields& entry) {
     const std::uint32_t stage = entry.required(entry.index("stage"), "stage");
-    config.stages.push_back({stage, compute_fields(entry)});
+    repeats.note(std::to_string(stage), entry_path(entry, "stage"), "stage");
+    ComputeOverride costs = compute_fields(entry);
+    costs.recompute_forward = entry.non_negative("recompute_forward");
+    config.stages.push_back({stage, costs, stage_memory_fields(entry)});
   });
 }
 
 void read_devices(JsonFields& root, CostConfig& config) {
+  RepeatCheck repeats;
   read_entries(root, "devices", [&](JsonFields& entry) {
     const std::uint32_t device = entry.required(entry.index("device"), "device");
+    repeats.note(std::to_string(device), entry_path(entry, "device"), "device");
     const double slowdown = entry.required(entry.positive("slowdown"), "slowdown");
     config.devices.push_back({device, slowdown});
   });
@@ -58,6 +100,7 @@ OpKind op_kind_named(const std::string& kind) {
 }
 
 void read_ops(JsonFields& root, CostConfig& config) {
+  RepeatCheck repeats;
   read_entries(root, "ops", [&](JsonFields& entry) {
     OpTimeOverride op;
     op.kind = op_kind_named(entry.required(
@@ -67,6 +110,9 @@ void read_ops(JsonFields& root, CostConfig& config) {
     op.microbatch = entry.required(entry.index("microbatch"), "microbatch");
     op.iteration = entry.index("iteration").value_or(0);
     op.time_ms = entry.required(entry.non_negative("time"), "time");
+    repeats.note(std::to_string(static_cast<int>(op.kind)) + "/" + std::to_string(op.stage) + "/" +
+                     std::to_string(op.microbatch) + "/" + std::to_string(op.iteration),
+                 entry_path(entry, "kind"), "op");
     config.ops.push_back(op);
   });
 }
@@ -89,6 +135,7 @@ void read_data_parallel(JsonFields& fields, DataParallelCosts& dp) {
   dp.latency_ms = fields.non_negative("latency").value_or(dp.latency_ms);
   dp.bandwidth_gb_per_s = fields.non_negative("bandwidth").value_or(dp.bandwidth_gb_per_s);
   dp.overlap_with_cooldown = fields.boolean("overlap").value_or(dp.overlap_with_cooldown);
+  dp.sharded = fields.boolean("sharded").value_or(dp.sharded);
 }
 
 void read_overlap(JsonFields& fields, OverlapCosts& overlap) {
@@ -109,6 +156,9 @@ void read_memory(JsonFields& fields, MemoryConfig& memory) {
   memory.parameter_bytes = fields.non_negative("parameter_bytes").value_or(memory.parameter_bytes);
   if (const auto name = fields.choice("optimizer", {"sgd", "momentum", "adam"})) {
     memory.optimizer = optimizer_from_name(*name);
+  }
+  if (const auto gradients = fields.non_negative("gradient_bytes")) {
+    memory.gradient_bytes = *gradients;
   }
   if (const auto state = fields.non_negative("optimizer_state_bytes")) {
     memory.optimizer_state_bytes = *state;

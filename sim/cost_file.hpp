@@ -18,7 +18,13 @@
 //       "optimizer_step": 0.0
 //     },
 //     "stages": [               // per model stage (0..p·v−1), absolute (not divided by v)
-//       {"stage": 7, "forward": 1.4, "backward": 3.1}    // e.g. the last stage with the loss
+//       {"stage": 7, "forward": 1.4, "backward": 3.1,    // e.g. the last stage with the loss;
+//        "recompute_forward": 1.0,  // rerun before each B under recomputation (default: forward)
+//        "parameter_bytes": 3e9, "gradient_bytes": 6e9,  // its memory, replacing "memory"'s:
+//        "optimizer_state_bytes": 3.6e10,                // weights, gradients, optimizer state,
+//        "stash_bytes": 2e9,        // kept from F to B per micro-batch (no recomputation),
+//        "checkpoint_bytes": 1e8,   // kept from F to B per micro-batch under recomputation,
+//        "working_set_bytes": 4e8}  // rebuilt during B under recomputation
 //     ],
 //     "devices": [              // stragglers: every time of the device's stages × slowdown
 //       {"device": 2, "slowdown": 1.3}
@@ -35,10 +41,12 @@
 //     },
 //     "data_parallel": {        // gradient all-reduce across replicas (ring)
 //       "replicas": 8, "latency": 0.02, "bandwidth": 50.0,
-//       "overlap": true         // overlap the all-reduce with the cool-down
-//     },
+//       "overlap": true,        // overlap the all-reduce with the cool-down
+//       "sharded": false        // distributed optimizer: reduce-scatter gradients and
+//     },                        //   all-gather weights instead of all-reducing gradients
 //     "memory": {               // one device's share of the model (÷ v per chunk)
-//       "parameter_bytes": 2e9, // gradients take as much again
+//       "parameter_bytes": 2e9, // weights
+//       "gradient_bytes": 4e9,  // the gradient buffer (default: parameter_bytes)
 //       "optimizer": "adam",    // sgd (no state), momentum (1×), adam (2× parameter bytes)
 //       "optimizer_state_bytes": 1.2e10,  // overrides the optimizer's multiple
 //       "layers": 4,            // L

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <utility>
 
 #include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
 
 namespace pipewise::sim {
 namespace {
@@ -36,8 +38,6 @@ Status first_failure(std::initializer_list<Status> statuses) {
   }
   return {};
 }
-
-std::uint64_t bytes_of(double value) { return static_cast<std::uint64_t>(std::llround(value)); }
 
 double optimizer_state_multiple(Optimizer optimizer) {
   switch (optimizer) {
@@ -91,7 +91,8 @@ Result<StageCosts> ComputeOverride::apply_to(const StageCosts& base, const char*
   if (Status status = first_failure({time_status(costs.forward, prefix + ".forward"),
                                      time_status(costs.backward_input, prefix + ".backward_input"),
                                      time_status(costs.backward_weight, prefix + ".backward_weight"),
-                                     time_status(costs.optimizer_step, prefix + ".optimizer_step")});
+                                     time_status(costs.optimizer_step, prefix + ".optimizer_step"),
+                                     time_status(recompute_forward.value_or(0), prefix + ".recompute_forward")});
       !status.ok()) {
     return status;
   }
@@ -106,9 +107,19 @@ double DataParallelCosts::allreduce_ms(double bytes) const {
   return ring_allreduce_ms(replicas, bytes, latency_ms, bandwidth_gb_per_s);
 }
 
+double DataParallelCosts::synchronisation_ms(double gradient_bytes, double parameter_bytes) const {
+  // A reduce-scatter and an all-gather each move (d−1)/d of their buffer: half a ring
+  // all-reduce of it each, with the same 2(d−1) latency steps in all.
+  if (!sharded) return allreduce_ms(gradient_bytes);
+  return ring_allreduce_ms(replicas, (gradient_bytes + parameter_bytes) / 2, latency_ms,
+                           bandwidth_gb_per_s);
+}
+
 CostModel::CostModel(const Problem& problem, const StageCosts& stage_costs)
     : problem_(problem),
       stages_(problem.stages(), stage_costs),
+      reruns_(problem.stages(), stage_costs.forward),
+      has_rerun_override_(problem.stages(), false),
       memory_(problem.stages()) {}
 
 double CostModel::stage_op_time(const Op& op, const StageCosts& costs) {
@@ -138,7 +149,9 @@ double CostModel::overridden_op_time(const Op& op) const {
     return stage_op_time(as_kind, stages_[op.stage]);
   };
   double time = time_of(op.kind);
-  if (recompute_ && produces_input_grad(op.kind)) time += time_of(OpKind::Forward);
+  if (recompute_ && produces_input_grad(op.kind)) {
+    time += has_rerun_override_[op.stage] ? reruns_[op.stage] : time_of(OpKind::Forward);
+  }
   return time;
 }
 
@@ -183,7 +196,16 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     Result<StageCosts> costs = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
     if (!costs.ok()) return costs.status();
     model.stages_[entry.stage] = *costs;
-    if (problem.bidirectional()) model.stages_[problem.mirror_stage(entry.stage)] = *costs;
+    if (entry.costs.recompute_forward) {
+      model.reruns_[entry.stage] = *entry.costs.recompute_forward;
+      model.has_rerun_override_[entry.stage] = true;
+    }
+    if (problem.bidirectional()) {  // both copies of a model stage cost the same
+      const std::uint32_t mirror = problem.mirror_stage(entry.stage);
+      model.stages_[mirror] = model.stages_[entry.stage];
+      model.reruns_[mirror] = model.reruns_[entry.stage];
+      model.has_rerun_override_[mirror] = model.has_rerun_override_[entry.stage];
+    }
   }
   for (std::size_t i = 0; i < config.devices.size(); ++i) {
     const DeviceSlowdown& entry = config.devices[i];
@@ -203,7 +225,11 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
       costs.backward_input *= entry.factor;
       costs.backward_weight *= entry.factor;
       costs.optimizer_step *= entry.factor;
+      model.reruns_[stage] *= entry.factor;
     }
+  }
+  for (std::uint32_t stage = 0; stage < stages; ++stage) {
+    if (!model.has_rerun_override_[stage]) model.reruns_[stage] = model.stages_[stage].forward;
   }
   for (std::size_t i = 0; i < config.ops.size(); ++i) {
     const OpTimeOverride& entry = config.ops[i];
@@ -271,10 +297,20 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   model.data_parallel_ = dp;
 
   const MemoryConfig& memory = config.memory;
+  // Parameter bytes too large to count are blamed on themselves, before the optimizer
+  // state derived from them (a multiple of them, perhaps past a double) is checked.
+  if (std::isfinite(memory.parameter_bytes) && memory.parameter_bytes >= 0) {
+    if (Result<std::uint64_t> bytes = bytes_from_double(memory.parameter_bytes, "parameter bytes");
+        !bytes.ok()) {
+      return bytes.status();
+    }
+  }
   const double optimizer_state = memory.optimizer_state_bytes.value_or(
       optimizer_state_multiple(memory.optimizer) * memory.parameter_bytes);
+  const double gradients = memory.gradient_bytes.value_or(memory.parameter_bytes);
   if (Status status = first_failure(
           {size_status(memory.parameter_bytes, "parameter bytes"),
+           size_status(gradients, "gradient bytes"),
            size_status(optimizer_state, "optimizer state bytes"),
            size_status(memory.layers, "layers"),
            size_status(memory.activation_bytes_per_layer, "activation bytes per layer"),
@@ -287,17 +323,69 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
                            number(memory.weight_gradient_fraction) + ")");
   }
   model.recompute_ = memory.recompute;
+  // Each size is checked undivided, under the name the user gave it, so that a value too
+  // large to count as bytes is blamed on the input that made it (common/numeric).
+  const double stash = memory.layers * memory.activation_bytes_per_layer;
+  const std::string optimizer_state_name =
+      memory.optimizer_state_bytes ? "optimizer state bytes"
+                                   : "optimizer state bytes (the optimizer's multiple of the "
+                                     "parameter bytes)";
+  for (const auto& [value, what] :
+       {std::pair<double, std::string>{memory.parameter_bytes, "parameter bytes"},
+        {optimizer_state, optimizer_state_name},
+        {gradients, "gradient bytes"},
+        {stash, "stashed activation bytes (layers x activation bytes per layer)"},
+        {comm.activation_bytes, "activation bytes"},
+        {memory.working_set_factor * stash,
+         "recomputation working set (working-set factor x layers x activation bytes per layer)"}}) {
+    if (Result<std::uint64_t> bytes = bytes_from_double(value, what); !bytes.ok()) {
+      return bytes.status();
+    }
+  }
+  const auto bytes_of = [](double value) { return bytes_from_double(value, "").value(); };
   StageMemory stage_memory;
   stage_memory.parameter_bytes = bytes_of(memory.parameter_bytes / v);
+  stage_memory.gradient_bytes = bytes_of(gradients / v);
   stage_memory.optimizer_state_bytes = bytes_of(optimizer_state / v);
-  const double stash = memory.layers / v * memory.activation_bytes_per_layer;
-  stage_memory.stash_bytes = bytes_of(stash);
+  const double chunk_stash = memory.layers / v * memory.activation_bytes_per_layer;
+  stage_memory.stash_bytes = bytes_of(chunk_stash);
   stage_memory.boundary_bytes = bytes_of(comm.activation_bytes);
-  stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * stash);
-  const double freed_by_w = memory.recompute ? static_cast<double>(stage_memory.working_set_bytes)
-                                             : static_cast<double>(stage_memory.stash_bytes);
-  stage_memory.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);
+  stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * chunk_stash);
   model.memory_.assign(stages, stage_memory);
+  for (std::size_t i = 0; i < config.stages.size(); ++i) {
+    const StageMemoryOverride& given = config.stages[i].memory;
+    StageMemory& resolved = model.memory_[config.stages[i].stage];
+    const std::string where = "$.stages[" + std::to_string(i) + "].";
+    const std::pair<const std::optional<double>*, std::uint64_t*> fields[] = {
+        {&given.parameter_bytes, &resolved.parameter_bytes},
+        {&given.gradient_bytes, &resolved.gradient_bytes},
+        {&given.optimizer_state_bytes, &resolved.optimizer_state_bytes},
+        {&given.stash_bytes, &resolved.stash_bytes},
+        {&given.checkpoint_bytes, &resolved.boundary_bytes},
+        {&given.working_set_bytes, &resolved.working_set_bytes}};
+    const char* const names[] = {"parameter_bytes", "gradient_bytes", "optimizer_state_bytes",
+                                 "stash_bytes", "checkpoint_bytes", "working_set_bytes"};
+    for (std::size_t f = 0; f < std::size(fields); ++f) {
+      if (!fields[f].first->has_value()) continue;
+      const double bytes = **fields[f].first;
+      Result<std::uint64_t> counted = bytes_from_double(bytes, where + names[f]);
+      if (!counted.ok()) return counted.status();
+      *fields[f].second = counted.value();
+    }
+    // Without gradient sizes anywhere, a stage's gradient buffer is as large as its weights.
+    if (!given.gradient_bytes && !memory.gradient_bytes) {
+      resolved.gradient_bytes = resolved.parameter_bytes;
+    }
+    // Each copy of a bidirectional model stage holds its own weights and activations.
+    if (problem.bidirectional()) {
+      model.memory_[problem.mirror_stage(config.stages[i].stage)] = resolved;
+    }
+  }
+  for (StageMemory& resolved : model.memory_) {
+    const double freed_by_w = memory.recompute ? static_cast<double>(resolved.working_set_bytes)
+                                               : static_cast<double>(resolved.stash_bytes);
+    resolved.weight_gradient_bytes = bytes_of(memory.weight_gradient_fraction * freed_by_w);
+  }
   return model;
 }
 

@@ -52,6 +52,11 @@ struct ComputeOverride {
   std::optional<double> backward_input;
   std::optional<double> backward_weight;
   std::optional<double> optimizer_step;
+  // Stage overrides only: the forward that recomputation reruns before each B or I
+  // (MemoryConfig::recompute); absent: the stage's whole F. Less than F when part of the
+  // stage keeps its activations, as Megatron-LM's full recomputation reruns the
+  // transformer layers but not the loss. Multiplied by the device's slowdown like F.
+  std::optional<double> recompute_forward;
 
   // The costs `base` with these fields applied, or why they cannot be (prefixed with
   // `where`, e.g. "$.stages[2]"): a derived time is negative or B != I + W.
@@ -79,9 +84,13 @@ struct CommunicationCosts {
   double occupancy_ms(double bytes) const;
 };
 
-// Gradient all-reduce across `replicas` data-parallel copies of the pipeline, one per stage
-// and optimizer step, over a ring: 2(d−1)/d · bytes / bandwidth + 2(d−1) · latency.
-// Each device all-reduces its stages one after another on its own data-parallel network.
+// Gradient synchronisation across `replicas` data-parallel copies of the pipeline, one per
+// stage and optimizer step, over a ring. Unsharded: an all-reduce of the gradients,
+// 2(d−1)/d · gradient bytes / bandwidth + 2(d−1) · latency. Sharded (a distributed
+// optimizer, Megatron-LM's --use-distributed-optimizer): a reduce-scatter of the gradients
+// and an all-gather of the updated weights, (d−1)/d · (gradient + parameter bytes) /
+// bandwidth + 2(d−1) · latency. Each device synchronises its stages one after another on
+// its own data-parallel network.
 struct DataParallelCosts {
   std::uint32_t replicas = 1;  // d; 1 means no data parallelism and no all-reduce
   double latency_ms = 0.0;
@@ -93,9 +102,12 @@ struct DataParallelCosts {
   // false: it starts when the device reaches the stage's optimizer step, and the device
   // waits for it.
   bool overlap_with_cooldown = true;
+  bool sharded = false;  // reduce-scatter + all-gather instead of an all-reduce
 
   // Ring all-reduce time of `bytes` of gradients across the replicas; 0 when d = 1.
   double allreduce_ms(double bytes) const;
+  // The time of one stage's synchronisation as described above; 0 when d = 1.
+  double synchronisation_ms(double gradient_bytes, double parameter_bytes) const;
 };
 
 enum class Optimizer : std::uint8_t {
@@ -113,7 +125,10 @@ enum class Optimizer : std::uint8_t {
 // working_set_factor · layers · activation_bytes_per_layer for its duration, so GPipe's
 // peak is m·A_boundary + α·L·A_layer with α = working_set_factor, L = layers per stage.
 struct MemoryConfig {
-  double parameter_bytes = 0.0;  // weights of one device's share; gradients are as large
+  double parameter_bytes = 0.0;  // weights of one device's share
+  // Its gradient buffer; absent: as large as the weights. Megatron-LM keeps fp32 gradients
+  // of bf16 weights: twice the weight bytes.
+  std::optional<double> gradient_bytes;
   Optimizer optimizer = Optimizer::Sgd;
   // Optimizer state of one device's share; when absent, the optimizer's multiple of
   // parameter_bytes (0, 1 or 2). Give it for mixed precision (e.g. fp32 master weights).
@@ -140,10 +155,24 @@ struct DeviceSlowdown {
   double factor = 1.0;
 };
 
+// Bytes one stage holds, replacing what MemoryConfig gives it; absolute (not divided by v).
+// Models whose stages differ (an embedding on the first, the loss on the last) say so here.
+// Without gradient_bytes here or in MemoryConfig, the stage's gradients are as large as its
+// weights.
+struct StageMemoryOverride {
+  std::optional<double> parameter_bytes;
+  std::optional<double> gradient_bytes;
+  std::optional<double> optimizer_state_bytes;
+  std::optional<double> stash_bytes;        // kept from F to B per micro-batch, no recomputation
+  std::optional<double> checkpoint_bytes;   // kept from F to B per micro-batch under recomputation
+  std::optional<double> working_set_bytes;  // rebuilt during B or I under recomputation
+};
+
 struct StageOverride {
   // Model stage, 0..p·v−1; with bidirectional placement 0..p−1, and both copies of it.
   std::uint32_t stage = 0;
   ComputeOverride costs;    // absolute times for this stage (not divided by v)
+  StageMemoryOverride memory;
 };
 
 // The time of every overlapped pair whose F runs `forward_stage` and whose B or I runs
@@ -181,7 +210,8 @@ struct CostConfig {
 
 // Bytes one stage holds, resolved for a problem.
 struct StageMemory {
-  std::uint64_t parameter_bytes = 0;        // also the gradient buffer's size
+  std::uint64_t parameter_bytes = 0;
+  std::uint64_t gradient_bytes = 0;
   std::uint64_t optimizer_state_bytes = 0;
   std::uint64_t stash_bytes = 0;            // kept from F to B per micro-batch (no recompute)
   std::uint64_t boundary_bytes = 0;         // kept from F to B per micro-batch (recompute)
@@ -211,14 +241,18 @@ class CostModel {
     if (!op_overrides_.empty()) return overridden_op_time(op);
     const StageCosts& costs = stages_[op.stage];
     const double time = stage_op_time(op, costs);
-    return recompute_ && produces_input_grad(op.kind) ? time + costs.forward : time;
+    return recompute_ && produces_input_grad(op.kind) ? time + reruns_[op.stage] : time;
   }
   // Duration of the overlapped pair of `forward` and `backward` (OverlapCosts).
   // REQUIRES: both stages < problem().stages().
   double pair_time(const Op& forward, const Op& backward) const;
-  // Gradient all-reduce time of one stage's gradients (DataParallelCosts::allreduce_ms).
+  // The forward that recomputation reruns before stage `stage`'s B or I (its F unless
+  // its override says otherwise).
+  double rerun_ms(std::uint32_t stage) const { return reruns_[stage]; }
+  // Gradient synchronisation time of one stage (DataParallelCosts::synchronisation_ms).
   double allreduce_ms(std::uint32_t stage) const {
-    return data_parallel_.allreduce_ms(static_cast<double>(memory_[stage].parameter_bytes));
+    return data_parallel_.synchronisation_ms(static_cast<double>(memory_[stage].gradient_bytes),
+                                             static_cast<double>(memory_[stage].parameter_bytes));
   }
   // Link occupancy of one forward (activation) or backward (gradient) message.
   double activation_occupancy_ms() const { return activation_occupancy_ms_; }
@@ -234,6 +268,8 @@ class CostModel {
 
   Problem problem_;
   std::vector<StageCosts> stages_;
+  std::vector<double> reruns_;
+  std::vector<bool> has_rerun_override_;
   std::vector<StageMemory> memory_;
   std::unordered_map<std::uint64_t, double> op_overrides_;
   double overlap_efficiency_ = 0.0;
@@ -246,8 +282,9 @@ class CostModel {
 };
 
 // Resolves `config` for `problem`: stage s starts from device_share / v (/ 1 for
-// bidirectional placement), gets its stage override (absolute), then its device's slowdown
-// factor; memory sizes are divided the same way.
+// bidirectional placement), gets its stage override (absolute; with bidirectional placement
+// both copies of the model stage get it), then its device's slowdown factor; memory sizes
+// are divided the same way, then replaced by the stage's memory override where it gives them.
 // Fails, with one line, when the problem is invalid, an override names a stage, device,
 // micro-batch or iteration outside the problem, or a value is negative or not finite (an
 // overlap efficiency outside [0, 1]): a

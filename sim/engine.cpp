@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <new>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
 #include "common/resources/resource_limits.hpp"
 #include "common/text/format.hpp"
 #include "sim/activation_effects.hpp"
@@ -216,13 +218,14 @@ class Engine {
       StageInfo& info = stage_info_[s];
       info.device = problem_.device_of_stage(s);
       const StageCosts& time = costs_.stage(s);
-      const double rerun = recompute ? time.forward : 0.0;
+      const double rerun = recompute ? costs_.rerun_ms(s) : 0.0;
       info.time[static_cast<int>(OpKind::Forward)] = time.forward;
       info.time[static_cast<int>(OpKind::Backward)] = time.backward() + rerun;
       info.time[static_cast<int>(OpKind::BackwardInput)] = time.backward_input + rerun;
       info.time[static_cast<int>(OpKind::BackwardWeight)] = time.backward_weight;
       info.time[static_cast<int>(OpKind::OptimizerStep)] = time.optimizer_step;
       info.allreduce_ms = costs_.allreduce_ms(s);
+      if (!std::isfinite(info.allreduce_ms)) throw_allreduce_overflow(s);
       const ActivationEffects effects = activation_effects(costs_, s);
       info.forward_bytes = effects.forward_bytes;
       info.rebuilt_bytes = effects.rebuilt_bytes;
@@ -271,12 +274,65 @@ class Engine {
       }
     }
     for (std::uint32_t s = 0; s < stages_; ++s) {
-      DeviceStats& stats = result_.devices[stage_info_[s].device];
+      const std::uint32_t device = stage_info_[s].device;
+      DeviceStats& stats = result_.devices[device];
       const std::uint64_t copies = std::max<std::uint32_t>(stats.weight_versions, 1);
       const StageMemory& memory = costs_.stage_memory(s);
-      stats.weight_bytes += memory.parameter_bytes * copies;
-      stats.static_bytes += memory.parameter_bytes * (copies + 1) + memory.optimizer_state_bytes;
+      // Sizes near 2^64 would wrap to a small, wrong number: refuse them, naming the input.
+      const auto weights = checked_multiply(memory.parameter_bytes, copies);
+      const auto with_gradients = weights ? checked_add(*weights, memory.gradient_bytes) : std::nullopt;
+      const auto weight_total = weights ? checked_add(stats.weight_bytes, *weights) : std::nullopt;
+      const auto stage_static =
+          with_gradients ? checked_add(*with_gradients, memory.optimizer_state_bytes) : std::nullopt;
+      const auto static_total =
+          stage_static ? checked_add(stats.static_bytes, *stage_static) : std::nullopt;
+      if (!weight_total || !static_total) {
+        too_many_bytes("device " + std::to_string(device) + "'s static memory (weights x " +
+                           std::to_string(copies) + " version(s), gradients, optimizer state)",
+                       "the parameter, gradient or optimizer state bytes are too large")
+            .throw_if_failed();
+      }
+      stats.weight_bytes = *weight_total;
+      stats.static_bytes = *static_total;
     }
+  }
+
+  // Out of line, off the hot path: the activations of `device` would exceed 2^64 bytes.
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_too_many_activation_bytes(
+      std::uint32_t device) {
+    too_many_bytes("device " + std::to_string(device) +
+                       "'s memory (static memory plus its stashed activations)",
+                   "the activation bytes (or the parameter bytes beside them) are too large")
+        .throw_if_failed();
+    throw Error("unreachable");
+  }
+
+  // Out of line: stage `stage`'s all-reduce would take longer than a double holds.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_allreduce_overflow(std::uint32_t stage) const {
+    throw Error("the times are too large to simulate: the data-parallel all-reduce of stage " +
+                std::to_string(stage) + " (its parameter bytes over the data-parallel bandwidth, " +
+                std::to_string(costs_.data_parallel().replicas) +
+                " replicas) would take longer than the largest time a double holds (1.8e+308 "
+                "ms): the parameter bytes are too large or the data-parallel bandwidth too small");
+  }
+
+  // Out of line: op `op` on `device` would end (or its message arrive) at infinity.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_time_overflow(const Op& op, std::uint32_t device,
+                                                               double duration_ms,
+                                                               bool message) const {
+    const std::string label = op_label(op, problem_.microbatches);
+    if (message) {
+      throw Error("the times are too large to simulate: the message of op " + label +
+                  " on device " + std::to_string(device) +
+                  " would arrive after the largest time a double holds (1.8e+308 ms): the "
+                  "latency, the message bytes or the op times are too large");
+    }
+    throw Error("the times are too large to simulate: op " + label + " on device " +
+                std::to_string(device) + " (" + format_number(duration_ms) +
+                " ms) would end after the largest time a double holds (1.8e+308 ms): its "
+                "stage's op times" +
+                (op.kind == OpKind::OptimizerStep ? std::string(" or its data-parallel all-reduce") : "") +
+                " are too large");
   }
 
   // Lists `device` for another try if it waits for input `key`, which has just come.
@@ -296,6 +352,7 @@ class Engine {
     const double start = std::max(ready_ms, link.free_ms);
     link.free_ms = start + occupancy_ms;
     const double arrival = link.free_ms + latency_ms_;
+    if (arrival == kNotYet) throw_time_overflow(producer, device, 0.0, true);
     ++result_.messages;
     result_.message_ms += occupancy_ms + latency_ms_;
     if (blocking_) {
@@ -308,15 +365,22 @@ class Engine {
     return arrival;
   }
 
-  void allocate(DeviceState& state, DeviceStats& stats, std::uint64_t bytes,
+  void allocate(DeviceState& state, DeviceStats& stats, std::uint32_t device, std::uint64_t bytes,
                 std::uint32_t new_stashes, double time_ms) {
-    state.activation_bytes += bytes;
+    std::uint64_t total = 0;
+    if (__builtin_add_overflow(state.activation_bytes, bytes, &state.activation_bytes) ||
+        __builtin_add_overflow(state.activation_bytes, stats.static_bytes, &total)) {
+      throw_too_many_activation_bytes(device);
+    }
     state.live_activations += new_stashes;
     if (state.activation_bytes > stats.peak_activation_bytes) {
       stats.peak_activation_bytes = state.activation_bytes;
       stats.peak_time_ms = time_ms;
     }
-    stats.peak_activations = std::max(stats.peak_activations, state.live_activations);
+    if (state.live_activations > stats.peak_activations) {
+      stats.peak_activations = state.live_activations;
+      stats.peak_activations_time_ms = time_ms;
+    }
   }
 
   void record_memory(std::uint32_t device, double time_ms) {
@@ -337,13 +401,13 @@ class Engine {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
     if (op.kind == OpKind::Forward) {
-      allocate(state, stats, stage.forward_bytes, 1, time_ms);
+      allocate(state, stats, device, stage.forward_bytes, 1, time_ms);
       if (!lifetimes_.empty()) {
         lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
                              time_ms,  time_ms, stage.forward_bytes};
       }
     } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
-      allocate(state, stats, stage.rebuilt_bytes, 0, time_ms);
+      allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
     } else {
       return;
     }
@@ -426,8 +490,11 @@ class Engine {
         gradient_progress_[std::size_t{mirror} * problem_.iterations + step.iteration];
     if (progress.ready_ms == kNotYet) return kNotYet;
     if (stage_info_[mirror].device == stage_info_[step.stage].device) return progress.ready_ms;
-    const double bytes = static_cast<double>(costs_.stage_memory(mirror).parameter_bytes);
-    return progress.ready_ms + latency_ms_ + costs_.communication().occupancy_ms(bytes);
+    const double bytes = static_cast<double>(costs_.stage_memory(mirror).gradient_bytes);
+    const double ready = progress.ready_ms + latency_ms_ + costs_.communication().occupancy_ms(bytes);
+    // An arrival at infinity would read as "not yet" and be reported as a deadlock.
+    if (ready == kNotYet) throw_time_overflow(step, stage_info_[step.stage].device, 0.0, true);
+    return ready;
   }
 
   // Bidirectional placement: counts gradient op `op` (a B or W that ended at `end`); the
@@ -476,11 +543,13 @@ class Engine {
         std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
     const double duration = costs_.pair_time(forward, backward);
     const double end = start + duration;
+    if (end == kNotYet) throw_time_overflow(backward, device, duration, false);
     free_ms = end;
     stats.busy_ms += duration;
     stats.path_compute_ms += duration;
     if (stats.compute_ops == 0) stats.first_start_ms = start;
     stats.compute_ops += 2;
+    stats.path_ops += 2;
     const StageInfo& forward_stage = stage_info_[forward.stage];
     const StageInfo& backward_stage = stage_info_[backward.stage];
     if constexpr (kMemory) {
@@ -599,6 +668,9 @@ class Engine {
       const double duration =
           overrides_ ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
       const double end = start + duration;
+      // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
+      // a wait and be reported as a deadlock.
+      if (end == kNotYet) throw_time_overflow(op, device, duration, false);
       free_ms = end;
       stats.busy_ms += duration;
       if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
@@ -610,11 +682,13 @@ class Engine {
       switch (op.kind) {
         case OpKind::Forward:
           stats.path_compute_ms += duration;
+          ++stats.path_ops;
           finish_forward(op, stage, index, end, device, free_ms);
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
           stats.path_compute_ms += duration;
+          ++stats.path_ops;
           finish_input_gradient(op, stage, index, start, end, device, free_ms);
           break;
         case OpKind::BackwardWeight:

@@ -59,6 +59,7 @@ struct DeviceStats {
   double first_start_ms = 0.0;     // start of its first op (0 when it has none)
   double finish_ms = 0.0;          // end of its last op (0 when it has none)
   std::uint64_t compute_ops = 0;   // ops run, communication and FSDP ops not counted
+  std::uint64_t path_ops = 0;      // the F, B and I among them (whatever their time)
   // Its span, first start to last end: the zero-bubble papers' per-stage time, whose idle
   // part (span − busy) is their "bubble" (the staggered start and end of the devices, which
   // the optimizer's post-validation lets the next iteration overlap, not counted).
@@ -70,6 +71,7 @@ struct DeviceStats {
   std::uint64_t peak_activation_bytes = 0;
   std::uint32_t peak_activations = 0;    // most (stage, micro-batch) stashes alive at once
   double peak_time_ms = 0.0;             // first time the byte peak was reached
+  double peak_activations_time_ms = 0.0; // first time peak_activations was reached
 };
 
 struct SimulationResult {

@@ -34,4 +34,33 @@ Status memory_to_simulate(std::string_view name, const Problem& problem);
 // memory_to_simulate, throwing pipewise::Error with the reason when it does not fit.
 void require_memory_to_simulate(std::string_view name, const Problem& problem);
 
+// What a simulated run's outputs add to the simulation: the timeline recorded for them,
+// and the memory each writer takes while it builds its text.
+struct OutputRequest {
+  bool timeline = false;       // recorded (any of the outputs below, or an ASCII grid)
+  bool trace = false;          // Chrome trace (common/timeline/chrome_trace.hpp)
+  bool svg = false;            // SVG timeline (common/timeline/svg_timeline.hpp)
+  bool memory_detail = false;  // JSON memory timelines and activation lifetimes
+  bool schedule_json = false;  // the schedule itself as JSON (pipewise show -f json)
+};
+
+// Bytes recording a timeline of `ops` ops takes: the op spans, messages, memory samples
+// and activation lifetimes (measured at about 160 bytes per op, rounded up).
+inline constexpr std::uint64_t kTimelineBytesPerOp = 256;
+// Bytes the JSON report's memory detail takes per op (measured at about 0.8 KiB).
+inline constexpr std::uint64_t kMemoryDetailBytesPerOp = 1024;
+// Bytes a schedule's JSON form (common/io/json_schedule.hpp) takes per op while it is
+// written: measured at 93 bytes of text per op (1f1b p=64 m=256), doubled for the
+// string's growth, rounded up.
+inline constexpr std::uint64_t kScheduleJsonBytesPerOp = 256;
+
+// The bytes `outputs` need for a schedule of `ops` ops (saturating at 2^64 − 1).
+std::uint64_t estimate_output_memory(std::uint64_t ops, const OutputRequest& outputs);
+
+// Whether the outputs of `what` (a schedule of `ops` ops) fit in the memory this process
+// has left (resource_limits.hpp, ulimit -v included); if not, one line: "1f1b p=1024 v=1
+// m=4096 n=1 needs 17.2 GiB for the timeline and the SVG of its 8.4e+06 ops; this machine
+// has 3.2 GiB available". Checks nothing below kAlwaysAffordableBytes.
+Status memory_for_outputs(std::string_view what, std::uint64_t ops, const OutputRequest& outputs);
+
 }  // namespace pipewise::sim

@@ -1,5 +1,10 @@
 #include "sim/metrics.hpp"
 
+#include <cmath>
+#include <string>
+
+#include "common/ir/error.hpp"
+#include "common/text/format.hpp"
 #include "sim/bounds.hpp"
 
 namespace pipewise::sim {
@@ -26,7 +31,7 @@ Metrics compute_metrics(const SimulationResult& result, const CostModel& costs,
     device.busy_ms = stats.busy_ms;
     device.blocked_ms = stats.blocked_ms;
     device.idle_ms = makespan - stats.busy_ms;
-    device.utilization = makespan > 0 ? stats.busy_ms / makespan : 0.0;
+    if (makespan > 0) device.utilization = stats.busy_ms / makespan;
     device.finish_ms = stats.finish_ms;
     device.lower_bound_ms = bounds.device_lower_bound_ms[d];
     device.weight_bytes = stats.weight_bytes;
@@ -35,25 +40,33 @@ Metrics compute_metrics(const SimulationResult& result, const CostModel& costs,
     device.peak_activation_bytes = stats.peak_activation_bytes;
     device.peak_activations = stats.peak_activations;
     device.peak_time_ms = stats.peak_time_ms;
+    device.peak_activations_time_ms = stats.peak_activations_time_ms;
     device.weight_versions = stats.weight_versions;
-    busy += device.busy_ms;
-    idle += device.idle_ms;
+    // Means, not sums: p times a time near the largest double would overflow.
+    busy += device.busy_ms / problem.devices;
+    idle += device.idle_ms / problem.devices;
     metrics.devices.push_back(device);
   }
-  metrics.bubble_ratio = makespan > 0 ? idle / (problem.devices * makespan) : 0.0;
-  metrics.bubble_overhead = busy > 0 ? idle / busy : 0.0;
+  if (makespan > 0) metrics.bubble_ratio = idle / makespan;
+  if (busy > 0) metrics.bubble_overhead = idle / busy;
   const double microbatches = static_cast<double>(problem.microbatches) * problem.iterations;
-  metrics.throughput_microbatches_per_s = makespan > 0 ? microbatches / (makespan / 1000.0) : 0.0;
+  if (makespan > 0) metrics.throughput_microbatches_per_s = microbatches / (makespan / 1000.0);
   metrics.data_parallel_replicas = costs.data_parallel().replicas;
-  if (microbatch_size) {
-    metrics.samples_per_s =
-        metrics.throughput_microbatches_per_s * *microbatch_size * metrics.data_parallel_replicas;
+  if (microbatch_size && metrics.throughput_microbatches_per_s) {
+    const double samples =
+        *metrics.throughput_microbatches_per_s * *microbatch_size * metrics.data_parallel_replicas;
+    if (!std::isfinite(samples)) {
+      throw Error("samples per second (" + format_number(*metrics.throughput_microbatches_per_s) +
+                  " micro-batches/s x micro-batch size " + format_number(*microbatch_size) +
+                  " x " + std::to_string(metrics.data_parallel_replicas) +
+                  " replica(s)) is too large for a double: the micro-batch size is too large");
+    }
+    metrics.samples_per_s = samples;
   }
   metrics.naive_makespan_ms = bounds.naive_makespan_ms;
-  metrics.speedup_over_naive = makespan > 0 ? bounds.naive_makespan_ms / makespan : 0.0;
+  if (makespan > 0) metrics.speedup_over_naive = bounds.naive_makespan_ms / makespan;
   metrics.lower_bound_ms = bounds.lower_bound_ms;
-  metrics.gap_to_lower_bound =
-      bounds.lower_bound_ms > 0 ? makespan / bounds.lower_bound_ms - 1.0 : 0.0;
+  if (bounds.lower_bound_ms > 0) metrics.gap_to_lower_bound = makespan / bounds.lower_bound_ms - 1.0;
   return metrics;
 }
 

@@ -4,128 +4,67 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <system_error>
+#include <new>
 
-#include "common/io/temporary_file_registry.hpp"
+#include "common/io/output_set.hpp"
+#include "common/io/posix_file.hpp"
 #include "common/ir/error.hpp"
 
 namespace pipewise {
 namespace {
 
-// The system's text for an errno value ("Permission denied"); thread-safe, unlike strerror.
-std::string reason(int error_number) {
-  return std::error_code(error_number, std::generic_category()).message();
+[[noreturn]] void throw_read_error(const std::string& path, const std::string& why) {
+  throw Error("cannot read " + path + ": " + why);
 }
 
-[[noreturn]] void throw_write_error(const std::string& path, int error_number) {
-  throw Error("cannot write " + path + ": " + reason(error_number));
-}
-
-[[noreturn]] void throw_read_error(const std::string& path, int error_number) {
-  throw Error("cannot read " + path + ": " + reason(error_number));
-}
-
-// Closes a file descriptor when it goes out of scope, unless released.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now; returns 0 or the errno of a failed close.
-  int close_now() {
-    const int result = ::close(fd_);
-    fd_ = -1;
-    return result == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
-
-// Writes all of `contents` to `fd`; returns 0 or the errno of the failure.
-int write_all(int fd, std::string_view contents) {
-  while (!contents.empty()) {
-    const ssize_t written = ::write(fd, contents.data(), contents.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    contents.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return 0;
-}
-
-// A name next to `path` that no other writer in this or another process uses at once.
-std::string temporary_name(const std::string& path, unsigned attempt) {
-  static std::atomic<unsigned long> counter{0};
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
-         std::to_string(attempt);
-}
-
-// The directory holding `path`, for the fsync that makes the rename durable.
-std::string directory_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
+// "1.00 GiB" without pulling in the text library: the limits are whole MiB or GiB.
+std::string limit_text(std::uint64_t bytes) {
+  if (bytes % (std::uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes % (std::uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
 }
 
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view contents) {
-  std::string temporary;
-  int fd = -1;
-  for (unsigned attempt = 0; fd < 0; ++attempt) {
-    temporary = temporary_name(path, attempt);
-    fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && (errno != EEXIST || attempt == 100)) throw_write_error(path, errno);
-  }
-  const RegisteredTemporaryFile removed_on_signals(temporary);
-  FileDescriptor file(fd);
-  int error_number = write_all(file.get(), contents);
-  if (error_number == 0 && ::fsync(file.get()) != 0) error_number = errno;
-  const int close_error = file.close_now();
-  if (error_number == 0) error_number = close_error;
-  if (error_number == 0 && std::rename(temporary.c_str(), path.c_str()) != 0) {
-    error_number = errno;
-  }
-  if (error_number != 0) {
-    ::unlink(temporary.c_str());
-    throw_write_error(path, error_number);
-  }
-  // Make the rename itself durable; the new file is already complete and in place, so a
-  // directory that cannot be synced (some file systems refuse) is not an error.
-  const int directory = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (directory >= 0) {
-    ::fsync(directory);
-    ::close(directory);
-  }
+  OutputSet output;
+  output.add(path, std::string(contents));
+  output.commit();
 }
 
-std::string read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_read_error(path, errno);
-  FileDescriptor file(fd);
+std::string read_file(const std::string& path, std::uint64_t most_bytes) {
+  const bool standard_input = path == "-";
+  const std::string shown = standard_input ? "standard input" : path;
+  posix::FileDescriptor owned(standard_input ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!standard_input && owned.get() < 0) throw_read_error(shown, posix::reason(errno));
+  const int fd = standard_input ? 0 : owned.get();
+  const std::string too_large =
+      "it holds more than " + limit_text(most_bytes) + ", the most pipewise reads from one file";
   std::string contents;
-  struct stat status {};
-  if (::fstat(file.get(), &status) == 0 && S_ISREG(status.st_mode)) {
-    contents.reserve(static_cast<std::size_t>(status.st_size));
-  }
-  char buffer[1 << 16];
-  while (true) {
-    const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw_read_error(path, errno);
+  try {
+    struct stat status {};
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
+      if (static_cast<std::uint64_t>(status.st_size) > most_bytes) throw_read_error(shown, too_large);
+      contents.reserve(static_cast<std::size_t>(status.st_size));
     }
-    if (got == 0) break;
-    contents.append(buffer, static_cast<std::size_t>(got));
+    char buffer[1 << 16];
+    while (true) {
+      const ssize_t got = ::read(fd, buffer, sizeof buffer);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        throw_read_error(shown, posix::reason(errno));
+      }
+      if (got == 0) break;
+      if (contents.size() + static_cast<std::size_t>(got) > most_bytes) {
+        throw_read_error(shown, too_large);
+      }
+      contents.append(buffer, static_cast<std::size_t>(got));
+    }
+  } catch (const std::bad_alloc&) {
+    throw_read_error(shown, "not enough memory to hold it (" + std::to_string(contents.size()) +
+                                " bytes read so far)");
   }
   return contents;
 }

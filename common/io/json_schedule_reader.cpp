@@ -2,6 +2,7 @@
 // Schedule as the parser walks the text, so a schedule of 10^7 ops needs no document tree.
 // Each event is checked against the one schema it may belong to, and the first event that
 // does not fit throws pipewise::Error naming its path.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <initializer_list>
@@ -198,7 +199,15 @@ void ScheduleJsonReader::root_field(const JsonValue& value) {
       }
       break;
     }
-    case kName: schedule_.name = string_field(value); break;
+    case kName:
+      schedule_.name = string_field(value);
+      // A name is one line of text: control characters would garble every report showing it.
+      if (std::any_of(schedule_.name.begin(), schedule_.name.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+          })) {
+        fail("name", "a schedule name must not hold control characters");
+      }
+      break;
     case kProblem:
       if (value.type != JsonType::Object) mistyped("an object", value.type);
       level_ = Level::Problem;

@@ -64,9 +64,15 @@ Header parse_header(std::string_view line) {
   while (!(rest = trim(rest)).empty()) {
     if (rest.substr(0, 5) == "name=") {
       header.name = std::string(rest.substr(5));
-      // The writer cannot put a line break back into the header, so the reader takes none.
+      // The writer cannot put a line break back into the header, so the reader takes none;
+      // nor any other control character, which would garble the reports that show it.
       if (header.name.find('\r') != std::string::npos) {
         throw fail("the schedule name holds a carriage return");
+      }
+      if (std::any_of(header.name.begin(), header.name.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+          })) {
+        throw fail("the schedule name holds a control character");
       }
       break;
     }

@@ -31,6 +31,7 @@ bool needs_send(const Op& op, const Problem& problem, std::size_t device, Op& se
 }  // namespace
 
 Schedule lower_communication(const Schedule& schedule) {
+  if (schedule.is_lowered()) return schedule;
   const Problem& problem = schedule.problem;
   Schedule lowered{schedule.name, problem, {}};
   lowered.programs.resize(schedule.programs.size());

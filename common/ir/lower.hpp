@@ -9,7 +9,9 @@ namespace pipewise {
 // the consumer's device (the order PyTorch pipelining's lowering uses). Same-device stage
 // boundaries get no ops. An overlapped pair (op.hpp) is kept together: the receives of
 // both its ops come before its F, the sends of both after its B. Steps and FSDP ops pass
-// through. REQUIRES: `schedule` holds no send or recv ops.
+// through. A schedule that is already lowered (is_lowered(): it carries its own sends and
+// receives, as a lowered schedule file does) is returned as it is, so lowering twice never
+// adds a second message for the same micro-batch.
 Schedule lower_communication(const Schedule& schedule);
 
 }  // namespace pipewise

@@ -102,12 +102,22 @@ std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
     for (std::size_t position = 0; position < program.size(); ++position) {
       const Op& op = program[position];
       if (op.stage >= problem.stages() || is_fsdp(op.kind)) continue;
+      // 64 bits: a step's new version is one past the one it replaces, and 2^32 − 1 + 1
+      // must not wrap to 0. A version no step of this program could have made (a file's
+      // 4294967295) would size the history by it: refuse it instead.
+      const std::uint64_t version = op.kind == OpKind::OptimizerStep
+                                        ? std::uint64_t{op.weight_version} + 1
+                                        : std::uint64_t{op.weight_version};
+      if (version > program.size()) {
+        throw Error("op " + op_label(op, problem.microbatches) + " on device " +
+                    std::to_string(device) + " names weight version " +
+                    std::to_string(op.weight_version) + ", more than the " +
+                    std::to_string(program.size()) + " ops of its program can have made");
+      }
       auto& [reads, created] = histories[op.stage];
-      const std::uint32_t version =
-          op.kind == OpKind::OptimizerStep ? op.weight_version + 1 : op.weight_version;
       if (reads.size() <= version) {
-        reads.resize(version + 1, 0);
-        created.resize(version + 1, 0);
+        reads.resize(static_cast<std::size_t>(version) + 1, 0);
+        created.resize(static_cast<std::size_t>(version) + 1, 0);
       }
       if (op.kind == OpKind::OptimizerStep) {
         created[version] = position;

@@ -17,7 +17,9 @@ void assign_weight_versions(Schedule& schedule);
 // For each device, the largest number of weight versions of any one of its stages that
 // must be held at once (1 for flushed schedules, up to p - s for PipeDream's stage s,
 // 2 for PipeDream-2BW). A version is held from the step that creates it until the last
-// op that reads it, or until it is replaced, whichever is later.
+// op that reads it, or until it is replaced, whichever is later. Throws pipewise::Error
+// naming an op whose version no program of its size can have made (validate_schedule
+// reports such schedules before it asks).
 std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule);
 
 }  // namespace pipewise

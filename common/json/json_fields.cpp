@@ -41,13 +41,70 @@ void check_nesting(std::string_view text, const std::string& prefix) {
   }
 }
 
+// Refuses an object that names one key twice while the parser builds the document:
+// nlohmann keeps the last of duplicate keys without a word, so `{"layers": 24, "layers":
+// 48}` would silently mean 48. Follows the parser's events to name the path of the key.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& prefix) : prefix_(prefix) {}
+
+  bool operator()(int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        frames_.push_back({event == Event::array_start, {}, {}, 0});
+        break;
+      case Event::key: {
+        Frame& object = frames_.back();
+        const std::string key = parsed.get<std::string>();
+        if (std::find(object.keys.begin(), object.keys.end(), key) != object.keys.end()) {
+          throw Error(prefix_ + path() + "." + key + " is given twice (a JSON object names each key once)");
+        }
+        object.keys.push_back(key);
+        object.current_key = key;
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        frames_.pop_back();
+        [[fallthrough]];
+      case Event::value:
+        if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    std::vector<std::string> keys;  // an input object's few keys: a linear search is fastest
+    std::string current_key;
+    std::size_t index;
+  };
+
+  // The JSON path of the innermost open object, "$.layers[2]".
+  std::string path() const {
+    std::string text = "$";
+    for (std::size_t i = 0; i + 1 < frames_.size(); ++i) {
+      text += frames_[i].is_array ? "[" + std::to_string(frames_[i].index) + "]"
+                                  : "." + frames_[i].current_key;
+    }
+    return text;
+  }
+
+  const std::string& prefix_;
+  std::vector<Frame> frames_;
+};
+
 }  // namespace
 
 nlohmann::json parse_json_text(std::string_view text, const std::string& source) {
   const std::string prefix = source.empty() ? "" : source + ": ";
   check_nesting(text, prefix);
   try {
-    return nlohmann::json::parse(text.begin(), text.end());
+    return nlohmann::json::parse(text.begin(), text.end(), DuplicateKeyCheck(prefix));
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(prefix + "invalid JSON at byte " + std::to_string(error.byte) + ": " +
                 without_exception_tag(error.what()));
@@ -146,7 +203,14 @@ std::optional<std::string> JsonFields::string(const char* key) {
   const nlohmann::json* value = field(key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_string()) wrong(key, "a string");
-  return value->get<std::string>();
+  std::string text = value->get<std::string>();
+  // Names and choices are one line of text: a control character (a line break, an escape
+  // sequence) would garble every report and message that shows them.
+  const bool has_control = std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (has_control) wrong(key, "a string without control characters");
+  return text;
 }
 
 std::optional<std::string> JsonFields::choice(const char* key,

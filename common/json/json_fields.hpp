@@ -22,7 +22,8 @@ inline constexpr int kMostJsonNesting = 32;
 // Parses `text` as JSON. Throws pipewise::Error, prefixed "SOURCE: " (nothing when `source`
 // is empty): "invalid JSON at byte N: ..." for a syntax error or a truncated file, "invalid
 // JSON: ..." for valid syntax it cannot hold (a number too large for a double), "JSON
-// nested deeper than 32 levels at byte N".
+// nested deeper than 32 levels at byte N", "$.path.key is given twice" for an object that
+// names a key twice (which nlohmann alone would resolve silently, keeping the last).
 nlohmann::json parse_json_text(std::string_view text, const std::string& source);
 
 // `value` as a message quotes it: its JSON, shortened to 40 characters.

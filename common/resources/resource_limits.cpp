@@ -1,5 +1,7 @@
 #include "common/resources/resource_limits.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -53,7 +55,35 @@ std::optional<std::uint64_t> cgroup_headroom_bytes() {
   return *limit > *used ? *limit - *used : 0;
 }
 
+// Address space this process may still map under its RLIMIT_AS (ulimit -v): the limit
+// minus /proc/self/status's VmSize; nullopt when unlimited or unknown.
+std::optional<std::uint64_t> address_space_headroom_bytes() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  const std::optional<std::string> status = slurp("/proc/self/status");
+  if (!status) return std::nullopt;
+  const std::optional<std::uint64_t> used = vm_size_from_status(*status);
+  if (!used) return std::nullopt;
+  const std::uint64_t cap = limit.rlim_cur;
+  return cap > *used ? cap - *used : 0;
+}
+
 }  // namespace
+
+std::optional<std::uint64_t> vm_size_from_status(std::string_view status) {
+  constexpr std::string_view kKey = "VmSize:";
+  std::size_t at = status.find(kKey);
+  while (at != std::string_view::npos && at > 0 && status[at - 1] != '\n') {
+    at = status.find(kKey, at + 1);
+  }
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view line = status.substr(at + kKey.size());
+  line = line.substr(0, line.find('\n'));
+  const std::optional<std::uint64_t> kilobytes = leading_number(line);
+  if (!kilobytes || line.find(" kB") == std::string_view::npos) return std::nullopt;
+  if (*kilobytes > ~std::uint64_t{0} / 1024) return std::nullopt;
+  return *kilobytes * 1024;
+}
 
 std::optional<std::uint64_t> mem_available_from_meminfo(std::string_view meminfo) {
   constexpr std::string_view kKey = "MemAvailable:";
@@ -75,8 +105,9 @@ std::optional<std::uint64_t> available_memory_bytes() {
   if (const std::optional<std::string> meminfo = slurp("/proc/meminfo")) {
     available = mem_available_from_meminfo(*meminfo);
   }
-  if (const std::optional<std::uint64_t> headroom = cgroup_headroom_bytes()) {
-    available = available ? std::min(*available, *headroom) : *headroom;
+  for (const std::optional<std::uint64_t> headroom :
+       {cgroup_headroom_bytes(), address_space_headroom_bytes()}) {
+    if (headroom) available = available ? std::min(*available, *headroom) : *headroom;
   }
   return available;
 }

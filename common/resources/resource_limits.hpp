@@ -11,11 +11,16 @@
 
 namespace pipewise {
 
-// Bytes this process can still allocate without the kernel reclaiming hard or killing it:
-// /proc/meminfo's MemAvailable, lowered to the headroom of the process's cgroup (v2
-// memory.max minus memory.current) when that is limited. nullopt when neither can be read
-// (e.g. not Linux); callers then enforce no limit.
+// Bytes this process can still allocate without the kernel reclaiming hard or killing it,
+// or an allocation failing: /proc/meminfo's MemAvailable, lowered to the headroom of the
+// process's cgroup (v2 memory.max minus memory.current) when that is limited, and to the
+// address space left under its RLIMIT_AS (ulimit -v; the limit minus VmSize) when that is
+// set. nullopt when none can be read (e.g. not Linux); callers then enforce no limit.
 std::optional<std::uint64_t> available_memory_bytes();
+
+// VmSize of a /proc/self/status text in bytes (the file gives kB), or nullopt when the line
+// is missing or malformed.
+std::optional<std::uint64_t> vm_size_from_status(std::string_view status);
 
 // MemAvailable of a /proc/meminfo text in bytes (the file gives kB), or nullopt when the
 // line is missing or malformed.

@@ -1,6 +1,10 @@
 #pragma once
 // How every report writes numbers for people: one function per kind of quantity, so the
-// same quantity reads the same in every table, error message and picture.
+// same quantity reads the same in every table, error message and picture. Every function
+// but format_bytes writes an undefined value (NaN, e.g. a ratio whose denominator is 0) as
+// "n/a", never as a number. Fixed-point writers never misstate a value: one of 10^15 or
+// more, or one that is not zero but would round to zero ("0.00"), is written with three
+// significant digits in scientific notation ("4.00e+300", "3.75e-299") instead.
 #include <cstdint>
 #include <string>
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text/escaped_text.hpp"
+
 namespace pipewise {
 namespace {
 
@@ -17,6 +19,7 @@ TextTable::TextTable(std::vector<Column> columns) : columns_(std::move(columns))
 
 void TextTable::add_row(std::vector<std::string> cells) {
   cells.resize(columns_.size());
+  for (std::string& cell : cells) cell = printable(cell);  // names from files may hold controls
   rows_.push_back(std::move(cells));
 }
 

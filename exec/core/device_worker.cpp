@@ -52,9 +52,7 @@ std::string one_line(std::string text) {
   return text;
 }
 
-void fail(RunContext& run, std::string message) {
-  if (run.failures.record(std::move(message))) run.backend.cancel();
-}
+void fail(RunContext& run, std::string message) { run.fail(std::move(message)); }
 
 }  // namespace
 
@@ -77,7 +75,7 @@ WorkerExit run_device(std::uint32_t device, const DeviceWeightLifetimes& lifetim
       if (run.failures.failed()) break;
       const Op& op = program[index];
       const std::int64_t start_ns = backend.now_ns(device);
-      if (faults != nullptr) faults->before_op(device, op);
+      if (faults != nullptr) faults->before_op(device, op, run.stop.get_token());
       if (run.options.check_weight_versions) guard.admit(op);
       dispatch(device, op, lifetimes.keep_previous[index] != 0, problem, backend);
       for (; next_release < lifetimes.releases.size() &&

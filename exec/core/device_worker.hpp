@@ -2,6 +2,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <stop_token>
+#include <string>
 
 #include "common/ir/schedule.hpp"
 #include "exec/core/backend.hpp"
@@ -25,6 +27,18 @@ struct RunContext {
   RunObserver* observer;
   FailureLatch failures;
   std::atomic<std::uint64_t> ops_run{0};
+  // Requested on the first failure: every wait a worker makes outside the backend (an
+  // injected delay) waits on it, as the backend's blocking calls wait on cancel().
+  std::stop_source stop;
+
+  // Records `message` as the run's failure unless one came first; then cancels the backend
+  // and requests `stop`, so that every other worker's wait ends at once.
+  void fail(std::string message) {
+    if (failures.record(std::move(message))) {
+      backend.cancel();
+      stop.request_stop();
+    }
+  }
 };
 
 // How a worker ended, as the thread that supervises it sees it (a process's exit status).

@@ -31,7 +31,7 @@ void supervise_device(std::uint32_t device, const DeviceWeightLifetimes& lifetim
       "device " + std::to_string(device) + " failed before op " +
       describe_op(program[exit.ops_done], run.schedule.problem.microbatches) + ", #" +
       std::to_string(exit.ops_done) + " of its program: " + cause;
-  if (run.failures.record(message)) run.backend.cancel();
+  run.fail(message);
 }
 
 void check_devices(const Schedule& schedule, std::span<const std::uint32_t> devices) {
@@ -74,10 +74,8 @@ RunSummary run_devices(const Schedule& schedule, std::span<const std::uint32_t> 
       workers.emplace_back(supervise_device, device, std::cref(lifetimes[device]), std::ref(run));
     }
   } catch (const std::system_error& error) {
-    if (run.failures.record("could not start a worker thread for device " +
-                            std::to_string(devices[workers.size()]) + ": " + error.what())) {
-      backend.cancel();
-    }
+    run.fail("could not start a worker thread for device " +
+             std::to_string(devices[workers.size()]) + ": " + error.what());
   }
   for (std::thread& worker : workers) worker.join();
   const std::int64_t end_ns = backend.now_ns(clock_device);

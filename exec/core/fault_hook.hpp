@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <stop_token>
 
 #include "common/ir/op.hpp"
 
@@ -25,9 +26,11 @@ class FaultHook {
  public:
   virtual ~FaultHook() = default;
   // Called on `device`'s worker right before `op` runs. Throwing an exception fails the op
-  // with its message as the cause; throwing WorkerKilled kills the worker; sleeping delays
-  // the op (a straggler).
-  virtual void before_op(std::uint32_t device, const Op& op) = 0;
+  // with its message as the cause; throwing WorkerKilled kills the worker; waiting delays
+  // the op (a straggler). `stop` is requested when the run fails elsewhere: a delay must
+  // wait on it (std::condition_variable_any::wait_for with the token) and end at once,
+  // throwing RunCancelled (core/backend.hpp), so a failed run never waits for a delay.
+  virtual void before_op(std::uint32_t device, const Op& op, std::stop_token stop = {}) = 0;
   // Called by the transport for the message that send op `op` on `device` carries.
   virtual MessageFault on_message(std::uint32_t device, const Op& op) = 0;
 };

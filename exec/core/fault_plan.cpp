@@ -1,10 +1,12 @@
 #include "exec/core/fault_plan.hpp"
 
 #include <algorithm>
-#include <thread>
+#include <condition_variable>
+#include <mutex>
 #include <utility>
 
 #include "common/ir/error.hpp"
+#include "exec/core/backend.hpp"
 
 namespace pipewise::exec {
 
@@ -40,7 +42,20 @@ bool FaultPlan::matches(const Rule& rule, std::uint32_t device, const Op& op) {
          rule.op.microbatch == op.microbatch && rule.op.iteration == op.iteration;
 }
 
-void FaultPlan::before_op(std::uint32_t device, const Op& op) {
+namespace {
+
+// Waits `delay`, or throws RunCancelled as soon as `stop` is requested.
+void cancellable_delay(std::chrono::milliseconds delay, const std::stop_token& stop) {
+  std::mutex mutex;
+  std::condition_variable_any woken;
+  std::unique_lock lock(mutex);
+  woken.wait_for(lock, stop, delay, [] { return false; });  // wakes early only on a stop
+  if (stop.stop_requested()) throw RunCancelled();
+}
+
+}  // namespace
+
+void FaultPlan::before_op(std::uint32_t device, const Op& op, std::stop_token stop) {
   for (const Rule& rule : rules_) {
     if (rule.action == Action::Message || !matches(rule, device, op)) continue;
     fired_.fetch_add(1);
@@ -50,7 +65,7 @@ void FaultPlan::before_op(std::uint32_t device, const Op& op) {
       case Action::Kill:
         throw WorkerKilled{};
       case Action::Delay:
-        std::this_thread::sleep_for(rule.delay);
+        cancellable_delay(rule.delay, stop);
         break;
       case Action::Message:
         break;

@@ -16,14 +16,15 @@ class FaultPlan final : public FaultHook {
  public:
   // `op` on `device` throws pipewise::Error(cause) instead of running.
   FaultPlan& throw_at(std::uint32_t device, const Op& op, std::string cause);
-  // `op` on `device` starts `delay` late.
+  // `op` on `device` starts `delay` late, or fails with RunCancelled as soon as the run's
+  // stop is requested.
   FaultPlan& delay_at(std::uint32_t device, const Op& op, std::chrono::milliseconds delay);
   // The worker of `device` dies right before `op` (before_op throws WorkerKilled).
   FaultPlan& kill_at(std::uint32_t device, const Op& op);
   // The message of send op `op` on `device` meets `fault` (Drop, Corrupt or Fail).
   FaultPlan& message_fault_at(std::uint32_t device, const Op& op, MessageFault fault);
 
-  void before_op(std::uint32_t device, const Op& op) override;
+  void before_op(std::uint32_t device, const Op& op, std::stop_token stop = {}) override;
   MessageFault on_message(std::uint32_t device, const Op& op) override;
 
   // Whether a rule corrupts a message: only a run that verifies checksums detects it.

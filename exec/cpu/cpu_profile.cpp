@@ -6,8 +6,10 @@
 #include <chrono>
 #include <exception>
 #include <string>
+#include <system_error>
 #include <thread>
 
+#include "common/ir/error.hpp"
 #include "exec/cpu/core_pinning.hpp"
 #include "exec/cpu/in_process_transport.hpp"
 #include "exec/model/stage_math.hpp"
@@ -111,22 +113,30 @@ double profile_message(std::size_t bytes, std::uint32_t size_index, const Profil
     }
   });
   std::exception_ptr sender_failure;
-  std::thread sender([&] {
-    try {
-      if (!cores.empty()) pin_current_thread(cores[0]);
-      const std::vector<float> source(floats, 1.0f);
-      std::vector<float> message(floats);
-      for (std::uint32_t run = 0; run < runs; ++run) {
-        sent[run] = Clock::now();
-        std::copy(source.begin(), source.end(), message.begin());
-        transport.send(0, 1, forward_tag(run), std::move(message));
-        message = transport.receive(0, 1, back_tag(run), timeout);
+  std::thread sender;
+  try {
+    sender = std::thread([&] {
+      try {
+        if (!cores.empty()) pin_current_thread(cores[0]);
+        const std::vector<float> source(floats, 1.0f);
+        std::vector<float> message(floats);
+        for (std::uint32_t run = 0; run < runs; ++run) {
+          sent[run] = Clock::now();
+          std::copy(source.begin(), source.end(), message.begin());
+          transport.send(0, 1, forward_tag(run), std::move(message));
+          message = transport.receive(0, 1, back_tag(run), timeout);
+        }
+      } catch (...) {
+        sender_failure = std::current_exception();
+        transport.cancel();
       }
-    } catch (...) {
-      sender_failure = std::current_exception();
-      transport.cancel();
-    }
-  });
+    });
+  } catch (const std::system_error& error) {
+    transport.cancel();  // the receiver waits for a sender that never came
+    receiver.join();
+    throw Error(std::string("could not start a thread to time messages: ") +
+                error.code().message());
+  }
   sender.join();
   receiver.join();
   if (sender_failure) std::rethrow_exception(sender_failure);

@@ -21,13 +21,17 @@ std::string number(double value) {
   return text;
 }
 
+// An undefined ratio is an empty cell, never a number.
+std::string number(const std::optional<double>& value) { return value ? number(*value) : ""; }
+
 }  // namespace
 
 std::string device_metrics_csv(const Metrics& metrics) {
   std::string out =
       "schedule,stages,chunks,microbatches,iterations,makespan_ms,bubble_ratio,device,busy_ms,"
       "idle_ms,blocked_ms,utilization,finish_ms,lower_bound_ms,static_memory_bytes,"
-      "peak_memory_bytes,peak_activation_bytes,peak_activations,peak_time_ms,weight_versions\n";
+      "peak_memory_bytes,peak_activation_bytes,peak_activations,peak_time_ms,weight_versions,"
+      "peak_activations_time_ms\n";
   const Problem& problem = metrics.problem;
   const std::string run = quoted(metrics.schedule) + "," + std::to_string(problem.devices) + "," +
                           std::to_string(problem.chunks) + "," +
@@ -42,7 +46,8 @@ std::string device_metrics_csv(const Metrics& metrics) {
            std::to_string(device.peak_memory_bytes) + "," +
            std::to_string(device.peak_activation_bytes) + "," +
            std::to_string(device.peak_activations) + "," + number(device.peak_time_ms) + "," +
-           std::to_string(device.weight_versions) + "\n";
+           std::to_string(device.weight_versions) + "," +
+           number(device.peak_activations_time_ms) + "\n";
   }
   return out;
 }

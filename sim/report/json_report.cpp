@@ -3,6 +3,14 @@
 #include <nlohmann/json.hpp>
 
 namespace pipewise::sim {
+namespace {
+
+// An undefined ratio is null, never a number.
+nlohmann::json value_or_null(const std::optional<double>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+}  // namespace
 
 std::string metrics_json(const Metrics& metrics, const Timeline* detail) {
   using nlohmann::json;
@@ -20,22 +28,22 @@ std::string metrics_json(const Metrics& metrics, const Timeline* detail) {
   root["makespan"] = metrics.makespan_ms;
   root["steady_state_iteration"] =
       metrics.steady_state_iteration_ms ? json(*metrics.steady_state_iteration_ms) : json(nullptr);
-  root["bubble_ratio"] = metrics.bubble_ratio;
-  root["bubble_overhead"] = metrics.bubble_overhead;
-  root["throughput"] = metrics.throughput_microbatches_per_s;
-  root["samples_per_second"] = metrics.samples_per_s ? json(*metrics.samples_per_s) : json(nullptr);
+  root["bubble_ratio"] = value_or_null(metrics.bubble_ratio);
+  root["bubble_overhead"] = value_or_null(metrics.bubble_overhead);
+  root["throughput"] = value_or_null(metrics.throughput_microbatches_per_s);
+  root["samples_per_second"] = value_or_null(metrics.samples_per_s);
   root["data_parallel"] = metrics.data_parallel_replicas;
   root["naive_makespan"] = metrics.naive_makespan_ms;
-  root["speedup_over_naive"] = metrics.speedup_over_naive;
+  root["speedup_over_naive"] = value_or_null(metrics.speedup_over_naive);
   root["lower_bound"] = metrics.lower_bound_ms;
-  root["gap_to_lower_bound"] = metrics.gap_to_lower_bound;
+  root["gap_to_lower_bound"] = value_or_null(metrics.gap_to_lower_bound);
   json devices = json::array();
   for (const DeviceMetrics& device : metrics.devices) {
     devices.push_back({{"device", device.device},
                        {"busy", device.busy_ms},
                        {"idle", device.idle_ms},
                        {"blocked", device.blocked_ms},
-                       {"utilization", device.utilization},
+                       {"utilization", value_or_null(device.utilization)},
                        {"finish", device.finish_ms},
                        {"lower_bound", device.lower_bound_ms},
                        {"static_memory_bytes", device.static_bytes},
@@ -44,6 +52,7 @@ std::string metrics_json(const Metrics& metrics, const Timeline* detail) {
                        {"peak_activation_bytes", device.peak_activation_bytes},
                        {"peak_activations", device.peak_activations},
                        {"peak_time", device.peak_time_ms},
+                       {"peak_activations_time", device.peak_activations_time_ms},
                        {"weight_versions", device.weight_versions}});
   }
   root["devices"] = std::move(devices);

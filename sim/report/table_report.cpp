@@ -23,35 +23,53 @@ std::string metrics_table(const Metrics& metrics) {
   const auto line = [&](const std::string& label, const std::string& value) {
     out += padded(label, 24, true) + value + "\n";
   };
+  // An undefined ratio reads "n/a" with the reason, never as a number.
+  const std::string no_time = "n/a  (the makespan is 0: no op takes any time)";
   out += "schedule " + metrics.schedule + ": " + problem_sizes(problem) + " placement=" +
          std::string(placement_name(problem.placement)) + "\n";
   line("makespan", format_ms(metrics.makespan_ms) + " ms");
   if (metrics.steady_state_iteration_ms) {
     line("steady-state iteration", format_ms(*metrics.steady_state_iteration_ms) + " ms");
   }
-  line("bubble ratio", format_percent(metrics.bubble_ratio) + "  (idle / (devices x makespan))");
-  line("bubble overhead", format_percent(metrics.bubble_overhead) + "  (idle / ideal compute)");
-  line("throughput", format_fixed(metrics.throughput_microbatches_per_s, 2) +
-                         " micro-batches/s per pipeline");
+  line("bubble ratio", metrics.bubble_ratio
+                           ? format_percent(*metrics.bubble_ratio) + "  (idle / (devices x makespan))"
+                           : no_time);
+  line("bubble overhead",
+       metrics.bubble_overhead
+           ? format_percent(*metrics.bubble_overhead) + "  (idle / ideal compute)"
+           : "n/a  (no device computes for any time: idle / ideal compute is undefined)");
+  line("throughput", metrics.throughput_microbatches_per_s
+                         ? format_fixed(*metrics.throughput_microbatches_per_s, 2) +
+                               " micro-batches/s per pipeline"
+                         : no_time);
   if (metrics.samples_per_s) {
     line("", format_fixed(*metrics.samples_per_s, 1) + " samples/s over " +
                  std::to_string(metrics.data_parallel_replicas) + " data-parallel replica(s)");
   }
-  line("speed-up over naive", format_fixed(metrics.speedup_over_naive, 3) + "x  (naive " +
-                                  format_ms(metrics.naive_makespan_ms) + " ms)");
-  line("lower bound", format_ms(metrics.lower_bound_ms) + " ms  (makespan is " +
-                          format_percent(metrics.gap_to_lower_bound) + " above it)");
+  line("speed-up over naive",
+       metrics.speedup_over_naive ? format_fixed(*metrics.speedup_over_naive, 3) + "x  (naive " +
+                                        format_ms(metrics.naive_makespan_ms) + " ms)"
+                                  : no_time);
+  line("lower bound",
+       format_ms(metrics.lower_bound_ms) + " ms  (" +
+           (metrics.gap_to_lower_bound
+                ? "makespan is " + format_percent(*metrics.gap_to_lower_bound) + " above it)"
+                : std::string("gap undefined: the bound is 0)")));
   out += "\n";
   out += "device  busy ms  idle ms  blocked ms  utilization  peak memory  peak activations"
          "  peak at ms  weight versions\n";
   for (const DeviceMetrics& device : metrics.devices) {
+    // "peak at ms" stands beside the peak activations it dates (not the byte peak, which
+    // is the static memory from time 0 when activations take no bytes).
     out += padded(std::to_string(device.device), 6) + padded(format_fixed(device.busy_ms, 3), 9) +
            padded(format_fixed(device.idle_ms, 3), 9) +
            padded(format_fixed(device.blocked_ms, 3), 12) +
-           padded(format_percent(device.utilization), 13) +
+           padded(device.utilization ? format_percent(*device.utilization) : "n/a", 13) +
            padded(format_bytes(static_cast<double>(device.peak_memory_bytes)), 13) +
            padded(std::to_string(device.peak_activations), 18) +
-           padded(format_fixed(device.peak_time_ms, 3), 12) +
+           padded(device.peak_activations > 0 ? format_fixed(device.peak_activations_time_ms, 3)
+                                              : "n/a",
+                  12) +
            padded(std::to_string(device.weight_versions), 17) + "\n";
   }
   return out;

@@ -28,7 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const Error&) {
     fuzz::broken("the model reader accepts what the model writer writes");
   }
-  const std::vector<tools::LayerCost> layers = tools::resolve_layers(model);
+  tools::LayerLayout layout;
+  layout.tensor = model.parallelism.tensor_or_default();
+  layout.micro_batch_size = model.batch.micro_batch_sizes.front();
+  const std::vector<tools::LayerCost> layers = tools::resolve_layers(model, layout).layers;
   if (layers.size() != model.layer_count()) fuzz::broken("one resolved cost per layer");
   for (const std::uint32_t devices : {1u, 2u, 4u}) {
     for (const tools::Recompute recompute :
@@ -38,8 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       shape.chunks = devices == 2 ? 2 : 1;
       shape.micro_batch_size = model.batch.micro_batch_sizes.front();
       shape.recompute = recompute;
+      shape.tensor = layout.tensor;
       // A layout the model cannot take is an answer with its reason, never an exception.
-      const Result<tools::PipelineCosts> costs = tools::pipeline_costs(model, layers, shape);
+      const Result<tools::PipelineCosts> costs = tools::pipeline_costs(model, shape);
       if (!costs.ok() && costs.status().reason().empty()) fuzz::broken("a failure says why");
     }
   }

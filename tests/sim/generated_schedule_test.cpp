@@ -32,7 +32,7 @@ TEST(GeneratedSchedules, FlushedSchedulesMeetTheClosedForms) {
         const Metrics metrics = simulate_generated(name, p, m);
         EXPECT_DOUBLE_EQ(metrics.makespan_ms, (m + p - 1) * 3.0) << name << " p=" << p << " m=" << m;
       }
-      EXPECT_NEAR(simulate_generated("naive", p, m).bubble_ratio, (p - 1.0) / p, 1e-12);
+      EXPECT_NEAR(simulate_generated("naive", p, m).bubble_ratio.value(), (p - 1.0) / p, 1e-12);
     }
   }
 }
@@ -44,7 +44,7 @@ TEST(GeneratedSchedules, InterleavingDividesTheBubbleByV) {
       const Metrics metrics = simulate_generated("interleaved", p, m, v);
       // The same model as v = 1: m·(F+B) of work per device, a bubble of (p-1)(F+B)/v.
       EXPECT_NEAR(metrics.makespan_ms, m * 3.0 + (p - 1) * 3.0 / v, 1e-9) << "p=" << p << " v=" << v;
-      EXPECT_NEAR(metrics.bubble_overhead, (p - 1.0) / (v * m), 1e-12);
+      EXPECT_NEAR(metrics.bubble_overhead.value(), (p - 1.0) / (v * m), 1e-12);
     }
   }
 }

@@ -2,11 +2,14 @@
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
+#include "common/io/output_set.hpp"
 #include "common/io/temporary_file_registry.hpp"
 #include "common/ir/error.hpp"
+#include "common/text/escaped_text.hpp"
 #include "tools/cli/command.hpp"
 
 namespace {
@@ -20,6 +23,13 @@ void print_usage(std::FILE* out) {
   }
 }
 
+// One line on stderr: the message's control characters (a carriage return, an escape
+// sequence, a line break from an input file) are shown escaped, never sent raw.
+void print_error(const std::string& command, const std::string& message) {
+  const std::string line = "pipewise " + command + ": error: " + pipewise::printable(message) + "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,24 +41,35 @@ int main(int argc, char** argv) {
   const std::string name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     print_usage(stdout);
+    try {
+      pipewise::flush_standard_output();
+    } catch (const pipewise::Error& error) {
+      std::fprintf(stderr, "pipewise: error: %s\n", error.what());
+      return 1;
+    }
     return 0;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const auto& command : pipewise::tools::all_commands()) {
     if (command.name != name) continue;
     try {
-      return command.run(args);
+      const int status = command.run(args);
+      // What the command printed must have arrived: a full disk or a closed stdout fails it.
+      pipewise::flush_standard_output();
+      return status;
     } catch (const pipewise::Error& error) {
-      std::fprintf(stderr, "pipewise %s: error: %s\n", name.c_str(), error.what());
+      print_error(name, error.what());
     } catch (const boost::program_options::error& error) {
-      std::fprintf(stderr, "pipewise %s: error: %s (see pipewise %s --help)\n", name.c_str(),
-                   error.what(), name.c_str());
+      print_error(name, std::string(error.what()) + " (see pipewise " + name + " --help)");
+    } catch (const std::bad_alloc&) {
+      print_error(name, "out of memory: the input or the work it asks for is too large for "
+                        "this machine's memory (or the process's limit, ulimit -v)");
     } catch (const std::exception& error) {
-      std::fprintf(stderr, "pipewise %s: error: %s\n", name.c_str(), error.what());
+      print_error(name, error.what());
     }
     return 1;
   }
   std::fprintf(stderr, "pipewise: error: unknown command \"%s\" (see pipewise --help)\n",
-               name.c_str());
+               pipewise::printable(name).c_str());
   return 2;
 }

@@ -10,7 +10,9 @@
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
 #include "sim/cost_file.hpp"
+#include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/model/layer_list.hpp"
@@ -20,6 +22,7 @@
 #include "common/partition/stage_partition.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 #include "tools/cli/command_line.hpp"
+#include "tools/cli/option_lists.hpp"
 #include "common/text/text_table.hpp"
 
 namespace po = boost::program_options;
@@ -30,7 +33,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: pipewise partition -p S (--layers-file FILE | --model NAME|FILE [model flags])\n"
     "                          [--memory-cap GIB] [--stashes 1f1b|N] [--recompute off|selective|full]\n"
-    "                          [--write-costs FILE] [-o FILE]\n"
+    "                          [--write-costs FILE] [-f table|json] [-o FILE]\n"
     "Splits the layers, in order, into S contiguous non-empty stages so that the slowest stage\n"
     "(forward + backward of one micro-batch) is as fast as possible: exact, by dynamic\n"
     "programming; among equally fast splits the most even one. With --memory-cap every stage\n"
@@ -42,33 +45,55 @@ constexpr const char* kUsage =
     "greedy split (filling stages to the mean in order) compares. --write-costs writes the\n"
     "stage times as a cost file for `pipewise simulate --costs FILE` with p·v = S.";
 
-std::vector<LayerEntry> layers_from_model(const ModelDescription& model, Recompute recompute,
-                                          std::uint32_t* micro_batch_size) {
-  const double samples = model.batch.micro_batch_sizes.front();
-  *micro_batch_size = model.batch.micro_batch_sizes.front();
-  const double replicas = model.training.distributed_optimizer ? model.parallelism.data.value_or(1) : 1;
-  std::vector<LayerEntry> entries;
-  for (const LayerCost& layer : resolve_layers(model)) {
-    if (recompute == Recompute::Selective && !layer.selective_activation_bytes) {
+// The layout partition's model flags describe: t and sequence parallelism as fixed (else
+// t = 1), d as fixed (else 1), the distributed optimizer as fixed (else off), the first
+// micro-batch size.
+LayerLayout partition_layout(const ModelDescription& model) {
+  LayerLayout layout;
+  layout.tensor = model.parallelism.tensor_or_default();
+  layout.micro_batch_size = model.batch.micro_batch_sizes.front();
+  return layout;
+}
+
+// One entry per layer; a transformer's embedding rides on its first layer and its output
+// layer and loss on its last, where every split puts them.
+std::vector<LayerEntry> layers_from_model(const ModelDescription& model, Recompute recompute) {
+  const LayerLayout layout = partition_layout(model);
+  const bool distributed = model.training.distributed_optimizer.value_or(false);
+  const double replicas = distributed ? model.parallelism.data.value_or(1) : 1;
+  const TrainingSpec& training = model.training;
+  const auto entry_of = [&](const LayerCost& layer) {
+    if (recompute == Recompute::Selective && !layer.selective_activation_bytes && layer.recomputed) {
       throw Error("selective recomputation needs a transformer model");
     }
     LayerEntry entry;
     entry.name = layer.name;
-    entry.forward_ms = samples * layer.forward_ms;
-    entry.backward_ms = samples * layer.backward_ms;
-    const double parameters = layer.parameter_bytes / model.training.weight_bytes_per_parameter;
-    entry.static_bytes = 2 * layer.parameter_bytes +
-                         parameters * model.training.optimizer_state_bytes_per_parameter / replicas;
-    entry.activation_bytes = samples * layer.activation_bytes;
-    if (recompute == Recompute::Selective) {
-      entry.backward_ms += samples * layer.selective_recompute_ms;
-      entry.activation_bytes = samples * *layer.selective_activation_bytes;
-    } else if (recompute == Recompute::Full) {
+    entry.forward_ms = layer.forward_ms;
+    entry.backward_ms = layer.backward_ms;
+    entry.static_bytes = layer.parameters * (training.weight_bytes_per_parameter +
+                                             training.gradient_bytes_per_parameter +
+                                             training.optimizer_state_bytes_per_parameter / replicas);
+    entry.activation_bytes = layer.activation_bytes;
+    if (recompute == Recompute::Selective && layer.selective_activation_bytes) {
+      entry.backward_ms += layer.selective_recompute_ms;
+      entry.activation_bytes = *layer.selective_activation_bytes;
+    } else if (recompute == Recompute::Full && layer.recomputed) {
       entry.backward_ms += entry.forward_ms;  // the forward runs again during backward
-      entry.activation_bytes = samples * layer.output_bytes;  // only the layer's input is kept
+      entry.activation_bytes = layer.checkpoint_bytes;  // only the layer's input is kept
     }
-    entries.push_back(entry);
-  }
+    return entry;
+  };
+  const ResolvedModel resolved = resolve_layers(model, layout);
+  std::vector<LayerEntry> entries;
+  for (const LayerCost& layer : resolved.layers) entries.push_back(entry_of(layer));
+  const auto merge = [](LayerEntry& into, const LayerEntry& extra) {
+    into.forward_ms += extra.forward_ms;
+    into.backward_ms += extra.backward_ms;
+    into.static_bytes += extra.static_bytes;
+    into.activation_bytes += extra.activation_bytes;
+  };
+  if (resolved.embedding) merge(entries.front(), entry_of(*resolved.embedding));
+  if (resolved.head) merge(entries.back(), entry_of(*resolved.head));
   return entries;
 }
 
@@ -80,10 +105,29 @@ std::vector<double> stashes_per_stage(const std::string& text, std::uint32_t sta
   }
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0) {
-    throw Error("--stashes must be 1f1b or a number >= 0 (got \"" + text + "\")");
+  // A stage cannot hold more micro-batches than a schedule has (m·n <= 2^32): a larger
+  // count would only make memory figures past any device's (1e300 gave "inf PiB").
+  constexpr double kMostStashes = 4294967296.0;
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0 || value > kMostStashes) {
+    throw Error("--stashes must be 1f1b or a number from 0 to 2^32, the most micro-batches a "
+                "schedule has (got \"" + text + "\")");
   }
   return std::vector<double>(stages, value);
+}
+
+// Refuses layers whose memory no stage could count in bytes (every layer on one stage, at
+// the most stashes): a stage's memory would read "inf PiB" or a figure past 2^64 bytes.
+void require_countable_memory(const PartitionRequest& request) {
+  double most_stashes = 1;
+  for (const double stashes : request.stashes) most_stashes = std::max(most_stashes, stashes);
+  double total = 0;
+  for (const PartitionLayer& layer : request.layers) {
+    total += layer.static_bytes + layer.activation_bytes * most_stashes;
+  }
+  bytes_from_double(total, "the layers' memory on one stage (static bytes + activation bytes x "
+                           "stashes; the layer sizes or --stashes are too large)")
+      .status()
+      .throw_if_failed();
 }
 
 std::string layer_range(const StageSplit& split) {
@@ -93,7 +137,7 @@ std::string layer_range(const StageSplit& split) {
 
 // The cost file: each stage's forward and backward, and the pipeline links of the model.
 std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<StageSplit>& splits,
-                      const ModelDescription* model, std::uint32_t micro_batch_size) {
+                      const ModelDescription* model) {
   nlohmann::ordered_json stages = nlohmann::ordered_json::array();
   for (std::size_t s = 0; s < splits.size(); ++s) {
     double forward = 0;
@@ -106,19 +150,44 @@ std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<S
   }
   nlohmann::ordered_json document = {{"schema", "pipewise.costs"}, {"version", 1}, {"stages", stages}};
   if (model) {
-    const std::vector<LayerCost> resolved = resolve_layers(*model);
-    double boundary = 0;
-    for (const StageSplit& split : splits) {
-      boundary = std::max(boundary, micro_batch_size * resolved[split.first_layer + split.layer_count - 1].output_bytes);
-    }
-    document["communication"] = {{"latency", model->interconnect.latency_ms},
-                                 {"bandwidth", model->interconnect.bandwidth_gb_per_s},
-                                 {"activation_bytes", boundary},
-                                 {"gradient_bytes", boundary}};
+    // One stage's output crosses the network between nodes (the links of the hardware
+    // unless the model fixes them), split t ways with sequence parallelism.
+    const LayerLayout layout = partition_layout(*model);
+    const double whole = resolve_layers(*model, layout).layers.back().output_bytes;
+    const double boundary = layout.tensor.size > 1 && layout.tensor.sequence_parallel
+                                ? whole / layout.tensor.size
+                                : whole;
+    const HardwareSpec& hardware = model->device.hardware;
+    document["communication"] = {
+        {"latency", model->interconnect.latency_ms.value_or(link_latency_ms(Link::InterNode, hardware))},
+        {"bandwidth",
+         model->interconnect.bandwidth_gb_per_s.value_or(link_gb_per_s(Link::InterNode, hardware))},
+        {"activation_bytes", boundary},
+        {"gradient_bytes", boundary}};
   }
   std::string text = document.dump(2) + "\n";
   sim::parse_cost_config(text);  // the simulator must read what we write
   return text;
+}
+
+// `--format json` (schema pipewise.partition, version 1, in the README): the split, each
+// stage's layers, time and memory, and the greedy split's slowest stage.
+std::string partition_json(std::size_t layer_count, const PartitionRequest& request,
+                           const std::vector<StageSplit>& splits, double greedy_slowest_ms) {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  double slowest = 0;
+  for (std::size_t s = 0; s < splits.size(); ++s) {
+    slowest = std::max(slowest, splits[s].time_ms);
+    stages.push_back({{"stage", s}, {"first_layer", splits[s].first_layer},
+                      {"layer_count", splits[s].layer_count}, {"time_ms", splits[s].time_ms},
+                      {"memory_bytes", splits[s].memory_bytes}});
+  }
+  nlohmann::ordered_json document = {
+      {"schema", "pipewise.partition"}, {"version", 1}, {"layers", layer_count},
+      {"memory_cap_bytes", request.memory_cap_bytes ? nlohmann::ordered_json(*request.memory_cap_bytes)
+                                                    : nlohmann::ordered_json(nullptr)},
+      {"slowest_ms", slowest}, {"greedy_slowest_ms", greedy_slowest_ms}, {"stages", stages}};
+  return document.dump(2) + "\n";
 }
 
 int run_partition(const std::vector<std::string>& args) {
@@ -134,16 +203,17 @@ int run_partition(const std::vector<std::string>& args) {
   add_option(options, vocabulary::recompute, {.detail = "with a model (default off)"});
   options.add_options()(
       "write-costs", po::value<std::string>(), "write the stage costs as a simulator cost file");
+  add_option(options, vocabulary::format, {.detail = "table or json", .default_value = "table"});
   add_option(options, vocabulary::output);
   add_model_options(options);
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
   if (parse_or_help(args, options, values, usage.c_str())) return 0;
   if (!values.count("stages")) throw Error("--stages S is required");
+  const std::string format = choice_option(values, "format", {"table", "json"});
   const std::uint32_t stages = bounded_option(values, "stages", 1, 1, 65536);
   std::vector<LayerEntry> layers;
   std::optional<ModelDescription> model;
-  std::uint32_t micro_batch_size = 1;
   const bool describes_model = values.count("model") || values.count("hidden-size") ||
                                values.count("layer-forward-ms") || values.count("layer-forward-flops");
   if (values.count("layers-file")) {
@@ -152,12 +222,12 @@ int run_partition(const std::vector<std::string>& args) {
       throw Error("--recompute applies to a model; a layer list gives its costs as they are");
     }
     const std::string path = values["layers-file"].as<std::string>();
-    layers = read_layer_list(read_file(path), path);
+    layers = read_layer_list(read_file(path, kMostJsonInputBytes), path);
   } else {
     model = model_from_options(values, nullptr);
     if (print_model_if_asked(values, *model)) return 0;
     const std::string recompute = values.count("recompute") ? values["recompute"].as<std::string>() : "off";
-    layers = layers_from_model(*model, recompute_from_name(recompute), &micro_batch_size);
+    layers = layers_from_model(*model, recompute_from_name(recompute));
   }
 
   PartitionRequest request;
@@ -171,6 +241,7 @@ int run_partition(const std::vector<std::string>& args) {
     if (!std::isfinite(cap) || cap <= 0) throw Error("--memory-cap must be a number of GiB > 0");
     request.memory_cap_bytes = cap * kGiB;
   }
+  require_countable_memory(request);
   const std::vector<StageSplit> splits = partition_layers(request);
 
   double slowest = 0;
@@ -210,13 +281,18 @@ int run_partition(const std::vector<std::string>& args) {
                         greedy_slowest > slowest * (1 + 1e-9)
                             ? " (" + format_percent(greedy_slowest / slowest - 1) + " slower)"
                             : " (as good)");
+  OutputSet outputs;
   if (values.count("write-costs")) {
     const std::string path = values["write-costs"].as<std::string>();
-    write_file_atomically(path, cost_file(layers, splits, model ? &*model : nullptr, micro_batch_size));
+    add_option_file(outputs, values, "write-costs",
+                    cost_file(layers, splits, model ? &*model : nullptr));
     report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
-                          "(P·V = {}) --schedule ...\n", path, path, stages);
+                          "(P·V = {}) --schedule ...\n", printable(path), printable(path), stages);
   }
-  write_report(values, report);
+  add_report(outputs, values,
+             format == "json" ? partition_json(layers.size(), request, splits, greedy_slowest)
+                              : std::move(report));
+  outputs.commit();
   return 0;
 }
 

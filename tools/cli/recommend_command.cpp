@@ -15,6 +15,7 @@
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/cli/range_expression.hpp"
 #include "tools/whatif/recommend.hpp"
+#include "tools/cli/recommend_json.hpp"
 #include "tools/cli/recommend_report.hpp"
 #include "tools/cli/recommend_svg.hpp"
 #include "tools/cli/command_line.hpp"
@@ -28,7 +29,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: pipewise recommend [--model NAME|FILE] [model flags] [--memory-cap GIB]\n"
     "                          [-s LIST] [-p RANGE] [-v RANGE] [--recompute LIST]\n"
-    "                          [--target-bubble R] [--top N] [-o FILE] [--svg FILE]\n"
+    "                          [--target-bubble R] [--top N] [-f table|json] [-o FILE]\n"
+    "                          [--svg FILE]\n"
     "Searches the pipeline configurations of a model on its devices — schedule, pipeline\n"
     "size p, chunks v, data-parallel size d = devices / (p·t), micro-batch size b, m =\n"
     "global batch / (b·d), recomputation off/selective/full — simulates each one training\n"
@@ -75,6 +77,7 @@ int run_recommend(const std::vector<std::string>& args) {
        "solve for the m that reaches this bubble ratio (0 < R < 1) and add its micro-batch size")
       ("top", po::value<std::int64_t>()->default_value(10), "configurations to list");
   // clang-format on
+  add_option(options, vocabulary::format, {.detail = "table or json", .default_value = "table"});
   add_option(options, vocabulary::output);
   add_option(options, vocabulary::svg,
              {.detail = "step time and peak memory of the top configurations against the cap, "
@@ -103,24 +106,37 @@ int run_recommend(const std::vector<std::string>& args) {
     }
     search.target_bubble = target;
   }
+  const std::string format = choice_option(values, "format", {"table", "json"});
   const std::size_t top = bounded_option(values, "top", 10, 1, 1000000);
   search.threads = bounded_option(values, "threads", default_thread_count(), 1, 1024);
 
   const auto start = std::chrono::steady_clock::now();
   const Recommendation recommendation = recommend(model, search);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  write_report(values, recommendation_report(model, recommendation, top, seconds));
-  if (values.count("svg")) {
-    write_file_atomically(values["svg"].as<std::string>(), recommendation_svg(model, recommendation));
+  std::string report = format == "json" ? recommendation_json(model, recommendation, top)
+                                        : recommendation_report(model, recommendation, top, seconds);
+  if (recommendation.fitting > 0) {
+    OutputSet outputs;
+    add_report(outputs, values, std::move(report));
+    if (values.count("svg")) {
+      add_option_file(outputs, values, "svg", recommendation_svg(model, recommendation));
+    }
+    outputs.commit();
+    return 0;
   }
-  if (recommendation.fitting == 0 && recommendation.exceeding == 0) {
+  // No answer: no output file is written (a failure leaves none); the report, which says
+  // what was tried and by how much each configuration exceeds the cap, still goes to
+  // standard output when no -o was given.
+  if (!values.count("output")) {
+    OutputSet outputs;
+    outputs.add_standard_output(std::move(report), "the report");
+    outputs.commit();
+  }
+  if (recommendation.exceeding == 0) {
     throw Error("no valid configuration: " + recommendation.candidates.front().validity.reason());
   }
-  if (recommendation.fitting == 0) {
-    throw Error("no configuration fits the " + format_number(model.device.memory_bytes / kGiB) +
-                " GiB memory cap");
-  }
-  return 0;
+  throw Error("no configuration fits the " +
+              format_number(model.device.hardware.memory_bytes / kGiB) + " GiB memory cap");
 }
 
 }  // namespace

@@ -1,11 +1,16 @@
 #include "tools/cli/recommend_report.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <fmt/format.h>
 
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
 #include "tools/cli/recommend_explanation.hpp"
+#include "tools/model/megatron_memory.hpp"
+#include "tools/whatif/megatron_query.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -13,11 +18,23 @@ namespace {
 // How many faster-but-too-big configurations are listed after the table.
 constexpr std::size_t kExceedingShown = 3;
 
+// "sp", "dist-opt", "balanced": the options a configuration turns on, or "-".
+std::string options_text(const Candidate& candidate) {
+  std::string text;
+  const auto add = [&](const char* option) { text += (text.empty() ? "" : ",") + std::string(option); };
+  if (candidate.shape.tensor.size > 1 && candidate.shape.tensor.sequence_parallel) add("sp");
+  if (candidate.shape.distributed_optimizer) add("dist-opt");
+  if (candidate.shape.split == LayerSplit::Balanced) add("balanced");
+  return text.empty() ? "-" : text;
+}
+
 std::string candidate_name(const Candidate& candidate) {
-  std::string name = fmt::format("{} p={}", candidate.schedule, candidate.shape.devices);
+  std::string name = fmt::format("{} t={} p={}", candidate.schedule, candidate.shape.tensor.size,
+                                 candidate.shape.devices);
   if (candidate.shape.chunks > 1) name += fmt::format(" v={}", candidate.shape.chunks);
   name += fmt::format(" d={} m={} b={} recompute={}", candidate.shape.replicas, candidate.microbatches,
                       candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
+  if (const std::string options = options_text(candidate); options != "-") name += " " + options;
   return name;
 }
 
@@ -25,10 +42,16 @@ std::string plans_text(const Recommendation& recommendation, double target, std:
   std::string text = fmt::format(
       "\ntarget bubble {}: m >= (p-1)(1/{} - 1) for 1F1B, rounded up to an m the global batch {} "
       "allows (m·b·d = {}):\n",
-      format_percent(target), format_number(target), global, global);
+      target >= 1e-4 ? format_percent(target) : format_number(target), format_number(target),
+      global, global);
   for (const TargetBubblePlan& plan : recommendation.target_plans) {
+    // A tiny target needs more micro-batches than a count holds (the need saturates).
+    const std::string needed =
+        plan.needed_microbatches == UINT64_MAX
+            ? "more than 2^64 - 1"
+            : fmt::format("{}", plan.needed_microbatches);
     text += fmt::format("  p = {:<3} d = {:<3} needs m >= {}: ", plan.devices, plan.replicas,
-                        plan.needed_microbatches);
+                        needed);
     if (plan.microbatches) {
       text += fmt::format("m = {} with micro-batch size {} (bubble {})\n", *plan.microbatches,
                           *plan.micro_batch_size, format_percent(plan.bubble));
@@ -104,28 +127,33 @@ std::string invalid_section(const Recommendation& recommendation) {
 }
 
 // The `top` best fitting configurations, each compared with the best.
-std::string ranked_table(const Recommendation& recommendation, std::size_t top) {
+std::string ranked_table(const ModelDescription& model, const Recommendation& recommendation,
+                         std::size_t top) {
   using Align = TextTable::Align;
-  TextTable table({{"#", Align::Right}, {"schedule"}, {"p", Align::Right}, {"v", Align::Right},
-                   {"d", Align::Right}, {"m", Align::Right}, {"b", Align::Right}, {"recompute"},
-                   {"step time", Align::Right}, {"bubble", Align::Right}, {"peak memory", Align::Right},
-                   {"headroom", Align::Right}, {"versus the best"}});
+  TextTable table({{"#", Align::Right}, {"schedule"}, {"t", Align::Right}, {"p", Align::Right},
+                   {"v", Align::Right}, {"d", Align::Right}, {"m", Align::Right}, {"b", Align::Right},
+                   {"recompute"}, {"options"}, {"step time", Align::Right}, {"MFU", Align::Right},
+                   {"bubble", Align::Right}, {"peak memory", Align::Right}, {"headroom", Align::Right},
+                   {"versus the best"}});
   const std::vector<Candidate>& candidates = recommendation.candidates;
   for (std::size_t i = 0; i < std::min(top, recommendation.fitting); ++i) {
     const Candidate& candidate = candidates[i];
-    table.add_row({std::to_string(i + 1), candidate.schedule, std::to_string(candidate.shape.devices),
+    const std::optional<double> mfu = model_flops_utilization(model, candidate);
+    table.add_row({std::to_string(i + 1), candidate.schedule, std::to_string(candidate.shape.tensor.size),
+                   std::to_string(candidate.shape.devices),
                    std::to_string(candidate.shape.chunks), std::to_string(candidate.shape.replicas),
                    std::to_string(candidate.microbatches), std::to_string(candidate.shape.micro_batch_size),
-                   std::string(recompute_name(candidate.shape.recompute)),
-                   format_duration_ms(candidate.metrics->makespan_ms),
+                   std::string(recompute_name(candidate.shape.recompute)), options_text(candidate),
+                   format_duration_ms(candidate.metrics->makespan_ms), mfu ? format_percent(*mfu) : "-",
                    format_percent(candidate.metrics->bubble_ratio),
                    format_bytes(candidate.peak_bytes()),
                    format_bytes(candidate.headroom_bytes),
                    explain_versus_best(candidate, candidates.front(), recommendation.memory_cap_bytes)});
   }
   return table.render() +
-         "(bubble: the idle share of device time: pipeline fill and drain, waits for messages and "
-         "for the data-parallel all-reduce)\n";
+         "(MFU: model FLOPs of the step per device and second, of the peak; bubble: the idle share "
+         "of device time: pipeline fill and drain, waits for messages and for the data-parallel "
+         "synchronisation)\n";
 }
 
 // The configurations that would beat the best if memory allowed (or, when nothing fits,
@@ -174,13 +202,25 @@ std::string warnings_section(const Recommendation& recommendation, std::size_t t
 
 }  // namespace
 
+std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate) {
+  if (!model.transformer || !candidate.metrics || candidate.metrics->makespan_ms <= 0) return std::nullopt;
+  const double flops = 3 * transformer_forward_flops_per_sample(*model.transformer) *
+                       static_cast<double>(model.batch.global);
+  return flops / (candidate.metrics->makespan_ms / 1000 * model.device.count *
+                  model.device.hardware.peak_tflops * 1e12);
+}
+
 std::string model_summary(const ModelDescription& model) {
   std::string text = model.name + ": ";
   const std::uint32_t layers = model.layer_count();
   if (model.transformer) {
     const TransformerShape& shape = *model.transformer;
-    text += fmt::format("{} transformer layers (h = {}, s = {}, a = {})", layers, shape.hidden,
+    text += fmt::format("{} transformer layers (h = {}, s = {}, a = {}", layers, shape.hidden,
                         shape.sequence, shape.heads);
+    if (shape.groups() != shape.heads) text += fmt::format(", {} query groups", shape.groups());
+    text += fmt::format(", f = {}{}, V = {}{}{})", shape.ffn(), shape.gated_mlp ? " SwiGLU" : "",
+                        shape.vocabulary, shape.tied_embeddings ? "" : " untied",
+                        shape.flash_attention ? ", flash attention" : "");
   } else {
     text += fmt::format("{} layers in {} group{}", layers, model.layers.size(),
                         model.layers.size() == 1 ? "" : "s");
@@ -191,41 +231,95 @@ std::string model_summary(const ModelDescription& model) {
   } else {
     text += fmt::format(", {:.3g} million parameters\n", parameters / 1e6);
   }
-  const TensorParallelism& tensor = model.parallelism.tensor;
-  text += fmt::format("  {} devices × {} at {} TFLOP/s; tensor parallel {}{}; global batch {}\n",
-                      model.device.count, format_bytes(model.device.memory_bytes),
-                      format_number(model.device.tflops), tensor.size,
-                      tensor.size > 1 && tensor.sequence_parallel ? " with sequence parallelism" : "",
-                      model.batch.global);
+  const HardwareSpec& hardware = model.device.hardware;
   text += fmt::format(
-      "  pipeline links {} GB/s, {} us; data-parallel {} GB/s; {} B/parameter weights, {} B "
-      "optimizer state{}\n",
-      format_number(model.interconnect.bandwidth_gb_per_s),
-      format_number(model.interconnect.latency_ms * 1000),
-      format_number(model.interconnect.data_parallel_bandwidth_gb_per_s),
-      format_number(model.training.weight_bytes_per_parameter),
-      format_number(model.training.optimizer_state_bytes_per_parameter),
-      model.training.distributed_optimizer ? " (distributed over d)" : "");
+      "  {} × {} ({} each, {} TFLOP/s peak, GEMM efficiency {}), {} per node: NVLink {} GB/s, "
+      "network {} GB/s; global batch {}\n",
+      model.device.count, hardware.name, format_bytes(hardware.memory_bytes),
+      format_number(hardware.peak_tflops), format_number(hardware.gemm_efficiency),
+      hardware.gpus_per_node, format_number(hardware.intra_node_gb_per_s),
+      format_number(hardware.inter_node_gb_per_s), model.batch.global);
+  const TrainingSpec& training = model.training;
+  std::string searched;
+  const auto add = [&](const char* what) { searched += (searched.empty() ? "" : ", ") + std::string(what); };
+  if (!model.parallelism.tensor && model.transformer) add("t");
+  if (!model.parallelism.sequence_parallel && model.transformer) add("sequence parallelism");
+  if (!training.distributed_optimizer) add("distributed optimizer");
+  text += fmt::format(
+      "  per parameter {} B weights, {} B gradients, {} B optimizer state{}; {}\n",
+      format_number(training.weight_bytes_per_parameter), format_number(training.gradient_bytes_per_parameter),
+      format_number(training.optimizer_state_bytes_per_parameter),
+      training.distributed_optimizer ? (*training.distributed_optimizer ? " (distributed over d)" : " (not distributed)")
+                                     : "",
+      searched.empty() ? "fixed: t, sequence parallelism, distributed optimizer" : "searched: " + searched);
   return text;
 }
 
 std::string megatron_flags(const ModelDescription& model, const Candidate& candidate) {
   const PipelineShape& shape = candidate.shape;
   std::string flags = fmt::format(
-      "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", model.parallelism.tensor.size,
-      shape.devices);
+      "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", shape.tensor.size, shape.devices);
   if (shape.chunks > 1) flags += fmt::format(" --virtual-pipeline-model-parallel-size {}", shape.chunks);
+  if (shape.split == LayerSplit::Balanced) {
+    if (const Result<PipelineCosts> costs = pipeline_costs(model, shape); costs.ok()) {
+      flags += fmt::format(" --decoder-first-pipeline-num-layers {} --decoder-last-pipeline-num-layers {}",
+                           costs->stages.front().layer_count, costs->stages.back().layer_count);
+    }
+  }
   flags += fmt::format(" --micro-batch-size {} --global-batch-size {}", shape.micro_batch_size,
                        model.batch.global);
   if (shape.recompute == Recompute::Selective) flags += " --recompute-granularity selective";
   if (shape.recompute == Recompute::Full) {
     flags += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
   }
-  if (model.parallelism.tensor.size > 1 && model.parallelism.tensor.sequence_parallel) {
-    flags += " --sequence-parallel";
+  if (shape.tensor.size > 1 && shape.tensor.sequence_parallel) flags += " --sequence-parallel";
+  if (shape.distributed_optimizer) flags += " --use-distributed-optimizer";
+  const CommunicationSpec& communication = model.communication;
+  if (communication.overlap_grad_reduce && shape.replicas > 1) flags += " --overlap-grad-reduce";
+  if (communication.pipeline_overlap && shape.devices > 1) flags += " --overlap-p2p-communication";
+  if (communication.tensor_parallel_overlap == TensorParallelOverlap::All && shape.tensor.size > 1) {
+    flags += " --tp-comm-overlap";
   }
-  if (model.training.distributed_optimizer) flags += " --use-distributed-optimizer";
   return flags;
+}
+
+std::string memory_breakdown(const ModelDescription& model, const Candidate& candidate) {
+  const Result<PipelineCosts> costs = pipeline_costs(model, candidate.shape);
+  if (!costs.ok() || !candidate.metrics) return {};
+  const PointMetrics& metrics = *candidate.metrics;
+  const std::uint32_t p = candidate.shape.devices;
+  std::string text = "\nmemory of the best configuration, per device (bytes as Megatron-LM keeps them):\n";
+  const auto device_line = [&](std::uint32_t device, const char* role) {
+    StageMemoryBreakdown sum;
+    std::string stages;
+    for (std::size_t stage = device; stage < costs->memory.size(); stage += p) {
+      const StageMemoryBreakdown& memory = costs->memory[stage];
+      sum.weight_bytes += memory.weight_bytes;
+      sum.gradient_bytes += memory.gradient_bytes;
+      sum.optimizer_state_bytes += memory.optimizer_state_bytes;
+      stages += (stages.empty() ? "" : ",") + std::to_string(stage);
+    }
+    const DeviceMemoryPeak& peak = metrics.devices[device];
+    return fmt::format("  {:<6} device {} (stage{} {}): {} = weights {} + gradients {} + optimizer state {} "
+                       "+ activations {} ({} micro-batch stash{} at the peak)\n",
+                       role, device, candidate.shape.chunks > 1 ? "s" : "", stages,
+                       format_bytes(peak.peak_bytes), format_bytes(sum.weight_bytes),
+                       format_bytes(sum.gradient_bytes), format_bytes(sum.optimizer_state_bytes),
+                       format_bytes(peak.activation_bytes), peak.stashes, peak.stashes == 1 ? "" : "es");
+  };
+  text += device_line(metrics.peak_device, "peak:");
+  if (metrics.peak_device != 0) text += device_line(0, "first:");
+  if (p > 1 && metrics.peak_device != p - 1) text += device_line(p - 1, "last:");
+  if (model.transformer) {
+    const MegatronMemory reference =
+        megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches));
+    text += fmt::format(
+        "  Megatron-LM's estimator (report_theoretical_memory, first stage, without its 5% "
+        "margin): {} = weights and optimizer {} + activations {}\n",
+        format_bytes(reference.total_bytes()), format_bytes(reference.weight_and_optimizer_bytes),
+        format_bytes(reference.activation_bytes));
+  }
+  return text;
 }
 
 std::string recommendation_report(const ModelDescription& model, const Recommendation& recommendation,
@@ -242,7 +336,7 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
   } else if (recommendation.fitting == 0) {
     text += "no configuration fits the memory cap.\n";
   } else {
-    text += ranked_table(recommendation, top);
+    text += ranked_table(model, recommendation, top);
   }
   text += over_cap_section(recommendation);
   if (recommendation.fitting > 0) {
@@ -256,6 +350,7 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
   }
   if (recommendation.fitting > 0) {
     const Candidate& best = candidates.front();
+    text += memory_breakdown(model, best);
     text += fmt::format("\nbest: {}\n  Megatron-LM: {}\n", candidate_name(best), megatron_flags(model, best));
   }
   return text;

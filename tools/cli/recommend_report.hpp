@@ -2,6 +2,7 @@
 // The text `pipewise recommend` prints: the model, the ranked configurations with why the
 // runners-up lose, the rules of thumb they break, and the target-bubble plan.
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "tools/model/model_description.hpp"
@@ -13,8 +14,18 @@ namespace pipewise::tools {
 // layers (h = 12288, s = 2048, a = 96), 174 billion parameters; 64 devices × 80.0 GiB ...".
 std::string model_summary(const ModelDescription& model);
 
-// Megatron-LM's flags for `candidate` (parallel sizes, batch sizes, recomputation).
+// Model FLOPs of one step (no recomputation counted) per device and second, as a share of
+// the peak: MFU. Absent for models of layer groups given in ms, or when not simulated.
+std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate);
+
+// Megatron-LM's flags for `candidate` (parallel sizes, the uneven first and last stages of
+// a balanced split, batch sizes, recomputation, sequence parallelism, distributed
+// optimizer, the overlaps the model asks for).
 std::string megatron_flags(const ModelDescription& model, const Candidate& candidate);
+
+// The best configuration's memory by kind on its fullest, first and last devices, and what
+// Megatron-LM's own estimator says of it (transformers). Empty when it was not simulated.
+std::string memory_breakdown(const ModelDescription& model, const Candidate& candidate);
 
 // The whole report: summary, the `top` best fitting configurations (each with step time,
 // bubble, peak memory, headroom and how it compares with the best), the faster

@@ -30,7 +30,9 @@ constexpr const char* kStaticColour = "#7f7f7f";
 constexpr const char* kOverColour = "#d62728";
 
 std::string row_label(const Candidate& candidate) {
-  std::string label = fmt::format("{} p={}", candidate.schedule, candidate.shape.devices);
+  std::string label = fmt::format("{} t={}{} p={}", candidate.schedule, candidate.shape.tensor.size,
+                                  candidate.shape.tensor.sequence_parallel ? "+sp" : "",
+                                  candidate.shape.devices);
   if (candidate.shape.chunks > 1) label += fmt::format(" v={}", candidate.shape.chunks);
   return label + fmt::format(" d={} m={} b={} rc={}", candidate.shape.replicas, candidate.microbatches,
                              candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
@@ -47,7 +49,7 @@ TimelinePicture best_timeline(const ModelDescription& model, const Candidate& be
   problem.devices = best.shape.devices;
   problem.chunks = best.shape.chunks;
   problem.microbatches = std::min(best.microbatches, 2 * best.shape.devices);
-  const PipelineCosts costs = pipeline_costs(model, resolve_layers(model), best.shape).value_or_throw();
+  const PipelineCosts costs = pipeline_costs(model, best.shape).value_or_throw();
   const Schedule schedule = generate_schedule(best.schedule, problem);
   sim::SimulationOptions options;
   options.record_timeline = true;

@@ -1,17 +1,27 @@
 #include "tools/cli/report_output.hpp"
 
-#include <iostream>
-
-#include "common/io/atomic_file.hpp"
+#include <utility>
 
 namespace pipewise::tools {
 
-void write_report(const boost::program_options::variables_map& values, const std::string& report) {
+void add_report(OutputSet& outputs, const boost::program_options::variables_map& values,
+                std::string report) {
   if (values.count("output")) {
-    write_file_atomically(values["output"].as<std::string>(), report);
+    outputs.add(values["output"].as<std::string>(), std::move(report), "-o");
   } else {
-    std::cout << report;
+    outputs.add_standard_output(std::move(report), "the report");
   }
+}
+
+void add_option_file(OutputSet& outputs, const boost::program_options::variables_map& values,
+                     const std::string& option, std::string contents) {
+  outputs.add(values[option].as<std::string>(), std::move(contents), "--" + option);
+}
+
+void write_report(const boost::program_options::variables_map& values, std::string report) {
+  OutputSet outputs;
+  add_report(outputs, values, std::move(report));
+  outputs.commit();
 }
 
 }  // namespace pipewise::tools

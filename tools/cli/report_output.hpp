@@ -1,12 +1,27 @@
 #pragma once
-// Where a command's report goes: the file of -o/--output, else stdout.
+// Where a command's outputs go: the report to the file of -o/--output, else stdout; the
+// files of options such as --svg and --trace to their paths. Every command gathers its
+// outputs in one OutputSet (common/io/output_set.hpp) and commits them once, at its end, so
+// a failure leaves no output file behind.
 #include <boost/program_options.hpp>
 #include <string>
 
+#include "common/io/output_set.hpp"
+
 namespace pipewise::tools {
 
-// Writes `report` to the file named by --output (whole or not at all, replacing it), or to
-// stdout when --output was not given. Throws pipewise::Error naming a file it cannot write.
-void write_report(const boost::program_options::variables_map& values, const std::string& report);
+// Adds `report` to `outputs`: for the file named by --output when given (named "-o" in
+// messages), else for standard output.
+void add_report(OutputSet& outputs, const boost::program_options::variables_map& values,
+                std::string report);
+
+// Adds `contents` for the path of option `option` (e.g. "svg"), named "--svg" in messages.
+// REQUIRES: the option was given.
+void add_option_file(OutputSet& outputs, const boost::program_options::variables_map& values,
+                     const std::string& option, std::string contents);
+
+// add_report, then commit: for commands whose report is their only output. Throws
+// pipewise::Error naming an output it cannot write.
+void write_report(const boost::program_options::variables_map& values, std::string report);
 
 }  // namespace pipewise::tools

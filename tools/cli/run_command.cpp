@@ -34,6 +34,7 @@
 #include "tools/cli/run_over_mpi.hpp"
 #include "tools/cli/run_request.hpp"
 #include "tools/cli/option_lists.hpp"
+#include "tools/cli/report_output.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
@@ -250,7 +251,7 @@ RunRequest request_from_options(const po::variables_map& values) {
   request.steps.run.receive_timeout = std::chrono::milliseconds(
       bounded_option(values, "receive-deadline-ms", 60000, 1, 86'400'000));
   request.steps.run.verify_checksums = values.count("check-messages") > 0;
-  request.schedule = schedule_from_options(values);
+  request.schedule = schedule_from_options(values, FileCheck::Validated);
   request.replicas = bounded_option(values, "data-parallel-size", 0, 1, 1 << 20);
   return request;
 }
@@ -358,18 +359,6 @@ std::string run_title(const RunReport& report) {
          "  measured (median step) vs predicted";
 }
 
-void write_timelines(const po::variables_map& values, const RunReport& report,
-                     const std::vector<Timeline>& timelines) {
-  if (values.count("trace")) {
-    write_file_atomically(values["trace"].as<std::string>(), chrome_trace_json(timelines));
-  }
-  if (values.count("svg")) {
-    SvgOptions svg;
-    svg.title = run_title(report);
-    write_file_atomically(values["svg"].as<std::string>(), timeline_svg(timelines, svg));
-  }
-}
-
 int run_run(const std::vector<std::string>& args) {
   po::options_description options("options");
   add_schedule_options(options);
@@ -409,14 +398,23 @@ int report_run(const po::variables_map& values, const RunRequest& request,
   report.comparison =
       compare_run(lowered, intervals_of(run.timed.steps), run.timed.memory, prediction);
 
+  OutputSet outputs;
   if (values.count("trace") || values.count("svg")) {
-    write_timelines(values, report,
-                    {exec::step_timeline(run.timed.steps[report.comparison.median_step]),
-                     *prediction.result.timeline});
+    const std::vector<Timeline> timelines = {
+        exec::step_timeline(run.timed.steps[report.comparison.median_step]),
+        *prediction.result.timeline};
+    if (values.count("trace")) add_option_file(outputs, values, "trace", chrome_trace_json(timelines));
+    if (values.count("svg")) {
+      SvgOptions svg;
+      svg.title = run_title(report);
+      add_option_file(outputs, values, "svg", timeline_svg(timelines, svg));
+    }
   }
-  std::cout << (request.format == "json"  ? run_report_json(report)
-                : request.format == "csv" ? run_report_csv(report)
-                                          : run_report_text(report));
+  outputs.add_standard_output(request.format == "json"  ? run_report_json(report)
+                              : request.format == "csv" ? run_report_csv(report)
+                                                        : run_report_text(report),
+                              "the report");
+  outputs.commit();
   return 0;
 }
 

@@ -1,21 +1,16 @@
 #include "tools/cli/run_over_mpi.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
 
 #include "common/ir/error.hpp"
+#include "common/text/escaped_text.hpp"
 #include "exec/mpi/planning/process_faults.hpp"
 
 namespace pipewise::tools {
 namespace {
-
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  return text;
-}
 
 std::unique_ptr<exec::mpi::RankSession> start_session() {
   const exec::mpi::MpiModuleLoad loaded = exec::mpi::load_mpi_module();
@@ -60,7 +55,7 @@ int run_over_mpi(const boost::program_options::variables_map& values, RunRequest
     return status;
   } catch (const std::exception& error) {
     std::fflush(stdout);
-    std::fprintf(stderr, "pipewise run: error: rank %u: %s\n", rank, one_line(error.what()).c_str());
+    std::fprintf(stderr, "pipewise run: error: rank %u: %s\n", rank, printable(error.what()).c_str());
     std::fflush(stderr);
     session->abort(1);
   }

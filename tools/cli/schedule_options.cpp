@@ -5,6 +5,7 @@
 #include "common/io/pytorch_text.hpp"
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
+#include "common/validate/validate.hpp"
 #include "sim/memory_estimate.hpp"
 #include "tools/cli/option_vocabulary.hpp"
 
@@ -43,7 +44,7 @@ Schedule read_schedule_file(const std::string& path) {
   }
 }
 
-Schedule schedule_from_options(const po::variables_map& values) {
+Schedule schedule_from_options(const po::variables_map& values, FileCheck check) {
   if (values.count("schedule-file")) {
     std::string given;
     for (const char* name : {"schedule", "stages", "microbatches", "chunks", "iterations", "placement"}) {
@@ -52,7 +53,19 @@ Schedule schedule_from_options(const po::variables_map& values) {
     if (!given.empty()) {
       throw Error("--schedule-file carries its own schedule and problem: drop " + given);
     }
-    return read_schedule_file(values["schedule-file"].as<std::string>());
+    const std::string path = values["schedule-file"].as<std::string>();
+    Schedule schedule = read_schedule_file(path);
+    if (check == FileCheck::Validated) {
+      const ValidationReport report = validate_schedule(schedule);
+      if (!report.ok()) {
+        throw Error(path + ": invalid schedule: " + format_issue(report.issues.front()) +
+                    (report.issues.size() > 1
+                         ? " (and " + std::to_string(report.issues.size() - 1) +
+                               " more: pipewise validate lists them)"
+                         : ""));
+      }
+    }
+    return schedule;
   }
   if (!values.count("schedule")) throw Error("--schedule NAME or --schedule-file FILE is required");
   const std::string name = values["schedule"].as<std::string>();

@@ -13,10 +13,20 @@ namespace pipewise::tools {
 // (option_vocabulary.hpp).
 void add_schedule_options(boost::program_options::options_description& options);
 
+// What is done with a schedule read from a file before it is used.
+enum class FileCheck {
+  AsRead,    // nothing: show and convert display and translate any schedule
+  Validated, // validate_schedule, refusing the file with its first finding: simulate and
+             // run compute with it (generated schedules are valid by construction, which
+             // tests/common/validate/validate_generated_test.cpp checks for every generator)
+};
+
 // The schedule those options describe, generated or read from file (not lowered). A file
 // carries its own problem, so --schedule-file given with --schedule, a size or --placement
-// is refused, naming them. Throws pipewise::Error naming the bad option or file.
-Schedule schedule_from_options(const boost::program_options::variables_map& values);
+// is refused, naming them. Throws pipewise::Error naming the bad option or file, or, under
+// FileCheck::Validated, "FILE: invalid schedule: RULE: MESSAGE".
+Schedule schedule_from_options(const boost::program_options::variables_map& values,
+                               FileCheck check = FileCheck::AsRead);
 
 // Reads a schedule file in either form: JSON when its first non-blank character is '{',
 // else PyTorch text. Throws pipewise::Error naming the file and the problem.

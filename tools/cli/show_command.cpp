@@ -4,6 +4,8 @@
 #include "common/io/json_schedule.hpp"
 #include "common/io/pytorch_text.hpp"
 #include "common/ir/lower.hpp"
+#include "common/validate/validate.hpp"
+#include "sim/memory_estimate.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
@@ -21,7 +23,8 @@ constexpr const char* kUsage =
     "                     [-f text|json|pytorch] [--lowered] [-o FILE]\n"
     "Prints each device's program. `text` gives the action list of every device (an\n"
     "overlapped F&B pair as PyTorch writes it, (0F7;7B3)) and a\n"
-    "timeline grid with unit costs (F = 1, B = 2, I = W = 1 slot) as drawn in the papers;\n"
+    "timeline grid with unit costs (F = 1, B = 2, I = W = 1 slot) as drawn in the papers\n"
+    "(for a valid schedule; of an invalid file, the validator's first finding instead);\n"
     "`json` the pipewise schedule file; `pytorch` PyTorch pipelining's per-rank CSV.";
 
 std::string schedule_text(const Schedule& schedule) {
@@ -43,6 +46,13 @@ std::string schedule_text(const Schedule& schedule) {
     }
     text += "\n";
   }
+  // The grid is a simulation with unit costs: of a schedule the validator rejects it would
+  // draw times that mean nothing (a duplicate step, a deadlock), so it says why instead.
+  const ValidationReport report = validate_schedule(schedule);
+  if (!report.ok()) {
+    return text + "\nno timeline: invalid schedule: " + format_issue(report.issues.front()) +
+           " (pipewise validate lists every finding)\n";
+  }
   return text + "\n" + unit_timeline_grid(schedule);
 }
 
@@ -59,6 +69,12 @@ int run_show(const std::vector<std::string>& args) {
   Schedule schedule = schedule_from_options(values);
   if (values.count("lowered") && !schedule.is_lowered()) schedule = lower_communication(schedule);
   if (format == "json") {
+    // Its text is about a hundred bytes per op: refused up front when it cannot fit.
+    sim::OutputRequest output;
+    output.schedule_json = true;
+    sim::memory_for_outputs(schedule.name + " " + problem_sizes(schedule.problem),
+                            schedule.op_count(), output)
+        .throw_if_failed();
     write_report(values, schedule_to_json(schedule));
   } else if (format == "pytorch") {
     write_report(values, schedule_to_pytorch_text(schedule));

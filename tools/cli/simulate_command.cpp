@@ -4,11 +4,11 @@
 #include <optional>
 #include <sstream>
 
-#include "common/io/atomic_file.hpp"
+#include "common/io/output_set.hpp"
 #include "common/ir/error.hpp"
-#include "sim/cost_file.hpp"
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
+#include "sim/memory_estimate.hpp"
 #include "sim/metrics.hpp"
 #include "common/timeline/ascii_timeline.hpp"
 #include "common/timeline/chrome_trace.hpp"
@@ -18,6 +18,7 @@
 #include "common/timeline/svg_timeline.hpp"
 #include "sim/report/table_report.hpp"
 #include "tools/cli/command.hpp"
+#include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
 #include "tools/cli/report_output.hpp"
@@ -127,13 +128,7 @@ sim::CostConfig cost_config_from_options(const po::variables_map& values) {
                              values.count("backward-weight-ms") || values.count("optimizer-step-ms");
   if (values.count("costs")) {
     if (compute_flags) throw Error("give either --forward-ms/--backward-ms/--backward-weight-ms/--optimizer-step-ms or --costs, not both");
-    const std::string path = values["costs"].as<std::string>();
-    const std::string text = read_file(path);
-    try {
-      config = sim::parse_cost_config(text);
-    } catch (const Error& error) {
-      throw Error(path + ": " + error.what());
-    }
+    config = read_cost_file(values["costs"].as<std::string>());
   }
   sim::ComputeOverride compute;
   compute.forward = real_option(values, "forward-ms");
@@ -201,7 +196,7 @@ std::string run_title(const sim::Metrics& metrics) {
          " v=" + std::to_string(problem.chunks) + " m=" + std::to_string(problem.microbatches) +
          " n=" + std::to_string(problem.iterations) + "  makespan " +
          format_ms(metrics.makespan_ms) + " ms, bubble ratio " +
-         format_percent(metrics.bubble_ratio);
+         (metrics.bubble_ratio ? format_percent(*metrics.bubble_ratio) : "n/a");
 }
 
 int run_simulate(const std::vector<std::string>& args) {
@@ -221,24 +216,30 @@ int run_simulate(const std::vector<std::string>& args) {
   const std::uint32_t ascii_width = bounded_option(values, "ascii-width", 160, 8, 100000);
   const sim::CostConfig config = cost_config_from_options(values);
 
-  const Schedule schedule = schedule_from_options(values);
-  const sim::CostModel costs = sim::resolve_costs(config, schedule.problem);
+  const Schedule schedule = schedule_from_options(values, FileCheck::Validated);
+  sim::OutputRequest outputs_requested;
+  outputs_requested.trace = values.count("trace") > 0;
+  outputs_requested.svg = values.count("svg") > 0;
+  outputs_requested.memory_detail = values.count("memory-detail") > 0;
+  outputs_requested.timeline = outputs_requested.trace || outputs_requested.svg ||
+                               outputs_requested.memory_detail || values.count("ascii") > 0;
+  sim::memory_for_outputs(schedule.name + " " + problem_sizes(schedule.problem),
+                          schedule.op_count(), outputs_requested)
+      .throw_if_failed();
+  const sim::CostModel costs = resolve_costs_from(
+      config, schedule.problem, values.count("costs") ? values["costs"].as<std::string>() : "");
   sim::SimulationOptions simulation;
-  simulation.record_timeline = values.count("trace") || values.count("svg") ||
-                               values.count("ascii") || values.count("memory-detail");
+  simulation.record_timeline = outputs_requested.timeline;
   simulation.timeline_name = "simulated " + schedule.name;
   const sim::SimulationResult result = sim::simulate(schedule, costs, simulation);
   const sim::Metrics metrics = sim::compute_metrics(result, costs, microbatch_size);
 
-  if (values.count("trace")) {
-    write_file_atomically(values["trace"].as<std::string>(),
-                          chrome_trace_json({*result.timeline}));
-  }
+  OutputSet outputs;
+  if (values.count("trace")) add_option_file(outputs, values, "trace", chrome_trace_json({*result.timeline}));
   if (values.count("svg")) {
     SvgOptions svg;
     svg.title = run_title(metrics);
-    write_file_atomically(values["svg"].as<std::string>(),
-                          timeline_svg({*result.timeline}, svg));
+    add_option_file(outputs, values, "svg", timeline_svg({*result.timeline}, svg));
   }
   std::string report;
   if (format == "json") {
@@ -249,7 +250,8 @@ int run_simulate(const std::vector<std::string>& args) {
     report = sim::metrics_table(metrics);
   }
   if (values.count("ascii")) report += "\n" + ascii_timeline(*result.timeline, ascii_width);
-  write_report(values, report);
+  add_report(outputs, values, std::move(report));
+  outputs.commit();
   return 0;
 }
 

@@ -4,14 +4,17 @@
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
 #include "common/resources/resource_limits.hpp"
 #include "common/schedules/registry.hpp"
-#include "sim/cost_file.hpp"
 #include "tools/cli/command.hpp"
+#include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/model_options.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
@@ -24,6 +27,7 @@
 #include "tools/whatif/sweep.hpp"
 #include "tools/cli/sweep_heatmap.hpp"
 #include "tools/cli/sweep_output.hpp"
+#include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
 
 namespace po = boost::program_options;
@@ -60,6 +64,23 @@ void require_sweep_memory(const SweepGrid& grid) {
                            "its results");
 }
 
+// A sweep whose every point was skipped has no result: an empty table with exit 0 would
+// read as success. Fails naming the reasons, the most frequent first.
+void require_a_simulated_point(const std::vector<SweepRow>& rows) {
+  std::map<std::string, std::size_t> reasons;
+  for (const SweepRow& row : rows) {
+    if (row.result.ok()) return;
+    const std::string& reason = row.result.status().reason();
+    ++reasons[reason.substr(0, reason.find(" (got "))];
+  }
+  std::vector<std::pair<std::size_t, std::string>> order;
+  for (const auto& [reason, count] : reasons) order.emplace_back(count, reason);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string text = fmt::format("no point of the sweep could be simulated: all {} skipped", rows.size());
+  for (const auto& [count, reason] : order) text += fmt::format("; {} because {}", count, reason);
+  throw Error(text);
+}
+
 struct CostSource {
   ShapeCostSource costs;
   MemoryUnit unit = MemoryUnit::Activations;
@@ -85,17 +106,22 @@ CostSource cost_source(const po::variables_map& values) {
     shape.micro_batch_size = description.batch.micro_batch_sizes.front();
     shape.replicas = description.parallelism.data.value_or(1);
     shape.recompute = recompute_from_name(recompute.value_or("off"));
-    const auto layers = std::make_shared<std::vector<LayerCost>>(resolve_layers(description));
+    shape.tensor = description.parallelism.tensor_or_default();
+    shape.distributed_optimizer = description.training.distributed_optimizer.value_or(false);
     CostSource source;
     source.unit = MemoryUnit::Bytes;
-    source.description = fmt::format("model {}: micro-batch size {}, d = {}, recomputation {}",
-                                     description.name, shape.micro_batch_size, shape.replicas,
-                                     recompute_name(shape.recompute));
-    source.costs = [description, layers, shape](std::uint32_t devices, std::uint32_t chunks) {
+    source.description = fmt::format("model {}: micro-batch size {}, t = {}, d = {}, recomputation {}",
+                                     description.name, shape.micro_batch_size, shape.tensor.size,
+                                     shape.replicas, recompute_name(shape.recompute));
+    source.costs = [description, shape](std::uint32_t devices, std::uint32_t chunks) {
       PipelineShape point = shape;
       point.devices = devices;
       point.chunks = chunks;
-      return pipeline_costs(description, *layers, point);
+      // Megatron-LM's even split where p·v divides the layers; else, with v = 1, the first
+      // and last stages take the difference.
+      const std::uint32_t layers = description.layer_count();
+      if (chunks == 1 && devices >= 2 && layers % devices != 0) point.split = LayerSplit::Balanced;
+      return pipeline_costs(description, point);
     };
     return source;
   }
@@ -103,12 +129,8 @@ CostSource cost_source(const po::variables_map& values) {
   std::string description;
   if (file) {
     const std::string path = values["costs"].as<std::string>();
-    try {
-      config = sim::parse_cost_config(read_file(path));
-    } catch (const Error& error) {
-      throw Error(path + ": " + error.what());
-    }
-    description = "costs from " + path;
+    config = read_cost_file(path);
+    description = "costs from " + printable(path);  // a path may hold control characters
   } else {
     const double forward = values.count("forward-ms") ? values["forward-ms"].as<double>() : 1.0;
     const double backward = values.count("backward-ms") ? values["backward-ms"].as<double>() : 2.0;
@@ -166,10 +188,21 @@ int run_sweep_command(const std::vector<std::string>& args) {
 
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar(grid.size(), stderr);
-  const std::vector<SweepRow> rows = run_sweep(grid, source.costs, threads, [&](std::size_t done) {
+  std::vector<SweepRow> rows = run_sweep(grid, source.costs, threads, [&](std::size_t done) {
     bar.update(done);
   });
   bar.finish();
+  if (values.count("costs")) {
+    // A point the cost file does not fit is skipped with a reason naming the file's field
+    // ("$.stages[0].stage = 9 is outside 0..1"): name the file too.
+    const std::string path = values["costs"].as<std::string>();
+    for (SweepRow& row : rows) {
+      if (!row.result.ok() && row.result.status().reason().rfind("$.", 0) == 0) {
+        row.result = Status::failure(path + ": " + row.result.status().reason());
+      }
+    }
+  }
+  require_a_simulated_point(rows);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::string text;
@@ -182,11 +215,13 @@ int run_sweep_command(const std::vector<std::string>& args) {
            fmt::format("simulated in {:.2f} s on {} thread{} ({:.0f} points/s)\n", seconds, threads,
                        threads == 1 ? "" : "s", static_cast<double>(rows.size()) / std::max(seconds, 1e-9));
   }
+  OutputSet outputs;
   if (values.count("svg")) {
-    write_file_atomically(values["svg"].as<std::string>(),
-                          sweep_heatmap_svg(grid, rows, source.unit, "costs: " + source.description));
+    add_option_file(outputs, values, "svg",
+                    sweep_heatmap_svg(grid, rows, source.unit, "costs: " + source.description));
   }
-  write_report(values, text);
+  add_report(outputs, values, std::move(text));
+  outputs.commit();
   return 0;
 }
 

@@ -65,7 +65,10 @@ struct Metric {
   std::string (*label)(double, const MemoryScale&);
 };
 
-double bubble_value(const PointMetrics& result, MemoryUnit) { return result.bubble_ratio; }
+// NaN (drawn "n/a") when the bubble is undefined: a point whose makespan is 0.
+double bubble_value(const PointMetrics& result, MemoryUnit) {
+  return bubble_ratio_of(result).value_or(std::numeric_limits<double>::quiet_NaN());
+}
 std::string bubble_label(double value, const MemoryScale&) { return fmt::format("{:.1f}%", value * 100); }
 std::string memory_label(double value, const MemoryScale& scale) {
   return format_significant(value / scale.divisor);
@@ -95,7 +98,7 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
   for (const SweepRow& row : rows) {
     panels[{row.point.schedule, row.point.chunks}][{row.point.devices, row.point.microbatches}] = &row;
     if (!row.result.ok()) continue;
-    bubble.range.include(row.result->bubble_ratio);
+    if (const std::optional<double> ratio = bubble_ratio_of(*row.result)) bubble.range.include(*ratio);
     memory.range.include(peak_memory_value(*row.result, unit));
   }
   std::erase_if(panels, [](const auto& panel) {
@@ -167,6 +170,13 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
           }
           const PointMetrics& result = *row->result;
           const double value = metric->value(result, unit);
+          if (std::isnan(value)) {  // undefined: shown as such, never as a colour of the scale
+            svg.rect(x, y, kCellWidth, kCellHeight, "#eeeeee", "white",
+                     "undefined: the makespan is 0 (no op takes any time)");
+            svg.text(x + kCellWidth / 2, y + kCellHeight / 2 + 4, "n/a", 10,
+                     SvgDocument::Anchor::Middle, "#999");
+            continue;
+          }
           const double fraction = metric->range.fraction(value);
           const std::string tooltip = fmt::format(
               "{} p={} v={} m={}: makespan {} ms, bubble {}, peak memory {}{} on device {}",

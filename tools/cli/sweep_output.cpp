@@ -21,6 +21,11 @@ std::string memory_text(const PointMetrics& result, MemoryUnit unit) {
 
 }  // namespace
 
+std::optional<double> bubble_ratio_of(const PointMetrics& result) {
+  if (!(result.makespan_ms > 0)) return std::nullopt;
+  return result.bubble_ratio;
+}
+
 double peak_memory_value(const PointMetrics& result, MemoryUnit unit) {
   return unit == MemoryUnit::Bytes ? result.peak_bytes
                                    : result.peak_activation_bytes / kActivationUnitBytes;
@@ -45,7 +50,8 @@ std::string sweep_table(const SweepGrid& grid, const std::vector<SweepRow>& rows
     table.add_row({grid.schedules[row.point.schedule], std::to_string(row.point.devices),
                    std::to_string(row.point.chunks), std::to_string(row.point.microbatches),
                    format_number(row.result->makespan_ms) + " ms",
-                   format_percent(row.result->bubble_ratio), memory_text(*row.result, unit),
+                   bubble_ratio_of(*row.result) ? format_percent(*bubble_ratio_of(*row.result)) : "n/a",
+                   memory_text(*row.result, unit),
                    std::to_string(row.result->peak_device)});
   }
   std::string text = simulated ? table.render() : "";
@@ -65,8 +71,10 @@ std::string sweep_csv(const SweepGrid& grid, const std::vector<SweepRow>& rows, 
     text += fmt::format("{},{},{},{},", grid.schedules[row.point.schedule], row.point.devices,
                         row.point.chunks, row.point.microbatches);
     if (row.result.ok()) {
-      text += fmt::format("ok,{:.17g},{:.17g},{:.17g},{},{},{},\n", row.result->makespan_ms,
-                          row.result->bubble_ratio, peak_memory_value(*row.result, unit),
+      const std::optional<double> bubble = bubble_ratio_of(*row.result);
+      text += fmt::format("ok,{:.17g},{},{:.17g},{},{},{},\n", row.result->makespan_ms,
+                          bubble ? fmt::format("{:.17g}", *bubble) : "",
+                          peak_memory_value(*row.result, unit),
                           unit_name(unit), row.result->peak_device, row.result->peak_stashes);
     } else {
       text += fmt::format("skipped,,,,{},,,{}\n", unit_name(unit),
@@ -86,7 +94,8 @@ std::string sweep_json(const SweepGrid& grid, const std::vector<SweepRow>& rows,
     if (row.result.ok()) {
       point["status"] = "ok";
       point["makespan_ms"] = row.result->makespan_ms;
-      point["bubble_ratio"] = row.result->bubble_ratio;
+      const std::optional<double> bubble = bubble_ratio_of(*row.result);
+      point["bubble_ratio"] = bubble ? nlohmann::ordered_json(*bubble) : nlohmann::ordered_json(nullptr);
       point["peak_memory"] = peak_memory_value(*row.result, unit);
       point["peak_device"] = row.result->peak_device;
       point["peak_stashes"] = row.result->peak_stashes;

@@ -1,5 +1,6 @@
 #pragma once
 // Writing a sweep's rows as a table for people, CSV or JSON for programs.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,11 @@ enum class MemoryUnit {
   Activations,  // peak activation memory in units A of one micro-batch's stash of one
                 // device's share of the model (the papers' unit: 1F1B holds p·A on device 0)
 };
+
+// A point's bubble ratio, or nullopt when it is undefined: with a makespan of 0 (no op of
+// the point takes any time) idle / (p · makespan) has no value, and the outputs show "n/a"
+// in the table, an empty CSV cell and null in JSON, never a number.
+std::optional<double> bubble_ratio_of(const PointMetrics& result);
 
 // The number the outputs show as a row's peak memory, in `unit`.
 double peak_memory_value(const PointMetrics& result, MemoryUnit unit);

@@ -155,8 +155,11 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<exec::Step
     DeviceComparison device;
     device.device = d;
     device.busy_ms = {to_ms(busy_ns(schedule, median_step, d)), stats.busy_ms};
-    device.idle_ratio = {measured_step > 0 ? 1.0 - device.busy_ms.measured / measured_step : 0.0,
-                         predicted_step > 0 ? 1.0 - stats.busy_ms / predicted_step : 0.0};
+    device.idle_ratio = {
+        measured_step > 0 ? 1.0 - device.busy_ms.measured / measured_step
+                          : std::numeric_limits<double>::quiet_NaN(),
+        predicted_step > 0 ? 1.0 - stats.busy_ms / predicted_step
+                           : std::numeric_limits<double>::quiet_NaN()};
     device.peak_bytes = {static_cast<double>(memory[d].peak_bytes),
                          static_cast<double>(stats.peak_bytes)};
     device.peak_activation_bytes = {static_cast<double>(memory[d].peak_activation_bytes),
@@ -166,8 +169,11 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<exec::Step
     measured_idle += measured_step - device.busy_ms.measured;
     comparison.devices.push_back(device);
   }
-  comparison.bubble_ratio = {measured_step > 0 ? measured_idle / (devices * measured_step) : 0.0,
-                             prediction.metrics.bubble_ratio};
+  // Undefined ratios (a step of 0 ms) are NaN: the run reports write them as null or n/a.
+  constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
+  comparison.bubble_ratio = {
+      measured_step > 0 ? measured_idle / (devices * measured_step) : kUndefined,
+      prediction.metrics.bubble_ratio.value_or(kUndefined)};
   return comparison;
 }
 

@@ -85,7 +85,13 @@ std::vector<LayerEntry> read_csv(const std::string& text, const std::string& sou
     if (header.empty()) {
       header = cells;
       bool has_forward = false;
-      for (const std::string& column : header) {
+      for (std::size_t c = 0; c < header.size(); ++c) {
+        const std::string& column = header[c];
+        // A column named twice would be read twice, the later silently winning.
+        if (std::find(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(c), column) !=
+            header.begin() + static_cast<std::ptrdiff_t>(c)) {
+          throw Error(where + ": column \"" + column + "\" is named twice");
+        }
         if (std::find(std::begin(kColumns), std::end(kColumns), column) == std::end(kColumns)) {
           throw Error(where + ": unknown column \"" + column +
                       "\" (known: name, count, forward_ms, backward_ms, static_bytes, activation_bytes)");

@@ -37,6 +37,79 @@ void check_layer_group(const LayerGroup& group, std::size_t index) {
   require_finite_at_least(group.parameter_bytes, 0, where + ": parameter_bytes");
 }
 
+void check_optional_link(const std::optional<double>& value, const std::string& what) {
+  if (value) require_finite_at_least(*value, 0, what);
+}
+
+// Why t cannot split the transformer, or empty.
+std::string tensor_parallel_problem(const TransformerShape& shape, std::uint32_t t) {
+  if (t == 0 || shape.heads % t != 0) {
+    return "tensor-parallel size " + std::to_string(t) + " does not divide the " +
+           std::to_string(shape.heads) + " attention heads";
+  }
+  if (shape.groups() % t != 0) {
+    return "tensor-parallel size " + std::to_string(t) + " does not divide the " +
+           std::to_string(shape.groups()) + " query groups";
+  }
+  return {};
+}
+
+double gemms_ms(const std::vector<Gemm>& gemms, const HardwareSpec& hardware) {
+  double total = 0;
+  for (const Gemm& gemm : gemms) total += gemm_ms(gemm, hardware);
+  return total;
+}
+
+double collectives_ms(const Collectives& collectives, double bytes, std::uint32_t ranks,
+                      const HardwareSpec& hardware) {
+  const Link link = ranks <= hardware.gpus_per_node ? Link::IntraNode : Link::InterNode;
+  return collectives.all_reduces * all_reduce_ms(bytes, ranks, link, hardware) +
+         (collectives.all_gathers + collectives.reduce_scatters) *
+             all_gather_ms(bytes, ranks, link, hardware);
+}
+
+// A block's forward and backward times with the communication the overlap leaves exposed.
+struct BlockTimes {
+  double forward_ms = 0;
+  double backward_ms = 0;
+  double weight_gradient_ms = 0;  // the backward's weight-gradient GEMMs
+};
+
+BlockTimes block_times(const BlockCosts& block, const ModelDescription& model, std::uint32_t t) {
+  const HardwareSpec& hardware = model.device.hardware;
+  const double gemm = gemms_ms(block.gemms, hardware);
+  const double forward_comm = collectives_ms(block.forward_collectives, block.collective_bytes, t, hardware);
+  const double backward_comm = collectives_ms(block.backward_collectives, block.collective_bytes, t, hardware);
+  const TensorParallelOverlap overlap = model.communication.tensor_parallel_overlap;
+  const double forward_exposed = overlap == TensorParallelOverlap::All
+                                     ? std::max(0.0, forward_comm - gemm)
+                                     : forward_comm;
+  const double backward_exposed = overlap == TensorParallelOverlap::None
+                                      ? backward_comm
+                                      : std::max(0.0, backward_comm - gemm);
+  BlockTimes times;
+  times.forward_ms = gemm + memory_bound_ms(block.forward_bytes, hardware) + forward_exposed;
+  times.weight_gradient_ms = gemm;
+  times.backward_ms = 2 * gemm + gemms_ms(block.backward_extra_gemms, hardware) +
+                      memory_bound_ms(block.backward_bytes, hardware) + backward_exposed;
+  return times;
+}
+
+LayerCost block_layer(std::string name, const BlockCosts& block, const ModelDescription& model,
+                      std::uint32_t t) {
+  const BlockTimes times = block_times(block, model, t);
+  LayerCost layer;
+  layer.name = std::move(name);
+  layer.forward_ms = times.forward_ms;
+  layer.backward_ms = times.backward_ms;
+  layer.backward_weight_fraction = times.backward_ms > 0 ? times.weight_gradient_ms / times.backward_ms : 0.5;
+  layer.activation_bytes = block.activation_bytes;
+  layer.checkpoint_bytes = block.activation_bytes;  // not recomputed: it keeps everything
+  layer.recomputed = false;
+  layer.parameters = block.parameters;
+  return layer;
+}
+
 }  // namespace
 
 double Work::milliseconds(double device_tflops) const {
@@ -58,10 +131,11 @@ void ModelDescription::check() const {
                   " layers, more than the " + std::to_string(kMaxLayers) + " supported");
     }
     if (!layers.empty()) throw Error("give either a transformer shape or layer groups, not both");
-    if (transformer->heads % parallelism.tensor.size != 0) {
-      throw Error("tensor-parallel size " + std::to_string(parallelism.tensor.size) +
-                  " does not divide the " + std::to_string(transformer->heads) +
-                  " attention heads");
+    if (parallelism.tensor) {
+      if (const std::string problem = tensor_parallel_problem(*transformer, *parallelism.tensor);
+          !problem.empty()) {
+        throw Error(problem);
+      }
     }
   } else {
     if (layers.empty()) throw Error("the model has no layers");
@@ -74,8 +148,7 @@ void ModelDescription::check() const {
     }
   }
   if (device.count == 0) throw Error("device count must be at least 1");
-  require_positive(device.memory_bytes, "device memory");
-  require_positive(device.tflops, "device throughput (TFLOP/s)");
+  device.hardware.check();
   if (batch.global == 0 || batch.global > UINT32_MAX) {
     throw Error("global batch size must be between 1 and 4294967295 (got " +
                 std::to_string(batch.global) + ")");
@@ -88,8 +161,11 @@ void ModelDescription::check() const {
                   std::to_string(batch.global));
     }
   }
-  const std::uint32_t tensor = parallelism.tensor.size;
+  const std::uint32_t tensor = parallelism.tensor.value_or(1);
   if (tensor == 0) throw Error("tensor-parallel size must be at least 1");
+  if (!transformer && tensor > 1) {
+    throw Error("tensor parallelism needs a transformer model (layer groups give one rank's costs)");
+  }
   if (device.count % tensor != 0) {
     throw Error("tensor-parallel size " + std::to_string(tensor) + " does not divide the " +
                 std::to_string(device.count) + " devices");
@@ -102,53 +178,80 @@ void ModelDescription::check() const {
                   std::to_string(device.count) + " devices");
     }
   }
-  require_finite_at_least(interconnect.bandwidth_gb_per_s, 0, "interconnect bandwidth");
-  require_finite_at_least(interconnect.latency_ms, 0, "interconnect latency");
-  require_finite_at_least(interconnect.data_parallel_bandwidth_gb_per_s, 0,
-                          "data-parallel bandwidth");
-  require_finite_at_least(interconnect.data_parallel_latency_ms, 0, "data-parallel latency");
+  check_optional_link(interconnect.bandwidth_gb_per_s, "interconnect bandwidth");
+  check_optional_link(interconnect.latency_ms, "interconnect latency");
+  check_optional_link(interconnect.data_parallel_bandwidth_gb_per_s, "data-parallel bandwidth");
+  check_optional_link(interconnect.data_parallel_latency_ms, "data-parallel latency");
   require_positive(training.weight_bytes_per_parameter, "weight bytes per parameter");
+  require_finite_at_least(training.gradient_bytes_per_parameter, 0, "gradient bytes per parameter");
   require_finite_at_least(training.optimizer_state_bytes_per_parameter, 0,
                           "optimizer state bytes per parameter");
   require_finite_at_least(training.optimizer_step_ms, 0, "optimizer step time");
 }
 
-std::vector<LayerCost> resolve_layers(const ModelDescription& model) {
-  std::vector<LayerCost> resolved;
-  const double tflops = model.device.tflops;
+ResolvedModel resolve_layers(const ModelDescription& model, const LayerLayout& layout) {
+  ResolvedModel resolved;
+  const std::uint32_t t = layout.tensor.size;
   if (model.transformer) {
+    const TransformerShape& shape = *model.transformer;
+    const HardwareSpec& hardware = model.device.hardware;
     const TransformerLayerCosts costs =
-        transformer_layer_costs(*model.transformer, model.parallelism.tensor);
-    LayerCost layer;
-    layer.name = "transformer";
-    layer.forward_ms = Work{costs.forward_flops, true}.milliseconds(tflops);
-    layer.backward_ms = Work{costs.backward_flops, true}.milliseconds(tflops);
-    layer.activation_bytes = costs.activation_bytes;
+        transformer_layer_costs(shape, layout.tensor, layout.micro_batch_size);
+    LayerCost layer = block_layer("transformer", costs.block, model, t);
     layer.selective_activation_bytes = costs.selective_activation_bytes;
-    layer.selective_recompute_ms = Work{costs.attention_core_flops, true}.milliseconds(tflops);
-    layer.output_bytes = costs.boundary_bytes;
-    layer.parameter_bytes = costs.parameters * model.training.weight_bytes_per_parameter;
-    resolved.assign(model.transformer->layers, layer);
+    layer.selective_recompute_ms =
+        gemms_ms(costs.core_gemms, hardware) + memory_bound_ms(costs.core_forward_bytes, hardware);
+    layer.checkpoint_bytes = costs.checkpoint_bytes;
+    layer.recomputed = true;
+    layer.output_bytes = costs.output_bytes;
+    resolved.layers.assign(shape.layers, layer);
+    resolved.embedding =
+        block_layer("embedding", embedding_costs(shape, layout.tensor, layout.micro_batch_size), model, t);
+    resolved.head = block_layer(
+        "output",
+        output_head_costs(shape, layout.tensor, layout.micro_batch_size,
+                          !(shape.tied_embeddings && layout.output_shares_embedding)),
+        model, t);
     return resolved;
   }
+  const double tflops = model.device.hardware.achieved_tflops();
+  const double samples = layout.micro_batch_size;
   for (const LayerGroup& group : model.layers) {
     LayerCost layer;
     layer.name = group.name;
-    layer.forward_ms = group.forward.milliseconds(tflops);
-    layer.backward_ms = group.backward.milliseconds(tflops);
+    layer.forward_ms = samples * group.forward.milliseconds(tflops);
+    layer.backward_ms = samples * group.backward.milliseconds(tflops);
     layer.backward_weight_fraction = group.backward_weight_fraction;
-    layer.activation_bytes = group.activation_bytes;
-    layer.output_bytes = group.output_bytes;
-    layer.parameter_bytes = group.parameter_bytes;
-    resolved.insert(resolved.end(), group.count, layer);
+    layer.activation_bytes = samples * group.activation_bytes;
+    // A layer's input is the previous layer's output; full recomputation keeps it, taken
+    // as large as the layer's own output (exact for uniform models).
+    layer.checkpoint_bytes = samples * group.output_bytes;
+    layer.output_bytes = samples * group.output_bytes;
+    layer.parameters = group.parameter_bytes / model.training.weight_bytes_per_parameter;
+    resolved.layers.insert(resolved.layers.end(), group.count, layer);
   }
   return resolved;
 }
 
 double total_parameters(const ModelDescription& model) {
-  double bytes = 0;
-  for (const LayerCost& layer : resolve_layers(model)) bytes += layer.parameter_bytes;
-  return bytes / model.training.weight_bytes_per_parameter * model.parallelism.tensor.size;
+  if (model.transformer) return transformer_parameters(*model.transformer);
+  double parameters = 0;
+  for (const LayerGroup& group : model.layers) {
+    parameters += group.count * group.parameter_bytes / model.training.weight_bytes_per_parameter;
+  }
+  return parameters;
+}
+
+std::vector<std::uint32_t> tensor_parallel_sizes(const ModelDescription& model) {
+  if (model.parallelism.tensor) return {*model.parallelism.tensor};
+  if (!model.transformer) return {1};
+  std::vector<std::uint32_t> sizes;
+  const std::uint32_t per_node = model.device.hardware.gpus_per_node;
+  for (std::uint32_t t = 1; t <= per_node; ++t) {
+    if (per_node % t != 0 || model.device.count % t != 0) continue;
+    if (tensor_parallel_problem(*model.transformer, t).empty()) sizes.push_back(t);
+  }
+  return sizes;
 }
 
 }  // namespace pipewise::tools

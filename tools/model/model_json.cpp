@@ -1,6 +1,9 @@
 #include "tools/model/model_json.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "common/ir/error.hpp"
@@ -22,8 +25,17 @@ std::optional<Work> read_work(JsonFields& fields, const std::string& stem, doubl
   if (ms && flops) {
     throw Error(fields.path_of(ms_key.c_str()) + " and " + flops_key + " are both given");
   }
-  if (ms) return Work{*ms * scale, false};
-  if (flops) return Work{*flops * scale, true};
+  const auto scaled = [&](double amount, const std::string& key) {
+    // A per-sample scale (1 / measured micro-batch size) may carry a large number past
+    // what a double holds: name it rather than pass infinity on.
+    if (!std::isfinite(amount * scale)) {
+      throw Error(fields.path_of(key.c_str()) + " = " + format_number(amount) +
+                  " is too large: per sample it is past the largest number a double holds");
+    }
+    return amount * scale;
+  };
+  if (ms) return Work{scaled(*ms, ms_key), false};
+  if (flops) return Work{scaled(*flops, flops_key), true};
   return std::nullopt;
 }
 
@@ -38,6 +50,10 @@ LayerGroup read_layer_group(const nlohmann::json& value, const std::string& path
   group.forward = *forward;
   group.backward = read_work(fields, "backward", per_sample)
                        .value_or(Work{2 * forward->amount, forward->in_flops});
+  if (!std::isfinite(group.backward.amount)) {  // the default, twice the forward
+    throw Error(path + "'s forward is too large: its default backward (2 x forward) is past "
+                "the largest number a double holds; give the backward too");
+  }
   if (const auto fraction = fields.non_negative("backward_weight_fraction")) {
     if (*fraction > 1) throw Error(fields.path_of("backward_weight_fraction") + " must be <= 1");
     group.backward_weight_fraction = *fraction;
@@ -50,6 +66,20 @@ LayerGroup read_layer_group(const nlohmann::json& value, const std::string& path
   group.parameter_bytes = bytes ? *bytes : parameters.value_or(0) * weight_bytes_per_parameter;
   fields.finish();
   return group;
+}
+
+// One of `choices` (Megatron-LM's spelling) at `key`, or nullopt when absent.
+template <typename Enum>
+std::optional<Enum> read_choice(JsonFields& fields, const char* key,
+                                std::initializer_list<std::pair<const char*, Enum>> choices) {
+  const auto text = fields.string(key);
+  if (!text) return std::nullopt;
+  std::string known;
+  for (const auto& [name, value] : choices) {
+    if (*text == name) return value;
+    known += (known.empty() ? "" : ", ") + std::string(name);
+  }
+  throw Error(fields.path_of(key) + " must be one of " + known + " (got \"" + *text + "\")");
 }
 
 void read_transformer(JsonFields& top, ModelDescription& model) {
@@ -68,6 +98,24 @@ void read_transformer(JsonFields& top, ModelDescription& model) {
   required("hidden", shape.hidden);
   required("sequence", shape.sequence);
   required("heads", shape.heads);
+  if (const auto v = fields.count("query_groups")) shape.query_groups = *v;
+  if (const auto v = fields.count("ffn_hidden")) shape.ffn_hidden = *v;
+  if (const auto v = fields.boolean("swiglu")) shape.gated_mlp = *v;
+  if (const auto v = read_choice<Normalization>(fields, "normalization",
+                                                {{"LayerNorm", Normalization::LayerNorm},
+                                                 {"RMSNorm", Normalization::RMSNorm}})) {
+    shape.normalization = *v;
+  }
+  if (const auto v = fields.count("vocabulary")) shape.vocabulary = *v;
+  if (const auto v = fields.count("vocabulary_divisor")) shape.vocabulary_divisor = *v;
+  if (const auto v = fields.boolean("tied_embeddings")) shape.tied_embeddings = *v;
+  if (const auto v = read_choice<PositionEmbedding>(
+          fields, "position_embedding",
+          {{"learned_absolute", PositionEmbedding::Learned}, {"rope", PositionEmbedding::Rotary}})) {
+    shape.position_embedding = *v;
+  }
+  if (const auto v = fields.boolean("linear_bias")) shape.linear_bias = *v;
+  if (const auto v = fields.boolean("flash_attention")) shape.flash_attention = *v;
   fields.finish();
   model.transformer = shape;
   model.layers.clear();
@@ -91,12 +139,46 @@ void read_device(JsonFields& top, DeviceSpec& device) {
   if (!value) return;
   JsonFields fields(*value, "$.device");
   if (const auto count = fields.count("count")) device.count = *count;
+  HardwareSpec& hardware = device.hardware;
+  if (const auto type = fields.string("type")) {
+    const HardwarePreset* preset = find_hardware_preset(*type);
+    if (!preset) {
+      std::string known;
+      for (const HardwarePreset& each : hardware_presets()) known += (known.empty() ? "" : ", ") + each.name;
+      throw Error(fields.path_of("type") + " \"" + *type + "\" is not a known device (" + known + ")");
+    }
+    hardware = preset->spec;
+  }
+  const bool typed = fields.has("type");
   const auto gib = fields.positive("memory_gib");
   const auto bytes = fields.positive("memory_bytes");
   if (gib && bytes) throw Error("$.device: give memory_gib or memory_bytes, not both");
-  if (gib) device.memory_bytes = *gib * kGiB;
-  if (bytes) device.memory_bytes = *bytes;
-  if (const auto tflops = fields.positive("tflops")) device.tflops = *tflops;
+  // Hardware described field by field without a type is no preset's.
+  if (!typed && (fields.has("peak_tflops") || fields.has("memory_gb_per_s") ||
+                 fields.has("gemm_half_dimension"))) {
+    hardware.name = "custom";
+  }
+  if (gib) hardware.memory_bytes = *gib * kGiB;
+  if (bytes) hardware.memory_bytes = *bytes;
+  if (const auto v = fields.positive("peak_tflops")) hardware.peak_tflops = *v;
+  if (const auto v = fields.positive("memory_gb_per_s")) hardware.memory_gb_per_s = *v;
+  if (const auto v = fields.count("gpus_per_node")) hardware.gpus_per_node = *v;
+  if (const auto v = fields.non_negative("gemm_half_dimension")) hardware.gemm_half_dimension = *v;
+  const auto efficiency = fields.positive("gemm_efficiency");
+  const auto tflops = fields.positive("tflops");
+  if (efficiency && tflops) throw Error("$.device: give gemm_efficiency or tflops, not both");
+  if (efficiency) {
+    if (*efficiency > 1) throw Error(fields.path_of("gemm_efficiency") + " must be at most 1");
+    hardware.gemm_efficiency = *efficiency;
+  }
+  if (tflops) {
+    if (*tflops > hardware.peak_tflops) {
+      throw Error(fields.path_of("tflops") + " = " + format_number(*tflops) +
+                  " exceeds the device's peak of " + format_number(hardware.peak_tflops) +
+                  " TFLOP/s (set peak_tflops too)");
+    }
+    hardware.gemm_efficiency = *tflops / hardware.peak_tflops;
+  }
   fields.finish();
 }
 
@@ -135,18 +217,38 @@ void read_parallelism(JsonFields& top, ParallelismSpec& parallelism) {
   const nlohmann::json* value = top.child("parallelism");
   if (!value) return;
   JsonFields fields(*value, "$.parallelism");
-  if (const auto tensor = fields.count("tensor")) parallelism.tensor.size = *tensor;
-  if (const auto sequence = fields.boolean("sequence_parallel")) {
-    parallelism.tensor.sequence_parallel = *sequence;
-  }
+  if (const auto tensor = fields.count("tensor")) parallelism.tensor = *tensor;
+  if (const auto sequence = fields.boolean("sequence_parallel")) parallelism.sequence_parallel = *sequence;
   if (const auto data = fields.count("data")) parallelism.data = *data;
   fields.finish();
 }
 
-void read_interconnect(JsonFields& top, InterconnectSpec& interconnect) {
+void read_communication(JsonFields& top, CommunicationSpec& communication) {
+  const nlohmann::json* value = top.child("communication");
+  if (!value) return;
+  JsonFields fields(*value, "$.communication");
+  if (const auto v = read_choice<TensorParallelOverlap>(
+          fields, "tensor_parallel_overlap",
+          {{"none", TensorParallelOverlap::None}, {"backward", TensorParallelOverlap::Backward},
+           {"all", TensorParallelOverlap::All}})) {
+    communication.tensor_parallel_overlap = *v;
+  }
+  if (const auto v = fields.boolean("pipeline_overlap")) communication.pipeline_overlap = *v;
+  if (const auto v = fields.boolean("scatter_gather")) communication.scatter_gather = *v;
+  if (const auto v = fields.boolean("overlap_grad_reduce")) communication.overlap_grad_reduce = *v;
+  fields.finish();
+}
+
+void read_interconnect(JsonFields& top, ModelDescription& model) {
   const nlohmann::json* value = top.child("interconnect");
   if (!value) return;
   JsonFields fields(*value, "$.interconnect");
+  HardwareSpec& hardware = model.device.hardware;
+  InterconnectSpec& interconnect = model.interconnect;
+  if (const auto v = fields.positive("intra_node_gb_per_s")) hardware.intra_node_gb_per_s = *v;
+  if (const auto v = fields.positive("inter_node_gb_per_s")) hardware.inter_node_gb_per_s = *v;
+  if (const auto v = fields.non_negative("intra_node_latency_us")) hardware.intra_node_latency_us = *v;
+  if (const auto v = fields.non_negative("inter_node_latency_us")) hardware.inter_node_latency_us = *v;
   if (const auto v = fields.non_negative("bandwidth_gb_per_s")) interconnect.bandwidth_gb_per_s = *v;
   if (const auto v = fields.non_negative("latency_us")) interconnect.latency_ms = *v / 1000;
   if (const auto v = fields.non_negative("data_parallel_bandwidth_gb_per_s")) {
@@ -164,6 +266,9 @@ void read_training(JsonFields& top, TrainingSpec& training) {
   JsonFields fields(*value, "$.training");
   if (const auto v = fields.positive("weight_bytes_per_parameter")) {
     training.weight_bytes_per_parameter = *v;
+  }
+  if (const auto v = fields.non_negative("gradient_bytes_per_parameter")) {
+    training.gradient_bytes_per_parameter = *v;
   }
   if (const auto v = fields.non_negative("optimizer_state_bytes_per_parameter")) {
     training.optimizer_state_bytes_per_parameter = *v;
@@ -193,7 +298,8 @@ ModelDescription model_from_json(const std::string& text, const std::string& sou
     read_device(top, model.device);
     read_batch(top, model.batch);
     read_parallelism(top, model.parallelism);
-    read_interconnect(top, model.interconnect);
+    read_communication(top, model.communication);
+    read_interconnect(top, model);
     const double measured = top.positive("measured_micro_batch_size").value_or(1);
     const bool has_transformer = top.has("transformer");
     const bool has_layers = top.has("layers");
@@ -218,8 +324,16 @@ std::string model_to_json(const ModelDescription& model) {
   out["name"] = model.name;
   if (model.transformer) {
     const TransformerShape& shape = *model.transformer;
-    out["transformer"] = {{"layers", shape.layers}, {"hidden", shape.hidden},
-                          {"sequence", shape.sequence}, {"heads", shape.heads}};
+    out["transformer"] = {
+        {"layers", shape.layers}, {"hidden", shape.hidden}, {"sequence", shape.sequence},
+        {"heads", shape.heads}, {"query_groups", shape.groups()}, {"ffn_hidden", shape.ffn()},
+        {"swiglu", shape.gated_mlp},
+        {"normalization", shape.normalization == Normalization::RMSNorm ? "RMSNorm" : "LayerNorm"},
+        {"vocabulary", shape.vocabulary}, {"vocabulary_divisor", shape.vocabulary_divisor},
+        {"tied_embeddings", shape.tied_embeddings},
+        {"position_embedding",
+         shape.position_embedding == PositionEmbedding::Rotary ? "rope" : "learned_absolute"},
+        {"linear_bias", shape.linear_bias}, {"flash_attention", shape.flash_attention}};
   } else {
     out["measured_micro_batch_size"] = 1;
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
@@ -237,25 +351,54 @@ std::string model_to_json(const ModelDescription& model) {
     }
     out["layers"] = layers;
   }
-  out["device"] = {{"count", model.device.count},
-                   {"memory_gib", model.device.memory_bytes / kGiB},
-                   {"tflops", model.device.tflops}};
+  const HardwareSpec& hardware = model.device.hardware;
+  nlohmann::ordered_json device = {{"count", model.device.count}};
+  if (find_hardware_preset(hardware.name)) device["type"] = hardware.name;
+  device["memory_bytes"] = hardware.memory_bytes;
+  device["peak_tflops"] = hardware.peak_tflops;
+  device["gemm_efficiency"] = hardware.gemm_efficiency;
+  device["gemm_half_dimension"] = hardware.gemm_half_dimension;
+  device["memory_gb_per_s"] = hardware.memory_gb_per_s;
+  device["gpus_per_node"] = hardware.gpus_per_node;
+  out["device"] = device;
   out["batch"] = {{"global", model.batch.global}, {"micro", model.batch.micro_batch_sizes}};
-  nlohmann::ordered_json parallelism = {
-      {"tensor", model.parallelism.tensor.size},
-      {"sequence_parallel", model.parallelism.tensor.sequence_parallel}};
+  nlohmann::ordered_json parallelism = nlohmann::ordered_json::object();
+  if (model.parallelism.tensor) parallelism["tensor"] = *model.parallelism.tensor;
+  if (model.parallelism.sequence_parallel) parallelism["sequence_parallel"] = *model.parallelism.sequence_parallel;
   if (model.parallelism.data) parallelism["data"] = *model.parallelism.data;
   out["parallelism"] = parallelism;
-  out["interconnect"] = {
-      {"bandwidth_gb_per_s", model.interconnect.bandwidth_gb_per_s},
-      {"latency_us", model.interconnect.latency_ms * 1000},
-      {"data_parallel_bandwidth_gb_per_s", model.interconnect.data_parallel_bandwidth_gb_per_s},
-      {"data_parallel_latency_us", model.interconnect.data_parallel_latency_ms * 1000}};
-  out["training"] = {
+  const CommunicationSpec& communication = model.communication;
+  const char* overlap = communication.tensor_parallel_overlap == TensorParallelOverlap::None  ? "none"
+                        : communication.tensor_parallel_overlap == TensorParallelOverlap::All ? "all"
+                                                                                               : "backward";
+  out["communication"] = {{"tensor_parallel_overlap", overlap},
+                          {"pipeline_overlap", communication.pipeline_overlap},
+                          {"scatter_gather", communication.scatter_gather},
+                          {"overlap_grad_reduce", communication.overlap_grad_reduce}};
+  nlohmann::ordered_json interconnect = {
+      {"intra_node_gb_per_s", hardware.intra_node_gb_per_s},
+      {"inter_node_gb_per_s", hardware.inter_node_gb_per_s},
+      {"intra_node_latency_us", hardware.intra_node_latency_us},
+      {"inter_node_latency_us", hardware.inter_node_latency_us}};
+  const InterconnectSpec& links = model.interconnect;
+  if (links.bandwidth_gb_per_s) interconnect["bandwidth_gb_per_s"] = *links.bandwidth_gb_per_s;
+  if (links.latency_ms) interconnect["latency_us"] = *links.latency_ms * 1000;
+  if (links.data_parallel_bandwidth_gb_per_s) {
+    interconnect["data_parallel_bandwidth_gb_per_s"] = *links.data_parallel_bandwidth_gb_per_s;
+  }
+  if (links.data_parallel_latency_ms) {
+    interconnect["data_parallel_latency_us"] = *links.data_parallel_latency_ms * 1000;
+  }
+  out["interconnect"] = interconnect;
+  nlohmann::ordered_json training = {
       {"weight_bytes_per_parameter", model.training.weight_bytes_per_parameter},
-      {"optimizer_state_bytes_per_parameter", model.training.optimizer_state_bytes_per_parameter},
-      {"distributed_optimizer", model.training.distributed_optimizer},
-      {"optimizer_step_ms", model.training.optimizer_step_ms}};
+      {"gradient_bytes_per_parameter", model.training.gradient_bytes_per_parameter},
+      {"optimizer_state_bytes_per_parameter", model.training.optimizer_state_bytes_per_parameter}};
+  if (model.training.distributed_optimizer) {
+    training["distributed_optimizer"] = *model.training.distributed_optimizer;
+  }
+  training["optimizer_step_ms"] = model.training.optimizer_step_ms;
+  out["training"] = training;
   return out.dump(2) + "\n";
 }
 

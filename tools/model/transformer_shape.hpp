@@ -1,36 +1,79 @@
 #pragma once
-// Per-layer costs of a GPT/BERT-style transformer block from its shape, by the standard
-// formulas. All values are for ONE sample (a micro-batch of size 1) on ONE device of the
-// tensor-parallel group; every term is linear in the micro-batch size b, so a micro-batch
-// of b samples costs b times as much. Embeddings and the output head are not modelled.
+// What a GPT/BERT/Llama-style transformer costs, from its shape: parameters, the GEMMs and
+// memory-bound bytes of one micro-batch's forward and backward, the tensor-parallel
+// collectives, and the activations it keeps. Values are for ONE micro-batch of b samples
+// on ONE device of the tensor-parallel group, in 16-bit (bf16/fp16) activations. Nothing
+// here knows the hardware: hardware.hpp turns GEMMs, bytes and collectives into time.
 //
 // Sources:
-//  - Parameters ≈ 12h² per layer (4h² attention QKV + output, 8h² MLP with a 4h hidden
-//    layer; biases and layer norms, O(h), are ignored): Narayanan et al. SC'21, "Efficient
-//    Large-Scale Language Model Training on GPU Clusters Using Megatron-LM", §5.1.
-//  - Forward FLOPs ≈ 24·b·s·h² + 4·b·s²·h per layer (the same paper's appendix: 24bsh² for
-//    the matrix multiplies, 4bs²h for the attention scores and their product with V);
-//    the backward pass costs twice the forward.
-//  - Activation bytes per layer in 16-bit ≈ s·b·h·(34 + 5·a·s/h) with no parallelism
-//    (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
-//    Models", §4 and Table 2): with tensor parallelism t and sequence parallelism the whole
-//    of it is divided by t; with tensor parallelism alone s·b·h·(10 + 24/t + 5·a·s/(h·t)).
-//    Selective recomputation (the same paper, §5) drops the 5·a·s/h attention term and
-//    recomputes the attention core (QKᵀ, softmax, ·V: 4·b·s²·h FLOPs) during backward.
-//  - The tensor passed between pipeline stages is the s·b·h hidden state in 16-bit,
-//    2·s·b·h bytes, divided by t (sequence parallelism, or Megatron's scatter/gather of
-//    the pipeline message without it).
+//  - GEMMs, per layer and micro-batch of T = b·s tokens, with d = h/a, g query groups and
+//    f the MLP's hidden size: QKV T×(h+2gd)×h, scores and context (b·a) × s×s×d, projection
+//    T×h×h, fc1 T×f×h (2f wide when gated), fc2 T×h×f; each split t ways. For GPT (g = a,
+//    f = 4h) this is 24·T·h² + 4·T·s·h FLOPs (Narayanan et al. SC'21, appendix); the
+//    backward does twice the forward's FLOPs (input and weight gradients); the logits GEMM
+//    T×V×h runs on the last stage (V padded as Megatron-LM pads it: a multiple of 128·t).
+//  - Parameters as Megatron-LM counts them (theoretical_memory_usage.py): QKV and
+//    projection 2h² (1 + g/a), MLP 2hf (3hf gated), two norms (LayerNorm: weight and bias;
+//    RMSNorm: weight) per layer, a final norm, word embeddings V·h (twice when untied),
+//    plus what Megatron's estimator leaves out: the biases of the linear layers (when the
+//    model has them) and learned position embeddings s·h. Column-parallel weights and their
+//    biases, the row-parallel weights and the vocabulary are split t ways; norms, the
+//    row-parallel biases and position embeddings are whole on every rank.
+//  - Activations per layer (Korthikanti et al. 2022, "Reducing Activation Recomputation in
+//    Large Transformer Models", §4 and Table 2), generalised to query groups and gated MLPs:
+//    10·T·h bytes that tensor parallelism alone does not split (the inputs of QKV and fc1,
+//    two norms' inputs, two dropout masks), T·(4h + 4gd) + T·f·(4, or 6 gated) that it
+//    splits (Q, K, V, the projection's input, the MLP's activations), and 5·a·s²·b of
+//    attention scores (softmax output, dropout mask and output); for GPT 34·T·h +
+//    5·a·s²·b. Sequence parallelism splits all of it t ways; selective recomputation drops
+//    the 5·a·s²·b (and reruns the attention core in the backward); full recomputation keeps
+//    only each layer's input, 2·T·h (÷ t with sequence parallelism), and rebuilds one
+//    layer at a time; flash attention keeps no scores (only their fp32 log-sum-exp).
+//  - The first stage adds the embedding's dropout mask and the token ids (8 bytes each,
+//    as Megatron-LM's estimator counts them); the last stage keeps the final norm's and
+//    the output layer's inputs and the logits: bf16 out of the GEMM and the fp32 copy the
+//    cross-entropy keeps, 6·T·V/t bytes (Korthikanti §4.3 counts the fp32 copy).
+//  - Tensor-parallel collectives per layer (Megatron-LM's tensor_parallel/layers.py): two
+//    all-reduces of the T×h hidden state forward and two backward; with sequence
+//    parallelism two all-gathers and two reduce-scatters forward, four all-gathers and two
+//    reduce-scatters backward (the column-parallel layers gather their input again for the
+//    weight gradient).
+//  - Memory-bound bytes per element of the kernels Megatron-LM runs between GEMMs (norms,
+//    bias-dropout-add, GeLU or SwiGLU, scaled-masked softmax and its dropout, rotary
+//    embeddings, the vocabulary-parallel cross-entropy), reading and writing 16-bit values
+//    (fp32 in the loss); the constants are at the top of transformer_shape.cpp.
 #include <cstdint>
+#include <vector>
+
+#include "tools/model/hardware.hpp"
 
 namespace pipewise::tools {
 
-struct TransformerShape {
-  std::uint32_t layers = 1;           // L
-  std::uint32_t hidden = 1;           // h
-  std::uint32_t sequence = 1;         // s, tokens per sample
-  std::uint32_t heads = 1;            // a, attention heads
+enum class Normalization : std::uint8_t { LayerNorm, RMSNorm };
+enum class PositionEmbedding : std::uint8_t { Learned, Rotary };
 
-  // Throws pipewise::Error naming the first zero size, or heads that do not divide hidden.
+struct TransformerShape {
+  std::uint32_t layers = 1;        // L
+  std::uint32_t hidden = 1;        // h
+  std::uint32_t sequence = 1;      // s, tokens per sample
+  std::uint32_t heads = 1;         // a, attention heads
+  std::uint32_t query_groups = 0;  // g, key/value heads (grouped-query attention); 0: a
+  std::uint32_t ffn_hidden = 0;    // f; 0: Megatron-LM's default, 4h, or int(8h/3/64)·64 gated
+  bool gated_mlp = false;          // SwiGLU: fc1 produces 2f, the gate and the value
+  Normalization normalization = Normalization::LayerNorm;
+  std::uint32_t vocabulary = 50257;       // V before padding (GPT-2's BPE by default)
+  std::uint32_t vocabulary_divisor = 128;  // Megatron-LM's --make-vocab-size-divisible-by
+  bool tied_embeddings = true;     // the output layer reuses the word embeddings
+  PositionEmbedding position_embedding = PositionEmbedding::Learned;
+  bool linear_bias = true;         // the linear layers have biases (Megatron-LM's default)
+  bool flash_attention = false;    // fused attention: no s² scores kept or written
+
+  std::uint32_t groups() const { return query_groups ? query_groups : heads; }
+  std::uint32_t ffn() const;
+  // V rounded up to a multiple of vocabulary_divisor · t, as Megatron-LM pads it.
+  std::uint64_t padded_vocabulary(std::uint32_t tensor_parallel) const;
+  // Throws pipewise::Error naming the first zero size, heads that do not divide the hidden
+  // size, or query groups that do not divide the heads.
   void check() const;
 };
 
@@ -40,20 +83,57 @@ struct TensorParallelism {
   bool sequence_parallel = true;   // shard the non-matmul activations over t too
 };
 
-// The quantities above, per layer and per sample on one device of the TP group.
-struct TransformerLayerCosts {
-  double forward_flops = 0;              // (24·s·h² + 4·s²·h) / t
-  double backward_flops = 0;             // 2 × forward
-  double attention_core_flops = 0;       // 4·s²·h / t, rerun by selective recomputation
-  double parameters = 0;                 // 12·h² / t
-  double activation_bytes = 0;           // stashed from forward to backward
-  double selective_activation_bytes = 0; // the same under selective recomputation
-  double boundary_bytes = 0;             // 2·s·h / t: the hidden state a layer outputs
+struct Collectives {
+  std::uint32_t all_reduces = 0;
+  std::uint32_t all_gathers = 0;
+  std::uint32_t reduce_scatters = 0;
 };
 
-// Evaluates the formulas for `shape` split `tensor` ways. Throws pipewise::Error when the
-// shape is invalid (TransformerShape::check) or t does not divide the attention heads.
+// One block of a stage (a transformer layer, the embedding, the output head) for one
+// micro-batch on one tensor-parallel rank.
+struct BlockCosts {
+  double parameters = 0;           // on one rank
+  std::vector<Gemm> gemms;         // the forward's; the backward runs each twice
+  std::vector<Gemm> backward_extra_gemms;  // rerun by the backward itself (flash attention)
+  double forward_bytes = 0;        // memory-bound kernels' bytes, forward
+  double backward_bytes = 0;       // and backward
+  Collectives forward_collectives;   // over the t ranks, each of collective_bytes
+  Collectives backward_collectives;
+  double collective_bytes = 0;     // the full (gathered) tensor: the T×h hidden state
+  double activation_bytes = 0;     // kept from forward to backward without recomputation
+
+  double forward_flops() const;
+};
+
+struct TransformerLayerCosts {
+  BlockCosts block;
+  std::vector<Gemm> core_gemms;    // scores and context: rerun by selective recomputation,
+  double core_forward_bytes = 0;   // with the softmax and dropout bytes
+  double selective_activation_bytes = 0;  // kept under selective recomputation
+  double checkpoint_bytes = 0;     // kept under full recomputation: the layer's input
+  double output_bytes = 0;         // the hidden state it outputs, 2·T·h (whole)
+};
+
+// One layer of `shape` split `tensor` ways, for a micro-batch of `micro_batch_size`.
+// REQUIRES: shape.check() passes and t divides the heads and query groups.
 TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
-                                              const TensorParallelism& tensor);
+                                              const TensorParallelism& tensor,
+                                              std::uint32_t micro_batch_size);
+// The word (and position) embeddings on the first stage.
+BlockCosts embedding_costs(const TransformerShape& shape, const TensorParallelism& tensor,
+                           std::uint32_t micro_batch_size);
+// The final norm, the output layer and the loss on the last stage. `holds_output_weights`:
+// the output layer's weights live on this stage (untied, or tied with p > 1: Megatron-LM
+// keeps a copy on the last stage); with tied weights and p = 1 they are the embedding's.
+BlockCosts output_head_costs(const TransformerShape& shape, const TensorParallelism& tensor,
+                             std::uint32_t micro_batch_size, bool holds_output_weights);
+
+// Parameters of the whole model (one copy, no tensor parallelism; V padded for t = 1).
+double transformer_parameters(const TransformerShape& shape);
+
+// The forward FLOPs of one sample through the whole model (layers and logits; V padded for
+// t = 1): the model FLOPs of a training step are 3 × this × the global batch (Narayanan et
+// al.'s and Korthikanti et al.'s convention, without a causal discount).
+double transformer_forward_flops_per_sample(const TransformerShape& shape);
 
 }  // namespace pipewise::tools

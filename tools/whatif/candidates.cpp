@@ -67,10 +67,12 @@ TargetBubblePlan plan_for_target(std::uint32_t devices, std::uint32_t replicas,
   return plan;
 }
 
-// Candidate `base` for every recomputation, schedule and chunk count of `options`.
+// Candidate `base` for every recomputation, schedule, chunk count and layer split of
+// `options`.
 void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
                  const std::vector<std::string>& schedules, std::uint32_t layer_count,
-                 const RecommendOptions& options, std::vector<Candidate>& candidates) {
+                 bool transformer, const RecommendOptions& options,
+                 std::vector<Candidate>& candidates) {
   for (const Recompute recompute : recomputes) {
     base.shape.recompute = recompute;
     for (const std::string& schedule : schedules) {
@@ -85,7 +87,17 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
       }
       for (const std::uint32_t v : chunk_list) {
         base.shape.chunks = v;
-        candidates.push_back(base);
+        const std::uint64_t stages = std::uint64_t{v} * base.shape.devices;
+        const bool even = !transformer || layer_count % stages == 0;
+        const bool balanced = transformer && v == 1 && base.shape.devices >= 2;
+        if (even || !balanced) {
+          base.shape.split = LayerSplit::Even;
+          candidates.push_back(base);
+        }
+        if (balanced) {
+          base.shape.split = LayerSplit::Balanced;
+          candidates.push_back(base);
+        }
       }
     }
   }
@@ -102,13 +114,7 @@ SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t la
     recomputes = {Recompute::None, Recompute::Full};
     if (model.transformer) recomputes.insert(recomputes.begin() + 1, Recompute::Selective);
   }
-  const std::uint32_t tensor = model.parallelism.tensor.size;
-  const std::uint32_t pipeline_and_data = model.device.count / tensor;
-  std::vector<std::uint32_t> stages = options.stages;
-  if (stages.empty()) {
-    stages = model.parallelism.data ? std::vector<std::uint32_t>{pipeline_and_data / *model.parallelism.data}
-                                    : divisors_up_to(pipeline_and_data, layer_count);
-  }
+  const bool transformer = model.transformer.has_value();
 
   SearchSpace space;
   std::vector<Candidate>& candidates = space.candidates;
@@ -116,43 +122,71 @@ SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t la
     candidate.validity = Status::failure(std::move(reason));
     candidates.push_back(std::move(candidate));
   };
-  for (const std::uint32_t p : stages) {
-    Candidate base;
-    base.shape.devices = p;
-    if (pipeline_and_data % p != 0) {
-      invalid(base, fmt::format("p = {} does not divide the {} devices left by tensor parallelism {}",
-                                p, pipeline_and_data, tensor));
-      continue;
+  for (const std::uint32_t tensor : tensor_parallel_sizes(model)) {
+    std::vector<bool> sequence_choices{false};
+    if (tensor > 1) {
+      sequence_choices = model.parallelism.sequence_parallel
+                             ? std::vector<bool>{*model.parallelism.sequence_parallel}
+                             : std::vector<bool>{false, true};
     }
-    const std::uint32_t d = model.parallelism.data.value_or(pipeline_and_data / p);
-    base.shape.replicas = d;
-    if (std::uint64_t{p} * d != pipeline_and_data) {
-      invalid(base, fmt::format("p·d·t = {}·{}·{} is not the {} devices", p, d, tensor,
-                                model.device.count));
-      continue;
+    const std::uint32_t pipeline_and_data = model.device.count / tensor;
+    std::vector<std::uint32_t> stages = options.stages;
+    if (stages.empty()) {
+      stages = model.parallelism.data
+                   ? std::vector<std::uint32_t>{pipeline_and_data / *model.parallelism.data}
+                   : divisors_up_to(pipeline_and_data, layer_count);
     }
-    std::vector<std::uint32_t> micro_sizes = model.batch.micro_batch_sizes;
-    if (options.target_bubble) {
-      const TargetBubblePlan plan = plan_for_target(p, d, model.batch.global, *options.target_bubble);
-      if (plan.micro_batch_size) micro_sizes.push_back(*plan.micro_batch_size);
-      space.target_plans.push_back(plan);
-    }
-    std::sort(micro_sizes.begin(), micro_sizes.end());
-    micro_sizes.erase(std::unique(micro_sizes.begin(), micro_sizes.end()), micro_sizes.end());
-    for (const std::uint32_t b : micro_sizes) {
-      base.shape.micro_batch_size = b;
-      const std::uint64_t per_step = std::uint64_t{b} * d;
-      if (model.batch.global % per_step != 0) {
-        invalid(base, fmt::format("the global batch {} is not a multiple of b·d = {}·{}",
-                                  model.batch.global, b, d));
-        continue;
+    for (const bool sequence_parallel : sequence_choices) {
+      for (const std::uint32_t p : stages) {
+        Candidate base;
+        base.shape.tensor = {tensor, sequence_parallel};
+        base.shape.devices = p;
+        if (p == 0 || pipeline_and_data % p != 0) {
+          invalid(base, fmt::format("p = {} does not divide the {} devices left by tensor parallelism {}",
+                                    p, pipeline_and_data, tensor));
+          continue;
+        }
+        const std::uint32_t d = model.parallelism.data.value_or(pipeline_and_data / p);
+        base.shape.replicas = d;
+        if (std::uint64_t{p} * d != pipeline_and_data) {
+          invalid(base, fmt::format("p·d·t = {}·{}·{} is not the {} devices", p, d, tensor,
+                                    model.device.count));
+          continue;
+        }
+        std::vector<std::uint32_t> micro_sizes = model.batch.micro_batch_sizes;
+        if (options.target_bubble) {
+          const TargetBubblePlan plan = plan_for_target(p, d, model.batch.global, *options.target_bubble);
+          if (plan.micro_batch_size) micro_sizes.push_back(*plan.micro_batch_size);
+          if (std::none_of(space.target_plans.begin(), space.target_plans.end(),
+                           [&](const TargetBubblePlan& known) {
+                             return known.devices == p && known.replicas == d;
+                           })) {
+            space.target_plans.push_back(plan);
+          }
+        }
+        std::sort(micro_sizes.begin(), micro_sizes.end());
+        micro_sizes.erase(std::unique(micro_sizes.begin(), micro_sizes.end()), micro_sizes.end());
+        std::vector<bool> optimizer_choices{model.training.distributed_optimizer.value_or(false)};
+        if (!model.training.distributed_optimizer && d > 1) optimizer_choices = {false, true};
+        for (const std::uint32_t b : micro_sizes) {
+          base.shape.micro_batch_size = b;
+          const std::uint64_t per_step = std::uint64_t{b} * d;
+          if (model.batch.global % per_step != 0) {
+            invalid(base, fmt::format("the global batch {} is not a multiple of b·d = {}·{}",
+                                      model.batch.global, b, d));
+            continue;
+          }
+          if (model.batch.global / per_step > UINT32_MAX) {
+            invalid(base, "more than 2^32 micro-batches");
+            continue;
+          }
+          base.microbatches = static_cast<std::uint32_t>(model.batch.global / per_step);
+          for (const bool distributed : optimizer_choices) {
+            base.shape.distributed_optimizer = distributed;
+            add_layouts(base, recomputes, schedules, layer_count, transformer, options, candidates);
+          }
+        }
       }
-      if (model.batch.global / per_step > UINT32_MAX) {
-        invalid(base, "more than 2^32 micro-batches");
-        continue;
-      }
-      base.microbatches = static_cast<std::uint32_t>(model.batch.global / per_step);
-      add_layouts(base, recomputes, schedules, layer_count, options, candidates);
     }
   }
   if (candidates.empty()) throw Error("nothing to search: no schedule, stage count or chunk count");

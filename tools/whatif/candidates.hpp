@@ -1,6 +1,7 @@
 #pragma once
 // The configurations `pipewise recommend` searches: every way a model and a device count
-// allow to lay a pipeline out (schedule, p, v, d, micro-batch size, recomputation), each
+// allow to lay it out (tensor parallelism t with or without sequence parallelism, schedule,
+// p, v, d, micro-batch size, recomputation, distributed optimizer, the layer split), each
 // valid or invalid with the reason, before anything is simulated.
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,11 @@ struct RecommendOptions {
   std::vector<std::uint32_t> chunks;
   // off, selective (transformers only) and full.
   std::vector<Recompute> recompute;
+  // t: what the model fixes, else every divisor of the GPUs per node that divides the
+  // heads, the query groups and the devices; with t > 1 sequence parallelism on and off
+  // unless the model fixes it. The distributed optimizer on and off when d > 1 unless the
+  // model fixes it. Transformers with v = 1 and p >= 2 try the even split (when p divides
+  // L) and the balanced one.
   // Adds, for each p, the micro-batch size whose m first reaches this bubble ratio.
   std::optional<double> target_bubble;
   unsigned threads = 1;
@@ -34,16 +40,21 @@ struct RecommendOptions {
 // One configuration and, once evaluated (recommend.hpp), how it did.
 struct Candidate {
   std::string schedule;
-  PipelineShape shape;             // p, v, d, micro-batch size, recomputation
+  PipelineShape shape;             // t, p, v, d, micro-batch size, recomputation, ...
   std::uint32_t microbatches = 0;  // m = global batch / (micro-batch size · d)
   // Ok unless the configuration cannot be laid out or simulated: the devices, the batch,
   // the layers or the schedule do not allow it; the reason says which.
   Status validity;
   // Weights, gradients and optimizer state of its fullest device (one weight version).
   double static_bytes = 0;
+  // A balanced split that came out the same as the even one: dropped from the answer.
+  bool duplicate = false;
   // Its simulation, unless it is invalid or its static memory alone exceeds the cap.
   std::optional<PointMetrics> metrics;
-  bool fits = false;          // simulated, and no device exceeds the cap
+  // Simulated, no device exceeds the cap, and (for transformers) neither does Megatron-LM's
+  // own accounting of it (megatron_bytes): an answer Megatron-LM would refuse is no answer.
+  bool fits = false;
+  double megatron_bytes = 0;  // Megatron-LM's estimate of its first stage; 0: not a transformer
   double headroom_bytes = 0;  // cap − peak bytes (negative when over the cap)
 
   // The largest device peak: simulated, or its static bytes when not simulated.

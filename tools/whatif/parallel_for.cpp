@@ -5,8 +5,12 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "common/ir/error.hpp"
 
 namespace pipewise::tools {
 
@@ -44,7 +48,21 @@ void parallel_for(std::size_t count, unsigned threads, const std::function<void(
 
   std::vector<std::thread> workers;
   workers.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) workers.emplace_back(work);
+  try {
+    for (unsigned t = 0; t < threads; ++t) workers.emplace_back(work);
+  } catch (const std::system_error& error) {
+    // A thread the system refuses (a limit on threads or address space) must not leave the
+    // started ones joinable, which would terminate the process: stop them, then fail.
+    {
+      std::lock_guard lock(mutex);
+      failed = true;
+      running -= threads - static_cast<unsigned>(workers.size());
+    }
+    for (std::thread& worker : workers) worker.join();
+    throw Error("could not start thread " + std::to_string(workers.size() + 1) + " of the " +
+                std::to_string(threads) + " asked for: " + error.code().message() +
+                " (a limit on threads or memory; ask for fewer threads)");
+  }
   {
     std::unique_lock lock(mutex);
     while (running > 0) {

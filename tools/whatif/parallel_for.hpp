@@ -11,7 +11,8 @@ namespace pipewise::tools {
 // that take items in small batches. While they work, the calling thread calls
 // progress(done) about every `interval` and once more when all is done (if progress is
 // set). If a body throws, the remaining items are abandoned and the first exception is
-// rethrown here once every worker has stopped.
+// rethrown here once every worker has stopped. When the system refuses a thread, the
+// started ones are stopped and joined, and pipewise::Error says so.
 void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& body,
                   const std::function<void(std::size_t)>& progress = {},
                   std::chrono::milliseconds interval = std::chrono::milliseconds(100));

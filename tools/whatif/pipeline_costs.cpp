@@ -1,6 +1,8 @@
 #include "tools/whatif/pipeline_costs.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "common/ir/error.hpp"
@@ -24,121 +26,248 @@ Recompute recompute_from_name(std::string_view name) {
               "\" (expected off, selective or full)");
 }
 
+std::string_view split_name(LayerSplit split) {
+  return split == LayerSplit::Balanced ? "balanced" : "even";
+}
+
 namespace {
 
-// What one stage of layers [first, first + count) costs for one micro-batch of b samples.
+// One micro-batch's forward + backward of `layer` under `recompute`, the time the splits
+// balance.
+double step_ms(const LayerCost& layer, Recompute recompute) {
+  double time = layer.forward_ms + layer.backward_ms;
+  if (recompute == Recompute::Selective) time += layer.selective_recompute_ms;
+  if (recompute == Recompute::Full && layer.recomputed) time += layer.forward_ms;
+  return time;
+}
+
+// Megatron-LM's even split: L / S layers per stage.
+Result<std::vector<StageSplit>> even_split(std::uint32_t layers, std::uint32_t stages) {
+  if (layers % stages != 0) {
+    return Status::failure("p·v = " + std::to_string(stages) + " does not divide the " +
+                           std::to_string(layers) + " layers (an even split)");
+  }
+  std::vector<StageSplit> splits(stages);
+  for (std::uint32_t s = 0; s < stages; ++s) splits[s] = {s * (layers / stages), layers / stages, 0, 0};
+  return splits;
+}
+
+// The first stage holds `first` layers, the last `last`, the p − 2 others L' / (p − 2)
+// each, minimising the slowest stage (uniform layers of `layer_ms`, plus `first_extra_ms`
+// and `last_extra_ms` for the embedding and the loss); among equals the one closest to
+// even.
+Result<std::vector<StageSplit>> balanced_split(std::uint32_t layers, std::uint32_t stages,
+                                               double layer_ms, double first_extra_ms,
+                                               double last_extra_ms) {
+  if (stages < 2) return Status::failure("a balanced split needs p >= 2");
+  const std::uint32_t middle_stages = stages - 2;
+  double best_slowest = std::numeric_limits<double>::infinity();
+  std::uint64_t best_spread = ~std::uint64_t{0};
+  std::uint32_t best_first = 0;
+  std::uint32_t best_last = 0;
+  std::uint32_t best_middle = 0;
+  for (std::uint32_t first = 1; first < layers; ++first) {
+    for (std::uint32_t last = 1; first + last <= layers; ++last) {
+      const std::uint32_t rest = layers - first - last;
+      if (middle_stages == 0 ? rest != 0 : (rest == 0 || rest % middle_stages != 0)) continue;
+      const std::uint32_t middle = middle_stages ? rest / middle_stages : 0;
+      double slowest = std::max(first * layer_ms + first_extra_ms, last * layer_ms + last_extra_ms);
+      if (middle_stages) slowest = std::max(slowest, middle * layer_ms);
+      const double even = static_cast<double>(layers) / stages;
+      const auto spread = static_cast<std::uint64_t>(std::fabs(first - even) + std::fabs(last - even));
+      if (slowest < best_slowest * (1 - 1e-12) ||
+          (slowest <= best_slowest * (1 + 1e-12) && spread < best_spread)) {
+        best_slowest = slowest;
+        best_spread = spread;
+        best_first = first;
+        best_last = last;
+        best_middle = middle;
+      }
+    }
+  }
+  if (best_first == 0) {
+    return Status::failure("no balanced split of " + std::to_string(layers) + " layers into " +
+                           std::to_string(stages) + " stages");
+  }
+  std::vector<StageSplit> splits(stages);
+  std::uint32_t next = 0;
+  for (std::uint32_t s = 0; s < stages; ++s) {
+    const std::uint32_t count = s == 0 ? best_first : s + 1 == stages ? best_last : best_middle;
+    splits[s] = {next, count, 0, 0};
+    next += count;
+  }
+  return splits;
+}
+
+Result<std::vector<StageSplit>> split_layers(const ModelDescription& model, const ResolvedModel& resolved,
+                                             const PipelineShape& shape, std::uint32_t stages) {
+  const std::vector<LayerCost>& layers = resolved.layers;
+  if (!model.transformer) {
+    PartitionRequest request;
+    request.stages = stages;
+    for (const LayerCost& layer : layers) request.layers.push_back({step_ms(layer, shape.recompute), 0, 0});
+    return partition_layers(request);
+  }
+  const auto count = static_cast<std::uint32_t>(layers.size());
+  if (shape.split == LayerSplit::Even) return even_split(count, stages);
+  if (shape.chunks > 1) return Status::failure("a balanced split needs v = 1");
+  return balanced_split(count, stages, step_ms(layers.front(), shape.recompute),
+                        step_ms(*resolved.embedding, shape.recompute),
+                        step_ms(*resolved.head, shape.recompute));
+}
+
+// Sums of a stage's blocks for one micro-batch.
 struct StageTotals {
   double forward_ms = 0;
-  double backward_input_ms = 0;
+  double backward_ms = 0;
   double backward_weight_ms = 0;
-  double stash_bytes = 0;           // stashed per micro-batch under `recompute`
-  double largest_layer_stash = 0;   // one layer's full activations (the recompute working set)
-  double checkpoint_bytes = 0;      // every layer's input, kept under full recomputation
-  double output_bytes = 0;          // the stage's output message
-  double parameter_bytes = 0;
+  double rerun_ms = 0;             // what full recomputation reruns
+  double parameters = 0;
+  double kept_bytes = 0;           // per micro-batch under the recomputation
+  double working_set_bytes = 0;
+  double output_bytes = 0;
+
+  void add(const LayerCost& layer, Recompute recompute) {
+    forward_ms += layer.forward_ms;
+    backward_ms += layer.backward_ms;
+    backward_weight_ms += layer.backward_ms * layer.backward_weight_fraction;
+    parameters += layer.parameters;
+    switch (recompute) {
+      case Recompute::None:
+        kept_bytes += layer.activation_bytes;
+        break;
+      case Recompute::Selective:
+        kept_bytes += layer.selective_activation_bytes.value_or(layer.activation_bytes);
+        backward_ms += layer.selective_recompute_ms;
+        break;
+      case Recompute::Full:
+        kept_bytes += layer.checkpoint_bytes;
+        if (layer.recomputed) {
+          rerun_ms += layer.forward_ms;
+          working_set_bytes = std::max(working_set_bytes, layer.activation_bytes);
+        }
+        break;
+    }
+  }
 };
 
-StageTotals stage_totals(const std::vector<LayerCost>& layers, const StageSplit& split,
-                         double samples, Recompute recompute) {
-  StageTotals totals;
-  for (std::uint32_t i = split.first_layer; i < split.first_layer + split.layer_count; ++i) {
-    const LayerCost& layer = layers[i];
-    const double weight_ms = layer.backward_ms * layer.backward_weight_fraction;
-    totals.forward_ms += samples * layer.forward_ms;
-    totals.backward_weight_ms += samples * weight_ms;
-    totals.backward_input_ms += samples * (layer.backward_ms - weight_ms);
-    double stash = layer.activation_bytes;
-    if (recompute == Recompute::Selective) {
-      stash = *layer.selective_activation_bytes;
-      totals.backward_input_ms += samples * layer.selective_recompute_ms;
-    }
-    totals.stash_bytes += samples * stash;
-    totals.largest_layer_stash = std::max(totals.largest_layer_stash, samples * layer.activation_bytes);
-    // A layer's input is the previous layer's output; the first layer's input is the
-    // previous stage's output, of the same size for uniform models.
-    totals.checkpoint_bytes += samples * layer.output_bytes;
-    totals.output_bytes = samples * layer.output_bytes;
-    totals.parameter_bytes += layer.parameter_bytes;
+Status check_shape(const ModelDescription& model, const ResolvedModel& resolved,
+                   const PipelineShape& shape) {
+  const std::uint64_t stage_count = std::uint64_t{shape.devices} * shape.chunks;
+  if (stage_count == 0 || stage_count > resolved.layers.size()) {
+    return Status::failure("p·v = " + std::to_string(stage_count) + " stages cannot hold " +
+                           std::to_string(resolved.layers.size()) +
+                           " layers (at most one stage per layer)");
   }
-  return totals;
+  if (shape.recompute == Recompute::Selective && !model.transformer) {
+    return Status::failure("selective recomputation needs a transformer model (layer \"" +
+                           resolved.layers.front().name + "\" is not one)");
+  }
+  return {};
 }
 
 }  // namespace
 
-Result<PipelineCosts> pipeline_costs(const ModelDescription& model,
-                                     const std::vector<LayerCost>& layers,
-                                     const PipelineShape& shape) {
-  const std::uint64_t stage_count = std::uint64_t{shape.devices} * shape.chunks;
-  if (stage_count == 0 || stage_count > layers.size()) {
-    return Status::failure("p·v = " + std::to_string(stage_count) + " stages cannot hold " +
-                           std::to_string(layers.size()) +
-                           " layers (at most one stage per layer)");
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape) {
+  const std::uint32_t t = shape.tensor.size;
+  if (!model.transformer && t > 1) {
+    return Status::failure("tensor parallelism needs a transformer model");
   }
-  if (shape.recompute == Recompute::Selective) {
-    for (const LayerCost& layer : layers) {
-      if (!layer.selective_activation_bytes) {
-        return Status::failure("selective recomputation needs a transformer model (layer \"" +
-                               layer.name + "\" is not one)");
-      }
-    }
+  if (model.transformer && (t == 0 || model.transformer->heads % t != 0 ||
+                            model.transformer->groups() % t != 0)) {
+    return Status::failure("t = " + std::to_string(t) +
+                           " does not divide the attention heads and query groups");
   }
-  const double samples = shape.micro_batch_size;
-  PartitionRequest request;
-  request.stages = static_cast<std::uint32_t>(stage_count);
-  for (const LayerCost& layer : layers) {
-    double time = layer.forward_ms + layer.backward_ms;
-    if (shape.recompute == Recompute::Selective) time += layer.selective_recompute_ms;
-    request.layers.push_back({samples * time, 0, 0});
-  }
-  PipelineCosts costs;
-  costs.stages = partition_layers(request);
+  const std::uint32_t stage_count = shape.devices * shape.chunks;
+  LayerLayout layout;
+  layout.tensor = shape.tensor;
+  layout.micro_batch_size = shape.micro_batch_size;
+  layout.output_shares_embedding = stage_count == 1;
+  const ResolvedModel resolved = resolve_layers(model, layout);
+  if (Status status = check_shape(model, resolved, shape); !status.ok()) return status;
+  Result<std::vector<StageSplit>> splits = split_layers(model, resolved, shape, stage_count);
+  if (!splits.ok()) return splits.status();
 
+  const HardwareSpec& hardware = model.device.hardware;
+  const CommunicationSpec& communication = model.communication;
+  const TrainingSpec& training = model.training;
+  PipelineCosts costs;
+  costs.stages = std::move(*splits);
   sim::CostConfig& config = costs.config;
-  StageTotals largest;  // the per-stage maxima that the uniform memory model charges
+
+  // Messages between stages: one micro-batch's hidden state, split t ways across the
+  // tensor-parallel ranks' links with sequence parallelism or scatter/gather; with
+  // scatter/gather the receivers all-gather it over NVLink before using it.
+  const bool split_messages = t > 1 && (shape.tensor.sequence_parallel || communication.scatter_gather);
+  const bool gather_messages = t > 1 && !shape.tensor.sequence_parallel && communication.scatter_gather;
+  const std::uint64_t pipeline_span = std::uint64_t{t} * shape.replicas * shape.devices;
+  const Link pipeline_link = pipeline_span <= hardware.gpus_per_node ? Link::IntraNode : Link::InterNode;
+  const double whole_message = resolved.layers.back().output_bytes;
+  costs.message_bytes = split_messages ? whole_message / t : whole_message;
+  const double gather_ms =
+      gather_messages && shape.devices > 1 ? all_gather_ms(whole_message, t, Link::IntraNode, hardware) : 0;
+
+  const double optimizer_sharding = shape.distributed_optimizer ? shape.replicas : 1.0;
   for (std::uint32_t stage = 0; stage < stage_count; ++stage) {
-    const StageTotals totals = stage_totals(layers, costs.stages[stage], samples, shape.recompute);
+    const StageSplit& split = costs.stages[stage];
+    StageTotals totals;
+    if (stage == 0 && resolved.embedding) totals.add(*resolved.embedding, shape.recompute);
+    for (std::uint32_t i = split.first_layer; i < split.first_layer + split.layer_count; ++i) {
+      totals.add(resolved.layers[i], shape.recompute);
+    }
+    if (stage + 1 == stage_count && resolved.head) totals.add(*resolved.head, shape.recompute);
+    if (stage > 0) totals.forward_ms += gather_ms;
+    if (stage + 1 < stage_count) totals.backward_ms += gather_ms;
+
     sim::StageOverride entry;
     entry.stage = stage;
     entry.costs.forward = totals.forward_ms;
-    entry.costs.backward_input = totals.backward_input_ms;
     entry.costs.backward_weight = totals.backward_weight_ms;
+    entry.costs.backward_input = totals.backward_ms - totals.backward_weight_ms;
+    entry.costs.recompute_forward = totals.rerun_ms;
+    StageMemoryBreakdown& memory = costs.memory.emplace_back();
+    memory.parameters = totals.parameters;
+    memory.weight_bytes = totals.parameters * training.weight_bytes_per_parameter;
+    memory.gradient_bytes = totals.parameters * training.gradient_bytes_per_parameter;
+    memory.optimizer_state_bytes =
+        totals.parameters * training.optimizer_state_bytes_per_parameter / optimizer_sharding;
+    memory.kept_bytes = totals.kept_bytes;
+    memory.working_set_bytes = totals.working_set_bytes;
+    if (model.transformer && training.optimizer_step_ms == 0) {
+      entry.costs.optimizer_step =
+          memory_bound_ms(totals.parameters * kAdamBytesPerParameter / optimizer_sharding, hardware);
+    }
+    entry.memory.parameter_bytes = memory.weight_bytes;
+    entry.memory.gradient_bytes = memory.gradient_bytes;
+    entry.memory.optimizer_state_bytes = memory.optimizer_state_bytes;
+    entry.memory.stash_bytes = memory.kept_bytes;
+    entry.memory.checkpoint_bytes = memory.kept_bytes;
+    entry.memory.working_set_bytes = memory.working_set_bytes;
     config.stages.push_back(entry);
-    largest.stash_bytes = std::max(largest.stash_bytes, totals.stash_bytes);
-    largest.largest_layer_stash = std::max(largest.largest_layer_stash, totals.largest_layer_stash);
-    largest.checkpoint_bytes = std::max(largest.checkpoint_bytes, totals.checkpoint_bytes);
-    largest.output_bytes = std::max(largest.output_bytes, totals.output_bytes);
-    largest.parameter_bytes = std::max(largest.parameter_bytes, totals.parameter_bytes);
   }
-  config.device_share.optimizer_step = model.training.optimizer_step_ms;
+  config.device_share.optimizer_step = training.optimizer_step_ms;
+  config.memory.recompute = shape.recompute == Recompute::Full;
+  config.memory.optimizer = sim::Optimizer::Adam;
 
-  config.communication.latency_ms = model.interconnect.latency_ms;
-  config.communication.bandwidth_gb_per_s = model.interconnect.bandwidth_gb_per_s;
-  config.communication.activation_bytes = largest.output_bytes;
-  config.communication.gradient_bytes = largest.output_bytes;
+  sim::CommunicationCosts& comm = config.communication;
+  comm.latency_ms = model.interconnect.latency_ms.value_or(link_latency_ms(pipeline_link, hardware));
+  comm.bandwidth_gb_per_s =
+      model.interconnect.bandwidth_gb_per_s.value_or(link_gb_per_s(pipeline_link, hardware));
+  comm.activation_bytes = costs.message_bytes;
+  comm.gradient_bytes = costs.message_bytes;
+  comm.mode = communication.pipeline_overlap ? sim::CommMode::Overlapped : sim::CommMode::Blocking;
 
-  config.data_parallel.replicas = shape.replicas;
-  config.data_parallel.latency_ms = model.interconnect.data_parallel_latency_ms;
-  config.data_parallel.bandwidth_gb_per_s = model.interconnect.data_parallel_bandwidth_gb_per_s;
-
-  // One device's share is v chunk-stages; the simulator divides it by v again.
-  const double chunks = shape.chunks;
-  const TrainingSpec& training = model.training;
-  sim::MemoryConfig& memory = config.memory;
-  memory.parameter_bytes = chunks * largest.parameter_bytes;
-  const double parameters = memory.parameter_bytes / training.weight_bytes_per_parameter;
-  const double optimizer_sharding = training.distributed_optimizer ? shape.replicas : 1.0;
-  memory.optimizer = sim::Optimizer::Adam;
-  memory.optimizer_state_bytes =
-      parameters * training.optimizer_state_bytes_per_parameter / optimizer_sharding;
-  memory.layers = chunks;  // one "layer" unit per chunk-stage, of the largest stage's stash
-  memory.activation_bytes_per_layer = largest.stash_bytes;
-  memory.recompute = shape.recompute == Recompute::Full;
-  if (memory.recompute) {
-    // Megatron-LM's full recomputation rebuilds one layer at a time during backward.
-    memory.working_set_factor =
-        largest.stash_bytes > 0 ? largest.largest_layer_stash / largest.stash_bytes : 1.0;
-    costs.extra_checkpoint_bytes = std::max(0.0, largest.checkpoint_bytes - largest.output_bytes);
-  }
+  // The data-parallel ring of one stage's ranks: t·d consecutive ranks (Megatron-LM orders
+  // tensor, then data, then pipeline ranks), inside a node when they fit in one.
+  const Link data_link = std::uint64_t{t} * shape.replicas <= hardware.gpus_per_node ? Link::IntraNode
+                                                                                      : Link::InterNode;
+  sim::DataParallelCosts& dp = config.data_parallel;
+  dp.replicas = shape.replicas;
+  dp.latency_ms = model.interconnect.data_parallel_latency_ms.value_or(link_latency_ms(data_link, hardware));
+  dp.bandwidth_gb_per_s =
+      model.interconnect.data_parallel_bandwidth_gb_per_s.value_or(link_gb_per_s(data_link, hardware));
+  dp.sharded = shape.distributed_optimizer;
+  dp.overlap_with_cooldown = communication.overlap_grad_reduce;
   return costs;
 }
 

@@ -1,14 +1,18 @@
 #pragma once
-// From a model description to the simulator's costs for one pipeline shape: which layers
-// each of the p·v stages holds, what each stage's forward and backward cost, the messages
-// between stages, the data-parallel all-reduce, and every device's memory.
+// From a model description to the simulator's costs for one layout: which layers each of
+// the p·v stages holds, what each stage's forward and backward cost (tensor-parallel
+// communication included), its memory (weights, gradients, optimizer state and what each
+// micro-batch keeps), the messages between stages and the data-parallel synchronisation.
+// Every stage gets its own costs: the first holds the embedding, the last the output
+// layer and the loss.
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
+#include "common/ir/status.hpp"
+#include "common/partition/stage_partition.hpp"
 #include "sim/cost_model.hpp"
 #include "tools/model/model_description.hpp"
-#include "common/partition/stage_partition.hpp"
 
 namespace pipewise::tools {
 
@@ -22,6 +26,16 @@ std::string_view recompute_name(Recompute recompute);  // "off", "selective", "f
 // Inverse of recompute_name (also accepts "none"); throws pipewise::Error otherwise.
 Recompute recompute_from_name(std::string_view name);
 
+// How a transformer's layers are split into stages.
+enum class LayerSplit : std::uint8_t {
+  Even,      // L / (p·v) each, Megatron-LM's default
+  Balanced,  // v = 1: the first and last stages hold fewer or more layers so that the
+             // embedding and the loss do not slow them (Megatron-LM's
+             // --decoder-first-pipeline-num-layers / --decoder-last-pipeline-num-layers),
+             // the others L' / (p−2) each
+};
+std::string_view split_name(LayerSplit split);  // "even", "balanced"
+
 // How the model is laid out on the devices.
 struct PipelineShape {
   std::uint32_t devices = 1;       // p, pipeline stages' devices
@@ -29,25 +43,35 @@ struct PipelineShape {
   std::uint32_t replicas = 1;      // d, data-parallel copies of the pipeline
   std::uint32_t micro_batch_size = 1;
   Recompute recompute = Recompute::None;
+  TensorParallelism tensor{1, false};
+  bool distributed_optimizer = false;
+  LayerSplit split = LayerSplit::Even;
+};
+
+// The bytes one stage holds, by kind (for reports).
+struct StageMemoryBreakdown {
+  double parameters = 0;           // on one tensor-parallel rank
+  double weight_bytes = 0;
+  double gradient_bytes = 0;
+  double optimizer_state_bytes = 0;
+  double kept_bytes = 0;           // per micro-batch in flight (stash or checkpoint)
+  double working_set_bytes = 0;    // rebuilt during a backward under full recomputation
+
+  double static_bytes() const { return weight_bytes + gradient_bytes + optimizer_state_bytes; }
 };
 
 struct PipelineCosts {
   sim::CostConfig config;          // for resolve_costs with Problem{p, v, m}
   std::vector<StageSplit> stages;  // the layers of each of the p·v stages
-  // Under full recomputation Megatron-LM keeps every layer's input (a checkpoint) per
-  // micro-batch in flight, not only the stage boundary the simulator keeps; these are the
-  // bytes per stash beyond that boundary (0 otherwise); simulate_point adds them.
-  double extra_checkpoint_bytes = 0;
+  std::vector<StageMemoryBreakdown> memory;  // per stage
+  double message_bytes = 0;        // one micro-batch's message on one link
 };
 
-// The costs of `model` (whose layers are `layers`, from resolve_layers) laid out as
-// `shape`. The layers are split into p·v stages by partition_layers on forward+backward
-// time. Memory is modelled per device; when the split is uneven, every stage is charged
-// the largest stage's parameters and activations (conservative). Fails, with the reason,
-// when p·v exceeds the number of layers or the shape asks for selective recomputation of
-// a model that is not a transformer: layouts a search skips.
-Result<PipelineCosts> pipeline_costs(const ModelDescription& model,
-                                     const std::vector<LayerCost>& layers,
-                                     const PipelineShape& shape);
+// The costs of `model` laid out as `shape`. Layer groups (not transformers) are split by
+// partition_layers on forward+backward time, whatever `shape.split` says. Fails, with the
+// reason, on layouts a search skips: p·v above the layer count, an even split that p·v
+// does not divide, a balanced split with v > 1 or p = 1, selective recomputation or tensor
+// parallelism of a model that is not a transformer, t not dividing the heads.
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape);
 
 }  // namespace pipewise::tools

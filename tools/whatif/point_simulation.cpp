@@ -7,7 +7,7 @@
 namespace pipewise::tools {
 
 Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& problem,
-                                    const sim::CostConfig& costs, double extra_checkpoint_bytes) {
+                                    const sim::CostConfig& costs) {
   if (Status accepted = schedule_accepts(schedule, problem); !accepted.ok()) return accepted;
   Result<sim::CostModel> model = sim::try_resolve_costs(costs, problem);
   if (!model.ok()) return model.status();
@@ -24,8 +24,9 @@ Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& pr
   for (std::size_t d = 0; d < run.devices.size(); ++d) {
     const sim::DeviceStats& stats = run.devices[d];
     busy += stats.busy_ms;
-    const double peak = static_cast<double>(stats.peak_bytes) +
-                        stats.peak_activations * extra_checkpoint_bytes;
+    const auto peak = static_cast<double>(stats.peak_bytes);
+    metrics.devices.push_back({peak, static_cast<double>(stats.static_bytes),
+                               static_cast<double>(stats.peak_activation_bytes), stats.peak_activations});
     if (d == 0 || peak > metrics.peak_bytes) {
       metrics.peak_bytes = peak;
       metrics.peak_device = static_cast<std::uint32_t>(d);

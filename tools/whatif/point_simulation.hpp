@@ -3,6 +3,7 @@
 // engines, with the timeline off, and reducing the run to the numbers they compare.
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "common/ir/problem.hpp"
 #include "common/ir/status.hpp"
@@ -10,26 +11,32 @@
 
 namespace pipewise::tools {
 
+// One device's memory at its peak.
+struct DeviceMemoryPeak {
+  double peak_bytes = 0;
+  double static_bytes = 0;
+  double activation_bytes = 0;
+  std::uint32_t stashes = 0;  // micro-batch stashes alive at the peak
+};
+
 // One simulated configuration, reduced to what the what-if engines compare.
 struct PointMetrics {
   double makespan_ms = 0;          // one training step (all n iterations)
   double bubble_ratio = 0;         // Σ idle / (p · makespan)
   double mean_busy_ms = 0;         // compute per device, averaged over devices
-  double peak_bytes = 0;           // the largest device peak (static + activations + checkpoints)
+  double peak_bytes = 0;           // the largest device peak (static + activations)
   std::uint32_t peak_device = 0;   // the device with that peak (the first one on ties)
   double peak_activation_bytes = 0;  // that device's activation peak
   std::uint32_t peak_stashes = 0;  // micro-batch stashes alive at that device's peak
   double static_bytes = 0;         // that device's weights, gradients and optimizer state
+  std::vector<DeviceMemoryPeak> devices;  // every device's peak, in device order
 };
 
 // Generates schedule `schedule` for `problem`, resolves `costs` for it and simulates it.
 // A configuration that cannot be simulated is an answer, not an error: the failure says why
 // (the schedule does not accept the problem, the costs do not fit it, or this machine lacks
-// the memory to simulate it). `extra_checkpoint_bytes` is added per live stash to each
-// device's peak (see PipelineCosts::extra_checkpoint_bytes). Throws pipewise::Error only
-// for an unknown schedule name.
+// the memory to simulate it). Throws pipewise::Error only for an unknown schedule name.
 Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& problem,
-                                    const sim::CostConfig& costs,
-                                    double extra_checkpoint_bytes = 0);
+                                    const sim::CostConfig& costs);
 
 }  // namespace pipewise::tools

@@ -6,6 +6,8 @@
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
 #include "common/text/format.hpp"
+#include "tools/model/megatron_memory.hpp"
+#include "tools/whatif/megatron_query.hpp"
 #include "tools/whatif/parallel_for.hpp"
 
 namespace pipewise::tools {
@@ -14,52 +16,79 @@ namespace {
 // Throws when some layer cannot fit on any device however the model is laid out: its
 // weights and gradients, its optimizer state sharded as far as the devices allow, and the
 // smallest activations it must hold (one micro-batch of the smallest size, rebuilt one
-// layer at a time).
-void check_single_layer_fits(const ModelDescription& model, const std::vector<LayerCost>& layers) {
+// layer at a time), split as many ways as tensor parallelism allows.
+void check_single_layer_fits(const ModelDescription& model) {
   const TrainingSpec& training = model.training;
+  const std::vector<std::uint32_t> sizes = tensor_parallel_sizes(model);
+  const std::uint32_t widest = *std::max_element(sizes.begin(), sizes.end());
+  LayerLayout layout;
+  layout.tensor = {widest, true};
+  layout.micro_batch_size = model.batch.micro_batch_sizes.front();
+  const std::vector<LayerCost> layers = resolve_layers(model, layout).layers;
   const double most_replicas =
-      training.distributed_optimizer ? model.device.count / model.parallelism.tensor.size : 1.0;
-  const double smallest_micro_batch = model.batch.micro_batch_sizes.front();
+      training.distributed_optimizer.value_or(true) ? model.device.count / widest : 1.0;
+  const double cap = model.device.hardware.memory_bytes;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerCost& layer = layers[i];
-    const double parameters = layer.parameter_bytes / training.weight_bytes_per_parameter;
-    const double bytes = 2 * layer.parameter_bytes +
-                         parameters * training.optimizer_state_bytes_per_parameter / most_replicas +
-                         smallest_micro_batch * layer.activation_bytes;
-    if (bytes > model.device.memory_bytes) {
+    const double bytes =
+        layer.parameters * (training.weight_bytes_per_parameter + training.gradient_bytes_per_parameter +
+                            training.optimizer_state_bytes_per_parameter / most_replicas) +
+        layer.activation_bytes;
+    if (bytes > cap) {
       throw Error(fmt::format(
           "layer {} ({}) alone needs {} (weights, gradients, optimizer state and one micro-batch "
           "of {} activations), more than the {} memory cap",
           i, layer.name, format_bytes(bytes), model.batch.micro_batch_sizes.front(),
-          format_bytes(model.device.memory_bytes)));
+          format_bytes(cap)));
     }
   }
 }
 
-// Static memory of one device under `costs` for a flushed schedule (one weight version).
-double flushed_static_bytes(const sim::CostConfig& config) {
-  return 2 * config.memory.parameter_bytes + config.memory.optimizer_state_bytes.value_or(0);
+// The static memory of the fullest device (one weight version): the stages it runs under
+// the schedule's placement (looped, V-shape or bidirectional).
+double fullest_static_bytes(const PipelineCosts& costs, const Problem& problem) {
+  std::vector<double> per_device(problem.devices, 0.0);
+  for (std::size_t stage = 0; stage < costs.memory.size(); ++stage) {
+    per_device[problem.device_of_stage(static_cast<std::uint32_t>(stage))] +=
+        costs.memory[stage].static_bytes();
+  }
+  return *std::max_element(per_device.begin(), per_device.end());
 }
 
-void evaluate(const ModelDescription& model, const std::vector<LayerCost>& layers,
-              Candidate& candidate) {
+// A balanced split that gives every stage L / p layers repeats the even one.
+bool repeats_even_split(const Candidate& candidate, const PipelineCosts& costs) {
+  if (candidate.shape.split != LayerSplit::Balanced) return false;
+  const std::uint32_t first = costs.stages.front().layer_count;
+  return std::all_of(costs.stages.begin(), costs.stages.end(),
+                     [&](const StageSplit& split) { return split.layer_count == first; });
+}
+
+void evaluate(const ModelDescription& model, Candidate& candidate) {
   if (!candidate.validity.ok()) return;
-  const Result<PipelineCosts> costs = pipeline_costs(model, layers, candidate.shape);
+  const Result<PipelineCosts> costs = pipeline_costs(model, candidate.shape);
   if (!costs.ok()) {
     candidate.validity = costs.status();
     return;
   }
-  const double cap = model.device.memory_bytes;
-  candidate.static_bytes = flushed_static_bytes(costs->config);
-  candidate.headroom_bytes = cap - candidate.static_bytes;
-  if (!find_schedule(candidate.schedule).asynchronous && candidate.static_bytes > cap) return;
+  if (repeats_even_split(candidate, *costs)) {
+    candidate.duplicate = true;
+    return;
+  }
+  const ScheduleInfo& schedule = find_schedule(candidate.schedule);
   Problem problem;
   problem.devices = candidate.shape.devices;
   problem.chunks = candidate.shape.chunks;
   problem.microbatches = candidate.microbatches;
-  problem.placement = find_schedule(candidate.schedule).placement;
-  Result<PointMetrics> metrics = simulate_point(candidate.schedule, problem, costs->config,
-                                                costs->extra_checkpoint_bytes);
+  problem.placement = schedule.placement;
+  if (Status validity = problem.validity(); !validity.ok()) {
+    candidate.validity = validity;
+    return;
+  }
+  const double cap = model.device.hardware.memory_bytes;
+  candidate.static_bytes = fullest_static_bytes(*costs, problem);
+  candidate.headroom_bytes = cap - candidate.static_bytes;
+  if (!schedule.asynchronous && candidate.static_bytes > cap) return;
+  Result<PointMetrics> metrics = simulate_point(candidate.schedule, problem, costs->config);
   if (!metrics.ok()) {
     candidate.validity = metrics.status();
     return;
@@ -67,7 +96,12 @@ void evaluate(const ModelDescription& model, const std::vector<LayerCost>& layer
   candidate.metrics = *metrics;
   candidate.static_bytes = metrics->static_bytes;
   candidate.headroom_bytes = cap - metrics->peak_bytes;
-  candidate.fits = candidate.headroom_bytes >= 0;
+  if (model.transformer) {
+    candidate.megatron_bytes =
+        megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches))
+            .total_bytes();
+  }
+  candidate.fits = candidate.headroom_bytes >= 0 && candidate.megatron_bytes <= cap;
 }
 
 // 0: fits; 1: exceeds the cap (simulated or pruned); 2: invalid.
@@ -78,10 +112,12 @@ int category(const Candidate& candidate) {
 
 }  // namespace
 
-void evaluate_candidates(const ModelDescription& model, const std::vector<LayerCost>& layers,
-                         std::vector<Candidate>& candidates, unsigned threads) {
-  parallel_for(candidates.size(), threads,
-               [&](std::size_t index) { evaluate(model, layers, candidates[index]); });
+void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
+                         unsigned threads) {
+  parallel_for(candidates.size(), threads, [&](std::size_t index) { evaluate(model, candidates[index]); });
+  candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                  [](const Candidate& candidate) { return candidate.duplicate; }),
+                   candidates.end());
 }
 
 void rank_candidates(std::vector<Candidate>& candidates) {
@@ -100,15 +136,13 @@ void rank_candidates(std::vector<Candidate>& candidates) {
 
 Recommendation recommend(const ModelDescription& model, const RecommendOptions& options) {
   model.check();
-  const std::vector<LayerCost> layers = resolve_layers(model);
-  check_single_layer_fits(model, layers);
-  SearchSpace space =
-      enumerate_candidates(model, static_cast<std::uint32_t>(layers.size()), options);
-  evaluate_candidates(model, layers, space.candidates, options.threads);
+  check_single_layer_fits(model);
+  SearchSpace space = enumerate_candidates(model, model.layer_count(), options);
+  evaluate_candidates(model, space.candidates, options.threads);
   rank_candidates(space.candidates);
 
   Recommendation recommendation;
-  recommendation.memory_cap_bytes = model.device.memory_bytes;
+  recommendation.memory_cap_bytes = model.device.hardware.memory_bytes;
   recommendation.target_bubble = options.target_bubble;
   recommendation.target_plans = std::move(space.target_plans);
   recommendation.candidates = std::move(space.candidates);

@@ -22,19 +22,20 @@ struct Recommendation {
   std::vector<TargetBubblePlan> target_plans;  // one per valid p when it is set
 };
 
-// Simulates every valid candidate on `threads` threads: derives its costs from `model`
-// (whose layers are `layers`), prunes it without simulating when its static memory alone
-// exceeds the cap (flushed schedules hold one weight version), and fills its metrics, fits
-// and headroom. A layout the costs or the schedule reject becomes invalid with the reason.
-void evaluate_candidates(const ModelDescription& model, const std::vector<LayerCost>& layers,
-                         std::vector<Candidate>& candidates, unsigned threads);
+// Simulates every valid candidate on `threads` threads: derives its costs from `model`,
+// prunes it without simulating when its static memory alone exceeds the cap (flushed
+// schedules hold one weight version), and fills its metrics, fits and headroom. A layout
+// the costs or the schedule reject becomes invalid with the reason; a balanced split that
+// repeats the even one is dropped.
+void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
+                         unsigned threads);
 
 // Orders evaluated candidates as Recommendation::candidates describes; ties in step time go
 // to the smaller peak memory, then to enumeration order.
 void rank_candidates(std::vector<Candidate>& candidates);
 
 // Searches the configurations of `model` on its devices under its memory cap
-// (model.device.memory_bytes): enumerate, evaluate, rank. Throws pipewise::Error when a
+// (model.device.hardware.memory_bytes): enumerate, evaluate, rank. Throws pipewise::Error when a
 // single layer does not fit the cap on any configuration ("layer 0 (transformer) alone
 // needs ..."), since then nothing can, or when the options leave nothing to search.
 Recommendation recommend(const ModelDescription& model, const RecommendOptions& options);

@@ -63,8 +63,7 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
         problem.chunks = row.point.chunks;
         problem.microbatches = row.point.microbatches;
         problem.placement = find_schedule(grid.schedules[row.point.schedule]).placement;
-        row.result = simulate_point(grid.schedules[row.point.schedule], problem,
-                                    shape->config, shape->extra_checkpoint_bytes);
+        row.result = simulate_point(grid.schedules[row.point.schedule], problem, shape->config);
       },
       progress);
   return rows;

@@ -13,7 +13,8 @@ namespace pipewise::exec::mpi {
 class ProcessKillingFaults final : public FaultHook {
  public:
   explicit ProcessKillingFaults(FaultHook& inner) : inner_(inner) {}
-  void before_op(std::uint32_t device, const Op& op) override;
+  // Passes `stop` on, so an injected delay ends when the run fails (fault_hook.hpp).
+  void before_op(std::uint32_t device, const Op& op, std::stop_token stop = {}) override;
   MessageFault on_message(std::uint32_t device, const Op& op) override {
     return inner_.on_message(device, op);
   }

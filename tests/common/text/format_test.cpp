@@ -82,5 +82,32 @@ TEST(FormatNumber, ShortestFormUpToSixDigits) {
   EXPECT_EQ(format_number(1.5e12), "1.5e+12");
 }
 
+// Issue 13: an undefined ratio (0 / 0, NaN) must never read as a number in a table.
+TEST(FormatUndefined, NaNReadsNotApplicableInEveryFormatButBytes) {
+  const double undefined = std::nan("");
+  EXPECT_EQ(format_percent(undefined), "n/a");
+  EXPECT_EQ(format_signed_percent(undefined), "n/a");
+  EXPECT_EQ(format_fixed(undefined, 3), "n/a");
+  EXPECT_EQ(format_number(undefined), "n/a");
+  EXPECT_EQ(format_ms(undefined), "n/a");
+  EXPECT_EQ(format_duration_ms(undefined), "n/a");
+}
+
+// Issue 13: a throughput of 2.5e-298 micro-batches/s read "0.00", and a makespan of
+// 4e300 ms was written out in 301 digits.
+TEST(FormatMisstatement, ANonZeroValueNeverReadsAsZeroAndHugeOnesAreScientific) {
+  EXPECT_EQ(format_fixed(2.5e-298, 2), "2.50e-298");
+  EXPECT_EQ(format_fixed(0.004, 2), "4.00e-03");
+  EXPECT_EQ(format_fixed(0.005, 2), "0.01");  // rounds to a non-zero value: fixed
+  EXPECT_EQ(format_fixed(-0.001, 2), "-1.00e-03");
+  EXPECT_EQ(format_fixed(0, 2), "0.00");
+  EXPECT_EQ(format_ms(4e300), "4.00e+300");
+  EXPECT_EQ(format_ms(1e-5), "1.00e-05");
+  EXPECT_EQ(format_significant(1e20), "1.00e+20");
+  EXPECT_EQ(format_duration_ms(1e300), "1.00e+297 s");
+  EXPECT_EQ(format_percent(3.3e298), "3.30e+300%");
+  EXPECT_EQ(format_percent(1e-9), "0.00%");  // a share near zero rounds as people expect
+}
+
 }  // namespace
 }  // namespace pipewise

@@ -146,7 +146,7 @@ TEST(CudaReport, ArenasHoldTheRunAndTheDriverSawTheirReservation) {
 class MessageFaults final : public FaultHook {
  public:
   MessageFaults(OpKind kind, MessageFault fault) : kind_(kind), fault_(fault) {}
-  void before_op(std::uint32_t, const Op&) override {}
+  void before_op(std::uint32_t, const Op&, std::stop_token) override {}
   MessageFault on_message(std::uint32_t, const Op& op) override {
     if (op.kind != kind_ || fired_.exchange(true)) return MessageFault::None;
     return fault_;

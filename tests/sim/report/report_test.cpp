@@ -130,12 +130,14 @@ TEST(Reports, CsvHasOneRowPerDevice) {
   for (std::string line; std::getline(lines, line);) rows.push_back(line);
   ASSERT_EQ(rows.size(), 4u);  // header + 3 devices
   const auto columns = [](const std::string& row) { return std::count(row.begin(), row.end(), ',') + 1; };
-  EXPECT_EQ(columns(rows[0]), 20);
-  for (std::size_t d = 1; d < rows.size(); ++d) EXPECT_EQ(columns(rows[d]), 20);
+  EXPECT_EQ(columns(rows[0]), 21);
+  for (std::size_t d = 1; d < rows.size(); ++d) EXPECT_EQ(columns(rows[d]), 21);
   EXPECT_EQ(rows[0].rfind("schedule,stages,chunks,microbatches,iterations,makespan_ms", 0), 0u);
   // GPipe p = 3, m = 4: makespan (4+2)·3 = 18 ms, device 0 busy 12 ms, 4 micro-batches held.
   EXPECT_EQ(rows[1].rfind("gpipe,3,1,4,1,18,", 0), 0u) << rows[1];
   EXPECT_NE(rows[1].find(",0,12,6,0,"), std::string::npos) << rows[1];
+  // The last column dates the peak of stashes: device 0's fourth forward starts at 3 ms.
+  EXPECT_EQ(rows[1].substr(rows[1].rfind(',') + 1), "3") << rows[1];
 }
 
 TEST(Reports, AsciiGridOfANaiveRun) {

@@ -27,7 +27,7 @@ TEST(ModelOptions, MegatronFlagsOverrideThePreset) {
   EXPECT_EQ(model.at("parallelism").at("data"), 2);
   EXPECT_EQ(model.at("parallelism").at("tensor"), 4);
   EXPECT_EQ(model.at("device").at("count"), 128);
-  EXPECT_DOUBLE_EQ(model.at("device").at("memory_gib").get<double>(), 40.0);
+  EXPECT_DOUBLE_EQ(model.at("device").at("memory_bytes").get<double>(), 40.0 * 1024 * 1024 * 1024);
   EXPECT_EQ(model.at("training").at("distributed_optimizer"), false);
 }
 

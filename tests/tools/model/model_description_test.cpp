@@ -30,21 +30,22 @@ TEST(ModelJson, LayerValuesArePerMicrobatchOfTheMeasuredSize) {
           "layers": [{"count": 3, "forward_ms": 8, "activation_bytes": 400, "parameters": 10}],
           "device": {"memory_bytes": 1e9}})",
       "m.json");
-  const std::vector<LayerCost> layers = resolve_layers(model);
+  const std::vector<LayerCost> layers = resolve_layers(model, LayerLayout{}).layers;
   ASSERT_EQ(layers.size(), 3u);
   EXPECT_DOUBLE_EQ(layers[0].forward_ms, 2.0);         // 8 ms for 4 samples
   EXPECT_DOUBLE_EQ(layers[0].backward_ms, 4.0);        // twice the forward by default
   EXPECT_DOUBLE_EQ(layers[0].activation_bytes, 100.0);
-  EXPECT_DOUBLE_EQ(layers[0].parameter_bytes, 20.0);   // 10 parameters of 2 bytes
-  EXPECT_DOUBLE_EQ(model.device.memory_bytes, 1e9);
+  EXPECT_DOUBLE_EQ(layers[0].parameters, 10.0);
+  EXPECT_DOUBLE_EQ(model.device.hardware.memory_bytes, 1e9);
 }
 
 TEST(ModelJson, FlopsBecomeTimeAtTheDeviceThroughput) {
   // 2·10^12 FLOPs at 400 TFLOP/s = 5 ms.
   const ModelDescription model = model_from_json(
       R"({"layers": [{"forward_flops": 2e12}], "device": {"tflops": 400}})", "m.json");
-  EXPECT_DOUBLE_EQ(resolve_layers(model)[0].forward_ms, 5.0);
-  EXPECT_DOUBLE_EQ(resolve_layers(model)[0].backward_ms, 10.0);
+  const std::vector<LayerCost> layers = resolve_layers(model, LayerLayout{}).layers;
+  EXPECT_NEAR(layers[0].forward_ms, 5.0, 1e-9);
+  EXPECT_NEAR(layers[0].backward_ms, 10.0, 1e-9);
 }
 
 TEST(ModelJson, ErrorsNameTheFileAndThePath) {
@@ -57,8 +58,11 @@ TEST(ModelJson, ErrorsNameTheFileAndThePath) {
   EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": 1}], "schema": "pipewise.costs"})"),
             "m.json: $.schema must be \"pipewise.model\" (got \"pipewise.costs\")");
   EXPECT_EQ(error_of(R"({"name": "x"})"), "m.json: the model needs $.transformer or $.layers");
-  EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": 1}], "device": {"count": 6}, "parallelism": {"tensor": 4}})"),
+  EXPECT_EQ(error_of(R"({"transformer": {"layers": 2, "hidden": 8, "sequence": 4, "heads": 4},
+                          "device": {"count": 6}, "parallelism": {"tensor": 4}})"),
             "m.json: tensor-parallel size 4 does not divide the 6 devices");
+  EXPECT_EQ(error_of(R"({"layers": [{"forward_ms": 1}], "device": {"count": 4}, "parallelism": {"tensor": 4}})"),
+            "m.json: tensor parallelism needs a transformer model (layer groups give one rank's costs)");
   EXPECT_NE(error_of(R"({"layers": [{"forward_ms": 1}])").find("m.json: invalid JSON at byte"), std::string::npos);
 }
 

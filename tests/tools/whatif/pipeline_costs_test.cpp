@@ -1,5 +1,8 @@
-// The costs a pipeline layout derives from a model description.
+// The costs a pipeline layout derives from a model description: per-stage times and memory,
+// the embedding on the first stage and the loss on the last, messages and data parallelism.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "common/ir/error.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
@@ -8,8 +11,8 @@ namespace pipewise::tools {
 namespace {
 
 // Two layers of F = 1, B = 2 ms per sample (B split I = W = 1), 100 bytes of activations,
-// 10 of output, 1000 of weights; 4 devices, 2 + 6 bytes per parameter with the distributed
-// optimizer.
+// 10 of output, 1000 of weights (500 parameters of 2 bytes); 4 devices, 2 + 4 + 6 bytes
+// per parameter.
 ModelDescription two_layer_model() {
   ModelDescription model;
   LayerGroup group;
@@ -22,7 +25,6 @@ ModelDescription two_layer_model() {
   model.layers = {group};
   model.device.count = 4;
   model.training.optimizer_state_bytes_per_parameter = 6;
-  model.training.distributed_optimizer = true;
   return model;
 }
 
@@ -32,17 +34,20 @@ TEST(PipelineCosts, OneLayerPerStageScalesWithTheMicrobatch) {
   shape.devices = 2;
   shape.replicas = 2;
   shape.micro_batch_size = 3;
-  const PipelineCosts costs = pipeline_costs(model, resolve_layers(model), shape).value();
+  shape.distributed_optimizer = true;
+  const PipelineCosts costs = pipeline_costs(model, shape).value();
   ASSERT_EQ(costs.config.stages.size(), 2u);
-  EXPECT_DOUBLE_EQ(*costs.config.stages[1].costs.forward, 3.0);  // 3 samples × 1 ms
-  EXPECT_DOUBLE_EQ(*costs.config.stages[1].costs.backward_input, 3.0);
-  EXPECT_DOUBLE_EQ(*costs.config.stages[1].costs.backward_weight, 3.0);
+  const sim::StageOverride& last = costs.config.stages[1];
+  EXPECT_DOUBLE_EQ(*last.costs.forward, 3.0);  // 3 samples × 1 ms
+  EXPECT_DOUBLE_EQ(*last.costs.backward_input, 3.0);
+  EXPECT_DOUBLE_EQ(*last.costs.backward_weight, 3.0);
   EXPECT_DOUBLE_EQ(costs.config.communication.activation_bytes, 30.0);
-  EXPECT_DOUBLE_EQ(costs.config.memory.parameter_bytes, 1000.0);
-  // 500 parameters × 6 bytes, sharded over d = 2.
-  EXPECT_DOUBLE_EQ(*costs.config.memory.optimizer_state_bytes, 1500.0);
-  EXPECT_DOUBLE_EQ(costs.config.memory.activation_bytes_per_layer, 300.0);
+  EXPECT_DOUBLE_EQ(*last.memory.parameter_bytes, 1000.0);
+  EXPECT_DOUBLE_EQ(*last.memory.gradient_bytes, 2000.0);         // 500 parameters × 4 bytes
+  EXPECT_DOUBLE_EQ(*last.memory.optimizer_state_bytes, 1500.0);  // 500 × 6, sharded over d = 2
+  EXPECT_DOUBLE_EQ(*last.memory.stash_bytes, 300.0);
   EXPECT_EQ(costs.config.data_parallel.replicas, 2u);
+  EXPECT_TRUE(costs.config.data_parallel.sharded);
   EXPECT_FALSE(costs.config.memory.recompute);
 }
 
@@ -52,19 +57,116 @@ TEST(PipelineCosts, FullRecomputationKeepsEveryLayersInputAndRebuildsOneLayer) {
   shape.devices = 1;
   shape.replicas = 4;
   shape.recompute = Recompute::Full;
-  const PipelineCosts costs = pipeline_costs(model, resolve_layers(model), shape).value();
-  // One stage of both layers: stash 200, one layer's 100 rebuilt at a time.
+  const PipelineCosts costs = pipeline_costs(model, shape).value();
+  const sim::StageOverride& only = costs.config.stages[0];
   EXPECT_TRUE(costs.config.memory.recompute);
-  EXPECT_DOUBLE_EQ(costs.config.memory.working_set_factor, 0.5);
-  // Checkpoints: both layers' inputs (2 × 10) less the boundary (10) the simulator keeps.
-  EXPECT_DOUBLE_EQ(costs.extra_checkpoint_bytes, 10.0);
+  EXPECT_DOUBLE_EQ(*only.memory.checkpoint_bytes, 20.0);   // both layers' inputs, 10 each
+  EXPECT_DOUBLE_EQ(*only.memory.working_set_bytes, 100.0);  // one layer rebuilt at a time
+  EXPECT_DOUBLE_EQ(*only.costs.recompute_forward, 2.0);     // both layers' forward again
+  // Without the distributed optimizer every replica keeps the whole state: 1000 × 6.
+  EXPECT_DOUBLE_EQ(*only.memory.optimizer_state_bytes, 6000.0);
+}
+
+// h = 4, s = 2, a = 2, L = 2, V = 100, no biases: a layer is 208 parameters (12h² and two
+// LayerNorms), the embedding 400 words and 8 positions, the head a LayerNorm (8) and the
+// output weights (400).
+ModelDescription tiny_gpt() {
+  ModelDescription model;
+  TransformerShape shape{2, 4, 2, 2};
+  shape.vocabulary = 100;
+  shape.vocabulary_divisor = 1;
+  shape.linear_bias = false;
+  model.transformer = shape;
+  model.device.count = 2;
+  model.batch = {8, {1}};
+  return model;
+}
+
+TEST(PipelineCosts, TheFirstStageHoldsTheEmbeddingAndTheLastTheLoss) {
+  const ModelDescription model = tiny_gpt();
+  PipelineShape shape;
+  shape.devices = 2;
+  const PipelineCosts costs = pipeline_costs(model, shape).value();
+  ASSERT_EQ(costs.memory.size(), 2u);
+  EXPECT_DOUBLE_EQ(costs.memory[0].parameters, 208 + 408);
+  // Tied embeddings with p > 1: the last stage keeps its own copy of the word embeddings.
+  EXPECT_DOUBLE_EQ(costs.memory[1].parameters, 208 + 408);
+  EXPECT_DOUBLE_EQ(costs.memory[0].gradient_bytes, 616 * 4.0);
+  // Per micro-batch: a layer keeps s·h·(34 + 5as/h) = 312 bytes; the embedding its dropout
+  // mask (s·h) and token ids (8·s); the head the inputs of its norm and output layer
+  // (2·2·s·h) and the logits in bf16 and fp32 (6·s·V).
+  EXPECT_DOUBLE_EQ(costs.memory[0].kept_bytes, 312 + 8 + 16);
+  EXPECT_DOUBLE_EQ(costs.memory[1].kept_bytes, 312 + 32 + 1200);
+  // One stage: the output layer is the embedding itself.
+  shape.devices = 1;
+  shape.replicas = 2;
+  EXPECT_DOUBLE_EQ(pipeline_costs(model, shape).value().memory[0].parameters, 2 * 208 + 408 + 8);
+}
+
+TEST(PipelineCosts, FullRecomputationRerunsTheLayersButNotTheLoss) {
+  const ModelDescription model = tiny_gpt();
+  PipelineShape shape;
+  shape.devices = 2;
+  shape.recompute = Recompute::Full;
+  const PipelineCosts costs = pipeline_costs(model, shape).value();
+  const sim::StageOverride& last = costs.config.stages[1];
+  EXPECT_LT(*last.costs.recompute_forward, *last.costs.forward);
+  // The head keeps everything (1232 bytes); the layer only its input, 2·s·h.
+  EXPECT_DOUBLE_EQ(costs.memory[1].kept_bytes, 16 + 1232);
+  EXPECT_DOUBLE_EQ(costs.memory[1].working_set_bytes, 312);
+}
+
+TEST(PipelineCosts, MessagesAreSplitOverTheTensorParallelRanksWithSequenceParallelismOrScatterGather) {
+  ModelDescription model = tiny_gpt();
+  model.device.count = 4;
+  PipelineShape shape;
+  shape.devices = 2;
+  shape.tensor = {2, true};
+  EXPECT_DOUBLE_EQ(pipeline_costs(model, shape).value().message_bytes, 16 / 2.0);
+  shape.tensor = {2, false};
+  EXPECT_DOUBLE_EQ(pipeline_costs(model, shape).value().message_bytes, 16 / 2.0);
+  model.communication.scatter_gather = false;
+  EXPECT_DOUBLE_EQ(pipeline_costs(model, shape).value().message_bytes, 16.0);
+}
+
+TEST(PipelineCosts, ABalancedSplitGivesTheHeavyLastStageFewerLayers) {
+  ModelDescription model = tiny_gpt();
+  model.transformer->layers = 8;
+  model.transformer->vocabulary = 50000;  // logits far costlier than a layer
+  PipelineShape shape;
+  shape.devices = 2;
+  shape.split = LayerSplit::Balanced;
+  const PipelineCosts balanced = pipeline_costs(model, shape).value();
+  EXPECT_LT(balanced.stages[1].layer_count, balanced.stages[0].layer_count);
+  const auto slowest = [](const PipelineCosts& costs) {
+    double slowest_ms = 0;
+    for (const sim::StageOverride& stage : costs.config.stages) {
+      slowest_ms = std::max(slowest_ms, *stage.costs.forward + *stage.costs.backward_input +
+                                            *stage.costs.backward_weight);
+    }
+    return slowest_ms;
+  };
+  shape.split = LayerSplit::Even;
+  EXPECT_LT(slowest(balanced), slowest(pipeline_costs(model, shape).value()));
+  shape.chunks = 2;
+  shape.split = LayerSplit::Balanced;
+  EXPECT_EQ(pipeline_costs(model, shape).status().reason(), "a balanced split needs v = 1");
+}
+
+TEST(PipelineCosts, AnEvenSplitNeedsTheLayersToDivide) {
+  ModelDescription model = tiny_gpt();
+  model.transformer->layers = 3;
+  PipelineShape shape;
+  shape.devices = 2;
+  EXPECT_EQ(pipeline_costs(model, shape).status().reason(),
+            "p·v = 2 does not divide the 3 layers (an even split)");
 }
 
 TEST(PipelineCosts, SelectiveRecomputationNeedsATransformer) {
   const ModelDescription model = two_layer_model();
   PipelineShape shape;
   shape.recompute = Recompute::Selective;
-  EXPECT_EQ(pipeline_costs(model, resolve_layers(model), shape).status().reason(),
+  EXPECT_EQ(pipeline_costs(model, shape).status().reason(),
             "selective recomputation needs a transformer model (layer \"layer\" is not one)");
 }
 
@@ -73,7 +175,7 @@ TEST(PipelineCosts, MoreStagesThanLayersIsAnAnswerNotAnError) {
   PipelineShape shape;
   shape.devices = 2;
   shape.chunks = 2;
-  EXPECT_EQ(pipeline_costs(model, resolve_layers(model), shape).status().reason(),
+  EXPECT_EQ(pipeline_costs(model, shape).status().reason(),
             "p·v = 4 stages cannot hold 2 layers (at most one stage per layer)");
 }
 

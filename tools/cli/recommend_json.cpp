@@ -1,0 +1,66 @@
+#include "tools/cli/recommend_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "tools/cli/recommend_report.hpp"
+
+namespace pipewise::tools {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json or_null(std::optional<double> value) { return value ? ordered_json(*value) : ordered_json(nullptr); }
+
+ordered_json candidate_json(const ModelDescription& model, const Candidate& candidate, std::size_t rank) {
+  const PipelineShape& shape = candidate.shape;
+  const PointMetrics& metrics = *candidate.metrics;
+  return {{"rank", rank},
+          {"schedule", candidate.schedule},
+          {"tensor", shape.tensor.size},
+          {"sequence_parallel", shape.tensor.size > 1 && shape.tensor.sequence_parallel},
+          {"pipeline", shape.devices},
+          {"chunks", shape.chunks},
+          {"data", shape.replicas},
+          {"microbatches", candidate.microbatches},
+          {"micro_batch_size", shape.micro_batch_size},
+          {"recompute", recompute_name(shape.recompute)},
+          {"distributed_optimizer", shape.distributed_optimizer},
+          {"split", split_name(shape.split)},
+          {"step_ms", metrics.makespan_ms},
+          {"mfu", or_null(model_flops_utilization(model, candidate))},
+          {"bubble", metrics.bubble_ratio},
+          {"peak_bytes", metrics.peak_bytes},
+          {"peak_device", metrics.peak_device},
+          {"static_bytes", metrics.static_bytes},
+          {"headroom_bytes", candidate.headroom_bytes},
+          {"megatron_bytes", model.transformer ? ordered_json(candidate.megatron_bytes) : ordered_json(nullptr)},
+          {"megatron_flags", megatron_flags(model, candidate)}};
+}
+
+}  // namespace
+
+std::string recommendation_json(const ModelDescription& model, const Recommendation& recommendation,
+                                std::size_t top) {
+  const std::size_t invalid =
+      recommendation.candidates.size() - recommendation.fitting - recommendation.exceeding;
+  ordered_json configurations = ordered_json::array();
+  for (const Candidate& candidate : recommendation.candidates) {
+    if (configurations.size() == top) break;
+    if (!candidate.fits) continue;
+    configurations.push_back(candidate_json(model, candidate, configurations.size() + 1));
+  }
+  ordered_json document = {{"schema", "pipewise.recommendation"},
+                           {"version", 1},
+                           {"model", model.name},
+                           {"devices", model.device.count},
+                           {"device", model.device.hardware.name},
+                           {"memory_cap_bytes", recommendation.memory_cap_bytes},
+                           {"searched", recommendation.candidates.size()},
+                           {"fitting", recommendation.fitting},
+                           {"exceeding", recommendation.exceeding},
+                           {"invalid", invalid},
+                           {"configurations", configurations}};
+  return document.dump(2) + "\n";
+}
+
+}  // namespace pipewise::tools

@@ -227,8 +227,9 @@ Result<SearchResult> search_schedule(const SearchOptions& options) {
   const sim::SimulationResult run = sim::simulate(result.schedule, shape.costs);
   const sim::MakespanBounds bounds = sim::makespan_bounds(run, shape.costs);
   result.lower_bound_ms = bounds.lower_bound_ms;
-  result.gap_to_lower_bound =
-      bounds.lower_bound_ms > 0 ? run.makespan_ms / bounds.lower_bound_ms - 1 : 0;
+  if (bounds.lower_bound_ms > 0) {
+    result.gap_to_lower_bound = run.makespan_ms / bounds.lower_bound_ms - 1;
+  }
   for (const sim::DeviceStats& device : run.devices) {
     result.longest_device_span_ms = std::max(result.longest_device_span_ms, device.span_ms());
   }

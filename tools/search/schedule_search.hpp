@@ -48,7 +48,7 @@ struct SearchResult {
   SearchCandidate best;
   std::optional<SearchCandidate> best_named;  // the fastest hand-written one that fits
   double lower_bound_ms = 0;       // sim::MakespanBounds of the winner's ops
-  double gap_to_lower_bound = 0;   // makespan / lower bound − 1
+  std::optional<double> gap_to_lower_bound;  // makespan / lower bound − 1; undefined at bound 0
   double longest_device_span_ms = 0;  // the zero-bubble papers' per-device objective
   std::vector<SearchCandidate> candidates;  // every schedule tried, hand-written first
   double seconds = 0;

@@ -56,8 +56,8 @@ TEST(OverflowRegression, StaticMemoryPastTwoToThe64IsRefusedNamingTheInput) {
   config.memory.optimizer = Optimizer::Adam;
   EXPECT_EQ(failure_of(one_f_one_b_schedule(2, 4), config),
             "device 0's static memory (weights x 1 version(s), gradients, optimizer state) "
-            "exceeds the 1.84467e+19 bytes (2^64 - 1) pipewise can count: the parameter bytes "
-            "or the optimizer state bytes are too large");
+            "exceeds the 1.84467e+19 bytes (2^64 - 1) pipewise can count: the parameter, "
+            "gradient or optimizer state bytes are too large");
 }
 
 TEST(OverflowRegression, ActivationsPastTwoToThe64AreRefusedNotWrappedToTwoToThe63) {

@@ -316,6 +316,20 @@ class Engine {
                 "ms): the parameter bytes are too large or the data-parallel bandwidth too small");
   }
 
+  // Out of line: the overlapped pair of `forward` and `backward` on `device` would end at
+  // infinity.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_pair_overflow(const Op& forward,
+                                                              const Op& backward,
+                                                              std::uint32_t device,
+                                                              double duration_ms) const {
+    throw Error("the times are too large to simulate: the overlapped pair (" +
+                op_label(forward, problem_.microbatches) + ";" +
+                op_label(backward, problem_.microbatches) + ") on device " +
+                std::to_string(device) + " (" + format_number(duration_ms) +
+                " ms) would end after the largest time a double holds (1.8e+308 ms): its "
+                "pair time (the overlap's pair override, or its ops' times) is too large");
+  }
+
   // Out of line: op `op` on `device` would end (or its message arrive) at infinity.
   [[noreturn, gnu::cold, gnu::noinline]] void throw_time_overflow(const Op& op, std::uint32_t device,
                                                                double duration_ms,
@@ -543,7 +557,7 @@ class Engine {
         std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
     const double duration = costs_.pair_time(forward, backward);
     const double end = start + duration;
-    if (end == kNotYet) throw_time_overflow(backward, device, duration, false);
+    if (end == kNotYet) throw_pair_overflow(forward, backward, device, duration);
     free_ms = end;
     stats.busy_ms += duration;
     stats.path_compute_ms += duration;

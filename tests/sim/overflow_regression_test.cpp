@@ -94,6 +94,23 @@ TEST(OverflowRegression, OverlappedPairsAndMirroredStagesPastTheLargestDoubleAre
   }
 }
 
+TEST(OverflowRegression, AnOverlappedPairPastTheLargestDoubleIsNamedAsAPair) {
+  // Every pair of DualPipe p = 4 takes 1e308 ms (ops of 1 ms): the second pair on a device
+  // ends past 1.8e308 ms, and its pair time is to blame, not its stage's op times.
+  const ScheduleInfo& info = find_schedule("dualpipe");
+  const Problem problem{4, info.fixed_chunks, 8, 1, info.placement};
+  CostConfig config;
+  for (std::uint32_t forward = 0; forward < problem.stages(); ++forward) {
+    for (std::uint32_t backward = 0; backward < problem.stages(); ++backward) {
+      config.overlap.pairs.push_back({forward, backward, 1e308});
+    }
+  }
+  const std::string failure = failure_of(generate_schedule("dualpipe", problem), config);
+  EXPECT_EQ(failure.rfind("the times are too large to simulate: the overlapped pair (", 0), 0u)
+      << failure;
+  EXPECT_NE(failure.find("its pair time"), std::string::npos) << failure;
+}
+
 TEST(OverflowRegression, AMessageArrivingPastTheLargestDoubleIsNamed) {
   CostConfig config;
   config.communication.latency_ms = std::numeric_limits<double>::max();

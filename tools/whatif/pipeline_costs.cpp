@@ -4,10 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
-#include <utility>
 
 #include "common/ir/error.hpp"
-#include "common/numeric/checked_arithmetic.hpp"
 
 namespace pipewise::tools {
 
@@ -238,18 +236,6 @@ Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const Pipeli
     if (model.transformer && training.optimizer_step_ms == 0) {
       entry.costs.optimizer_step =
           memory_bound_ms(totals.parameters * kAdamBytesPerParameter / optimizer_sharding, hardware);
-    }
-    // A size too large to count is blamed on the stage and the quantity the model gave it,
-    // not on the cost-file field ($.stages[i]) the simulator would otherwise name.
-    const std::string of_stage = " of stage " + std::to_string(stage);
-    for (const auto& [bytes, what] : {std::pair{memory.weight_bytes, "parameter bytes"},
-                                      {memory.gradient_bytes, "gradient bytes"},
-                                      {memory.optimizer_state_bytes, "optimizer state bytes"},
-                                      {memory.kept_bytes, "stashed activation bytes"},
-                                      {memory.working_set_bytes, "recomputation working set"}}) {
-      if (Result<std::uint64_t> counted = bytes_from_double(bytes, what + of_stage); !counted.ok()) {
-        return counted.status();
-      }
     }
     entry.memory.parameter_bytes = memory.weight_bytes;
     entry.memory.gradient_bytes = memory.gradient_bytes;

@@ -355,7 +355,7 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   for (std::size_t i = 0; i < config.stages.size(); ++i) {
     const StageMemoryOverride& given = config.stages[i].memory;
     StageMemory& resolved = model.memory_[config.stages[i].stage];
-    const std::string where = "$.stages[" + std::to_string(i) + "].";
+    const std::string where = "stage " + std::to_string(config.stages[i].stage) + "'s ";
     const std::pair<const std::optional<double>*, std::uint64_t*> fields[] = {
         {&given.parameter_bytes, &resolved.parameter_bytes},
         {&given.gradient_bytes, &resolved.gradient_bytes},
@@ -363,8 +363,8 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
         {&given.stash_bytes, &resolved.stash_bytes},
         {&given.checkpoint_bytes, &resolved.boundary_bytes},
         {&given.working_set_bytes, &resolved.working_set_bytes}};
-    const char* const names[] = {"parameter_bytes", "gradient_bytes", "optimizer_state_bytes",
-                                 "stash_bytes", "checkpoint_bytes", "working_set_bytes"};
+    const char* const names[] = {"parameter bytes", "gradient bytes", "optimizer state bytes",
+                                 "stash bytes", "checkpoint bytes", "working-set bytes"};
     for (std::size_t f = 0; f < std::size(fields); ++f) {
       if (!fields[f].first->has_value()) continue;
       const double bytes = **fields[f].first;

@@ -176,8 +176,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"SweepLayerParameterBytes",
                 "sweep -s 1f1b -p 2 -m 4 --num-layers 4 --layer-forward-ms 1 "
                 "--layer-parameter-bytes 1e19",
-                "no point of the sweep could be simulated: all 1 skipped; 1 because parameter "
-                "bytes = 2e+19 is too large"},
+                "no point of the sweep could be simulated: all 1 skipped; 1 because stage 0's "
+                "parameter bytes = 2e+19 is too large"},
         Refusal{"ForwardTimePastTheLargestDouble", "simulate -s 1f1b -p 2 -m 4 --cost-f 1e308",
                 "the times are too large to simulate: op 0F1"},  // was: "stuck: 1F1 waits for 0F1"
         Refusal{"StashesPastAnyMicroBatchCount",

@@ -25,6 +25,7 @@ namespace pipewise::bench {
 inline const std::vector<std::int64_t> kDeviceCounts = {4, 16, 64, 256};
 inline const std::vector<std::int64_t> kMicrobatchCounts = {64, 1024, 16384};
 inline std::vector<std::int64_t> chunk_counts(const ScheduleInfo& schedule) {
+  if (schedule.fixed_chunks != 0) return {schedule.fixed_chunks};
   if (schedule.uses_chunks) return {1, 2, 4};
   return {1};
 }
@@ -68,8 +69,11 @@ inline sim::CostConfig benchmark_costs(bool communication) {
 }
 
 // The one-iteration problem with p devices, m micro-batches and v chunks per device.
-inline Problem make_problem(std::int64_t devices, std::int64_t microbatches, std::int64_t chunks) {
+// The problem of p devices, m micro-batches and v chunks, on `placement`.
+inline Problem make_problem(std::int64_t devices, std::int64_t microbatches, std::int64_t chunks,
+                            Placement placement = Placement::Looped) {
   Problem problem;
+  problem.placement = placement;
   problem.devices = static_cast<std::uint32_t>(devices);
   problem.microbatches = static_cast<std::uint32_t>(microbatches);
   problem.chunks = static_cast<std::uint32_t>(chunks);

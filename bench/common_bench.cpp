@@ -24,7 +24,8 @@ const std::vector<std::int64_t> kValidationMicrobatchCounts = {64, 1024};
 
 // Generation includes freeing the schedule: a caller that generates many pays for both.
 void generate(benchmark::State& state, const std::string& name) {
-  const pipewise::Problem problem = make_problem(state.range(0), state.range(1), state.range(2));
+  const pipewise::Problem problem = make_problem(state.range(0), state.range(1), state.range(2),
+                   pipewise::find_schedule(name).placement);
   std::size_t ops = 0;
   std::size_t bytes = 0;
   try {
@@ -44,7 +45,8 @@ void generate(benchmark::State& state, const std::string& name) {
 }
 
 void validate(benchmark::State& state, const std::string& name) {
-  const pipewise::Problem problem = make_problem(state.range(0), state.range(1), state.range(2));
+  const pipewise::Problem problem = make_problem(state.range(0), state.range(1), state.range(2),
+                   pipewise::find_schedule(name).placement);
   const pipewise::Schedule* schedule = nullptr;
   try {
     schedule = &pipewise::bench::cached_schedule(name, problem, state.range(3) != 0);

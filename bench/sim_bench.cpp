@@ -51,7 +51,8 @@ void simulate(benchmark::State& state, const std::string& name) {
   pipewise::sim::SimulationOptions options;
   options.track_memory = state.range(3) != 0;
   options.record_timeline = false;
-  run_simulation(state, name, make_problem(state.range(0), state.range(1), state.range(2)),
+  run_simulation(state, name, make_problem(state.range(0), state.range(1), state.range(2),
+                   pipewise::find_schedule(name).placement),
                  state.range(4) != 0, options);
 }
 
@@ -60,7 +61,8 @@ void simulate_with_timeline(benchmark::State& state, const std::string& name) {
   pipewise::sim::SimulationOptions options;
   options.track_memory = true;
   options.record_timeline = true;
-  run_simulation(state, name, make_problem(state.range(0), state.range(1), state.range(2)),
+  run_simulation(state, name, make_problem(state.range(0), state.range(1), state.range(2),
+                   pipewise::find_schedule(name).placement),
                  state.range(3) != 0, options);
 }
 

@@ -25,8 +25,12 @@ std::vector<double> fastest_chains(const CostModel& costs, bool forward, OpKind 
   for (op.iteration = 0; op.iteration < iterations; ++op.iteration) {
     for (op.microbatch = 0; op.microbatch < microbatches; ++op.microbatch) {
       double chain = 0.0;
-      fastest[0] = 0.0;
-      for (std::uint32_t s = 1; s < stages; ++s) {
+      for (std::uint32_t s = 0; s < stages; ++s) {
+        if (problem.starts_pipeline(s)) {  // stage 0, and each copy's first stage
+          chain = 0.0;
+          fastest[s] = 0.0;
+          continue;
+        }
         op.stage = static_cast<std::uint16_t>(s - 1);
         if (forward) {
           op.kind = OpKind::Forward;
@@ -49,8 +53,15 @@ MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& 
   const OpKind gradient_kind = result.split_backward ? OpKind::BackwardInput : OpKind::Backward;
   const std::vector<double> fill = fastest_chains(costs, true, gradient_kind);
   const std::vector<double> drain = fastest_chains(costs, false, gradient_kind);
-  std::vector<std::uint32_t> first_stage(problem.devices, problem.stages());
-  for (std::uint32_t s = problem.stages(); s-- > 0;) first_stage[problem.device_of_stage(s)] = s;
+  // Per device, the shortest fill and drain over its stages (for looped and V-shape
+  // placement both are its first stage's; each copy of bidirectional placement has its own).
+  std::vector<double> device_fill(problem.devices, std::numeric_limits<double>::infinity());
+  std::vector<double> device_drain(problem.devices, std::numeric_limits<double>::infinity());
+  for (std::uint32_t s = 0; s < problem.stages(); ++s) {
+    const std::uint32_t d = problem.device_of_stage(s);
+    device_fill[d] = std::min(device_fill[d], fill[s]);
+    device_drain[d] = std::min(device_drain[d], drain[s]);
+  }
 
   MakespanBounds bounds;
   bounds.device_lower_bound_ms.assign(problem.devices, 0.0);
@@ -63,10 +74,9 @@ MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& 
     if (stats.compute_ops == 0) continue;
     // A device with no F, B or I op (say, only optimizer steps) need not wait for the fill;
     // one with such ops does, even when they take no time (the messages still do).
-    const std::uint32_t s = first_stage[d];
     const double bound = stats.path_ops > 0
-                             ? std::max(fill[s] + stats.busy_ms,
-                                        fill[s] + stats.path_compute_ms + drain[s])
+                             ? std::max(device_fill[d] + stats.busy_ms,
+                                        device_fill[d] + stats.path_compute_ms + device_drain[d])
                              : stats.busy_ms;
     bounds.device_lower_bound_ms[d] = bound;
     bounds.lower_bound_ms = std::max(bounds.lower_bound_ms, bound);

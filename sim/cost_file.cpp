@@ -138,6 +138,20 @@ void read_data_parallel(JsonFields& fields, DataParallelCosts& dp) {
   dp.sharded = fields.boolean("sharded").value_or(dp.sharded);
 }
 
+void read_overlap(JsonFields& fields, OverlapCosts& overlap) {
+  overlap.efficiency = fields.non_negative("efficiency").value_or(overlap.efficiency);
+  if (overlap.efficiency > 1) {
+    throw Error(fields.path_of("efficiency") + " must be between 0 and 1");
+  }
+  read_entries(fields, "pairs", [&](JsonFields& entry) {
+    PairTimeOverride pair;
+    pair.forward_stage = entry.required(entry.index("forward_stage"), "forward_stage");
+    pair.backward_stage = entry.required(entry.index("backward_stage"), "backward_stage");
+    pair.time_ms = entry.required(entry.non_negative("time"), "time");
+    overlap.pairs.push_back(pair);
+  });
+}
+
 void read_memory(JsonFields& fields, MemoryConfig& memory) {
   memory.parameter_bytes = fields.non_negative("parameter_bytes").value_or(memory.parameter_bytes);
   if (const auto name = fields.choice("optimizer", {"sgd", "momentum", "adam"})) {
@@ -196,6 +210,7 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base) {
   read_section(root, "data_parallel",
                [&](JsonFields& fields) { read_data_parallel(fields, config.data_parallel); });
   read_section(root, "memory", [&](JsonFields& fields) { read_memory(fields, config.memory); });
+  read_section(root, "overlap", [&](JsonFields& fields) { read_overlap(fields, config.overlap); });
   root.finish();
   return config;
 }

@@ -155,10 +155,22 @@ double CostModel::overridden_op_time(const Op& op) const {
   return time;
 }
 
+double CostModel::pair_time(const Op& forward, const Op& backward) const {
+  if (!pair_overrides_.empty()) {
+    const auto found =
+        pair_overrides_.find(std::uint64_t{forward.stage} * problem_.stages() + backward.stage);
+    if (found != pair_overrides_.end()) return found->second;
+  }
+  const double forward_ms = op_time(forward);
+  const double backward_ms = op_time(backward);
+  return std::max(forward_ms, backward_ms) +
+         (1.0 - overlap_efficiency_) * std::min(forward_ms, backward_ms);
+}
+
 Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem) {
   if (Status validity = problem.validity(); !validity.ok()) return validity;
   const std::uint32_t stages = problem.stages();
-  const double v = problem.chunks;
+  const double v = problem.stages_per_device_share();
   StageCosts per_chunk = config.device_share;
   if (Status status = first_failure(
           {time_status(per_chunk.forward, "forward time"),
@@ -177,9 +189,9 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   for (std::size_t i = 0; i < config.stages.size(); ++i) {
     const StageOverride& entry = config.stages[i];
     const std::string where = "$.stages[" + std::to_string(i) + "]";
-    if (entry.stage >= stages) {
+    if (entry.stage >= problem.model_stages()) {
       return Status::failure(where + ".stage = " + std::to_string(entry.stage) +
-                             " is outside 0.." + std::to_string(stages - 1));
+                             " is outside 0.." + std::to_string(problem.model_stages() - 1));
     }
     Result<StageCosts> costs = entry.costs.apply_to(model.stages_[entry.stage], where.c_str());
     if (!costs.ok()) return costs.status();
@@ -187,6 +199,12 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     if (entry.costs.recompute_forward) {
       model.reruns_[entry.stage] = *entry.costs.recompute_forward;
       model.has_rerun_override_[entry.stage] = true;
+    }
+    if (problem.bidirectional()) {  // both copies of a model stage cost the same
+      const std::uint32_t mirror = problem.mirror_stage(entry.stage);
+      model.stages_[mirror] = model.stages_[entry.stage];
+      model.reruns_[mirror] = model.reruns_[entry.stage];
+      model.has_rerun_override_[mirror] = model.has_rerun_override_[entry.stage];
     }
   }
   for (std::size_t i = 0; i < config.devices.size(); ++i) {
@@ -235,6 +253,25 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     op.microbatch = entry.microbatch;
     op.iteration = entry.iteration;
     model.op_overrides_[model.override_key(entry.kind, op)] = entry.time_ms;
+  }
+
+  const OverlapCosts& overlap = config.overlap;
+  if (!(overlap.efficiency >= 0 && overlap.efficiency <= 1)) {
+    return Status::failure("overlap efficiency must be between 0 and 1 (got " +
+                           number(overlap.efficiency) + ")");
+  }
+  model.overlap_efficiency_ = overlap.efficiency;
+  for (std::size_t i = 0; i < overlap.pairs.size(); ++i) {
+    const PairTimeOverride& entry = overlap.pairs[i];
+    const std::string where = "$.overlap.pairs[" + std::to_string(i) + "]";
+    if (entry.forward_stage >= stages || entry.backward_stage >= stages) {
+      return Status::failure(where + " names stages " + std::to_string(entry.forward_stage) +
+                             " and " + std::to_string(entry.backward_stage) +
+                             " outside 0.." + std::to_string(stages - 1));
+    }
+    if (Status status = time_status(entry.time_ms, where + ".time"); !status.ok()) return status;
+    model.pair_overrides_[std::uint64_t{entry.forward_stage} * stages + entry.backward_stage] =
+        entry.time_ms;
   }
 
   const CommunicationCosts& comm = config.communication;
@@ -338,6 +375,10 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     // Without gradient sizes anywhere, a stage's gradient buffer is as large as its weights.
     if (!given.gradient_bytes && !memory.gradient_bytes) {
       resolved.gradient_bytes = resolved.parameter_bytes;
+    }
+    // Each copy of a bidirectional model stage holds its own weights and activations.
+    if (problem.bidirectional()) {
+      model.memory_[problem.mirror_stage(config.stages[i].stage)] = resolved;
     }
   }
   for (StageMemory& resolved : model.memory_) {

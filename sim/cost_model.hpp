@@ -12,7 +12,9 @@
 // "One device's share" is what a device holds when v = 1: with v chunks per device each
 // chunk-stage takes 1/v of its time, parameters, layers and stashed activations, so
 // comparing v = 1 with v = 2 compares the same model (Megatron-LM's convention). Message
-// sizes are not divided: a stage boundary carries one hidden state whatever v is.
+// sizes are not divided: a stage boundary carries one hidden state whatever v is. With
+// bidirectional placement (two model copies, DualPipe) every stage is a whole share
+// (Problem::stages_per_device_share), so a device holds twice the parameters of v = 1.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -167,13 +169,34 @@ struct StageMemoryOverride {
 };
 
 struct StageOverride {
-  std::uint32_t stage = 0;  // model stage, 0..p·v−1
+  // Model stage, 0..p·v−1; with bidirectional placement 0..p−1, and both copies of it.
+  std::uint32_t stage = 0;
   ComputeOverride costs;    // absolute times for this stage (not divided by v)
   StageMemoryOverride memory;
 };
 
+// The time of every overlapped pair whose F runs `forward_stage` and whose B or I runs
+// `backward_stage`, replacing the formula of OverlapCosts.
+struct PairTimeOverride {
+  std::uint32_t forward_stage = 0;
+  std::uint32_t backward_stage = 0;
+  double time_ms = 0.0;
+};
+
+// How an overlapped F&B pair (op.hpp, kOverlapWithNext) is timed. The pair of an F taking
+// tF and a B or I taking tB (their op times: recomputation and op overrides included) takes
+// max(tF, tB) + (1 − efficiency) · min(tF, tB): efficiency 0 (the default) is the two ops
+// back to back, what PyTorch's runtime does with OVERLAP_F_B unless a custom function is
+// registered and what the CPU executor does; 1 hides the shorter op entirely, the aim of
+// DualPipe's overlap (its all-to-all and pipeline messages run behind the other chunk's
+// compute). Measure it, and give `pairs` where one number does not fit.
+struct OverlapCosts {
+  double efficiency = 0.0;              // in [0, 1]
+  std::vector<PairTimeOverride> pairs;  // absolute times of particular pairs
+};
+
 // Everything a user can say about costs. Defaults: F = 1, B = 2 (I = W = 1), free
-// communication, no data parallelism, no memory sizes.
+// communication, no data parallelism, no memory sizes, overlapped pairs back to back.
 struct CostConfig {
   StageCosts device_share;  // costs of one device's share (each chunk-stage takes 1/v)
   std::vector<StageOverride> stages;
@@ -182,6 +205,7 @@ struct CostConfig {
   CommunicationCosts communication;
   DataParallelCosts data_parallel;
   MemoryConfig memory;
+  OverlapCosts overlap;
 };
 
 // Bytes one stage holds, resolved for a problem.
@@ -219,6 +243,9 @@ class CostModel {
     const double time = stage_op_time(op, costs);
     return recompute_ && produces_input_grad(op.kind) ? time + reruns_[op.stage] : time;
   }
+  // Duration of the overlapped pair of `forward` and `backward` (OverlapCosts).
+  // REQUIRES: both stages < problem().stages().
+  double pair_time(const Op& forward, const Op& backward) const;
   // The forward that recomputation reruns before stage `stage`'s B or I (its F unless
   // its override says otherwise).
   double rerun_ms(std::uint32_t stage) const { return reruns_[stage]; }
@@ -245,6 +272,8 @@ class CostModel {
   std::vector<bool> has_rerun_override_;
   std::vector<StageMemory> memory_;
   std::unordered_map<std::uint64_t, double> op_overrides_;
+  double overlap_efficiency_ = 0.0;
+  std::unordered_map<std::uint64_t, double> pair_overrides_;  // forward stage · p·v + backward
   CommunicationCosts communication_;
   DataParallelCosts data_parallel_;
   double activation_occupancy_ms_ = 0.0;
@@ -252,11 +281,13 @@ class CostModel {
   bool recompute_ = false;
 };
 
-// Resolves `config` for `problem`: stage s starts from device_share / v, gets its stage
-// override (absolute), then its device's slowdown factor; memory sizes are divided by v,
-// then replaced by the stage's memory override where it gives them.
+// Resolves `config` for `problem`: stage s starts from device_share / v (/ 1 for
+// bidirectional placement), gets its stage override (absolute; with bidirectional placement
+// both copies of the model stage get it), then its device's slowdown factor; memory sizes
+// are divided the same way, then replaced by the stage's memory override where it gives them.
 // Fails, with one line, when the problem is invalid, an override names a stage, device,
-// micro-batch or iteration outside the problem, or a value is negative or not finite: a
+// micro-batch or iteration outside the problem, or a value is negative or not finite (an
+// overlap efficiency outside [0, 1]): a
 // sweep over problems records the reason for the problems a cost file does not fit.
 Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem);
 // try_resolve_costs, throwing pipewise::Error with the reason when it fails.

@@ -13,6 +13,7 @@
 #include "common/numeric/checked_arithmetic.hpp"
 #include "common/resources/resource_limits.hpp"
 #include "common/text/format.hpp"
+#include "sim/activation_effects.hpp"
 #include "sim/memory_estimate.hpp"
 #include "common/ir/weight_versions.hpp"
 #include "common/validate/placement.hpp"
@@ -53,6 +54,8 @@ struct StageInfo {
   std::uint32_t previous_device = 0;  // device of stage-1 (when there is one)
   std::uint32_t forward_link = kNoLink;   // link of the message to stage+1, if on another device
   std::uint32_t backward_link = kNoLink;  // link of the message to stage-1, if on another device
+  bool feeds_next = false;      // F's output goes on to stage+1 (not where a pipeline ends)
+  bool feeds_previous = false;  // B/I's gradient goes back to stage-1 (not where one starts)
 };
 
 // The latest op that computed weight gradients (B or W) of a stage.
@@ -71,6 +74,13 @@ struct DeviceState {
   std::uint32_t live_activations = 0;
   bool waiting = false;
   std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
+};
+
+// Bidirectional placement: how far each (stage, iteration) has come with its weight
+// gradients, for the mirror stage's optimizer step (see run_step).
+struct GradientProgress {
+  std::uint32_t done = 0;     // B and W ops run
+  double ready_ms = kNotYet;  // when the last of them ended
 };
 
 // Names the input an op waits for: the arrival of F(slot)'s activation, or of B/I(slot)'s
@@ -94,6 +104,7 @@ class Engine {
         gradient_occupancy_ms_(costs.gradient_occupancy_ms()),
         overrides_(costs.has_op_overrides()),
         several_iterations_(problem_.iterations > 1),
+        bidirectional_(problem_.bidirectional()),
         stage_stride_(std::uint64_t{problem_.iterations} * problem_.microbatches) {}
 
   SimulationResult run() {
@@ -141,9 +152,16 @@ class Engine {
     forward_time_.assign(slots, kNotYet);
     backward_time_.assign(slots, kNotYet);
     progress_.assign(slots, Progress::kNothingRun);
-    std::fill_n(forward_time_.begin(), per_stage, 0.0);  // stage 0 has its input
-    std::fill_n(backward_time_.begin() + static_cast<std::ptrdiff_t>(per_stage * (stages_ - 1)),
-                per_stage, 0.0);  // the last stage computes the loss itself
+    for (std::uint32_t s = 0; s < stages_; ++s) {
+      const auto first = static_cast<std::ptrdiff_t>(per_stage * s);
+      // A pipeline's first stage has its input; its last computes the loss itself.
+      if (problem_.starts_pipeline(s)) std::fill_n(forward_time_.begin() + first, per_stage, 0.0);
+      if (problem_.ends_pipeline(s)) std::fill_n(backward_time_.begin() + first, per_stage, 0.0);
+    }
+    if (problem_.bidirectional()) {
+      gradient_progress_.assign(std::size_t{stages_} * problem_.iterations, GradientProgress{});
+      mirror_key_base_ = 2 * slots;
+    }
 
     last_gradient_.assign(stages_, LastGradient{});
     state_.assign(problem_.devices, DeviceState{});
@@ -208,16 +226,17 @@ class Engine {
       info.time[static_cast<int>(OpKind::OptimizerStep)] = time.optimizer_step;
       info.allreduce_ms = costs_.allreduce_ms(s);
       if (!std::isfinite(info.allreduce_ms)) throw_allreduce_overflow(s);
-      const StageMemory& memory = costs_.stage_memory(s);
-      const std::uint64_t rebuilt = recompute ? memory.working_set_bytes : memory.stash_bytes;
-      const std::uint64_t kept = recompute ? memory.boundary_bytes : 0;
-      info.forward_bytes = recompute ? memory.boundary_bytes : memory.stash_bytes;
-      info.rebuilt_bytes = recompute ? memory.working_set_bytes : 0;
-      info.backward_frees = rebuilt + kept;
-      info.input_frees = rebuilt - std::min(rebuilt, memory.weight_gradient_bytes);
-      info.weight_frees = std::min(rebuilt, memory.weight_gradient_bytes) + kept;
+      const ActivationEffects effects = activation_effects(costs_, s);
+      info.forward_bytes = effects.forward_bytes;
+      info.rebuilt_bytes = effects.rebuilt_bytes;
+      info.backward_frees = effects.backward_frees;
+      info.input_frees = effects.input_frees;
+      info.weight_frees = effects.weight_frees;
     }
     for (std::uint32_t s = 0; s + 1 < stages_; ++s) {
+      if (problem_.ends_pipeline(s)) continue;  // the two copies of bidirectional placement
+      stage_info_[s].feeds_next = true;
+      stage_info_[s + 1].feeds_previous = true;
       stage_info_[s].next_device = stage_info_[s + 1].device;
       stage_info_[s + 1].previous_device = stage_info_[s].device;
       stage_info_[s].forward_link = link_between(stage_info_[s].device, stage_info_[s + 1].device);
@@ -295,6 +314,20 @@ class Engine {
                 std::to_string(costs_.data_parallel().replicas) +
                 " replicas) would take longer than the largest time a double holds (1.8e+308 "
                 "ms): the parameter bytes are too large or the data-parallel bandwidth too small");
+  }
+
+  // Out of line: the overlapped pair of `forward` and `backward` on `device` would end at
+  // infinity.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_pair_overflow(const Op& forward,
+                                                              const Op& backward,
+                                                              std::uint32_t device,
+                                                              double duration_ms) const {
+    throw Error("the times are too large to simulate: the overlapped pair (" +
+                op_label(forward, problem_.microbatches) + ";" +
+                op_label(backward, problem_.microbatches) + ") on device " +
+                std::to_string(device) + " (" + format_number(duration_ms) +
+                " ms) would end after the largest time a double holds (1.8e+308 ms): its "
+                "pair time (the overlap's pair override, or its ops' times) is too large");
   }
 
   // Out of line: op `op` on `device` would end (or its message arrive) at infinity.
@@ -417,6 +450,153 @@ class Engine {
     if (!lifetimes_.empty() && op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
   }
 
+  // The end of F `op`: its output is there at `end` and goes on to the next stage.
+  [[gnu::always_inline]] void finish_forward(const Op& op, const StageInfo& stage,
+                                             std::uint64_t index, double end,
+                                             std::uint32_t device, double& free_ms) {
+    progress_[index] = Progress::kForwardDone;
+    forward_time_[index] = end;
+    if (stage.feeds_next) {
+      forward_time_[index + stage_stride_] =
+          stage.forward_link == kNoLink
+              ? end
+              : send(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
+      wake(stage.next_device, input_key(index + stage_stride_, false));
+    }
+  }
+
+  // The end of B or I `op` (which ran from `start`): its input gradient is there at `end`
+  // and goes back to the previous stage.
+  [[gnu::always_inline]] void finish_input_gradient(const Op& op, const StageInfo& stage,
+                                                    std::uint64_t index, double start,
+                                                    double end, std::uint32_t device,
+                                                    double& free_ms) {
+    if (op.kind == OpKind::Backward) {
+      progress_[index] = Progress::kComplete;
+      last_gradient_[op.stage] = {start, end};
+      if (bidirectional_) [[unlikely]] note_gradient(op, end);
+    } else {
+      progress_[index] = Progress::kInputGradientDone;
+      result_.split_backward = true;
+    }
+    backward_time_[index] = end;
+    if (stage.feeds_previous) {
+      backward_time_[index - stage_stride_] =
+          stage.backward_link == kNoLink
+              ? end
+              : send(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
+      wake(stage.previous_device, input_key(index - stage_stride_, true));
+    }
+  }
+
+  // Bidirectional placement: the wait key of step `step` for its mirror's gradients.
+  std::uint64_t mirror_key(const Op& step) const {
+    return mirror_key_base_ +
+           std::uint64_t{problem_.mirror_stage(step.stage)} * problem_.iterations + step.iteration;
+  }
+
+  // When the mirror stage of step `step` has all its weight gradients of the step's
+  // iteration and has sent them over (latency + the stage's gradient bytes on the link);
+  // kNotYet before.
+  double mirror_gradients_ready(const Op& step) const {
+    const std::uint32_t mirror = problem_.mirror_stage(step.stage);
+    const GradientProgress& progress =
+        gradient_progress_[std::size_t{mirror} * problem_.iterations + step.iteration];
+    if (progress.ready_ms == kNotYet) return kNotYet;
+    if (stage_info_[mirror].device == stage_info_[step.stage].device) return progress.ready_ms;
+    const double bytes = static_cast<double>(costs_.stage_memory(mirror).gradient_bytes);
+    const double ready = progress.ready_ms + latency_ms_ + costs_.communication().occupancy_ms(bytes);
+    // An arrival at infinity would read as "not yet" and be reported as a deadlock.
+    if (ready == kNotYet) throw_time_overflow(step, stage_info_[step.stage].device, 0.0, true);
+    return ready;
+  }
+
+  // Bidirectional placement: counts gradient op `op` (a B or W that ended at `end`); the
+  // last of its stage and iteration wakes the mirror's device if its step waits.
+  void note_gradient(const Op& op, double end) {
+    GradientProgress& progress =
+        gradient_progress_[std::size_t{op.stage} * problem_.iterations + op.iteration];
+    if (++progress.done < problem_.microbatches / 2) return;
+    progress.ready_ms = end;
+    const std::uint32_t mirror = problem_.mirror_stage(op.stage);
+    wake(stage_info_[mirror].device,
+         mirror_key_base_ + std::uint64_t{op.stage} * problem_.iterations + op.iteration);
+  }
+
+  // Runs the overlapped pair at state_[device].next: a forward marked kOverlapWithNext and
+  // the B or I right after it (check_structure guarantees the partner). The pair starts
+  // when the device is free and both ops have their inputs, and both end together after
+  // CostModel::pair_time; the forward allocates its stash at the start and the backward
+  // frees at the end. Returns false when the device must wait for an input. Advances
+  // state.next to the partner (the caller's loop steps past it).
+  template <bool kMemory>
+  [[gnu::noinline]] bool run_pair(std::uint32_t device, double& free_ms) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    const Op& forward = state.next[0];
+    const Op& backward = state.next[1];
+    const std::uint64_t forward_index = slot(forward);
+    const std::uint64_t backward_index = slot(backward);
+    if (progress_[forward_index] != Progress::kNothingRun ||
+        progress_[backward_index] == Progress::kInputGradientDone ||
+        progress_[backward_index] == Progress::kComplete) {
+      throw_invalid();
+    }
+    const auto wait_for = [&](std::uint64_t key) {
+      state.waiting = true;
+      state.awaited = key;
+      state.free_ms = free_ms;
+      return false;
+    };
+    if (forward_time_[forward_index] == kNotYet) return wait_for(input_key(forward_index, false));
+    if (progress_[backward_index] == Progress::kNothingRun ||
+        backward_time_[backward_index] == kNotYet) {
+      return wait_for(input_key(backward_index, true));
+    }
+    const double start =
+        std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
+    const double duration = costs_.pair_time(forward, backward);
+    const double end = start + duration;
+    if (end == kNotYet) throw_pair_overflow(forward, backward, device, duration);
+    free_ms = end;
+    stats.busy_ms += duration;
+    stats.path_compute_ms += duration;
+    if (stats.compute_ops == 0) stats.first_start_ms = start;
+    stats.compute_ops += 2;
+    stats.path_ops += 2;
+    const StageInfo& forward_stage = stage_info_[forward.stage];
+    const StageInfo& backward_stage = stage_info_[backward.stage];
+    if constexpr (kMemory) {
+      if (options_.track_memory) {
+        on_start(forward, forward_stage, device, forward_index, start);
+        on_start(backward, backward_stage, device, backward_index, start);
+      }
+      if (options_.record_timeline) {
+        // Drawn as the forward's share of the pair, then the backward's (both marked).
+        const double forward_ms = costs_.op_time(forward);
+        const double parts = forward_ms + costs_.op_time(backward);
+        const double split = parts > 0 ? start + duration * forward_ms / parts : start;
+        timeline_.ops.push_back({start, split, forward, device});
+        Op marked = backward;
+        marked.flags |= kOverlapWithNext;
+        timeline_.ops.push_back({split, end, marked, device});
+      }
+    }
+    finish_forward(forward, forward_stage, forward_index, end, device, free_ms);
+    finish_input_gradient(backward, backward_stage, backward_index, start, end, device, free_ms);
+    if constexpr (kMemory) {
+      if (options_.track_memory) on_end(backward, backward_stage, device, backward_index, end);
+    }
+    if (several_iterations_) {
+      for (const Op* op : {&forward, &backward}) {
+        double& iteration_end = result_.iteration_end_ms[op->iteration];
+        iteration_end = std::max(iteration_end, free_ms);
+      }
+    }
+    ++state.next;
+    return true;
+  }
+
   // Runs device `device` until its program ends or its next op waits for an input.
   template <bool kMemory>
   void run_device(std::uint32_t device) {
@@ -426,16 +606,20 @@ class Engine {
     double* const forward_time = forward_time_.data();
     double* const backward_time = backward_time_.data();
     const StageInfo* const stage_info = stage_info_.data();
-    const std::uint64_t stage_stride = stage_stride_;
     double free_ms = state.free_ms;
     for (; state.next != state.end; ++state.next) {
       const Op& op = *state.next;
-      if (is_communication(op.kind)) continue;
+      // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
+      if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) continue;
       const StageInfo& stage = stage_info[op.stage];
       const std::uint64_t index = slot(op);
       double start = free_ms;
       switch (op.kind) {
         case OpKind::Forward:
+          if (overlaps_next(op)) [[unlikely]] {
+            if (!run_pair<kMemory>(device, free_ms)) return;
+            continue;
+          }
           if (progress[index] != Progress::kNothingRun) throw_invalid();
           if (forward_time[index] == kNotYet) {
             state.waiting = true;
@@ -471,6 +655,16 @@ class Engine {
           }
           break;
         default:  // OptimizerStep
+          if (bidirectional_) {
+            const double mirror_ready = mirror_gradients_ready(op);
+            if (mirror_ready == kNotYet) {
+              state.waiting = true;
+              state.awaited = mirror_key(op);
+              state.free_ms = free_ms;
+              return;
+            }
+            start = std::max(start, mirror_ready);
+          }
           if (stage.allreduce_ms > 0) {
             stats.allreduce_ms += stage.allreduce_ms;
             if (costs_.data_parallel().overlap_with_cooldown) {
@@ -493,6 +687,7 @@ class Engine {
       if (end == kNotYet) throw_time_overflow(op, device, duration, false);
       free_ms = end;
       stats.busy_ms += duration;
+      if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
       ++stats.compute_ops;
       if constexpr (kMemory) {
         if (options_.track_memory) on_start(op, stage, device, index, start);
@@ -502,39 +697,18 @@ class Engine {
         case OpKind::Forward:
           stats.path_compute_ms += duration;
           ++stats.path_ops;
-          progress[index] = Progress::kForwardDone;
-          forward_time[index] = end;
-          if (op.stage + 1u < stages_) {
-            forward_time[index + stage_stride] =
-                stage.forward_link == kNoLink
-                    ? end
-                    : send(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
-            wake(stage.next_device, input_key(index + stage_stride, false));
-          }
+          finish_forward(op, stage, index, end, device, free_ms);
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
           stats.path_compute_ms += duration;
           ++stats.path_ops;
-          if (op.kind == OpKind::Backward) {
-            progress[index] = Progress::kComplete;
-            last_gradient_[op.stage] = {start, end};
-          } else {
-            progress[index] = Progress::kInputGradientDone;
-            result_.split_backward = true;
-          }
-          backward_time[index] = end;
-          if (op.stage > 0) {
-            backward_time[index - stage_stride] =
-                stage.backward_link == kNoLink
-                    ? end
-                    : send(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
-            wake(stage.previous_device, input_key(index - stage_stride, true));
-          }
+          finish_input_gradient(op, stage, index, start, end, device, free_ms);
           break;
         case OpKind::BackwardWeight:
           progress[index] = Progress::kComplete;
           last_gradient_[op.stage] = {start, end};
+          if (bidirectional_) [[unlikely]] note_gradient(op, end);
           break;
         default:
           stats.step_ms += duration;
@@ -588,6 +762,7 @@ class Engine {
   const double gradient_occupancy_ms_;
   const bool overrides_;
   const bool several_iterations_;
+  const bool bidirectional_;
   const std::uint64_t stage_stride_;  // slots of one stage: n·m
   bool single_weight_version_ = true;
 
@@ -600,6 +775,8 @@ class Engine {
   std::vector<StageInfo> stage_info_;
   std::vector<Link> links_;
   std::vector<LastGradient> last_gradient_;  // per stage
+  std::vector<GradientProgress> gradient_progress_;  // bidirectional: per (stage, iteration)
+  std::uint64_t mirror_key_base_ = 0;  // wait keys of mirror gradients start here
   std::vector<DeviceState> state_;
   std::vector<std::uint32_t> worklist_;
   std::uint32_t worklist_size_ = 0;

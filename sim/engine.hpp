@@ -10,11 +10,24 @@
 //      W(s, j)   needs I(s, j)
 //    (common/ir/dependencies.hpp). An input from another device arrives over that pair's
 //    link (CommunicationCosts); an input from the same device is there when its producer ends.
+//    A pipeline's first stage has its input and its last stage computes the loss
+//    (Problem::starts_pipeline / ends_pipeline: with bidirectional placement each copy is
+//    a pipeline of its own).
+//  - An overlapped pair (a forward marked kOverlapWithNext and the B or I after it, op.hpp)
+//    starts when the device is free and both ops have their inputs, runs for
+//    CostModel::pair_time, and both ops end together: their outputs leave at the pair's end.
 //  - Send and recv ops in a lowered schedule are skipped: communication is modelled on the
 //    cross-device edges themselves, so lowered and unlowered forms simulate identically.
+//  - FSDP ops (Unshard, Reshard; PyTorch's UNSHARD/RESHARD) are skipped too: they cost no
+//    time and no memory here. The static memory already counts whole (unsharded) weights,
+//    and PyTorch issues each UNSHARD a few stages ahead so that the all-gather hides behind
+//    compute; a schedule that cannot hide it is not modelled.
 //  - In Blocking mode the producer's device stays busy until its message has arrived.
 //  - An OptimizerStep of stage s also waits for the all-reduce of s's gradients when
-//    data parallelism is on (DataParallelCosts).
+//    data parallelism is on (DataParallelCosts). With bidirectional placement it first
+//    waits for the mirror stage's m/2 weight gradients of its iteration (B or W) and their
+//    transfer (latency + the stage's parameter bytes over the pipeline link, none on one
+//    device): both copies apply the sum of their gradients.
 //  - Memory: see MemoryConfig in cost_model.hpp. Static bytes per device are weights
 //    (× weight versions held, common/ir/weight_versions.hpp), gradients and optimizer state.
 // Cost: O(ops) time and O(p·v·m·n) memory (two doubles and one byte per stage and
@@ -43,9 +56,14 @@ struct DeviceStats {
   double step_ms = 0.0;            // the OptimizerStep part of busy_ms
   double allreduce_ms = 0.0;       // gradient all-reduces of its stages (data parallelism)
   double blocked_ms = 0.0;         // waiting for its own blocking sends or all-reduces
+  double first_start_ms = 0.0;     // start of its first op (0 when it has none)
   double finish_ms = 0.0;          // end of its last op (0 when it has none)
-  std::uint64_t compute_ops = 0;   // ops run, communication ops not counted
+  std::uint64_t compute_ops = 0;   // ops run, communication and FSDP ops not counted
   std::uint64_t path_ops = 0;      // the F, B and I among them (whatever their time)
+  // Its span, first start to last end: the zero-bubble papers' per-stage time, whose idle
+  // part (span − busy) is their "bubble" (the staggered start and end of the devices, which
+  // the optimizer's post-validation lets the next iteration overlap, not counted).
+  double span_ms() const { return finish_ms - first_start_ms; }
   std::uint32_t weight_versions = 0;     // most versions of one stage held at once
   std::uint64_t weight_bytes = 0;        // weights × versions held (stashed copies included)
   std::uint64_t static_bytes = 0;        // weight_bytes + gradients + optimizer state

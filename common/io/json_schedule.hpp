@@ -16,7 +16,9 @@ inline constexpr std::uint32_t kScheduleJsonVersion = 1;
 //                "placement": "looped"},
 //    "programs": [[{"kind": "forward", "stage": 0, "microbatch": 0, "iteration": 0,
 //                   "weight_version": 0}, ...], ...]}
-// programs[d] is device d's program; "kind" is op_kind_json_name. The writer puts the
+// programs[d] is device d's program; "kind" is op_kind_json_name. A forward that runs
+// overlapped with the next op (op.hpp, kOverlapWithNext) has "overlap_next": true after its
+// weight_version; the field is written only then and may be left out. The writer puts the
 // header, the problem and each op on a line of its own, keys in the order above. Output is
 // deterministic, so write -> read -> write is byte-identical.
 std::string schedule_to_json(const Schedule& schedule);

@@ -48,7 +48,7 @@ std::string_view type_phrase(JsonType type) {
 
 struct JsonValue {
   JsonType type;
-  std::uint64_t number = 0;           // for UnsignedInteger
+  std::uint64_t number = 0;           // for UnsignedInteger; 1 for a true Boolean
   const std::string* text = nullptr;  // for String
 };
 
@@ -58,10 +58,11 @@ using FieldNames = std::array<std::string_view, N>;
 constexpr FieldNames<5> kRootFields = {"schema", "version", "name", "problem", "programs"};
 constexpr FieldNames<5> kProblemFields = {"devices", "chunks", "microbatches", "iterations",
                                           "placement"};
-constexpr FieldNames<5> kOpFields = {"kind", "stage", "microbatch", "iteration", "weight_version"};
+constexpr FieldNames<6> kOpFields = {"kind",      "stage",          "microbatch",
+                                     "iteration", "weight_version", "overlap_next"};
 enum RootField { kSchema, kVersion, kName, kProblem, kPrograms };
 enum ProblemField { kDevices, kChunks, kMicrobatches, kIterations, kPlacement };
-enum OpField { kKind, kStage, kMicrobatch, kIteration, kWeightVersion };
+enum OpField { kKind, kStage, kMicrobatch, kIteration, kWeightVersion, kOverlapNext };
 
 bool has_field(std::uint32_t mask, int field) { return (mask >> field & 1u) != 0; }
 
@@ -72,7 +73,7 @@ class ScheduleJsonReader {
  public:
   // nlohmann::json SAX interface: each returns true to go on; errors throw.
   bool null() { return value({JsonType::Null}); }
-  bool boolean(bool) { return value({JsonType::Boolean}); }
+  bool boolean(bool flag) { return value({JsonType::Boolean, flag ? 1u : 0u}); }
   bool number_integer(json::number_integer_t number) {
     // The parser reports non-negative integers through number_unsigned.
     return value({number < 0 ? JsonType::NegativeInteger : JsonType::UnsignedInteger,
@@ -258,7 +259,13 @@ void ScheduleJsonReader::op_field(const JsonValue& value) {
     case kIteration:
       op_.iteration = static_cast<std::uint32_t>(unsigned_field(value, kMax32));
       break;
-    default: op_.weight_version = static_cast<std::uint32_t>(unsigned_field(value, kMax32)); break;
+    case kWeightVersion:
+      op_.weight_version = static_cast<std::uint32_t>(unsigned_field(value, kMax32));
+      break;
+    default:
+      if (value.type != JsonType::Boolean) mistyped("a boolean", value.type);
+      op_.flags = value.number != 0 ? kOverlapWithNext : std::uint8_t{0};
+      break;
   }
 }
 

@@ -45,9 +45,9 @@ std::string schedule_to_json(const Schedule& schedule) {
       fmt::format_to(
           sink,
           FMT_COMPILE("{}{{\"kind\": \"{}\", \"stage\": {}, \"microbatch\": {}, \"iteration\": {}, "
-                      "\"weight_version\": {}}}"),
+                      "\"weight_version\": {}{}}}"),
           position == 0 ? "\n   " : ",\n   ", op_kind_json_name(op.kind), op.stage, op.microbatch,
-          op.iteration, op.weight_version);
+          op.iteration, op.weight_version, overlaps_next(op) ? ", \"overlap_next\": true" : "");
     }
     append(program.empty() ? "]" : "\n  ]");
   }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/io/pytorch_text.hpp"
@@ -144,6 +145,35 @@ struct Action {
   std::uint64_t global_microbatch;
 };
 
+Action parse_action(const ActionSource& source);
+
+// An overlapped pair as PyTorch writes it, `(0F7;7B3)OVERLAP_F_B`: a forward and then a B
+// or an I of another stage or micro-batch, run together (op.hpp, kOverlapWithNext).
+std::pair<Action, Action> parse_overlap(const ActionSource& source) {
+  const auto fail = [&](const std::string& message) -> Error {
+    return Error(source.describe() + ": " + message);
+  };
+  const std::string_view text = source.text;
+  const std::size_t close = text.find(')');
+  if (close == std::string_view::npos || trim(text.substr(close + 1)) != "OVERLAP_F_B") {
+    throw fail("expected a composite action (<forward>;<backward>)OVERLAP_F_B");
+  }
+  const std::string_view inner = text.substr(1, close - 1);
+  const std::size_t separator = inner.find(';');
+  if (separator == std::string_view::npos || inner.find(';', separator + 1) != std::string_view::npos) {
+    throw fail("OVERLAP_F_B holds exactly two actions, a forward and a backward");
+  }
+  const Action forward =
+      parse_action({source.line, source.column, trim(inner.substr(0, separator))});
+  const Action backward =
+      parse_action({source.line, source.column, trim(inner.substr(separator + 1))});
+  if (forward.kind != OpKind::Forward ||
+      (backward.kind != OpKind::Backward && backward.kind != OpKind::BackwardInput)) {
+    throw fail("OVERLAP_F_B pairs a forward (F) with a backward (B or I), in that order");
+  }
+  return {forward, backward};
+}
+
 Action parse_action(const ActionSource& source) {
   const auto fail = [&](const std::string& message) -> Error {
     return Error(source.describe() + ": " + message);
@@ -160,13 +190,14 @@ Action parse_action(const ActionSource& source) {
   const auto stage =
       parse_unsigned(text.substr(0, type_start), std::numeric_limits<std::uint16_t>::max());
   if (!stage) throw fail("stage is more than 65535");
-  if (type == "UNSHARD" || type == "RESHARD") {
-    throw fail("FSDP actions (UNSHARD, RESHARD) have no pipewise equivalent");
-  }
-  const std::optional<OpKind> kind = kind_named(type);
+  // PyTorch's REDUCE_GRAD reduces a stage's gradients once its last backward has run, for
+  // the optimizer step that follows the schedule: pipewise's OptimizerStep, which
+  // all-reduces the stage's gradients and applies them.
+  const std::optional<OpKind> kind =
+      type == "REDUCE_GRAD" ? std::optional<OpKind>(OpKind::OptimizerStep) : kind_named(type);
   if (!kind) throw fail("unknown action type \"" + std::string(type) + "\"");
-  if (*kind == OpKind::OptimizerStep) {
-    if (!microbatch.empty()) throw fail("STEP takes no micro-batch");
+  if (!has_microbatch(*kind)) {
+    if (!microbatch.empty()) throw fail(std::string(type) + " takes no micro-batch");
     return {*kind, static_cast<std::uint32_t>(*stage), 0};
   }
   if (microbatch.empty()) throw fail(std::string(type) + " needs a micro-batch number");
@@ -190,51 +221,61 @@ struct Extremes {
 
 // Reads one rank line into `program`. With the header's `problem`, each global micro-batch
 // g becomes micro-batch g mod m of iteration g / m, and actions outside the problem are
-// rejected; without it (null) g is kept as the micro-batch and `extremes` grows. A STEP is
-// dated to the last B or W of its stage earlier on the line. `last_backward` (global
+// rejected; without it (null) g is kept as the micro-batch and `extremes` grows. A STEP (or
+// REDUCE_GRAD) is dated to the last B or W of its stage earlier on the line. `last_backward` (global
 // micro-batch by stage, kNone when none) is left as it was found.
 void read_rank_line(std::string_view line, std::size_t line_number, const Problem* problem,
                     std::vector<Op>& program, Extremes& extremes,
                     std::vector<std::uint64_t>& last_backward) {
   std::vector<std::uint32_t> touched;
+  const auto append_action = [&](const Action& action, const ActionSource& source,
+                                 bool overlapped) {
+    std::uint64_t microbatch = action.global_microbatch;
+    if (action.kind == OpKind::Backward || action.kind == OpKind::BackwardWeight) {
+      if (last_backward[action.stage] == kNone) touched.push_back(action.stage);
+      last_backward[action.stage] = microbatch;
+    } else if (action.kind == OpKind::OptimizerStep) {
+      microbatch = last_backward[action.stage] == kNone ? 0 : last_backward[action.stage];
+    }
+    Op op{action.kind, overlapped ? kOverlapWithNext : std::uint8_t{0},
+          static_cast<std::uint16_t>(action.stage), 0, 0, 0};
+    if (problem != nullptr) {
+      const std::uint64_t total = std::uint64_t{problem->microbatches} * problem->iterations;
+      if (action.stage >= problem->stages()) {
+        throw Error(source.describe() + ": stage " + std::to_string(action.stage) +
+                    " is outside the problem (p*v = " + std::to_string(problem->stages()) + ")");
+      }
+      if (microbatch >= total) {
+        throw Error(source.describe() + ": micro-batch " + std::to_string(microbatch) +
+                    " is outside the problem (m*n = " + std::to_string(total) + ")");
+      }
+      op.iteration = static_cast<std::uint32_t>(microbatch / problem->microbatches);
+      op.microbatch = static_cast<std::uint32_t>(microbatch % problem->microbatches);
+    } else {
+      if (!extremes.stage_source || action.stage > extremes.stage) {
+        extremes.stage = action.stage;
+        extremes.stage_source = source;
+      }
+      if (!extremes.microbatch_source || microbatch > extremes.microbatch) {
+        extremes.microbatch = microbatch;
+        extremes.microbatch_source = source;
+      }
+      op.microbatch = static_cast<std::uint32_t>(microbatch);  // parse_action keeps g < 2^32
+    }
+    program.push_back(op);
+  };
   for (std::size_t column = 1;; ++column) {
     const std::size_t comma = line.find(',');
     const std::string_view cell = trim(line.substr(0, comma));
     if (!cell.empty()) {
       const ActionSource source{line_number, column, cell};
-      const Action action = parse_action(source);
-      std::uint64_t microbatch = action.global_microbatch;
-      if (action.kind == OpKind::Backward || action.kind == OpKind::BackwardWeight) {
-        if (last_backward[action.stage] == kNone) touched.push_back(action.stage);
-        last_backward[action.stage] = microbatch;
-      } else if (action.kind == OpKind::OptimizerStep) {
-        microbatch = last_backward[action.stage] == kNone ? 0 : last_backward[action.stage];
-      }
-      Op op{action.kind, 0, static_cast<std::uint16_t>(action.stage), 0, 0, 0};
-      if (problem != nullptr) {
-        const std::uint64_t total = std::uint64_t{problem->microbatches} * problem->iterations;
-        if (action.stage >= problem->stages()) {
-          throw Error(source.describe() + ": stage " + std::to_string(action.stage) +
-                      " is outside the problem (p*v = " + std::to_string(problem->stages()) + ")");
-        }
-        if (microbatch >= total) {
-          throw Error(source.describe() + ": micro-batch " + std::to_string(microbatch) +
-                      " is outside the problem (m*n = " + std::to_string(total) + ")");
-        }
-        op.iteration = static_cast<std::uint32_t>(microbatch / problem->microbatches);
-        op.microbatch = static_cast<std::uint32_t>(microbatch % problem->microbatches);
+      if (cell.front() == '(') {
+        const auto [forward, backward] = parse_overlap(source);
+        append_action(forward, source, true);
+        append_action(backward, source, false);
       } else {
-        if (!extremes.stage_source || action.stage > extremes.stage) {
-          extremes.stage = action.stage;
-          extremes.stage_source = source;
-        }
-        if (!extremes.microbatch_source || microbatch > extremes.microbatch) {
-          extremes.microbatch = microbatch;
-          extremes.microbatch_source = source;
-        }
-        op.microbatch = static_cast<std::uint32_t>(microbatch);  // parse_action keeps g < 2^32
+        append_action(parse_action(source), source, false);
       }
-      program.push_back(op);
     }
     if (comma == std::string_view::npos) break;
     line.remove_prefix(comma + 1);

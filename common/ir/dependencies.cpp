@@ -6,12 +6,12 @@ std::optional<Op> cross_stage_producer(const Op& op, const Problem& problem) {
   Op producer = op;
   switch (op.kind) {
     case OpKind::Forward:
-      if (op.stage == 0) return std::nullopt;
+      if (problem.starts_pipeline(op.stage)) return std::nullopt;
       producer.stage = static_cast<std::uint16_t>(op.stage - 1);
       return producer;
     case OpKind::Backward:
     case OpKind::BackwardInput:
-      if (op.stage + 1u >= problem.stages()) return std::nullopt;
+      if (problem.ends_pipeline(op.stage)) return std::nullopt;
       producer.kind = OpKind::Backward;
       producer.stage = static_cast<std::uint16_t>(op.stage + 1);
       return producer;
@@ -42,6 +42,16 @@ std::uint32_t peer_stage(const Op& op) {
       return op.stage + 1u;
     default:
       return op.stage - 1u;
+  }
+}
+
+bool has_peer_stage(const Op& op, const Problem& problem) {
+  switch (op.kind) {
+    case OpKind::SendActivation:
+    case OpKind::RecvGrad:
+      return !problem.ends_pipeline(op.stage);
+    default:
+      return !problem.starts_pipeline(op.stage);
   }
 }
 

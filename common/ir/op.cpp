@@ -7,10 +7,11 @@
 namespace pipewise {
 namespace {
 constexpr std::array<std::string_view, kOpKindCount> kShortNames = {
-    "F", "B", "I", "W", "SEND_F", "RECV_F", "SEND_B", "RECV_B", "STEP"};
+    "F", "B", "I", "W", "SEND_F", "RECV_F", "SEND_B", "RECV_B", "STEP", "UNSHARD", "RESHARD"};
 constexpr std::array<std::string_view, kOpKindCount> kJsonNames = {
     "forward",         "backward",        "backward_input", "backward_weight", "send_activation",
-    "recv_activation", "send_grad",       "recv_grad",      "optimizer_step"};
+    "recv_activation", "send_grad",       "recv_grad",      "optimizer_step",  "unshard",
+    "reshard"};
 }  // namespace
 
 std::string_view op_kind_name(OpKind kind) { return kShortNames[static_cast<int>(kind)]; }
@@ -29,7 +30,7 @@ std::string op_label(const Op& op, std::uint32_t microbatches_per_iteration) {
       std::uint64_t{op.iteration} * microbatches_per_iteration + op.microbatch;
   std::string label = std::to_string(op.stage);
   label += op_kind_name(op.kind);
-  if (op.kind != OpKind::OptimizerStep) label += std::to_string(global_mb);
+  if (has_microbatch(op.kind)) label += std::to_string(global_mb);
   return label;
 }
 

@@ -7,13 +7,19 @@
 namespace pipewise {
 
 std::string_view placement_name(Placement placement) {
-  return placement == Placement::VShape ? "v-shape" : "looped";
+  switch (placement) {
+    case Placement::VShape: return "v-shape";
+    case Placement::Bidirectional: return "bidirectional";
+    default: return "looped";
+  }
 }
 
 Placement placement_from_name(std::string_view name) {
   if (name == "looped") return Placement::Looped;
   if (name == "v-shape") return Placement::VShape;
-  throw Error("unknown placement \"" + std::string(name) + "\" (expected looped or v-shape)");
+  if (name == "bidirectional") return Placement::Bidirectional;
+  throw Error("unknown placement \"" + std::string(name) +
+              "\" (expected looped, v-shape or bidirectional)");
 }
 
 Status Problem::validity() const {
@@ -25,9 +31,15 @@ Status Problem::validity() const {
     return Status::failure("p*v = " + std::to_string(std::uint64_t{devices} * chunks) +
                            " stages is more than the 65536 the IR supports");
   }
-  if (placement == Placement::VShape && chunks != 2) {
-    return Status::failure("v-shape placement needs exactly 2 chunks per device, got v = " +
+  if (placement != Placement::Looped && chunks != 2) {
+    return Status::failure(std::string(placement_name(placement)) +
+                           " placement needs exactly 2 chunks per device, got v = " +
                            std::to_string(chunks));
+  }
+  if (bidirectional() && microbatches % 2 != 0) {
+    return Status::failure(
+        "bidirectional placement feeds half the micro-batches from each end: m must be even "
+        "(got m=" + std::to_string(microbatches) + ")");
   }
   const std::uint64_t microbatch_total = std::uint64_t{microbatches} * iterations;
   if (microbatch_total > (std::uint64_t{1} << 32)) {

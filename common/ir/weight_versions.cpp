@@ -62,6 +62,10 @@ void assign_weight_versions(Schedule& schedule) {
         op.weight_version = steps_taken[op.stage]++;
         continue;
       }
+      if (is_fsdp(op.kind)) {  // parameters are gathered or freed, none is read
+        op.weight_version = 0;
+        continue;
+      }
       if (!in_range(op, problem)) {
         throw Error("op " + op_label(op, problem.microbatches) +
                     " names a micro-batch or iteration outside the problem");
@@ -97,7 +101,7 @@ std::vector<std::uint32_t> weight_versions_held(const Schedule& schedule) {
     std::unordered_map<std::uint32_t, StageHistory> histories;
     for (std::size_t position = 0; position < program.size(); ++position) {
       const Op& op = program[position];
-      if (op.stage >= problem.stages()) continue;
+      if (op.stage >= problem.stages() || is_fsdp(op.kind)) continue;
       // 64 bits: a step's new version is one past the one it replaces, and 2^32 − 1 + 1
       // must not wrap to 0. A version no step of this program could have made (a file's
       // 4294967295) would size the history by it: refuse it instead.

@@ -33,4 +33,28 @@ Schedule unflushed_one_f_one_b(std::string name, const Problem& problem,
   return schedule;
 }
 
+std::vector<std::uint32_t> stages_of_device(const Problem& problem, std::uint32_t device) {
+  std::vector<std::uint32_t> stages;
+  for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
+    if (problem.device_of_stage(stage) == device) stages.push_back(stage);
+  }
+  return stages;
+}
+
+void append_dated_flush(const Problem& problem, std::uint32_t device, std::uint32_t iteration,
+                        std::size_t since, std::vector<Op>& program) {
+  for (const std::uint32_t stage : stages_of_device(problem, device)) {
+    std::uint32_t last_microbatch = 0;
+    for (std::size_t position = program.size(); position-- > since;) {
+      const Op& op = program[position];
+      if (op.stage == stage &&
+          (op.kind == OpKind::Backward || op.kind == OpKind::BackwardWeight)) {
+        last_microbatch = op.microbatch;
+        break;
+      }
+    }
+    program.push_back(optimizer_step_op(stage, last_microbatch, iteration));
+  }
+}
+
 }  // namespace pipewise

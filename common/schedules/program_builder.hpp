@@ -16,7 +16,7 @@
 
 namespace pipewise {
 
-// A compute op (F or B) of `stage` on micro-batch `microbatch` of iteration `iteration`;
+// A compute op (F, B, I or W) of `stage` on micro-batch `microbatch` of iteration `iteration`;
 // its weight version is left for assign_weight_versions.
 inline Op compute_op(OpKind kind, std::uint32_t stage, std::uint32_t microbatch,
                      std::uint32_t iteration) {
@@ -78,6 +78,38 @@ Schedule flushed_schedule(std::string name, const Problem& problem, std::size_t 
         program.push_back(optimizer_step_op(chunk * problem.devices + device,
                                             problem.microbatches - 1, iteration));
       }
+    }
+  }
+  assign_weight_versions(schedule);
+  return schedule;
+}
+
+// The stages device `device` owns, in ascending order: the order of its optimizer steps in
+// a flush.
+std::vector<std::uint32_t> stages_of_device(const Problem& problem, std::uint32_t device);
+
+// Appends the flush of `iteration` to device `device`'s program: one OptimizerStep per stage
+// it owns (stages_of_device), each dated to the last B or W of its stage among the ops
+// from `since` on (the iteration's ops). Schedules whose last backward of a stage is not
+// micro-batch m-1 (bidirectional copies, which run half the micro-batches each) need it.
+void append_dated_flush(const Problem& problem, std::uint32_t device, std::uint32_t iteration,
+                        std::size_t since, std::vector<Op>& program);
+
+// A synchronous schedule of any placement: on each device, for every iteration i, the ops
+// that `emit_iteration(device, i, program)` appends, then append_dated_flush. Weight
+// versions are assigned.
+template <class EmitIteration>
+Schedule dated_flushed_schedule(std::string name, const Problem& problem,
+                                std::size_t ops_per_iteration, EmitIteration&& emit_iteration) {
+  Schedule schedule{std::move(name), problem, {}};
+  schedule.programs.resize(problem.devices);
+  for (std::uint32_t device = 0; device < problem.devices; ++device) {
+    auto& program = schedule.programs[device];
+    program.reserve((ops_per_iteration + problem.chunks) * problem.iterations);
+    for (std::uint32_t iteration = 0; iteration < problem.iterations; ++iteration) {
+      const std::size_t since = program.size();
+      emit_iteration(device, iteration, program);
+      append_dated_flush(problem, device, iteration, since, program);
     }
   }
   assign_weight_versions(schedule);

@@ -16,6 +16,11 @@ struct ScheduleInfo {
   bool uses_chunks = false;          // accepts v > 1
   bool asynchronous = false;         // no flush; meaningful with n > 1 iterations
   bool splits_backward = false;      // runs I and W instead of B (zero-bubble schedules)
+  // The placement the schedule runs on; a schedule with another than Looped needs
+  // exactly `fixed_chunks` chunks.
+  Placement placement = Placement::Looped;
+  std::uint32_t fixed_chunks = 0;    // the one v it accepts, or 0 (any, as uses_chunks says)
+  bool overlaps = false;             // pairs F and B overlapped (op.hpp, kOverlapWithNext)
 };
 
 // Every generator, in the order --help lists them.
@@ -26,7 +31,8 @@ const std::vector<ScheduleInfo>& schedule_catalog();
 const ScheduleInfo& find_schedule(std::string_view name);
 
 // The most ops schedule `info` generates for `problem` (unlowered): an F and a B, or an F,
-// an I and a W, for each of the p·v·m·n (stage, iteration, micro-batch) slots, plus one
+// an I and a W, for each of the p·v·m·n (stage, iteration, micro-batch) slots (half of
+// them with bidirectional placement, but counted all the same), plus one
 // optimizer step per stage and iteration, or one per slot for asynchronous schedules
 // (PipeDream's cadence, the most any generator steps). Lets callers refuse a problem too
 // large for their machine before generating it. REQUIRES: problem.check() passes (the
@@ -34,7 +40,8 @@ const ScheduleInfo& find_schedule(std::string_view name);
 std::uint64_t max_op_count(const ScheduleInfo& info, const Problem& problem);
 
 // Whether schedule `name` (or an alias) can be generated for `problem`: Problem::validity,
-// v = 1 for schedules without chunks, then the schedule's own rules; the failure names the
+// v = 1 for schedules without chunks, v = fixed_chunks where the schedule needs one, then
+// the schedule's own rules (its placement among them); the failure names the
 // broken rule ("gpipe has no model chunks: v must be 1 (got 2)", "pipedream-2bw needs
 // m >= p (got m=2, p=4)"). A search asks this instead of catching generate_schedule's
 // error. Throws pipewise::Error only for an unknown name.

@@ -118,6 +118,11 @@ class SvgWriter {
         svg_.text(x + width / 2, row_y + kRowHeight / 2 + 3.5, label, kLabelFontPx,
                   Anchor::Middle, text_colour(fill));
       }
+      if (overlaps_next(span.op)) {
+        // Both ops of an overlapped F&B pair carry the mark: one bar under the pair.
+        svg_.line(x, row_y + kRowHeight - 1.5, x + width, row_y + kRowHeight - 1.5, "#222222", 3);
+        pairs_ = true;
+      }
     }
     y += problem.devices * (kRowHeight + kRowGap);
     y = time_axis(y);
@@ -203,6 +208,11 @@ class SvgWriter {
       svg_.text(x + 19, y + 11, label, 11, Anchor::Start, "#333333");
       x += 30 + static_cast<double>(label.size()) * 6.0;
     }
+    if (pairs_) {
+      svg_.line(x, y + 12.5, x + 24, y + 12.5, "#222222", 3);
+      svg_.text(x + 29, y + 11, "overlapped F&B pair", 11, Anchor::Start, "#333333");
+      x += 150;
+    }
     if (chunks_ > 1) {
       svg_.text(x, y + 11, "paler = later chunk; numbers = micro-batch; gaps = bubbles", 11,
                 Anchor::Start, "#555555");
@@ -218,6 +228,7 @@ class SvgWriter {
   double peak_bytes_ = 0.0;
   double plot_width_ = 0.0;
   std::set<OpKind> kinds_;
+  bool pairs_ = false;  // some op is drawn as part of an overlapped pair
   std::uint32_t chunks_ = 1;
   SvgDocument svg_;
 };

@@ -21,11 +21,10 @@ namespace {
 
 void check_comm_op(const OpTable& table, const Op& op, std::uint32_t device, IssueLog& log) {
   const Problem& problem = table.problem();
-  const std::uint32_t peer = peer_stage(op);
   // A send or recv without a peer on another device is a bad-comm issue the table reported.
-  if (peer >= problem.stages() || problem.device_of_stage(peer) == problem.device_of_stage(op.stage)) {
-    return;
-  }
+  if (!has_peer_stage(op, problem)) return;
+  const std::uint32_t peer = peer_stage(op);
+  if (problem.device_of_stage(peer) == problem.device_of_stage(op.stage)) return;
   const auto where = [&] { return table.label(op) + " on device " + std::to_string(device); };
   const Op other = counterpart(op);
   if (table.find(other.kind, other) != kNoNode) return;
@@ -64,10 +63,9 @@ void check_communication(const OpTable& table, IssueLog& log) {
     }
   }
   if (!schedule.is_lowered()) return;  // unlowered: cross-device dependencies are direct
-  const std::uint32_t stages = table.problem().stages();
   for (std::size_t row = 0; row < table.row_count(); ++row) {
     const SlotKey key = table.key_of_slot(table.slot_of_row(row));
-    if (key.stage + 1 >= stages) continue;
+    if (table.problem().ends_pipeline(key.stage)) continue;
     const SlotNodes& slot = table.row(row);
     const std::uint32_t next = key.stage + 1;
     check_carried(

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 
 #include "common/validate/checks.hpp"
@@ -18,16 +19,35 @@ void report_missing_backward(SlotKey key, IssueLog& log) {
   log.report("missing-op", [&] { return "no backward (B or I+W) for " + slot_text(key); });
 }
 
-// Slots in [first, end) hold no op at all: each misses its F and its backward.
+// Slots in [0, slot) whose stage runs their micro-batch (Problem::runs_microbatch): all of
+// them, or with bidirectional placement half of each stage's.
+std::uint64_t run_slots_before(const Problem& problem, std::uint64_t slot) {
+  if (!problem.bidirectional()) return slot;
+  const std::uint64_t m = problem.microbatches;
+  const std::uint64_t half = m / 2;
+  const std::uint64_t rows = slot / m;  // (stage, iteration) rows
+  const std::uint64_t rest = slot % m;
+  const std::uint64_t stage = rows / problem.iterations;
+  const std::uint64_t partial =
+      stage < problem.devices ? std::min(rest, half) : (rest > half ? rest - half : 0);
+  return rows * half + partial;
+}
+
+// Slots in [first, end) hold no op at all: each one its stage runs misses its F and its
+// backward.
 void report_empty_slots(const OpTable& table, std::uint64_t first, std::uint64_t end,
                         IssueLog& log) {
+  const Problem& problem = table.problem();
   for (std::uint64_t slot = first; slot < end; ++slot) {
+    const SlotKey key = table.key_of_slot(slot);
+    if (!problem.runs_microbatch(key.stage, key.microbatch)) continue;
     if (log.full("missing-op")) {
-      log.report_unshown("missing-op", 2 * (end - slot));
+      log.report_unshown("missing-op",
+                         2 * (run_slots_before(problem, end) - run_slots_before(problem, slot)));
       return;
     }
-    report_missing_forward(table.key_of_slot(slot), log);
-    report_missing_backward(table.key_of_slot(slot), log);
+    report_missing_forward(key, log);
+    report_missing_backward(key, log);
   }
 }
 
@@ -67,7 +87,10 @@ void check_coverage(const OpTable& table, IssueLog& log) {
   for (std::size_t row = 0; row < table.row_count(); ++row) {
     const std::uint64_t slot = table.slot_of_row(row);
     report_empty_slots(table, next_slot, slot, log);
-    check_slot(table, table.key_of_slot(slot), table.row(row), log);
+    const SlotKey key = table.key_of_slot(slot);
+    if (table.problem().runs_microbatch(key.stage, key.microbatch)) {
+      check_slot(table, key, table.row(row), log);
+    }
     next_slot = slot + 1;
   }
   report_empty_slots(table, next_slot, table.slot_count(), log);

@@ -32,6 +32,7 @@
 
 #include "common/ir/dependencies.hpp"
 #include "common/validate/checks.hpp"
+#include "common/validate/placement.hpp"
 
 namespace pipewise {
 namespace {
@@ -41,15 +42,70 @@ using WaitsForGraph =
                                        boost::no_property, std::uint32_t, std::uint64_t>;
 using Edge = boost::graph_traits<WaitsForGraph>::edge_descriptor;
 
-// The nodes one op waits for: at most its predecessor in program order, its same-stage
-// producer, and its recv and cross-stage producer.
+// The nodes one op waits for: its predecessor in program order, its same-stage producer,
+// its recv and cross-stage producer, and for the F of an overlapped pair the same of its
+// partner; each producer that is such an F brings its partner along.
 struct Waits {
-  std::array<std::uint32_t, 4> nodes;
+  std::array<std::uint32_t, 12> nodes;
   std::uint32_t count = 0;
   void add(std::uint32_t node) {
     if (node != kNoNode) nodes[count++] = node;
   }
 };
+
+// The partner of `node` when it is the F of a well-formed overlapped pair (op.hpp): the op
+// right after it, which ends when it ends; kNoNode otherwise.
+std::uint32_t overlap_partner(const OpTable& table, std::uint32_t node) {
+  if (node == kNoNode || !overlaps_next(table.op(node))) return kNoNode;
+  const Place place = table.place(node);
+  const auto& program = table.schedule().programs[place.device];
+  return overlap_rule(program, place.position) == nullptr ? node + 1 : kNoNode;
+}
+
+// Adds the producer `node` and, when it is the F of an overlapped pair, its partner: the
+// F's output exists only once the pair has ended.
+void add_producer(const OpTable& table, std::uint32_t node, Waits& waits) {
+  waits.add(node);
+  waits.add(overlap_partner(table, node));
+}
+
+// The data `op` (a compute op of the problem) consumes: its same-stage producer, its recv
+// and its cross-stage producer.
+void add_inputs(const OpTable& table, const Op& op, Waits& waits) {
+  if (const auto producer = same_stage_producer(op)) {
+    add_producer(table, table.find(producer->kind, op), waits);
+  }
+  if (const auto producer = cross_stage_producer(op, table.problem())) {
+    const bool forward = op.kind == OpKind::Forward;
+    const std::uint32_t recv = table.find(forward ? OpKind::RecvActivation : OpKind::RecvGrad, op);
+    const std::uint32_t send =
+        table.find(forward ? OpKind::SendActivation : OpKind::SendGrad, *producer);
+    waits.add(recv);
+    if (recv == kNoNode || send == kNoNode) {
+      add_producer(table,
+                   forward ? table.find(OpKind::Forward, *producer)
+                           : table.find_input_grad_producer(producer->stage, producer->iteration,
+                                                            producer->microbatch),
+                   waits);
+    }
+  }
+}
+
+// With bidirectional placement, the optimizer step of a stage applies both copies'
+// gradients: it waits for the mirror stage's last weight gradient (B or W) of its
+// iteration, the one latest in its device's program (the others come before it there).
+std::uint32_t mirror_gradient(const OpTable& table, const Op& step) {
+  const Problem& problem = table.problem();
+  const std::uint32_t mirror = problem.mirror_stage(step.stage);
+  std::uint32_t latest = kNoNode;
+  for (std::uint32_t j = 0; j < problem.microbatches; ++j) {
+    if (!problem.runs_microbatch(mirror, j)) continue;
+    std::uint32_t gradient = table.find(OpKind::BackwardWeight, mirror, step.iteration, j);
+    if (gradient == kNoNode) gradient = table.find(OpKind::Backward, mirror, step.iteration, j);
+    if (gradient != kNoNode && (latest == kNoNode || gradient > latest)) latest = gradient;
+  }
+  return latest;
+}
 
 // What `node`, the op `op` at `position` of its device, waits for.
 Waits waits_of(const OpTable& table, std::uint32_t node, const Op& op, std::size_t position) {
@@ -57,27 +113,24 @@ Waits waits_of(const OpTable& table, std::uint32_t node, const Op& op, std::size
   if (position > 0) waits.add(node - 1);
   if (!table.in_problem(op)) return waits;
   if (is_compute(op.kind)) {
-    if (const auto producer = same_stage_producer(op)) waits.add(table.find(producer->kind, op));
-    if (const auto producer = cross_stage_producer(op, table.problem())) {
-      const bool forward = op.kind == OpKind::Forward;
-      const std::uint32_t recv =
-          table.find(forward ? OpKind::RecvActivation : OpKind::RecvGrad, op);
-      const std::uint32_t send =
-          table.find(forward ? OpKind::SendActivation : OpKind::SendGrad, *producer);
-      waits.add(recv);
-      if (recv == kNoNode || send == kNoNode) {
-        waits.add(forward ? table.find(OpKind::Forward, *producer)
-                          : table.find_input_grad_producer(producer->stage, producer->iteration,
-                                                           producer->microbatch));
+    add_inputs(table, op, waits);
+    // The pair starts when both its ops have their inputs.
+    if (const std::uint32_t partner = overlap_partner(table, node); partner != kNoNode) {
+      Waits partner_inputs;
+      add_inputs(table, table.op(partner), partner_inputs);
+      for (std::uint32_t k = 0; k < partner_inputs.count; ++k) {
+        if (partner_inputs.nodes[k] != node) waits.add(partner_inputs.nodes[k]);
       }
     }
   } else if (op.kind == OpKind::SendActivation) {
-    waits.add(table.find(OpKind::Forward, op));
+    add_producer(table, table.find(OpKind::Forward, op), waits);
   } else if (op.kind == OpKind::SendGrad) {
     waits.add(table.find_input_grad_producer(op.stage, op.iteration, op.microbatch));
-  } else if (is_recv(op.kind) && peer_stage(op) < table.problem().stages()) {
+  } else if (is_recv(op.kind) && has_peer_stage(op, table.problem())) {
     const Op send = counterpart(op);
     waits.add(table.find(send.kind, send));
+  } else if (op.kind == OpKind::OptimizerStep && table.problem().bidirectional()) {
+    waits.add(mirror_gradient(table, op));
   }
   return waits;
 }

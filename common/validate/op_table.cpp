@@ -9,6 +9,8 @@ namespace {
 
 bool known_kind(OpKind kind) { return static_cast<int>(kind) < kOpKindCount; }
 
+bool known_op(const Op& op) { return known_kind(op.kind) && (op.flags & ~kKnownOpFlags) == 0; }
+
 SlotNodes empty_slot() {
   SlotNodes slot;
   slot.nodes.fill(kNoNode);
@@ -54,7 +56,10 @@ OpTable::OpTable(const Schedule& schedule, IssueLog& log) : schedule_(&schedule)
         // Ops outside the problem have no slot to index; the others are indexed so that the
         // coverage and communication rules still see them.
         if (!in_problem(op)) continue;
+      } else if (const char* overlap = overlap_rule(program, position)) {
+        log.report(overlap, [&] { return overlap_message(problem, device, program, position); });
       }
+      if (is_fsdp(op.kind)) continue;  // no micro-batch: nothing to index
       const std::uint32_t node = first_node_[device] + static_cast<std::uint32_t>(position);
       std::uint32_t& entry = rows_[row_of_slot(slot_of(op.stage, op.iteration, op.microbatch))]
                                  .nodes[static_cast<int>(op.kind)];
@@ -87,9 +92,7 @@ const Op& OpTable::op(std::uint32_t node) const {
 }
 
 bool OpTable::in_problem(const Op& op) const {
-  const Problem& problem = schedule_->problem;
-  return known_kind(op.kind) && op.stage < problem.stages() && op.iteration < problem.iterations &&
-         op.microbatch < problem.microbatches;
+  return known_op(op) && inside_problem(schedule_->problem, op);
 }
 
 bool OpTable::owns(std::uint32_t device, std::uint32_t stage) const {

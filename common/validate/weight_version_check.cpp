@@ -13,7 +13,7 @@ void check_weight_versions(const OpTable& table, IssueLog& log) {
   std::vector<std::uint32_t> steps_taken(table.problem().stages(), 0);
   for (std::uint32_t device = 0; device < schedule.programs.size(); ++device) {
     for (const Op& op : schedule.programs[device]) {
-      if (!table.in_problem(op) || !table.owns(device, op.stage)) continue;
+      if (!table.in_problem(op) || !table.owns(device, op.stage) || is_fsdp(op.kind)) continue;
       const std::uint32_t version = op.weight_version;
       if (op.kind == OpKind::OptimizerStep) {
         const std::uint32_t earlier_steps = steps_taken[op.stage]++;

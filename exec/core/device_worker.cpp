@@ -38,6 +38,11 @@ void dispatch(std::uint32_t device, const Op& op, bool keep_previous, const Prob
     case OpKind::OptimizerStep:
       backend.optimizer_step(device, op, keep_previous);
       return;
+    case OpKind::Unshard:
+    case OpKind::Reshard:
+      // FSDP's gathering and freeing of sharded parameters: the backends hold every stage's
+      // parameters whole, so there is nothing to gather or free.
+      return;
   }
 }
 

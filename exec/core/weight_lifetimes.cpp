@@ -41,6 +41,7 @@ std::vector<DeviceWeightLifetimes> plan_weight_lifetimes(const Schedule& schedul
         step_position[op.stage][op.weight_version] = position;
         continue;
       }
+      if (is_fsdp(op.kind)) continue;  // reads no weights
       if (op.weight_version > steps[op.stage]) {
         throw Error("op " + describe_op(op, problem.microbatches) + " on device " +
                     std::to_string(device) + " reads a version its stage never reaches (it takes " +

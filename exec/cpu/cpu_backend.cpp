@@ -39,25 +39,36 @@ CpuBackend::~CpuBackend() = default;
 
 void CpuBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   const Problem& problem = schedule.problem;
-  if (problem.stages() != model_.stages()) {
-    throw Error("the schedule has p*v = " + std::to_string(problem.stages()) +
-                " stages but the model is split into " + std::to_string(model_.stages()));
+  if (problem.model_stages() != model_.stages()) {
+    throw Error("the schedule has " + std::to_string(problem.model_stages()) +
+                " model stages but the model is split into " + std::to_string(model_.stages()));
   }
   problem_ = problem;
   run_options_ = options;
   devices_ = std::vector<BufferPool>(problem.devices);
-  for (std::uint32_t s = 0; s < model_.stages(); ++s) {
+  if (stages_.size() < problem.stages()) stages_.resize(problem.stages());
+  for (std::uint32_t s = 0; s < problem.stages(); ++s) {
     Stage& stage = stages_[s];
     stage.device = problem.device_of_stage(s);
-    // Training continues from the newest parameters, which become version 0 of this run.
-    stage.versions.restart_from_newest();
+    if (s < model_.stages()) {
+      // Training continues from the newest parameters, which become version 0 of this run.
+      stage.versions.restart_from_newest();
+    } else {
+      // The second copy of bidirectional placement starts as an exact copy of the first
+      // (prepared above: its stage number is lower).
+      const Stage& original = stages_[problem.mirror_stage(s)];
+      stage.versions.start_from(original.versions.newest().values);
+      stage.gradient.assign(original.gradient.size(), 0.0f);
+      stage.accumulated = 0;
+      stage.optimizer = original.optimizer;
+    }
     stage.versions.reserve(problem.devices + 2);
     if (stage.accumulated != 0) {  // a failed run left a partial sum
       std::fill(stage.gradient.begin(), stage.gradient.end(), 0.0f);
       stage.accumulated = 0;
     }
     MemoryAccount& account = devices_[stage.device].account();
-    const std::size_t parameters = model_.stage(s).parameter_count;
+    const std::size_t parameters = layout_of(s).parameter_count;
     account.allocate(MemoryCategory::Weights, bytes_of(parameters));
     account.allocate(MemoryCategory::WeightGradients, bytes_of(parameters));
     account.allocate(MemoryCategory::OptimizerState,
@@ -92,26 +103,37 @@ std::uint64_t CpuBackend::data_index(const Op& op) const {
          op.microbatch;
 }
 
+const StageLayout& CpuBackend::layout_of(std::uint32_t stage) const {
+  return model_.stage(problem_.model_stage_of(stage));
+}
+
+// The message that carries a bidirectional copy's gradient sum of one iteration to the
+// stage's other copy: tagged with a micro-batch no activation or gradient message uses.
+MessageTag CpuBackend::mirror_tag(std::uint32_t from_stage, std::uint32_t iteration) {
+  return {true, static_cast<std::uint16_t>(from_stage), ~std::uint32_t{0}, iteration};
+}
+
 void CpuBackend::forward(std::uint32_t device, const Op& op) {
   Stage& stage = stages_[op.stage];
-  const StageLayout& layout = model_.stage(op.stage);
+  const StageLayout& layout = layout_of(op.stage);
   BufferPool& pool = devices_[device];
   const std::uint64_t g = microbatch_index(op);
   const std::uint32_t rows = task_.rows();
   const std::vector<float>& parameters = stage.versions.at(op.weight_version);
   Stash& slot = stage.slots.find_or_open(g, layout.layers());
-  slot.take_outputs(layout.widths, rows, op.stage > 0, pool);
-  const float* input = op.stage == 0 ? task_.inputs(data_index(op)) : slot.input.data();
+  const bool first_stage = problem_.starts_pipeline(op.stage);
+  slot.take_outputs(layout.widths, rows, !first_stage, pool);
+  const float* input = first_stage ? task_.inputs(data_index(op)) : slot.input.data();
   const float loss = stage_forward(layout, parameters.data(), input, rows, slot.outputs,
                                    task_.labels(data_index(op)));
   if (layout.computes_loss) losses_[g] = loss;
   slot.stash_forward(pool);
 
   const std::uint32_t next = op.stage + 1u;
-  if (next < model_.stages() && problem_.device_of_stage(next) == device) {
+  if (!problem_.ends_pipeline(op.stage) && problem_.device_of_stage(next) == device) {
     const std::vector<float>& output = slot.outputs.back();
     std::vector<float>& target = stages_[next]
-                                     .slots.find_or_open(g, model_.stage(next).layers())
+                                     .slots.find_or_open(g, layout_of(next).layers())
                                      .take_handed_input(output.size(), pool);
     std::copy(output.begin(), output.end(), target.begin());
   }
@@ -119,43 +141,72 @@ void CpuBackend::forward(std::uint32_t device, const Op& op) {
 
 void CpuBackend::backward_input(std::uint32_t device, const Op& op) {
   Stage& stage = stages_[op.stage];
-  const StageLayout& layout = model_.stage(op.stage);
+  const StageLayout& layout = layout_of(op.stage);
   BufferPool& pool = devices_[device];
   const std::uint64_t g = microbatch_index(op);
   const std::uint32_t rows = task_.rows();
   Stash& slot = stage.slots.forwarded(g, "backward-input");
-  slot.take_gradients(layout.widths, rows, layout.computes_loss, op.stage == 0, pool);
+  const bool first_stage = problem_.starts_pipeline(op.stage);
+  slot.take_gradients(layout.widths, rows, layout.computes_loss, first_stage, pool);
   const std::vector<float>& parameters = stage.versions.at(op.weight_version);
-  stage_backward_input(layout, parameters.data(), rows, slot.outputs, slot.grads,
-                       task_.labels(data_index(op)),
-                       op.stage > 0 ? slot.input_grad.data() : nullptr);
+  stage_backward_input(layout, parameters.data(), rows, slot.outputs, slot.grads, task_.labels(data_index(op)),
+                       first_stage ? nullptr : slot.input_grad.data());
   slot.finish_backward_input(pool);
-  if (op.stage > 0 && problem_.device_of_stage(op.stage - 1u) == device) {
+  if (!first_stage && problem_.device_of_stage(op.stage - 1u) == device) {
     slot.hand_input_grad_to(stages_[op.stage - 1u].slots.find(g));
   }
 }
 
 void CpuBackend::backward_weight(std::uint32_t device, const Op& op) {
   Stage& stage = stages_[op.stage];
-  const StageLayout& layout = model_.stage(op.stage);
+  const StageLayout& layout = layout_of(op.stage);
   BufferPool& pool = devices_[device];
   const std::uint64_t g = microbatch_index(op);
   Stash& slot = stage.slots.forwarded(g, "backward-weight");
   slot.check_backward_weight();
   if (stage.accumulated == 0) std::fill(stage.gradient.begin(), stage.gradient.end(), 0.0f);
-  const float* input = op.stage == 0 ? task_.inputs(data_index(op)) : slot.input.data();
+  const float* input = problem_.starts_pipeline(op.stage) ? task_.inputs(data_index(op)) : slot.input.data();
   stage_backward_weight(layout, task_.rows(), input, slot.outputs, slot.grads,
                         stage.gradient.data());
   ++stage.accumulated;
   slot.finish_backward_weight(pool);
   stage.slots.close_if_done(slot);
+  if (problem_.bidirectional() && stage.accumulated == problem_.microbatches / 2) {
+    // This copy has its half of the iteration's gradient: the other copy's step needs it.
+    const std::uint32_t mirror = problem_.mirror_stage(op.stage);
+    std::vector<float> message = pool.take(stage.gradient.size(), MemoryCategory::WeightGradients);
+    std::copy(stage.gradient.begin(), stage.gradient.end(), message.begin());
+    pool.disown(message, MemoryCategory::WeightGradients);
+    transport_->send(device, problem_.device_of_stage(mirror), mirror_tag(op.stage, op.iteration),
+                     std::move(message));
+  }
 }
 
 void CpuBackend::optimizer_step(std::uint32_t device, const Op& op, bool keep_previous) {
   Stage& stage = stages_[op.stage];
   BufferPool& pool = devices_[device];
   stage.versions.check_step_replaces(op.weight_version);
-  const float scale = gradient_scale(stage.accumulated);
+  std::uint32_t accumulated = stage.accumulated;
+  if (problem_.bidirectional()) {
+    // Both copies apply the sum of their gradients, the first copy's added first on both
+    // sides so that the copies stay bit-identical.
+    const std::uint32_t mirror = problem_.mirror_stage(op.stage);
+    std::vector<float> other = transport_->receive(device, problem_.device_of_stage(mirror),
+                                                   mirror_tag(mirror, op.iteration),
+                                                   run_options_.receive_timeout);
+    if (other.size() != stage.gradient.size()) {
+      throw Error("the other copy's gradient has " + std::to_string(other.size()) +
+                  " floats, not " + std::to_string(stage.gradient.size()));
+    }
+    pool.adopt(other, MemoryCategory::WeightGradients);
+    const bool first_copy = op.stage < mirror;
+    for (std::size_t i = 0; i < other.size(); ++i) {
+      stage.gradient[i] = first_copy ? stage.gradient[i] + other[i] : other[i] + stage.gradient[i];
+    }
+    pool.give(other, MemoryCategory::WeightGradients);
+    accumulated += problem_.microbatches / 2;
+  }
+  const float scale = gradient_scale(accumulated);
   for (float& value : stage.gradient) value *= scale;
   if (options_.reduce_gradient) options_.reduce_gradient(op.stage, stage.gradient);
   std::vector<float>& newest = stage.versions.newest().values;
@@ -198,7 +249,7 @@ void CpuBackend::send(std::uint32_t device, const Op& op, std::uint32_t peer_dev
 
 void CpuBackend::recv(std::uint32_t device, const Op& op, std::uint32_t peer_device) {
   Stage& stage = stages_[op.stage];
-  const StageLayout& layout = model_.stage(op.stage);
+  const StageLayout& layout = layout_of(op.stage);
   BufferPool& pool = devices_[device];
   const bool gradient = op.kind == OpKind::RecvGrad;
   const MessageTag tag{gradient, static_cast<std::uint16_t>(peer_stage(op)), op.microbatch,

@@ -50,6 +50,14 @@ struct CpuBackendOptions {
 // and each device's memory is accounted buffer by buffer. Trains an MlpModel on a
 // SyntheticTask; parameters and optimizer state persist across runs, so consecutive runs
 // continue training. The model and task must outlive the backend.
+//
+// Bidirectional placement (two model copies, DualPipe) runs a model of p stages as 2p
+// schedule stages: stage p+s is a copy of stage s, made when the run is prepared. When a
+// copy has accumulated its m/2 micro-batches of an iteration it sends its gradient sum to
+// the other copy's device, and each copy's optimizer step waits for the other's sum and
+// applies the average of both (the first copy's added first on both sides, so the copies
+// stay bit-identical): what DualPipe's example does by summing the mirrored copies'
+// gradients before the step.
 class CpuBackend final : public TrainingBackend {
  public:
   // Throws pipewise::Error when the task does not fit the model (input width, classes) or
@@ -77,7 +85,8 @@ class CpuBackend final : public TrainingBackend {
   // describe_cpu_placement of placement().
   RunDescription describe_run() const override;
 
-  // The newest parameters of `stage` (flat StageLayout order). REQUIRES: stage < stages.
+  // The newest parameters of `stage` (flat StageLayout order); for bidirectional runs the
+  // stages of the second copy follow the model's. REQUIRES: stage < stages.
   const std::vector<float>& parameters(std::uint32_t stage) const;
   // The gradient the latest optimizer step of `stage` applied (averaged over its
   // micro-batches); all zeros before the first step. When backwards of the stage ran after
@@ -104,6 +113,9 @@ class CpuBackend final : public TrainingBackend {
   std::uint64_t microbatch_index(const Op& op) const;
   // The data set's micro-batch that `op`'s micro-batch reads (DataParallelShare).
   std::uint64_t data_index(const Op& op) const;
+  // The layout of the model stage that schedule stage `stage` computes.
+  const StageLayout& layout_of(std::uint32_t stage) const;
+  static MessageTag mirror_tag(std::uint32_t from_stage, std::uint32_t iteration);
 
   const MlpModel& model_;
   const SyntheticTask& task_;

@@ -155,6 +155,10 @@ void CudaBackend::upload_stage(std::uint32_t s, std::uint32_t d) {
 
 void CudaBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   const Problem& problem = schedule.problem;
+  if (problem.bidirectional()) {
+    throw Error("the CUDA backend runs one model copy: bidirectional placement (dualpipe) runs on "
+                "--backend cpu; dualpipe-v is its one-copy form");
+  }
   if (problem.stages() != model_.stages()) {
     throw Error("the schedule has p*v = " + std::to_string(problem.stages()) +
                 " stages but the model is split into " + std::to_string(model_.stages()));

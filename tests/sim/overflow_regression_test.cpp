@@ -9,6 +9,7 @@
 
 #include "common/ir/error.hpp"
 #include "common/ir/weight_versions.hpp"
+#include "common/schedules/registry.hpp"
 #include "sim/closed_forms.hpp"
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
@@ -76,6 +77,38 @@ TEST(OverflowRegression, TimesPastTheLargestDoubleAreNamedNotReportedAsADeadlock
   EXPECT_EQ(failure.rfind("the times are too large to simulate: op 0F1 on device 0 (1e+308 ms)", 0), 0u)
       << failure;  // was: "deadlock: ... stuck: 1F1 waits for 0F1"
   EXPECT_EQ(failure.find("deadlock"), std::string::npos) << failure;
+}
+
+TEST(OverflowRegression, OverlappedPairsAndMirroredStagesPastTheLargestDoubleAreNamed) {
+  // DualPipe's schedules (overlapped F&B pairs, mirrored stages exchanging gradients) with
+  // times that end past 1.8e308 ms: the first op to do so is named, never a deadlock.
+  for (const char* name : {"dualpipe", "dualpipe-v"}) {
+    const ScheduleInfo& info = find_schedule(name);
+    const Problem problem{2, info.fixed_chunks, 4, 1, info.placement};
+    CostConfig config;
+    config.device_share.forward = 1e308;
+    config.device_share.backward_input = 1e308;
+    const std::string failure = failure_of(generate_schedule(name, problem), config);
+    EXPECT_EQ(failure.rfind("the times are too large to simulate: ", 0), 0u) << name << ": " << failure;
+    EXPECT_EQ(failure.find("deadlock"), std::string::npos) << name << ": " << failure;
+  }
+}
+
+TEST(OverflowRegression, AnOverlappedPairPastTheLargestDoubleIsNamedAsAPair) {
+  // Every pair of DualPipe p = 4 takes 1e308 ms (ops of 1 ms): the second pair on a device
+  // ends past 1.8e308 ms, and its pair time is to blame, not its stage's op times.
+  const ScheduleInfo& info = find_schedule("dualpipe");
+  const Problem problem{4, info.fixed_chunks, 8, 1, info.placement};
+  CostConfig config;
+  for (std::uint32_t forward = 0; forward < problem.stages(); ++forward) {
+    for (std::uint32_t backward = 0; backward < problem.stages(); ++backward) {
+      config.overlap.pairs.push_back({forward, backward, 1e308});
+    }
+  }
+  const std::string failure = failure_of(generate_schedule("dualpipe", problem), config);
+  EXPECT_EQ(failure.rfind("the times are too large to simulate: the overlapped pair (", 0), 0u)
+      << failure;
+  EXPECT_NE(failure.find("its pair time"), std::string::npos) << failure;
 }
 
 TEST(OverflowRegression, AMessageArrivingPastTheLargestDoubleIsNamed) {

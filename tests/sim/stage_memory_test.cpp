@@ -44,6 +44,41 @@ TEST(StageMemory, AStageOverrideReplacesItsShareOnly) {
   EXPECT_EQ(result.devices[0].static_bytes, 0u);
 }
 
+TEST(StageMemory, BothCopiesOfABidirectionalModelStageTakeItsOverride) {
+  // DualPipe-style placement, p = 2: stages 0 and 2 compute model stage 0 (devices 0 and
+  // 1), stages 1 and 3 model stage 1. An override of model stage 0 (times, the forward that
+  // recomputation reruns, memory) holds for both of its copies and for nothing else.
+  Problem problem;
+  problem.devices = 2;
+  problem.chunks = 2;
+  problem.microbatches = 4;
+  problem.placement = Placement::Bidirectional;
+  CostConfig config = unit_config();
+  config.memory.recompute = true;
+  StageOverride first;
+  first.stage = 0;
+  first.costs.forward = 3.0;
+  first.costs.recompute_forward = 2.0;
+  first.memory.parameter_bytes = 7;
+  first.memory.gradient_bytes = 11;
+  first.memory.working_set_bytes = 500;
+  config.stages.push_back(first);
+  const CostModel costs = resolve_costs(config, problem);
+  for (const std::uint32_t stage : {0u, problem.mirror_stage(0)}) {
+    EXPECT_DOUBLE_EQ(costs.stage(stage).forward, 3.0) << "stage " << stage;
+    EXPECT_DOUBLE_EQ(costs.rerun_ms(stage), 2.0) << "stage " << stage;
+    EXPECT_EQ(costs.stage_memory(stage).parameter_bytes, 7u) << "stage " << stage;
+    EXPECT_EQ(costs.stage_memory(stage).gradient_bytes, 11u) << "stage " << stage;
+    EXPECT_EQ(costs.stage_memory(stage).working_set_bytes, 500u) << "stage " << stage;
+  }
+  for (const std::uint32_t stage : {1u, problem.mirror_stage(1)}) {
+    EXPECT_DOUBLE_EQ(costs.stage(stage).forward, 1.0) << "stage " << stage;
+    EXPECT_DOUBLE_EQ(costs.rerun_ms(stage), 1.0) << "stage " << stage;
+    EXPECT_EQ(costs.stage_memory(stage).parameter_bytes, 0u) << "stage " << stage;
+    EXPECT_EQ(costs.stage_memory(stage).working_set_bytes, 1000u) << "stage " << stage;
+  }
+}
+
 TEST(StageMemory, GradientBuffersMayBeLargerThanTheWeights) {
   // bf16 weights with fp32 gradients: 100 + 200 bytes, plus 300 of optimizer state.
   CostConfig config = unit_config();

@@ -86,7 +86,8 @@ TEST(StuckRun, OpOfUnknownKind) {
   unknown.kind = static_cast<OpKind>(kOpKindCount + 3);
   schedule.programs[0] = {make_op(OpKind::Forward, 0, 0), unknown};
   EXPECT_EQ(failure_of(schedule),
-            "out-of-range: the op at device 0 position 1 has unknown kind 12");
+            "out-of-range: the op at device 0 position 1 has unknown kind " +
+                std::to_string(kOpKindCount + 3));
 }
 
 TEST(StuckRun, ProgramCountMustMatchTheProblem) {

@@ -57,7 +57,9 @@ int run_recommend(const std::vector<std::string>& args) {
   std::string names;
   for (const auto& info : schedule_catalog()) names += (names.empty() ? "" : ", ") + info.name;
   add_option(options, vocabulary::schedules,
-             {.detail = "default: the flushed ones; known: " + names});
+             {.detail = "default: the flushed ones with a full backward on looped placement "
+                        "(all: every one, the zero-bubble and DualPipe family included); known: " +
+                        names});
   add_option(options, vocabulary::stages,
              {.kind = ValueKind::Text,
               .detail = "a RANGE of sizes to consider such as 2..16 or pow2:1..64 (default: "

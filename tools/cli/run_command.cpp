@@ -59,7 +59,8 @@ constexpr const char* kUsage =
     "       [--seed S] [--receive-deadline-ms MS] [--check-messages] [--inject-fault SPEC]...\n"
     "       cuda only: [--emulate P | --gpus LIST] [--transport auto|copy|nccl]\n"
     "       [--math fp32|tf32|bf16]\n"
-    "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count) on a\n"
+    "Trains an MLP (layer widths WIDTHS, split into p*v stages by parameter count, p for\n"
+    "dualpipe, whose two copies hold each stage twice) on a\n"
     "synthetic task with the schedule, on the chosen backend, and compares the run with the\n"
     "simulator's prediction. First every stage's F, B, I, W and optimizer step and the\n"
     "transfer time per byte are timed alone (medians of R repeats). Then the schedule runs (a\n"
@@ -369,7 +370,7 @@ int run_run(const std::vector<std::string>& args) {
   const Schedule lowered = lower_communication(request.schedule);
   exec::FaultPlan faults;
   inject_faults(values, lowered, faults, request.steps.run);
-  const exec::MlpModel model(request.model, lowered.problem.stages());
+  const exec::MlpModel model(request.model, lowered.problem.model_stages());
   if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
   if (exec::mpi::launched_world_size() > 1) {

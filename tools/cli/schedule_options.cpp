@@ -23,11 +23,12 @@ void add_schedule_options(po::options_description& options) {
   add_option(options, vocabulary::schedule, {.detail = "one of" + names});
   add_option(options, vocabulary::stages);
   add_option(options, vocabulary::microbatches);
-  add_option(options, vocabulary::chunks, {.detail = "default 1"});
+  add_option(options, vocabulary::chunks, {.detail = "default 1, or the v the schedule fixes (2 for zbv, dualpipe, ...)"});
   add_option(options, vocabulary::iterations, {.detail = "default 1"});
   options.add_options()
       ("placement", po::value<std::string>(),
-       "chunk placement: looped (stage s on device s mod p, the default) or v-shape (v = 2)")
+       "chunk placement: looped (stage s on device s mod p), v-shape (v = 2) or bidirectional "
+       "(DualPipe); default: the schedule's own (looped for the classic schedules)")
       ("schedule-file", po::value<std::string>(),
        "read the schedule from a file (JSON or PyTorch text) instead of generating it");
 }
@@ -73,9 +74,14 @@ Schedule schedule_from_options(const po::variables_map& values, FileCheck check)
   }
   if (!values.count("stages")) throw Error("--stages is required");
   if (!values.count("microbatches")) throw Error("--microbatches is required");
+  // A schedule that runs on one placement and chunk count (zbv, dualpipe, ...) gets them
+  // by default, so that `-s zbv -p 4 -m 8` needs no --placement or -v.
+  const ScheduleInfo& info = find_schedule(name);
   Problem problem;
   problem.devices = bounded_option(values, "stages", 1, 1, 65536);
-  problem.chunks = bounded_option(values, "chunks", 1, 1, 65536);
+  problem.chunks = bounded_option(values, "chunks", info.fixed_chunks != 0 ? info.fixed_chunks : 1,
+                                  1, 65536);
+  problem.placement = info.placement;
   problem.microbatches = bounded_option(values, "microbatches", 1, 1, std::int64_t{1} << 31);
   problem.iterations = bounded_option(values, "iterations", 1, 1, std::int64_t{1} << 31);
   if (values.count("placement")) {

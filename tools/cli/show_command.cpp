@@ -21,7 +21,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: pipewise show -s NAME -p P -m M [-v V] [-n N] | --schedule-file FILE\n"
     "                     [-f text|json|pytorch] [--lowered] [-o FILE]\n"
-    "Prints each device's program. `text` gives the action list of every device and a\n"
+    "Prints each device's program. `text` gives the action list of every device (an\n"
+    "overlapped F&B pair as PyTorch writes it, (0F7;7B3)) and a\n"
     "timeline grid with unit costs (F = 1, B = 2, I = W = 1 slot) as drawn in the papers\n"
     "(for a valid schedule; of an invalid file, the validator's first finding instead);\n"
     "`json` the pipewise schedule file; `pytorch` PyTorch pipelining's per-rank CSV.";
@@ -34,7 +35,15 @@ std::string schedule_text(const Schedule& schedule) {
                                  schedule.op_count());
   for (std::size_t device = 0; device < schedule.programs.size(); ++device) {
     text += fmt::format("device {}:", device);
-    for (const Op& op : schedule.programs[device]) text += " " + op_label(op, problem.microbatches);
+    const std::vector<Op>& program = schedule.programs[device];
+    for (std::size_t i = 0; i < program.size(); ++i) {
+      const std::string label = op_label(program[i], problem.microbatches);
+      if (overlaps_next(program[i]) && i + 1 < program.size()) {
+        text += " (" + label + ";" + op_label(program[++i], problem.microbatches) + ")";
+      } else {
+        text += " " + label;
+      }
+    }
     text += "\n";
   }
   // The grid is a simulation with unit costs: of a schedule the validator rejects it would

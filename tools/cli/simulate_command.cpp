@@ -33,6 +33,7 @@ constexpr const char* kUsage =
     "usage: pipewise simulate -s NAME -p P -m M [-v V] [-n N] | --schedule-file FILE\n"
     "       [--forward-ms F --backward-ms B --backward-weight-ms W | --costs FILE]\n"
     "       [--latency-us L --bandwidth B --activation-bytes A] [--comm-mode overlapped|blocking]\n"
+    "       [--overlap-efficiency E]\n"
     "       [--parameter-bytes P --optimizer sgd|momentum|adam] [--recompute off|full]\n"
     "       [--data-parallel-size D] [--micro-batch-size S] [-f table|json|csv] [-o FILE]\n"
     "       [--trace FILE] [--svg FILE] [--ascii]\n"
@@ -73,7 +74,10 @@ void add_simulate_options(po::options_description& options) {
   options.add_options()
       ("activation-bytes", po::value<double>(), "bytes of one micro-batch's stage activation")
       ("gradient-bytes", po::value<double>(), "bytes of its gradient (default: activation bytes)")
-      ("comm-mode", po::value<std::string>(), "overlapped (async P2P) or blocking (sender waits)");
+      ("comm-mode", po::value<std::string>(), "overlapped (async P2P) or blocking (sender waits)")
+      ("overlap-efficiency", po::value<double>(),
+       "e in [0, 1]: an overlapped F&B pair (DualPipe) takes max(F, B) + (1 - e) min(F, B); "
+       "default 0, the two ops back to back");
   add_option(options, vocabulary::parameter_bytes);
   options.add_options()
       ("optimizer", po::value<std::string>(), "sgd, momentum or adam (optimizer state)")
@@ -149,6 +153,11 @@ sim::CostConfig cost_config_from_options(const po::variables_map& values) {
   if (auto value = real_option(values, "gradient-bytes")) comm.gradient_bytes = *value;
   if (values.count("comm-mode")) {
     comm.mode = sim::comm_mode_from_name(choice_option(values, "comm-mode", {"overlapped", "blocking"}));
+  }
+
+  if (auto value = real_option(values, "overlap-efficiency")) {
+    if (*value > 1) throw Error("--overlap-efficiency must be in [0, 1] (got " + shown(*value) + ")");
+    config.overlap.efficiency = *value;
   }
 
   sim::MemoryConfig& memory = config.memory;

@@ -21,9 +21,9 @@ std::uint64_t stage_stash_bytes(const exec::MlpModel& model, std::uint32_t stage
 
 sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, const exec::MlpModel& model,
                                          const Problem& problem, bool split_backward) {
-  if (model.stages() != problem.stages()) {
-    throw Error("the model has " + std::to_string(model.stages()) + " stages but the problem p*v = " +
-                std::to_string(problem.stages()));
+  if (model.stages() != problem.model_stages()) {
+    throw Error("the model has " + std::to_string(model.stages()) +
+                " stages but the problem has " + std::to_string(problem.model_stages()));
   }
   if (profile.stages.size() != model.stages()) {
     throw Error("the profile has " + std::to_string(profile.stages.size()) +
@@ -86,12 +86,15 @@ sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Proble
   std::uint64_t layers = 0;
   std::uint64_t stash = 0;
   std::uint64_t last_outputs = 0;
-  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+  // Every schedule stage on the device: with bidirectional placement a device holds one
+  // stage of each model copy.
+  for (std::uint32_t s = 0; s < problem.stages(); ++s) {
     if (problem.device_of_stage(s) != device) continue;
-    const exec::StageLayout& layout = model.stage(s);
+    const std::uint32_t model_stage = problem.model_stage_of(s);
+    const exec::StageLayout& layout = model.stage(model_stage);
     parameters += layout.parameter_count;
     layers += layout.layers();
-    stash += stage_stash_bytes(model, s, rows);
+    stash += stage_stash_bytes(model, model_stage, rows);
     last_outputs += std::uint64_t{layout.output_width()} * rows * kFloatBytes;
   }
   sim::MemoryConfig memory;

@@ -97,7 +97,12 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<exec::Step
   if (!prediction.result.timeline) throw Error("the prediction has no timeline to compare with");
   const sim::SimulationResult& predicted = prediction.result;
   std::unordered_map<Op, const OpSpan*, OpHash> predicted_spans;
-  for (const OpSpan& span : predicted.timeline->ops) predicted_spans.emplace(span.op, &span);
+  // Keyed without flags: the timeline marks both ops of an overlapped pair.
+  const auto unflagged = [](Op op) {
+    op.flags = 0;
+    return op;
+  };
+  for (const OpSpan& span : predicted.timeline->ops) predicted_spans.emplace(unflagged(span.op), &span);
 
   RunComparison comparison;
   const double predicted_step = predicted.makespan_ms;
@@ -112,7 +117,7 @@ RunComparison compare_run(const Schedule& schedule, const std::vector<exec::Step
       for (std::size_t i = 0; i < step[d].size(); ++i) {
         const Op& op = schedule.programs[d][i];
         if (!is_timed(op.kind) || !step[d][i].ran()) continue;
-        const auto found = predicted_spans.find(op);
+        const auto found = predicted_spans.find(unflagged(op));
         if (found == predicted_spans.end()) {
           throw Error("op " + op_label(op, schedule.problem.microbatches) + " of stage " +
                       std::to_string(op.stage) + " is not in the prediction");

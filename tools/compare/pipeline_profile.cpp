@@ -34,10 +34,12 @@ void check_step(const Schedule& schedule, const exec::StepIntervals& step) {
   if (!fits) throw Error("a profiled step does not time the schedule's programs");
 }
 
-// Bytes a message from `stage` carries: its output forward, its input (the previous
-// stage's output) backward.
-double message_bytes(const exec::ExecutionProfile& profile, bool gradient, std::uint32_t stage) {
-  return static_cast<double>(profile.stages[gradient ? stage - 1 : stage].output_bytes);
+// Bytes a message from schedule stage `stage` carries: its output forward, its input (the
+// previous stage's output) backward. The profile is per model stage.
+double message_bytes(const exec::ExecutionProfile& profile, const Problem& problem, bool gradient,
+                     std::uint32_t stage) {
+  const std::uint32_t model_stage = problem.model_stage_of(stage);
+  return static_cast<double>(profile.stages[gradient ? model_stage - 1 : model_stage].output_bytes);
 }
 
 // Hand-over times in ms, less their bytes' time, of the messages of `step` that found their
@@ -63,7 +65,7 @@ void add_handovers(const exec::ExecutionProfile& isolated, const Schedule& sched
       const double handover =
           static_cast<double>(step[d][i].end_ns - send->second.start_ns) / kNanosecondsPerMs;
       handovers.push_back(handover -
-                          message_bytes(isolated, gradient, sender) * isolated.transfer.ms_per_byte);
+                          message_bytes(isolated, schedule.problem, gradient, sender) * isolated.transfer.ms_per_byte);
     }
   }
 }
@@ -72,7 +74,8 @@ void add_handovers(const exec::ExecutionProfile& isolated, const Schedule& sched
 
 exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated, const Schedule& schedule,
                                     const std::vector<exec::StepIntervals>& steps) {
-  const std::uint32_t stages = schedule.problem.stages();
+  // Per model stage: both copies of a bidirectional schedule's stage pool their samples.
+  const std::uint32_t stages = schedule.problem.model_stages();
   if (isolated.stages.size() != stages) {
     throw Error("the profile has " + std::to_string(isolated.stages.size()) +
                 " stages but the schedule has " + std::to_string(stages));
@@ -88,7 +91,7 @@ exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated
       for (std::size_t i = 0; i < program.size(); ++i) {
         const Op& op = program[i];
         if (is_communication(op.kind) || !step[d][i].ran()) continue;
-        of(samples[op.stage], op.kind)
+        of(samples[schedule.problem.model_stage_of(op.stage)], op.kind)
             .push_back(static_cast<double>(step[d][i].duration_ns()) / kNanosecondsPerMs);
       }
     }

@@ -10,10 +10,16 @@
 namespace pipewise::tools {
 namespace {
 
+// The synchronous schedules with a full backward on looped placement. The zero-bubble
+// family (split backward, V-shape or bidirectional placement) is searched when named with
+// --schedule: each schedule adds a whole grid of simulations, and nine more would make the
+// default search several times slower.
 std::vector<std::string> default_schedules() {
   std::vector<std::string> names;
   for (const ScheduleInfo& info : schedule_catalog()) {
-    if (!info.asynchronous) names.push_back(info.name);
+    if (!info.asynchronous && !info.splits_backward && info.placement == Placement::Looped) {
+      names.push_back(info.name);
+    }
   }
   return names;
 }
@@ -72,7 +78,10 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
     for (const std::string& schedule : schedules) {
       base.schedule = schedule;
       std::vector<std::uint32_t> chunk_list{1};
-      if (find_schedule(schedule).uses_chunks) {
+      const ScheduleInfo& info = find_schedule(schedule);
+      if (info.fixed_chunks != 0) {
+        chunk_list = {info.fixed_chunks};
+      } else if (info.uses_chunks) {
         chunk_list = options.chunks.empty() ? default_chunks(layer_count, base.shape.devices)
                                             : options.chunks;
       }

@@ -44,11 +44,14 @@ void check_single_layer_fits(const ModelDescription& model) {
   }
 }
 
-// The static memory of the fullest device (one weight version): the stages it runs.
-double fullest_static_bytes(const PipelineCosts& costs, std::uint32_t devices) {
-  std::vector<double> per_device(devices, 0.0);
-  for (std::size_t stage = 0; stage < costs.memory.size(); ++stage) {
-    per_device[stage % devices] += costs.memory[stage].static_bytes();
+// The static memory of the fullest device (one weight version): the stages it runs under
+// the schedule's placement (looped, V-shape, or bidirectional, whose devices each hold two
+// model stages, one per copy of the model).
+double fullest_static_bytes(const PipelineCosts& costs, const Problem& problem) {
+  std::vector<double> per_device(problem.devices, 0.0);
+  for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
+    per_device[problem.device_of_stage(stage)] +=
+        costs.memory[problem.model_stage_of(stage)].static_bytes();
   }
   return *std::max_element(per_device.begin(), per_device.end());
 }
@@ -61,9 +64,26 @@ bool repeats_even_split(const Candidate& candidate, const PipelineCosts& costs) 
                      [&](const StageSplit& split) { return split.layer_count == first; });
 }
 
+// The shape whose stages are the model stages of `problem`: bidirectional placement splits
+// the model into p stages (each device holds two of them, one per copy), not p·v.
+PipelineShape model_stage_shape(PipelineShape shape, const Problem& problem) {
+  if (problem.bidirectional()) shape.chunks = 1;
+  return shape;
+}
+
 void evaluate(const ModelDescription& model, Candidate& candidate) {
   if (!candidate.validity.ok()) return;
-  const Result<PipelineCosts> costs = pipeline_costs(model, candidate.shape);
+  const ScheduleInfo& schedule = find_schedule(candidate.schedule);
+  Problem problem;
+  problem.devices = candidate.shape.devices;
+  problem.chunks = candidate.shape.chunks;
+  problem.microbatches = candidate.microbatches;
+  problem.placement = schedule.placement;
+  if (Status validity = problem.validity(); !validity.ok()) {
+    candidate.validity = validity;
+    return;
+  }
+  const Result<PipelineCosts> costs = pipeline_costs(model, model_stage_shape(candidate.shape, problem));
   if (!costs.ok()) {
     candidate.validity = costs.status();
     return;
@@ -73,13 +93,9 @@ void evaluate(const ModelDescription& model, Candidate& candidate) {
     return;
   }
   const double cap = model.device.hardware.memory_bytes;
-  candidate.static_bytes = fullest_static_bytes(*costs, candidate.shape.devices);
+  candidate.static_bytes = fullest_static_bytes(*costs, problem);
   candidate.headroom_bytes = cap - candidate.static_bytes;
-  if (!find_schedule(candidate.schedule).asynchronous && candidate.static_bytes > cap) return;
-  Problem problem;
-  problem.devices = candidate.shape.devices;
-  problem.chunks = candidate.shape.chunks;
-  problem.microbatches = candidate.microbatches;
+  if (!schedule.asynchronous && candidate.static_bytes > cap) return;
   Result<PointMetrics> metrics = simulate_point(candidate.schedule, problem, costs->config);
   if (!metrics.ok()) {
     candidate.validity = metrics.status();

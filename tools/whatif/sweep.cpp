@@ -1,5 +1,8 @@
 #include "tools/whatif/sweep.hpp"
 
+#include <algorithm>
+
+#include "common/schedules/registry.hpp"
 #include "tools/whatif/parallel_for.hpp"
 
 namespace pipewise::tools {
@@ -43,6 +46,16 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
   for (const std::uint32_t devices : grid.devices) {
     for (const std::uint32_t chunks : grid.chunks) shape_costs.push_back(costs(devices, chunks));
   }
+  // Bidirectional placement (DualPipe) splits the model into p stages, one copy of each on
+  // two devices, whatever its v: its costs are those of (p, 1), per p.
+  const bool any_bidirectional =
+      std::any_of(grid.schedules.begin(), grid.schedules.end(), [](const std::string& name) {
+        return find_schedule(name).placement == Placement::Bidirectional;
+      });
+  std::vector<Result<PipelineCosts>> bidirectional_costs;
+  if (any_bidirectional) {
+    for (const std::uint32_t devices : grid.devices) bidirectional_costs.push_back(costs(devices, 1));
+  }
 
   std::vector<SweepRow> rows(grid.size());
   parallel_for(
@@ -51,16 +64,19 @@ std::vector<SweepRow> run_sweep(const SweepGrid& grid, const ShapeCostSource& co
         SweepRow& row = rows[index];
         row.point = grid.point(index);
         // Grid order is schedule, p, v, m: dropping m and the schedule leaves p·|v| + v.
-        const Result<PipelineCosts>& shape =
-            shape_costs[index / grid.microbatches.size() % shape_costs.size()];
-        if (!shape.ok()) {
-          row.result = shape.status();
-          return;
-        }
         Problem problem;
         problem.devices = row.point.devices;
         problem.chunks = row.point.chunks;
         problem.microbatches = row.point.microbatches;
+        problem.placement = find_schedule(grid.schedules[row.point.schedule]).placement;
+        const std::size_t shape_index = index / grid.microbatches.size() % shape_costs.size();
+        const Result<PipelineCosts>& shape =
+            problem.bidirectional() ? bidirectional_costs[shape_index / grid.chunks.size()]
+                                    : shape_costs[shape_index];
+        if (!shape.ok()) {
+          row.result = shape.status();
+          return;
+        }
         row.result = simulate_point(grid.schedules[row.point.schedule], problem, shape->config);
       },
       progress);

@@ -83,7 +83,9 @@ TEST(ScheduleJson, HandBuiltSchedulesRoundTripByteForByte) {
 
 TEST(ScheduleJson, GeneratedSchedulesRoundTripByteForByteLoweredOrNot) {
   for (const ScheduleInfo& info : schedule_catalog()) {
-    const Problem problem = make_problem(4, 8, info.uses_chunks ? 2 : 1, 2);
+    const Problem problem = make_problem(
+        4, 8, info.fixed_chunks != 0 ? info.fixed_chunks : info.uses_chunks ? 2 : 1, 2,
+        info.placement);
     const Schedule generated = generate_schedule(info.name, problem);
     for (const Schedule& schedule : {generated, lower_communication(generated)}) {
       const std::string json = schedule_to_json(schedule);
@@ -175,7 +177,7 @@ TEST(ScheduleJson, NamesTheMistypedFieldByItsPath) {
   EXPECT_EQ(read_error(replaced(kTiny, "\"kind\": \"forward\"", "\"kind\": \"fwd\"")),
             "programs[0][0].kind: unknown op kind \"fwd\"");
   EXPECT_EQ(read_error(replaced(kTiny, "\"looped\"", "\"ring\"")),
-            "problem.placement: unknown placement \"ring\" (expected looped or v-shape)");
+            "problem.placement: unknown placement \"ring\" (expected looped, v-shape or bidirectional)");
 }
 
 TEST(ScheduleJson, NamesUnknownAndDuplicateFields) {

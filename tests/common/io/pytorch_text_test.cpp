@@ -41,13 +41,15 @@ TEST(PytorchText, WritesTheHeaderThenOneLineOfActionsPerRank) {
             "1F0,1B0,1F1,1B1,1STEP\n");
 }
 
-TEST(PytorchText, PytorchCompatibleTextHasNoHeaderAndNoSteps) {
+// PyTorch's compute-only form has no step (its lowering adds REDUCE_GRAD); its compute and
+// comms form ends each stage's backwards with REDUCE_GRAD, which is where pipewise's step is.
+TEST(PytorchText, PytorchCompatibleTextHasNoHeaderAndReducesGradientsWhenLowered) {
   EXPECT_EQ(schedule_to_pytorch_text(testing::one_f_one_b_p2_m2(), true),
             "0F0,0F1,0B0,0B1\n"
             "1F0,1B0,1F1,1B1\n");
   EXPECT_EQ(schedule_to_pytorch_text(testing::one_f_one_b_p2_m2_lowered(), true),
-            "0F0,0SEND_F0,0F1,0SEND_F1,0RECV_B0,0B0,0RECV_B1,0B1\n"
-            "1RECV_F0,1F0,1B0,1SEND_B0,1RECV_F1,1F1,1B1,1SEND_B1\n");
+            "0F0,0SEND_F0,0F1,0SEND_F1,0RECV_B0,0B0,0RECV_B1,0B1,0REDUCE_GRAD\n"
+            "1RECV_F0,1F0,1B0,1SEND_B0,1RECV_F1,1F1,1B1,1SEND_B1,1REDUCE_GRAD\n");
 }
 
 TEST(PytorchText, NumbersMicroBatchesOfLaterIterationsAfterTheEarlierOnes) {
@@ -103,7 +105,9 @@ TEST(PytorchText, HandBuiltAndGeneratedSchedulesRoundTrip) {
     EXPECT_EQ(schedule_from_pytorch_text(schedule_to_pytorch_text(schedule)), schedule);
   }
   for (const ScheduleInfo& info : schedule_catalog()) {
-    const Problem problem = make_problem(4, 8, info.uses_chunks ? 2 : 1, 2);
+    const Problem problem = make_problem(
+        4, 8, info.fixed_chunks != 0 ? info.fixed_chunks : info.uses_chunks ? 2 : 1, 2,
+        info.placement);
     const Schedule generated = generate_schedule(info.name, problem);
     for (const Schedule& schedule : {generated, lower_communication(generated)}) {
       const std::string text = schedule_to_pytorch_text(schedule);
@@ -125,9 +129,16 @@ TEST(PytorchText, NamesTheLineAndActionThatCannotBeRead) {
   EXPECT_EQ(read_error("0F0\n1F\n"), "line 2, action 1 \"1F\": F needs a micro-batch number");
   EXPECT_EQ(read_error("0F0,0B0,0STEP3\n"),
             "line 1, action 3 \"0STEP3\": STEP takes no micro-batch");
-  EXPECT_EQ(read_error("0UNSHARD,0F0\n"),
-            "line 1, action 1 \"0UNSHARD\": FSDP actions (UNSHARD, RESHARD) have no pipewise "
-            "equivalent");
+  EXPECT_EQ(read_error("0UNSHARD2,0F0\n"), "line 1, action 1 \"0UNSHARD2\": UNSHARD takes no micro-batch");
+  EXPECT_EQ(read_error("(0F0)OVERLAP_F_B\n"),
+            "line 1, action 1 \"(0F0)OVERLAP_F_B\": OVERLAP_F_B holds exactly two actions, a "
+            "forward and a backward");
+  EXPECT_EQ(read_error("(0B0;1F0)OVERLAP_F_B\n"),
+            "line 1, action 1 \"(0B0;1F0)OVERLAP_F_B\": OVERLAP_F_B pairs a forward (F) with a "
+            "backward (B or I), in that order");
+  EXPECT_EQ(read_error("(0F0;1B0)OVERLAP\n"),
+            "line 1, action 1 \"(0F0;1B0)OVERLAP\": expected a composite action "
+            "(<forward>;<backward>)OVERLAP_F_B");
   EXPECT_EQ(read_error("F0\n"),
             "line 1, action 1 \"F0\": expected <stage><type><micro-batch>, such as 0F1");
   EXPECT_EQ(read_error("0F1x\n"),

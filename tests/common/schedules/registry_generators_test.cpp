@@ -32,15 +32,38 @@ TEST(ScheduleCatalog, ListsEveryGeneratorInHelpOrder) {
   std::vector<std::string> names;
   for (const auto& info : schedule_catalog()) names.push_back(info.name);
   EXPECT_EQ(names, (std::vector<std::string>{"naive", "gpipe", "1f1b", "interleaved", "pipedream",
-                                             "pipedream-2bw"}));
+                                             "pipedream-2bw", "zb-h1", "zb-h2", "interleaved-zb",
+                                             "looped-bfs", "zbv", "v-half", "v-min", "dualpipe",
+                                             "dualpipe-v"}));
 }
 
-TEST(ScheduleCatalog, OnlyInterleavedUsesChunksAndOnlyPipedreamsAreAsynchronous) {
+TEST(ScheduleCatalog, OnlyPipedreamsAreAsynchronous) {
   for (const auto& info : schedule_catalog()) {
-    EXPECT_EQ(info.uses_chunks, info.name == "interleaved") << info.name;
     EXPECT_EQ(info.asynchronous, info.name == "pipedream" || info.name == "pipedream-2bw")
         << info.name;
   }
+}
+
+TEST(ScheduleCatalog, SchedulesOffLoopedPlacementNeedTwoChunksAndSayWhichPlacement) {
+  for (const auto& info : schedule_catalog()) {
+    if (info.placement == Placement::Looped) {
+      EXPECT_EQ(info.fixed_chunks, 0u) << info.name;
+    } else {
+      EXPECT_EQ(info.fixed_chunks, 2u) << info.name;
+      EXPECT_TRUE(info.uses_chunks) << info.name;
+    }
+  }
+  EXPECT_EQ(find_schedule("dualpipe").placement, Placement::Bidirectional);
+  EXPECT_EQ(find_schedule("zbv").placement, Placement::VShape);
+  EXPECT_TRUE(find_schedule("dualpipe-v").overlaps);
+}
+
+TEST(MaxOpCount, SplitBackwardSchedulesCountThreeOpsPerSlot) {
+  const Problem problem = make_problem(4, 8);
+  // 4 stages × 8 micro-batches: F, I and W each, plus a step per stage.
+  EXPECT_EQ(max_op_count(find_schedule("zb-h1"), problem), 3u * 32 + 4);
+  EXPECT_EQ(max_op_count(find_schedule("1f1b"), problem), 2u * 32 + 4);
+  EXPECT_EQ(generate_schedule("zb-h1", problem).op_count(), 3u * 32 + 4);
 }
 
 TEST(ScheduleCatalog, SummariesAreSingleNonEmptyLines) {
@@ -68,12 +91,14 @@ TEST(FindSchedule, PipedreamFlushIsAnAliasOf1f1b) {
 
 TEST(FindSchedule, UnknownNameListsTheKnownOnes) {
   try {
-    find_schedule("zb-h1");
+    find_schedule("zb-h3");
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_STREQ(error.what(),
-                 "unknown schedule \"zb-h1\" (known: naive, gpipe, 1f1b (= pipedream-flush), "
-                 "interleaved, pipedream, pipedream-2bw)");
+                 "unknown schedule \"zb-h3\" (known: naive, gpipe, 1f1b (= pipedream-flush), "
+                 "interleaved, pipedream, pipedream-2bw, zb-h1 (= zb1p), zb-h2 (= zb2p), "
+                 "interleaved-zb (= interleavedzerobubble), looped-bfs (= loopedbfs), zbv (= zb-v) "
+                 "(= zbvzerobubble), v-half, v-min, dualpipe, dualpipe-v (= dualpipev))");
   }
   EXPECT_EQ(generation_error("GPipe", make_problem(2, 2)).rfind("unknown schedule \"GPipe\"", 0),
             0u);

@@ -29,8 +29,9 @@ TEST(ValidateGenerated, EveryGeneratorsSchedulesValidateLoweredOrNot) {
       for (const std::uint32_t m : microbatch_counts) {
         for (std::uint32_t v = 1; v <= max_chunks; ++v) {
           for (const std::uint32_t n : {1u, 3u}) {
-            for (const Placement placement : {Placement::Looped, Placement::VShape}) {
-              if (placement == Placement::VShape && v != 2) continue;
+            for (const Placement placement :
+                 {Placement::Looped, Placement::VShape, Placement::Bidirectional}) {
+              if (placement != Placement::Looped && v != 2) continue;
               const Problem problem{p, v, m, n, placement};
               Schedule schedule;
               try {

@@ -30,6 +30,11 @@ Trained run_on_cpu(const Schedule& schedule, const MlpModel& model, const Synthe
   for (std::uint32_t s = 0; s < model.stages(); ++s) {
     trained.parameters.push_back(backend.parameters(s));
     trained.gradients.push_back(backend.last_gradient(s));
+    // Bidirectional placement's second copy stays an exact copy of the first.
+    if (schedule.problem.bidirectional()) {
+      EXPECT_EQ(backend.parameters(schedule.problem.mirror_stage(s)), backend.parameters(s))
+          << "the two copies of stage " << s << " differ";
+    }
   }
   trained.losses = backend.losses();
   return trained;
@@ -74,6 +79,41 @@ TEST_P(SynchronousSchedules, MatchSingleDeviceTrainingAfterEachStep) {
     const Problem shape = test::problem(c.devices, kMicrobatches, kIterations, c.chunks);
     const std::string name = std::string(c.schedule) + " p=" + std::to_string(c.devices) +
                              " v=" + std::to_string(c.chunks);
+    expect_matches(run_on_cpu(test::lowered(c.schedule, shape), model, task, optimizer),
+                   reference, name);
+  }
+}
+
+// The zero-bubble, V-shape, DualPipe and breadth-first schedules run real split backward
+// (I and W as separate ops, W's deferred), overlapped F&B pairs (one after the other on the
+// device's worker) and, for DualPipe, two model copies whose gradients are summed before
+// each step: all of it computes what one device computes.
+TEST_P(SynchronousSchedules, NewSchedulesMatchSingleDeviceTrainingAfterEachStep) {
+  const OptimizerConfig optimizer = GetParam();
+  const MlpConfig config = test::small_mlp();
+  const SyntheticTask task = test::small_task(config);
+  constexpr std::uint32_t kIterations = 2;
+  struct NewCase {
+    const char* schedule;
+    std::uint32_t devices;
+    std::uint32_t microbatches;
+    std::uint32_t chunks;
+  };
+  const std::vector<NewCase> cases = {
+      {"zb-h1", 4, 4, 1},      {"zb-h1", 3, 2, 1},      {"zb-h2", 4, 4, 1},
+      {"zb-h2", 2, 5, 1},      {"interleaved-zb", 2, 4, 2}, {"interleaved-zb", 4, 4, 2},
+      {"looped-bfs", 2, 4, 2}, {"looped-bfs", 2, 3, 4}, {"zbv", 2, 4, 2},
+      {"zbv", 4, 3, 2},        {"v-half", 2, 4, 2},     {"v-half", 4, 4, 2},
+      {"v-min", 4, 4, 2},      {"dualpipe-v", 2, 4, 2}, {"dualpipe-v", 4, 8, 2},
+      {"dualpipe", 2, 4, 2},   {"dualpipe", 4, 8, 2},   {"dualpipe", 8, 16, 2}};
+  for (const NewCase& c : cases) {
+    const ScheduleInfo& info = find_schedule(c.schedule);
+    Problem shape = test::problem(c.devices, c.microbatches, kIterations, c.chunks);
+    shape.placement = info.placement;
+    const MlpModel model(config, shape.model_stages());
+    const TrainedModel reference =
+        train_synchronous_reference(model, task, optimizer, c.microbatches, kIterations);
+    const std::string name = std::string(c.schedule) + " " + problem_sizes(shape);
     expect_matches(run_on_cpu(test::lowered(c.schedule, shape), model, task, optimizer),
                    reference, name);
   }

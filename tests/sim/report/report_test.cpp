@@ -21,6 +21,7 @@
 #include "sim/report/json_report.hpp"
 #include "common/timeline/svg_timeline.hpp"
 #include "sim/report/table_report.hpp"
+#include "common/schedules/registry.hpp"
 #include "tests/sim/hand_schedules.hpp"
 
 namespace pipewise::sim {
@@ -250,6 +251,27 @@ TEST(Reports, SvgIsWellFormedAndLabelsFitTheirBlocks) {
   const std::string both = timeline_svg({*small.result.timeline, measured});
   EXPECT_NE(both.find(">predicted<"), std::string::npos);
   EXPECT_NE(both.find(">measured<"), std::string::npos);
+}
+
+// DualPipeV p = 2, m = 4: each overlapped F&B pair is drawn as its two ops with one bar
+// under both, and the legend says what the bar means.
+TEST(Reports, SvgMarksOverlappedPairs) {
+  const RecordedRun run =
+      simulate_recorded(generate_schedule("dualpipe-v", Problem{2, 2, 4, 1, Placement::VShape}));
+  std::size_t pairs = 0;
+  for (const OpSpan& span : run.result.timeline->ops) pairs += overlaps_next(span.op) ? 1 : 0;
+  ASSERT_GT(pairs, 0u);
+  const std::string svg = timeline_svg({*run.result.timeline});
+  EXPECT_EQ(xml_problem(svg), "");
+  std::size_t bars = 0;
+  for (std::size_t at = svg.find("stroke-width=\"3\""); at != std::string::npos;
+       at = svg.find("stroke-width=\"3\"", at + 1)) {
+    ++bars;
+  }
+  EXPECT_EQ(bars, pairs + 1);  // one per marked op, one in the legend
+  EXPECT_NE(svg.find("overlapped F&amp;B pair"), std::string::npos);
+  const RecordedRun plain = simulate_recorded(testing::one_f_one_b_schedule(4, 8));
+  EXPECT_EQ(timeline_svg({*plain.result.timeline}).find("overlapped"), std::string::npos);
 }
 
 TEST(Reports, SvgRendersWithRsvgConvert) {

@@ -51,6 +51,22 @@ class RunCommand : public ::testing::Test {
   }
 };
 
+// The zero-bubble family runs end to end, its prediction included: split backward
+// (zb-h1), a V-shape (zbv), overlapped F&B pairs (dualpipe-v) and DualPipe's two model
+// copies, which hold the model's two stages twice on two devices.
+TEST_F(RunCommand, RunsTheZeroBubbleAndDualPipeSchedules) {
+  for (const char* schedule : {"zb-h1", "zbv", "dualpipe-v", "dualpipe"}) {
+    const auto report =
+        run_json(std::string("--schedule ") + schedule + " --stages 2 --microbatches 4");
+    EXPECT_EQ(report["schedule"], schedule);
+    const double first = report["loss"]["first"];
+    const double last = report["loss"]["last"];
+    EXPECT_LT(last, first) << schedule;
+    EXPECT_GT(report["predicted"]["makespan"].get<double>(), 0.0) << schedule;
+    EXPECT_EQ(report["measured"]["devices"].size(), 2u) << schedule;
+  }
+}
+
 TEST_F(RunCommand, ReportsMeasuredAndPredictedFiguresFromTheRun) {
   const auto report = run_json("--schedule 1f1b --stages 2 --microbatches 4");
   EXPECT_EQ(report["schema"], "pipewise.run");

@@ -137,6 +137,25 @@ TEST(SweepCommand, ModelCostsGiveMemoryInBytes) {
   EXPECT_DOUBLE_EQ(std::stod(row.at("peak_memory")), 2 * 2 * 1048576.0);
 }
 
+TEST(SweepCommand, ModelCostsSplitDualPipesModelIntoPStagesOneCopyPerDirection) {
+  // DualPipe on p = 2 splits the 4 layers into p = 2 model stages of 2 layers (F = 2,
+  // B = 4 per micro-batch), each held twice (stage 0 and its mirror on the other device),
+  // whatever its v: with m = 4 each device runs 2 stages x 2 micro-batches of F + B = 6 ms
+  // without a bubble, 24 ms, and holds PP + 1 = 3 stashes of 2 MiB at its peak.
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("model.json", R"({
+    "layers": [{"count": 4, "forward_ms": 1, "backward_ms": 2, "activation_bytes": 1048576}],
+    "batch": {"global": 8, "micro": 1},
+    "interconnect": {"bandwidth_gb_per_s": 0, "latency_us": 0}})");
+  const CliResult result =
+      run_pipewise("sweep -s dualpipe -p 2 -v 2 -m 4 --format csv --model '" + model + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const Row row = csv_rows(result.out).at("dualpipe 2 2 4");
+  ASSERT_EQ(row.at("status"), "ok") << row.at("reason");
+  EXPECT_DOUBLE_EQ(std::stod(row.at("makespan_ms")), 24.0);
+  EXPECT_DOUBLE_EQ(std::stod(row.at("peak_memory")), 3 * 2 * 1048576.0);
+}
+
 TEST(SweepCommand, SvgHeatmapsShowEveryCellWithItsNumber) {
   const ScratchDirectory scratch;
   const std::string svg = scratch.file("sweep.svg");

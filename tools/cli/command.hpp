@@ -20,6 +20,7 @@ Command partition_command();
 Command published_runs_command();
 Command recommend_command();
 Command run_command();
+Command search_command();
 Command show_command();
 Command simulate_command();
 Command sweep_command();

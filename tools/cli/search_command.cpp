@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@
 #include "common/text/text_table.hpp"
 #include "common/timeline/svg_timeline.hpp"
 #include "sim/engine.hpp"
+#include "sim/memory_estimate.hpp"
 #include "tools/cli/command.hpp"
+#include "tools/cli/command_line.hpp"
 #include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
@@ -99,7 +102,7 @@ std::vector<Problem> shapes_from_options(const po::variables_map& values) {
       if (end == item.c_str() || *end != '\0' || value < 1 || value > 64) {
         throw Error("--chunks: \"" + printable(item) + "\" is not a chunk count between 1 and 64");
       }
-      if (std::find(chunks.begin(), chunks.end(), value) == chunks.end()) chunks.push_back(value);
+      if (std::find(chunks.begin(), chunks.end(), value) == chunks.end()) chunks.push_back(static_cast<std::uint32_t>(value));
     }
   }
   std::vector<Placement> placements = {Placement::Looped, Placement::VShape, Placement::Bidirectional};
@@ -209,14 +212,14 @@ std::string search_table(const SearchResult& result, const std::optional<double>
   } else {
     out += "best hand-written: none fits or accepts these inputs\n";
   }
-  std::size_t ran = 0;
+  std::size_t simulated = 0;
   std::size_t fitting = 0;
   for (const SearchCandidate& candidate : result.candidates) {
-    ran += candidate.status.ok() || candidate.makespan_ms > 0;
+    simulated += candidate.status.ok() || candidate.makespan_ms > 0;
     fitting += candidate.fits;
   }
   out += fmt::format("searched {} candidates in {:.2f} s: {} simulated, {} fit\n\n",
-                     result.candidates.size(), result.seconds, ran, fitting);
+                     result.candidates.size(), result.seconds, simulated, fitting);
 
   TextTable table({{"#", TextTable::Align::Right},
                    {"schedule"},
@@ -226,11 +229,17 @@ std::string search_table(const SearchResult& result, const std::optional<double>
                    {"peak/device", TextTable::Align::Right},
                    {"note"}});
   const std::vector<SearchCandidate> rows = ranked(result.candidates);
+  std::set<std::string> simulated_origins;
+  for (const SearchCandidate& row : rows) {
+    if (row.status.ok() || row.makespan_ms > 0) simulated_origins.insert(row.origin);
+  }
   std::size_t shown = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const SearchCandidate& row = rows[i];
     const bool ran = row.status.ok() || row.makespan_ms > 0;
-    // Every hand-written schedule is listed; list-scheduler rows up to `top`.
+    // Every hand-written schedule is listed (on the shapes it does not take only when it
+    // takes none: then with the reason); list-scheduler rows up to `top`.
+    if (!ran && simulated_origins.count(row.origin)) continue;
     if (!row.named && top != 0 && shown >= top) continue;
     if (!row.named) ++shown;
     table.add_row({std::to_string(i + 1), row.origin, shape_text(row.problem),

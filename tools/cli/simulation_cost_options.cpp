@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/ir/error.hpp"
+#include "tools/cli/command_line.hpp"
 #include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
@@ -36,7 +37,7 @@ std::optional<bool> recompute_option(const po::variables_map& values) {
 
 // The value of a non-negative real option, if given. Throws "--NAME must be ...".
 std::optional<double> real_option(const po::variables_map& values, const std::string& name,
-                                  bool allow_zero) {
+                                  bool allow_zero = true) {
   if (!values.count(name)) return std::nullopt;
   const double value = values[name].as<double>();
   if (!std::isfinite(value) || value < 0 || (!allow_zero && value == 0)) {

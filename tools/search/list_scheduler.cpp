@@ -23,10 +23,18 @@ struct StageState {
   sim::ActivationEffects memory;
 };
 
+// A device admits a micro-batch whole: at its first forward on the device, the bytes and
+// stashes of its later forwards there (the device's other stages it runs) are reserved, so
+// that memory a later chunk needs is never taken by a new micro-batch's first chunk (which
+// would leave every device waiting: the V-shape's device 0 full of chunk-0 stashes whose
+// backwards need chunk-1 forwards it has no room for).
 struct DeviceState {
   double free_ms = 0;
   std::uint64_t activation_bytes = 0;
   std::uint64_t stashes = 0;
+  std::uint64_t reserved_bytes = 0;    // later forwards of admitted micro-batches
+  std::uint64_t reserved_stashes = 0;
+  std::vector<bool> admitted;          // per micro-batch
   std::deque<Op> pending_weights;  // I's whose W has not run, oldest first
   std::vector<std::uint32_t> stages;  // highest first
   std::vector<Op> program;
@@ -60,6 +68,7 @@ class ListScheduler {
       }
     }
     for (std::uint32_t s = problem.stages(); s-- > 0;) devices_[stages_[s].device].stages.push_back(s);
+    for (DeviceState& device : devices_) device.admitted.assign(problem.microbatches, false);
   }
 
   Result<Schedule> run() {
@@ -110,11 +119,39 @@ class ListScheduler {
     return costs_.communication().latency_ms +
            (gradient ? costs_.gradient_occupancy_ms() : costs_.activation_occupancy_ms());
   }
-  bool fits_forward(std::uint32_t device, std::uint32_t stage) const {
+  // The stashes and bytes micro-batch j's forwards leave on `device`, over all its stages.
+  std::pair<std::uint64_t, std::uint64_t> footprint(std::uint32_t device, std::uint32_t j) const {
+    std::uint64_t stashes = 0;
+    std::uint64_t bytes = 0;
+    for (const std::uint32_t s : devices_[device].stages) {
+      if (j < first_microbatch(s) || j >= stages_[s].end) continue;
+      ++stashes;
+      bytes += stages_[s].memory.forward_bytes;
+    }
+    return {stashes, bytes};
+  }
+  bool fits_forward(std::uint32_t device, std::uint32_t j) const {
     const DeviceState& state = devices_[device];
-    if (state.stashes >= policy_.stash_limit) return false;
-    return caps_.empty() ||
-           state.activation_bytes + stages_[stage].memory.forward_bytes <= caps_[device];
+    if (state.admitted[j]) return true;
+    const auto [stashes, bytes] = footprint(device, j);
+    if (state.stashes + state.reserved_stashes + stashes > policy_.stash_limit) return false;
+    return caps_.empty() || state.activation_bytes + state.reserved_bytes + bytes <= caps_[device];
+  }
+  // Admits micro-batch j on `device` at its forward of `stage`, or uses its reservation.
+  void take_forward_room(std::uint32_t device, std::uint32_t stage, std::uint32_t j) {
+    DeviceState& state = devices_[device];
+    const std::uint64_t bytes = stages_[stage].memory.forward_bytes;
+    if (!state.admitted[j]) {
+      state.admitted[j] = true;
+      const auto [stashes, all_bytes] = footprint(device, j);
+      state.reserved_stashes += stashes - 1;
+      state.reserved_bytes += all_bytes - bytes;
+    } else {
+      state.reserved_stashes -= std::min<std::uint64_t>(state.reserved_stashes, 1);
+      state.reserved_bytes -= std::min(state.reserved_bytes, bytes);
+    }
+    state.activation_bytes += bytes;
+    ++state.stashes;
   }
 
   // The next forward and backward of each of the device's stages, by the policy's order.
@@ -144,7 +181,7 @@ class ListScheduler {
         const std::uint32_t j = stage.next_forward;
         const double ready = forward_ready_[slot(s, j)];
         if (ready == kUnknown) continue;
-        if (!fits_forward(device, s)) {
+        if (!fits_forward(device, j)) {
           forward_blocked = true;
           continue;
         }
@@ -205,11 +242,9 @@ class ListScheduler {
 
   // Effects of F(stage, j) ending at `end`.
   void finish_forward(std::uint32_t device, std::uint32_t s, std::uint32_t j, double end) {
-    DeviceState& state = devices_[device];
     StageState& stage = stages_[s];
     forward_end_[slot(s, j)] = end;
-    state.activation_bytes += stage.memory.forward_bytes;
-    ++state.stashes;
+    take_forward_room(device, s, j);
     ++stage.next_forward;
     if (problem_.ends_pipeline(s)) {
       backward_ready_[slot(s, j)] = end;

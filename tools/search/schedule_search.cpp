@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/schedules/registry.hpp"
+#include "common/text/format.hpp"
 #include "common/validate/validate.hpp"
 #include "sim/activation_effects.hpp"
 #include "sim/bounds.hpp"
@@ -57,8 +58,8 @@ void evaluate(const Schedule& schedule, const Shape& shape, const SearchOptions&
   }
   candidate.fits = !options.memory_cap_bytes || candidate.peak_bytes <= *options.memory_cap_bytes;
   if (!candidate.fits) {
-    candidate.status = Status::failure("its fullest device needs " +
-                                       std::to_string(candidate.peak_bytes) + " bytes");
+    candidate.status = Status::failure("its fullest device needs " + format_bytes(candidate.peak_bytes) +
+                                       ", over the cap of " + format_bytes(*options.memory_cap_bytes));
   }
 }
 

@@ -1,5 +1,5 @@
 // bench_summary RESULTS_DIR: reads the JSON the benchmark suites wrote into RESULTS_DIR
-// (common.json, sim.json, sim_large.json, sweep.json, exec.json, and the repeated target
+// (common.json, sim.json, sim_large.json, sweep.json, exec.json, search.json, and the repeated target
 // runs sim_targets.json, sweep_targets.json, exec_targets.json; scripts/bench.sh writes
 // them) and prints one table: every headline figure, its target and whether it was met.
 // A figure with repeated runs is their median.
@@ -33,7 +33,7 @@ struct Suite {
 
 std::map<std::string, Suite> load_suites(const std::filesystem::path& directory) {
   std::map<std::string, Suite> suites;
-  for (const char* suite_name : {"common", "sim", "sim_large", "sweep", "exec", "cli",
+  for (const char* suite_name : {"common", "sim", "sim_large", "sweep", "exec", "cli", "search",
                                  "sim_targets", "sweep_targets", "exec_targets", "cli_targets"}) {
     const std::filesystem::path path = directory / (std::string(suite_name) + ".json");
     std::ifstream file(path);
@@ -234,6 +234,15 @@ std::vector<Row> summary_rows(const std::map<std::string, Suite>& suites) {
   } else {
     rows.push_back(
         {"sweep p<=16 m<=64, all cores", std::nullopt, "configs/s", 1, Goal::AtLeast, 50000});
+  }
+
+  // The schedule search at p = 32 (bench/search_bench.cpp's cases).
+  for (const char* which : {"0", "1", "2", "3"}) {
+    const std::string run = std::string("BM_Search/p:32/m:64/case:") + which;
+    rows.push_back({std::string("search p=32 m=64 case ") + which + ": wall, one thread",
+                    field("search", run, "real_time"), "s", 1, Goal::AtMost, 3});
+    rows.push_back({std::string("search p=32 m=64 case ") + which + ": faster than hand-written",
+                    field("search", run, "gain_pct"), "%", 1, Goal::AtLeast, 0});
   }
 
   for (const char* devices : {"1", "2"}) {

@@ -24,7 +24,7 @@ build_dir=${BUILD_DIR:-build}
 min_time=${BENCH_MIN_TIME:-0.1}
 repetitions=${BENCH_REPETITIONS:-5}
 results="$build_dir/bench-results"
-suites=(common sim sweep exec cli)
+suites=(common sim sweep exec cli search)
 
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -50,7 +51,9 @@ constexpr const char* kUsage =
     "gap to it. --memory-cap takes GiB, or a schedule's name: the peak that schedule needs\n"
     "with these costs (e.g. 1f1b: search within 1F1B's memory). The cost flags are\n"
     "simulate's (pipewise simulate --help): one device's share of the model, each of v\n"
-    "chunks taking 1/v. --write-schedule writes the winner as pipewise JSON (.json) or\n"
+    "chunks taking 1/v. A --costs file with per-stage times names the stages of one split\n"
+    "of the model: then only shapes with p model stages are searched (v = 1 and\n"
+    "bidirectional), unless -v or --placement picks another split. --write-schedule writes the winner as pipewise JSON (.json) or\n"
     "PyTorch text (.txt, .csv), for simulate --schedule-file, run --schedule-file or PyTorch.";
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
@@ -84,8 +87,17 @@ void add_search_options(po::options_description& options) {
   add_simulation_cost_options(options);
 }
 
-// The shapes to search: each v of -v on each placement of --placement that takes it.
-std::vector<Problem> shapes_from_options(const po::variables_map& values) {
+// True when `costs` name stages (per-stage, per-op or per-pair times): a stage index means
+// one split of the model, p·v stages, or p with bidirectional placement (model_stages).
+bool names_stages(const sim::CostConfig& costs) {
+  return !costs.stages.empty() || !costs.ops.empty() || !costs.overlap.pairs.empty();
+}
+
+// The shapes to search: each v of -v on each placement of --placement that takes it. Costs
+// that name stages describe one split of the model: the shapes given must all have the
+// same number of model stages (else refused), and by default only those with p model
+// stages (v = 1, bidirectional) are searched.
+std::vector<Problem> shapes_from_options(const po::variables_map& values, const sim::CostConfig& costs) {
   if (!values.count("stages")) throw Error("--stages is required");
   if (!values.count("microbatches")) throw Error("--microbatches is required");
   Problem base;
@@ -129,6 +141,21 @@ std::vector<Problem> shapes_from_options(const po::variables_map& values) {
   if (shapes.empty()) {
     throw Error("no shape to search: v-shape and bidirectional placement need v = 2 (and "
                 "bidirectional an even m); add -v 2 or looped placement");
+  }
+  if (names_stages(costs)) {
+    const bool chosen = values.count("chunks") || values.count("placement");
+    const std::uint32_t model_stages = chosen ? shapes.front().model_stages() : base.devices;
+    for (const Problem& shape : shapes) {
+      if (chosen && shape.model_stages() != model_stages) {
+        throw Error(fmt::format(
+            "the cost file's per-stage times name stages of one split of the model, but the "
+            "shapes searched split it into {} (v={} {}) and {} stages (v={} {}): give one -v "
+            "and placements that split it alike",
+            model_stages, shapes.front().chunks, placement_name(shapes.front().placement),
+            shape.model_stages(), shape.chunks, placement_name(shape.placement)));
+      }
+    }
+    std::erase_if(shapes, [&](const Problem& shape) { return shape.model_stages() != model_stages; });
   }
   return shapes;
 }
@@ -218,8 +245,16 @@ std::string search_table(const SearchResult& result, const std::optional<double>
     simulated += candidate.status.ok() || candidate.makespan_ms > 0;
     fitting += candidate.fits;
   }
-  out += fmt::format("searched {} candidates in {:.2f} s: {} simulated, {} fit\n\n",
-                     result.candidates.size(), result.seconds, simulated, fitting);
+  std::vector<std::string> shape_names;
+  for (const SearchCandidate& candidate : result.candidates) {
+    const std::string shape = shape_text(candidate.problem);
+    if (std::find(shape_names.begin(), shape_names.end(), shape) == shape_names.end()) {
+      shape_names.push_back(shape);
+    }
+  }
+  const std::string shapes = fmt::format("{}", fmt::join(shape_names, ", "));
+  out += fmt::format("searched {} candidates on {} in {:.2f} s: {} simulated, {} fit\n\n",
+                     result.candidates.size(), shapes, result.seconds, simulated, fitting);
 
   TextTable table({{"#", TextTable::Align::Right},
                    {"schedule"},
@@ -310,8 +345,8 @@ int run_search(const std::vector<std::string>& args) {
   if (top < 0) throw Error("--top must be >= 0 (0: every candidate)");
 
   SearchOptions search;
-  search.shapes = shapes_from_options(values);
   search.costs = simulation_costs_from_options(values);
+  search.shapes = shapes_from_options(values, search.costs);
   if (values.count("schedules")) search.named = schedule_list(values["schedules"].as<std::string>(), "schedules");
   for (const std::string& name : search.named) {
     if (find_schedule(name).asynchronous) {

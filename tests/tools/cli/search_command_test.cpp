@@ -105,6 +105,18 @@ TEST(SearchCommand, ACapNothingFitsFailsAndWritesNoFile) {
   EXPECT_FALSE(std::filesystem::exists(schedule));
 }
 
+// Per-stage times name the stages of one split of the model: by default only the shapes
+// with p model stages are searched, and -v giving two splits is refused.
+TEST(SearchCommand, PerStageCostsSearchTheShapesTheyDescribe) {
+  const ScratchDirectory scratch;
+  const std::string costs = scratch.write("costs.json", kUnevenCosts);
+  const CliResult search = run_pipewise("search -p 4 -m 8 --costs '" + costs + "'");
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  EXPECT_NE(search.out.find("on v=1 looped, v=2 bidirectional in"), std::string::npos) << search.out;
+  testing::expect_refused({"TwoSplits", ("search -p 4 -m 8 -v 1,2 --costs '" + costs + "'").c_str(),
+                           "name stages of one split of the model"});
+}
+
 class SearchRefusal : public ::testing::TestWithParam<Refusal> {};
 
 TEST_P(SearchRefusal, NamesTheProblemInOneLine) { expect_refused(GetParam()); }

@@ -3,32 +3,32 @@
 // command takes, or that has an older spelling, defined once here with its name, aliases,
 // unit and help. Commands add these with add_option and never declare their own copies.
 //
-// | option                     | aliases (their unit)                     | unit    | commands                                  |
-// |----------------------------|------------------------------------------|---------|-------------------------------------------|
-// | -s, --schedule NAME        | --schedules                              |         | show, simulate, run                       |
-// | -s, --schedules LIST       | --schedule                               |         | sweep, recommend                          |
-// | -p, --stages               | --pipeline-model-parallel-size           |         | show, simulate, run, sweep, recommend, partition |
-// | -v, --chunks               | --virtual-pipeline-model-parallel-size   |         | show, simulate, run, sweep, recommend     |
-// | -m, --microbatches         |                                          |         | show, simulate, run, sweep                |
-// | -n, --iterations           |                                          |         | show, simulate, run                       |
-// | --forward-ms               | --cost-f, --forward                      | ms      | simulate, sweep                           |
-// | --backward-ms              | --cost-b, --backward                     | ms      | simulate, sweep                           |
-// | --backward-weight-ms       | --cost-w                                 | ms      | simulate                                  |
-// | --optimizer-step-ms        | --cost-step                              | ms      | simulate, model flags                     |
-// | --latency-us               | --comm-latency (ms)                      | us      | simulate, model flags                     |
-// | --bandwidth                |                                          | GB/s    | simulate, model flags                     |
-// | --dp-latency-us            | --dp-latency (ms)                        | us      | simulate, model flags                     |
-// | --dp-bandwidth             |                                          | GB/s    | simulate, model flags                     |
-// | --data-parallel-size       | --data-parallel                          |         | simulate, model flags                     |
-// | --micro-batch-size         | --microbatch-size                        | samples | simulate (a number), model flags (a LIST) |
-// | --parameter-bytes          | --param-bytes                            | bytes   | simulate                                  |
-// | --layer-activation-bytes   |                                          | bytes   | simulate, model flags                     |
-// | --recompute                | --recompute-granularity                  |         | simulate, sweep, recommend (a list), partition |
-// | --costs FILE               |                                          |         | simulate, sweep                           |
-// | -f, --format               |                                          |         | show, simulate, sweep                     |
-// | -o, --output FILE          |                                          |         | show, simulate, sweep, recommend, partition |
-// | --svg FILE                 |                                          |         | simulate, sweep, recommend                |
-// | --threads                  |                                          |         | sweep, recommend                          |
+// | option                   | aliases (their unit)                   | unit    | commands                                                 |
+// |--------------------------|----------------------------------------|---------|----------------------------------------------------------|
+// | -s, --schedule NAME      | --schedules                            |         | show, simulate, run                                      |
+// | -s, --schedules LIST     | --schedule                             |         | sweep, recommend, search                                 |
+// | -p, --stages             | --pipeline-model-parallel-size         |         | show, simulate, run, sweep, recommend, partition, search |
+// | -v, --chunks             | --virtual-pipeline-model-parallel-size |         | show, simulate, run, sweep, recommend, search            |
+// | -m, --microbatches       |                                        |         | show, simulate, run, sweep, search                       |
+// | -n, --iterations         |                                        |         | show, simulate, run, search                              |
+// | --forward-ms             | --cost-f, --forward                    | ms      | simulate, sweep, search                                  |
+// | --backward-ms            | --cost-b, --backward                   | ms      | simulate, sweep, search                                  |
+// | --backward-weight-ms     | --cost-w                               | ms      | simulate, search                                         |
+// | --optimizer-step-ms      | --cost-step                            | ms      | simulate, model flags, search                            |
+// | --latency-us             | --comm-latency (ms)                    | us      | simulate, model flags, search                            |
+// | --bandwidth              |                                        | GB/s    | simulate, model flags, search                            |
+// | --dp-latency-us          | --dp-latency (ms)                      | us      | simulate, model flags, search                            |
+// | --dp-bandwidth           |                                        | GB/s    | simulate, model flags, search                            |
+// | --data-parallel-size     | --data-parallel                        |         | simulate, model flags, search                            |
+// | --micro-batch-size       | --microbatch-size                      | samples | simulate (a number), model flags (a LIST)                |
+// | --parameter-bytes        | --param-bytes                          | bytes   | simulate, search                                         |
+// | --layer-activation-bytes |                                        | bytes   | simulate, model flags, search                            |
+// | --recompute              | --recompute-granularity                |         | simulate, sweep, recommend (a list), partition, search   |
+// | --costs FILE             |                                        |         | simulate, sweep, search                                  |
+// | -f, --format             |                                        |         | show, simulate, sweep, search                            |
+// | -o, --output FILE        |                                        |         | show, simulate, sweep, recommend, partition, search      |
+// | --svg FILE               |                                        |         | simulate, sweep, recommend, search                       |
+// | --threads                |                                        |         | sweep, recommend, search                                 |
 //
 // "model flags" are those of model_options.hpp: sweep, recommend and partition. Canonical
 // names carry their unit where one applies and follow Megatron-LM where it has a name; the

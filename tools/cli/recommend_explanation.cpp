@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "common/schedules/registry.hpp"
 #include "common/text/format.hpp"
 #include "sim/closed_forms.hpp"
 
@@ -75,16 +76,25 @@ std::string explain_versus_best(const Candidate& candidate, const Candidate& bes
 std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std::uint32_t layers) {
   std::vector<std::string> warnings;
   const PipelineShape& shape = candidate.shape;
+  const Placement placement = find_schedule(candidate.schedule).placement;
   if (shape.devices > 1 && std::uint64_t{candidate.microbatches} < 4ull * shape.devices) {
-    warnings.push_back(fmt::format(
-        "m = {} < 4p = {} (rule of thumb m >= 4p): the flushed bubble (p-1)/(v·m+p-1) is {}",
-        candidate.microbatches, 4 * shape.devices,
-        format_percent(sim::flushed_bubble_ratio(shape.devices, candidate.microbatches, shape.chunks))));
+    // The closed form is that of looped placement (1F1B, interleaved).
+    warnings.push_back(
+        placement == Placement::Looped
+            ? fmt::format("m = {} < 4p = {} (rule of thumb m >= 4p): the flushed bubble (p-1)/(v·m+p-1) is {}",
+                          candidate.microbatches, 4 * shape.devices,
+                          format_percent(sim::flushed_bubble_ratio(shape.devices, candidate.microbatches,
+                                                                   shape.chunks)))
+            : fmt::format("m = {} < 4p = {} (rule of thumb m >= 4p)", candidate.microbatches,
+                          4 * shape.devices));
   }
-  const std::uint64_t stages = std::uint64_t{shape.devices} * shape.chunks;
+  // Bidirectional placement (DualPipe) splits the model into p stages, one copy per direction.
+  const bool bidirectional = placement == Placement::Bidirectional;
+  const std::uint64_t stages = std::uint64_t{shape.devices} * (bidirectional ? 1 : shape.chunks);
   if (layers % stages != 0) {
-    warnings.push_back(fmt::format("p·v = {} does not divide the {} layers: stages are uneven and the "
-                                   "slowest one sets the pace", stages, layers));
+    warnings.push_back(fmt::format("{} = {} does not divide the {} layers: stages are uneven and the "
+                                   "slowest one sets the pace",
+                                   bidirectional ? "p" : "p·v", stages, layers));
   }
   return warnings;
 }

@@ -9,7 +9,10 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json or_null(std::optional<double> value) { return value ? ordered_json(*value) : ordered_json(nullptr); }
+template <typename T>
+ordered_json or_null(const std::optional<T>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
+}
 
 ordered_json candidate_json(const ModelDescription& model, const Candidate& candidate, std::size_t rank) {
   const PipelineShape& shape = candidate.shape;
@@ -34,7 +37,9 @@ ordered_json candidate_json(const ModelDescription& model, const Candidate& cand
           {"static_bytes", metrics.static_bytes},
           {"headroom_bytes", candidate.headroom_bytes},
           {"megatron_bytes", model.transformer ? ordered_json(candidate.megatron_bytes) : ordered_json(nullptr)},
-          {"megatron_flags", megatron_flags(model, candidate)}};
+          {"megatron_flags", or_null(megatron_flags(model, candidate))},
+          {"parallel_flags", parallel_flags(model, candidate)},
+          {"runs_in", schedule_runtime(candidate.schedule)}};
 }
 
 }  // namespace

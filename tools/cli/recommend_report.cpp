@@ -4,7 +4,12 @@
 #include <cstdint>
 #include <optional>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <map>
+#include <vector>
 
+#include "common/ir/problem.hpp"
+#include "common/schedules/registry.hpp"
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
 #include "tools/cli/recommend_explanation.hpp"
@@ -255,11 +260,43 @@ std::string model_summary(const ModelDescription& model) {
   return text;
 }
 
-std::string megatron_flags(const ModelDescription& model, const Candidate& candidate) {
+namespace {
+
+bool megatron_runs(const std::string& schedule) { return schedule == "1f1b" || schedule == "interleaved"; }
+
+}  // namespace
+
+std::string schedule_runtime(const std::string& schedule) {
+  static const std::map<std::string, std::string> kRuntimes = {
+      {"1f1b", "Megatron-LM; PyTorch Schedule1F1B"},
+      {"interleaved", "Megatron-LM (--virtual-pipeline-model-parallel-size); PyTorch ScheduleInterleaved1F1B"},
+      {"gpipe", "PyTorch ScheduleGPipe"},
+      {"looped-bfs", "PyTorch ScheduleLoopedBFS"},
+      {"interleaved-zb", "PyTorch ScheduleInterleavedZeroBubble"},
+      {"zb-h1", "PyTorch ScheduleInterleavedZeroBubble with one stage per rank; sail-sg/zero-bubble-pipeline-parallelism"},
+      {"zb-h2", "sail-sg/zero-bubble-pipeline-parallelism (Megatron-LM fork)"},
+      {"zbv", "PyTorch ScheduleZBVZeroBubble; sail-sg/zero-bubble-pipeline-parallelism"},
+      {"v-half", "sail-sg/zero-bubble-pipeline-parallelism (Megatron-LM fork)"},
+      {"v-min", "sail-sg/zero-bubble-pipeline-parallelism (Megatron-LM fork)"},
+      {"dualpipe", "deepseek-ai/DualPipe (DualPipe)"},
+      {"dualpipe-v", "PyTorch ScheduleDualPipeV; deepseek-ai/DualPipe (DualPipeV)"},
+  };
+  const auto found = kRuntimes.find(schedule);
+  return found == kRuntimes.end() ? "" : found->second;
+}
+
+std::optional<std::string> megatron_flags(const ModelDescription& model, const Candidate& candidate) {
+  if (!megatron_runs(candidate.schedule)) return std::nullopt;
+  return parallel_flags(model, candidate);
+}
+
+std::string parallel_flags(const ModelDescription& model, const Candidate& candidate) {
   const PipelineShape& shape = candidate.shape;
   std::string flags = fmt::format(
       "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", shape.tensor.size, shape.devices);
-  if (shape.chunks > 1) flags += fmt::format(" --virtual-pipeline-model-parallel-size {}", shape.chunks);
+  if (candidate.schedule == "interleaved" && shape.chunks > 1) {
+    flags += fmt::format(" --virtual-pipeline-model-parallel-size {}", shape.chunks);
+  }
   if (shape.split == LayerSplit::Balanced) {
     if (const Result<PipelineCosts> costs = pipeline_costs(model, shape); costs.ok()) {
       flags += fmt::format(" --decoder-first-pipeline-num-layers {} --decoder-last-pipeline-num-layers {}",
@@ -284,25 +321,39 @@ std::string megatron_flags(const ModelDescription& model, const Candidate& candi
 }
 
 std::string memory_breakdown(const ModelDescription& model, const Candidate& candidate) {
-  const Result<PipelineCosts> costs = pipeline_costs(model, candidate.shape);
-  if (!costs.ok() || !candidate.metrics) return {};
+  if (!candidate.metrics) return {};
   const PointMetrics& metrics = *candidate.metrics;
   const std::uint32_t p = candidate.shape.devices;
+  Problem problem;
+  problem.devices = p;
+  problem.chunks = candidate.shape.chunks;
+  problem.placement = find_schedule(candidate.schedule).placement;
+  // Bidirectional placement splits the model into p stages, one copy of each per direction.
+  PipelineShape layout = candidate.shape;
+  if (problem.bidirectional()) layout.chunks = 1;
+  const Result<PipelineCosts> costs = pipeline_costs(model, layout);
+  if (!costs.ok()) return {};
   std::string text = "\nmemory of the best configuration, per device (bytes as Megatron-LM keeps them):\n";
   const auto device_line = [&](std::uint32_t device, const char* role) {
+    // The model stages the device holds under the schedule's placement (bidirectional:
+    // one per copy of the model, each with its own weights, gradients and optimizer state).
     StageMemoryBreakdown sum;
-    std::string stages;
-    for (std::size_t stage = device; stage < costs->memory.size(); stage += p) {
-      const StageMemoryBreakdown& memory = costs->memory[stage];
+    std::vector<std::uint32_t> model_stages;
+    for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
+      if (problem.device_of_stage(stage) != device) continue;
+      const std::uint32_t model_stage = problem.model_stage_of(stage);
+      const StageMemoryBreakdown& memory = costs->memory[model_stage];
       sum.weight_bytes += memory.weight_bytes;
       sum.gradient_bytes += memory.gradient_bytes;
       sum.optimizer_state_bytes += memory.optimizer_state_bytes;
-      stages += (stages.empty() ? "" : ",") + std::to_string(stage);
+      model_stages.push_back(model_stage);
     }
+    std::string stages = fmt::format("{}", fmt::join(model_stages, ","));
+    if (problem.bidirectional()) stages += ", one per model copy";
     const DeviceMemoryPeak& peak = metrics.devices[device];
     return fmt::format("  {:<6} device {} (stage{} {}): {} = weights {} + gradients {} + optimizer state {} "
                        "+ activations {} ({} micro-batch stash{} at the peak)\n",
-                       role, device, candidate.shape.chunks > 1 ? "s" : "", stages,
+                       role, device, model_stages.size() > 1 ? "s" : "", stages,
                        format_bytes(peak.peak_bytes), format_bytes(sum.weight_bytes),
                        format_bytes(sum.gradient_bytes), format_bytes(sum.optimizer_state_bytes),
                        format_bytes(peak.activation_bytes), peak.stashes, peak.stashes == 1 ? "" : "es");
@@ -315,7 +366,10 @@ std::string memory_breakdown(const ModelDescription& model, const Candidate& can
         megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches));
     text += fmt::format(
         "  Megatron-LM's estimator (report_theoretical_memory, first stage, without its 5% "
-        "margin): {} = weights and optimizer {} + activations {}\n",
+        "margin{}): {} = weights and optimizer {} + activations {}\n",
+        megatron_runs(candidate.schedule) ? ""
+                                          : "; it knows only Megatron-LM's schedules and reads these "
+                                            "sizes as 1F1B or interleaved",
         format_bytes(reference.total_bytes()), format_bytes(reference.weight_and_optimizer_bytes),
         format_bytes(reference.activation_bytes));
   }
@@ -351,7 +405,14 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
   if (recommendation.fitting > 0) {
     const Candidate& best = candidates.front();
     text += memory_breakdown(model, best);
-    text += fmt::format("\nbest: {}\n  Megatron-LM: {}\n", candidate_name(best), megatron_flags(model, best));
+    text += fmt::format("\nbest: {}\n", candidate_name(best));
+    if (const std::optional<std::string> flags = megatron_flags(model, best)) {
+      text += fmt::format("  Megatron-LM: {}\n", *flags);
+    } else {
+      text += fmt::format("  Megatron-LM has no {} schedule; it runs in {}\n  its parallel sizes as Megatron-LM "
+                          "flags: {}\n",
+                          best.schedule, schedule_runtime(best.schedule), parallel_flags(model, best));
+    }
   }
   return text;
 }

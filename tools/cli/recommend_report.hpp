@@ -18,10 +18,19 @@ std::string model_summary(const ModelDescription& model);
 // the peak: MFU. Absent for models of layer groups given in ms, or when not simulated.
 std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate);
 
-// Megatron-LM's flags for `candidate` (parallel sizes, the uneven first and last stages of
-// a balanced split, batch sizes, recomputation, sequence parallelism, distributed
-// optimizer, the overlaps the model asks for).
-std::string megatron_flags(const ModelDescription& model, const Candidate& candidate);
+// The flags that lay `candidate` out in Megatron-LM (parallel sizes, the virtual pipeline
+// size of the interleaved schedule, the uneven first and last stages of a balanced split,
+// batch sizes, recomputation, sequence parallelism, distributed optimizer, the overlaps the
+// model asks for), whatever its schedule.
+std::string parallel_flags(const ModelDescription& model, const Candidate& candidate);
+
+// parallel_flags, for the schedules Megatron-LM runs (1f1b and interleaved); absent for
+// the others, whose flags would run another schedule.
+std::optional<std::string> megatron_flags(const ModelDescription& model, const Candidate& candidate);
+
+// Where schedule `schedule` runs outside pipewise ("PyTorch ScheduleZBVZeroBubble; ..."),
+// for a user who wants to train with it; empty for a name it does not know.
+std::string schedule_runtime(const std::string& schedule);
 
 // The best configuration's memory by kind on its fullest, first and last devices, and what
 // Megatron-LM's own estimator says of it (transformers). Empty when it was not simulated.

@@ -186,6 +186,44 @@ TEST(RecommendCommand, JsonListsTheFittingConfigurationsBestFirst) {
             std::string::npos);
 }
 
+// DualPipe holds two model copies, one stage of each per device: the memory breakdown sums
+// both copies' static bytes to the simulated peak, the warning counts p model stages (not
+// p·v), and the answer names where DualPipe runs instead of giving Megatron-LM flags that
+// would run the interleaved schedule.
+TEST(RecommendCommand, DualPipeIsReportedAsTwoModelCopiesAndNotAsMegatronInterleaving) {
+  const CliResult text = run_pipewise("recommend --model llama3-8b --devices 16 -s dualpipe -p 2 --tensor-model-parallel-size 2 --top 1");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("device 0 (stages 0,1, one per model copy)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Megatron-LM has no dualpipe schedule; it runs in deepseek-ai/DualPipe"),
+            std::string::npos)
+      << text.out;
+  EXPECT_EQ(text.out.find("--virtual-pipeline-model-parallel-size"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("p·v = 4 does not divide"), std::string::npos) << text.out;
+
+  const CliResult json = run_pipewise("recommend --model llama3-8b --devices 16 -s dualpipe -p 2 --tensor-model-parallel-size 2 -f json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json document = nlohmann::json::parse(json.out);
+  const nlohmann::json& best = document.at("configurations").at(0);
+  EXPECT_TRUE(best.at("megatron_flags").is_null());
+  EXPECT_NE(best.at("runs_in").get<std::string>().find("DualPipe"), std::string::npos);
+  EXPECT_NE(best.at("parallel_flags").get<std::string>().find("--pipeline-model-parallel-size 2"),
+            std::string::npos);
+  // Two copies of half the model (8.03 B parameters / t = 2 / p = 2 per copy) on each device:
+  // weights (2 B), gradients (4 B) and distributed optimizer state; the static bytes are
+  // those of the whole model on one tensor-parallel rank, within what activations leave.
+  EXPECT_GT(best.at("static_bytes").get<double>(), 8.0e9 / 2 * (2 + 4));
+}
+
+// ZB-V's V-shape puts stage 0 and stage 2p-1 on device 0.
+TEST(RecommendCommand, ZbvMemoryBreakdownNamesTheVShapesStages) {
+  const CliResult result = run_pipewise("recommend --model llama3-8b --devices 16 -s zbv -p 2 --top 1");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("device 0 (stages 0,3)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Megatron-LM has no zbv schedule; it runs in PyTorch ScheduleZBVZeroBubble"),
+            std::string::npos)
+      << result.out;
+}
+
 TEST(RecommendCommand, NoAnswerIsOverTheCapByMegatronLmsOwnAccounting) {
   // Every proposed GPT-3 configuration fits by pipewise's simulation and by Megatron-LM's
   // estimator of its first stage.

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string>
 
+#include "exec/core/module_loader.hpp"
 #include "exec/mpi/module/mpi_module.hpp"
 
 namespace pipewise::exec::mpi {
@@ -12,20 +13,20 @@ namespace pipewise::exec::mpi {
 // started this process. Cheap: loads nothing.
 std::uint32_t launched_world_size();
 
-// Where the MPI module is looked for: $PIPEWISE_MPI_MODULE when set and not empty, else
-// kMpiModuleFileName in the folder of the running executable.
+// The MPI module as the generic loader (exec/core/module_loader.hpp) knows it:
+// $PIPEWISE_MPI_MODULE, else kMpiModuleFileName next to the executable.
+const ModuleSpec& mpi_module_spec();
+
+// Where the MPI module is looked for (module_path).
 std::string mpi_module_path();
 
 // A loaded MPI module, or why there is none.
-struct MpiModuleLoad {
-  const MpiModule* module = nullptr;  // null when loading failed
-  std::string error;                  // then one line naming the module and the problem
-};
+using MpiModuleLoad = ModuleLoad<MpiModule>;
 
-// Loads the MPI module at `path` and checks its interface version and layout; errors are one
-// line each, "cannot load the MPI module PATH: ...". A module that passed stays loaded for the
-// life of the process. In a build without MPI (none found when it was configured) and without
-// $PIPEWISE_MPI_MODULE, the error says so.
+// Loads the MPI module at `path` and checks its interface version and layout (load_module);
+// errors are one line each, "cannot load the MPI module PATH: ...". A module that passed
+// stays loaded for the life of the process. In a build without MPI (none found when it was
+// configured) and without $PIPEWISE_MPI_MODULE, the error says so.
 MpiModuleLoad load_mpi_module(const std::string& path);
 MpiModuleLoad load_mpi_module();
 

@@ -86,10 +86,12 @@ sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Proble
   std::uint64_t layers = 0;
   std::uint64_t stash = 0;
   std::uint64_t last_outputs = 0;
+  std::uint32_t stages_on_device = 0;
   // Every schedule stage on the device: with bidirectional placement a device holds one
   // stage of each model copy.
   for (std::uint32_t s = 0; s < problem.stages(); ++s) {
     if (problem.device_of_stage(s) != device) continue;
+    ++stages_on_device;
     const std::uint32_t model_stage = problem.model_stage_of(s);
     const exec::StageLayout& layout = model.stage(model_stage);
     parameters += layout.parameter_count;
@@ -97,14 +99,17 @@ sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Proble
     stash += stage_stash_bytes(model, model_stage, rows);
     last_outputs += std::uint64_t{layout.output_width()} * rows * kFloatBytes;
   }
+  // The simulator charges each stage 1/stages_per_device_share() of a share: one share for
+  // v looped or V-shaped chunks, one per stage (two per device) with bidirectional placement.
+  const double shares = static_cast<double>(stages_on_device) / problem.stages_per_device_share();
   sim::MemoryConfig memory;
   memory.optimizer = optimizer.kind == exec::OptimizerKind::Adam ? sim::Optimizer::Adam
                      : optimizer.momentum > 0            ? sim::Optimizer::Momentum
                                                          : sim::Optimizer::Sgd;
-  memory.parameter_bytes = static_cast<double>(parameters * kFloatBytes);
+  memory.parameter_bytes = static_cast<double>(parameters * kFloatBytes) / shares;
   memory.optimizer_state_bytes =
-      static_cast<double>(parameters * optimizer.state_per_parameter() * kFloatBytes);
-  memory.layers = static_cast<double>(layers);
+      static_cast<double>(parameters * optimizer.state_per_parameter() * kFloatBytes) / shares;
+  memory.layers = static_cast<double>(layers) / shares;
   memory.activation_bytes_per_layer = static_cast<double>(stash) / static_cast<double>(layers);
   memory.weight_gradient_fraction =
       static_cast<double>(stash - last_outputs) / static_cast<double>(stash);

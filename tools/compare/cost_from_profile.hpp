@@ -35,8 +35,9 @@ sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, 
 // optimizer's state per parameter, and per micro-batch of `rows` samples a stash of every
 // layer's output plus the stage input when it comes from another stage; after I, W still needs
 // all of it but the last layer's output. The simulator gives each of the device's v chunks
-// 1/v of the share, so uneven chunks are each charged the device's mean.
-// REQUIRES: model.stages() == problem.stages(), device < problem.devices.
+// 1/v of the share, so uneven chunks are each charged the device's mean; with bidirectional
+// placement each of the device's two stages is a whole share, so the share is their mean.
+// REQUIRES: model.stages() == problem.model_stages(), device < problem.devices.
 sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Problem& problem,
                                        std::uint32_t device, std::uint32_t rows,
                                        const exec::OptimizerConfig& optimizer);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/ir/error.hpp"
+#include "sim/activation_effects.hpp"
 #include "tools/compare/cost_from_profile.hpp"
 #include "../../exec/exec_test_support.hpp"
 
@@ -140,6 +141,26 @@ TEST(CostFromProfileChunks, ADevicesShareSumsItsChunks) {
   EXPECT_DOUBLE_EQ(*memory.optimizer_state_bytes, 0.0);
   EXPECT_DOUBLE_EQ(memory.layers, 4.0);
   EXPECT_DOUBLE_EQ(memory.layers * memory.activation_bytes_per_layer, (384.0 + 640.0) * 4);
+}
+
+// With bidirectional placement (DualPipe) each of a device's two stages is a whole share to
+// the simulator, so the share is their mean and the device's static bytes, as the simulator
+// counts them, are exactly those of the two model stages it holds (once each, not twice).
+TEST(CostFromProfileBidirectional, TheDevicesTwoStagesAreChargedOnceEach) {
+  // Two model stages (2768 and 1877 parameters); device 0 holds stage 0 of the copy fed at
+  // device 0 and stage 1 of the copy fed at device 1.
+  const exec::MlpModel model(exec::test::small_mlp(), 2, exec::PartitionRule::ByLayers);
+  Problem shape = exec::test::problem(2, 4, 1, 2);
+  shape.placement = Placement::Bidirectional;
+  const sim::MemoryConfig memory =
+      device_memory_config(model, shape, 0, 8, exec::OptimizerConfig::sgd(0.1f, 0.9f));
+  EXPECT_DOUBLE_EQ(memory.parameter_bytes, (2768.0 + 1877.0) * 4 / 2);
+  EXPECT_DOUBLE_EQ(memory.layers * memory.activation_bytes_per_layer, (896.0 + 808.0) * 4 / 2);
+  sim::CostConfig config;
+  config.memory = memory;
+  const sim::CostModel costs = sim::resolve_costs(config, shape);
+  // Weights, gradients and one momentum buffer of both model stages.
+  EXPECT_EQ(sim::synchronous_static_bytes(costs, 0), (2768u + 1877u) * 4 * 3);
 }
 
 }  // namespace

@@ -46,6 +46,52 @@ std::vector<double> fastest_chains(const CostModel& costs, bool forward, OpKind 
   return fastest;
 }
 
+// The longest round trip of one micro-batch: its forwards through every stage of its
+// pipeline, then its input gradients back to the first stage, the messages between them,
+// and the first stage's W when the backward is split. Every micro-batch makes that trip in
+// full, whatever the schedule, so the longest one bounds the makespan from below (for
+// interleaved schedules with costly messages it sits far above the device bound).
+double longest_microbatch_path(const CostModel& costs, OpKind gradient_kind) {
+  const Problem& problem = costs.problem();
+  const std::uint32_t iterations = costs.has_op_overrides() ? problem.iterations : 1;
+  const std::uint32_t microbatches = costs.has_op_overrides() ? problem.microbatches : 1;
+  // Each pipeline's first stage: stage 0, and stage p for bidirectional placement.
+  std::vector<std::uint32_t> firsts = {0};
+  if (problem.bidirectional()) firsts.push_back(problem.devices);
+  double longest = 0.0;
+  Op op;
+  for (op.iteration = 0; op.iteration < iterations; ++op.iteration) {
+    for (std::uint32_t j = 0; j < microbatches; ++j) {
+      op.microbatch = j;
+      for (const std::uint32_t first : firsts) {
+        if (costs.has_op_overrides() && !problem.runs_microbatch(first, j)) continue;
+        std::uint32_t last = first;
+        while (!problem.ends_pipeline(last)) ++last;
+        double path = 0.0;
+        for (std::uint32_t s = first; s <= last; ++s) {
+          op.kind = OpKind::Forward;
+          op.stage = static_cast<std::uint16_t>(s);
+          path += costs.op_time(op);
+          if (s < last) path += hop_ms(costs, s, s + 1, costs.activation_occupancy_ms());
+        }
+        for (std::uint32_t s = last + 1; s-- > first;) {
+          op.kind = gradient_kind;
+          op.stage = static_cast<std::uint16_t>(s);
+          path += costs.op_time(op);
+          if (s > first) path += hop_ms(costs, s, s - 1, costs.gradient_occupancy_ms());
+        }
+        if (gradient_kind == OpKind::BackwardInput) {
+          op.kind = OpKind::BackwardWeight;
+          op.stage = static_cast<std::uint16_t>(first);
+          path += costs.op_time(op);
+        }
+        longest = std::max(longest, path);
+      }
+    }
+  }
+  return longest;
+}
+
 }  // namespace
 
 MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& costs) {
@@ -80,6 +126,12 @@ MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& 
                              : stats.busy_ms;
     bounds.device_lower_bound_ms[d] = bound;
     bounds.lower_bound_ms = std::max(bounds.lower_bound_ms, bound);
+  }
+  bool any_path_ops = false;
+  for (const DeviceStats& stats : result.devices) any_path_ops = any_path_ops || stats.path_ops > 0;
+  if (any_path_ops) {
+    bounds.microbatch_path_ms = longest_microbatch_path(costs, gradient_kind);
+    bounds.lower_bound_ms = std::max(bounds.lower_bound_ms, bounds.microbatch_path_ms);
   }
   bounds.naive_makespan_ms = serial_compute + result.message_ms + slowest_steps;
   return bounds;

@@ -15,7 +15,12 @@ struct MakespanBounds {
   // gradients (and messages) from d's first stage back to stage 0. No schedule of the same
   // ops finishes device d earlier. 0 for a device without ops.
   std::vector<double> device_lower_bound_ms;
-  double lower_bound_ms = 0.0;  // the largest device bound
+  // The longest round trip of one micro-batch: its forwards through every stage, its input
+  // gradients back, the messages between them and the first stage's W (split backward).
+  // Every schedule runs it in full. 0 for a schedule without F, B or I ops.
+  double microbatch_path_ms = 0.0;
+  // The largest device bound, or the micro-batch path when that is longer.
+  double lower_bound_ms = 0.0;
   // The same ops run one at a time: every F, B, I and W and every message in sequence,
   // then the slowest device's optimizer steps and all-reduces.
   double naive_makespan_ms = 0.0;

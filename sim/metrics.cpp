@@ -66,6 +66,7 @@ Metrics compute_metrics(const SimulationResult& result, const CostModel& costs,
   metrics.naive_makespan_ms = bounds.naive_makespan_ms;
   if (makespan > 0) metrics.speedup_over_naive = bounds.naive_makespan_ms / makespan;
   metrics.lower_bound_ms = bounds.lower_bound_ms;
+  metrics.microbatch_path_ms = bounds.microbatch_path_ms;
   if (bounds.lower_bound_ms > 0) metrics.gap_to_lower_bound = makespan / bounds.lower_bound_ms - 1.0;
   return metrics;
 }

@@ -50,6 +50,7 @@ struct Metrics {
   std::optional<double> speedup_over_naive;  // naive makespan / makespan; makespan > 0
   double lower_bound_ms = 0.0;
   std::optional<double> gap_to_lower_bound;  // makespan / lower bound − 1; bound > 0
+  double microbatch_path_ms = 0.0;  // MakespanBounds::microbatch_path_ms
   std::vector<DeviceMetrics> devices;
 };
 

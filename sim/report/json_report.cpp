@@ -37,6 +37,7 @@ std::string metrics_json(const Metrics& metrics, const Timeline* detail) {
   root["speedup_over_naive"] = value_or_null(metrics.speedup_over_naive);
   root["lower_bound"] = metrics.lower_bound_ms;
   root["gap_to_lower_bound"] = value_or_null(metrics.gap_to_lower_bound);
+  root["microbatch_path"] = metrics.microbatch_path_ms;
   json devices = json::array();
   for (const DeviceMetrics& device : metrics.devices) {
     devices.push_back({{"device", device.device},

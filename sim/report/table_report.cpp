@@ -50,8 +50,10 @@ std::string metrics_table(const Metrics& metrics) {
        metrics.speedup_over_naive ? format_fixed(*metrics.speedup_over_naive, 3) + "x  (naive " +
                                         format_ms(metrics.naive_makespan_ms) + " ms)"
                                   : no_time);
+  const bool path_binds = metrics.microbatch_path_ms > 0 && metrics.microbatch_path_ms >= metrics.lower_bound_ms;
   line("lower bound",
        format_ms(metrics.lower_bound_ms) + " ms  (" +
+           (path_binds ? std::string("one micro-batch's round trip; ") : std::string()) +
            (metrics.gap_to_lower_bound
                 ? "makespan is " + format_percent(*metrics.gap_to_lower_bound) + " above it)"
                 : std::string("gap undefined: the bound is 0)")));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/ir/error.hpp"
+#include "common/schedules/registry.hpp"
 #include "sim/closed_forms.hpp"
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
@@ -181,6 +182,48 @@ TEST(LowerBound, NaiveScheduleIsFarAboveTheBound) {
   // Bound (8+3)·3 = 33 ms, makespan 4·8·3 = 96 ms.
   EXPECT_DOUBLE_EQ(metrics.lower_bound_ms, 33.0);
   EXPECT_DOUBLE_EQ(metrics.gap_to_lower_bound.value(), 96.0 / 33.0 - 1.0);
+}
+
+// Issue 16's case: interleaved p = 9, m = 9, v = 4, F = 1, B = 4, 2 ms messages. Every
+// micro-batch crosses 35 device boundaries each way (2·35·2 = 140 ms of messages) and runs
+// 36 chunk forwards of 0.25 ms and 36 chunk backwards of 1 ms: 185 ms, far above the device
+// bound of 87 ms; the makespan is 203.25 ms.
+TEST(LowerBound, OneMicrobatchsRoundTripBoundsInterleavedSchedulesWithCostlyMessages) {
+  const Schedule schedule = generate_schedule("interleaved", Problem{9, 4, 9, 1, Placement::Looped});
+  CostConfig config;
+  config.device_share.forward = 1.0;
+  config.device_share.backward_input = 2.0;
+  config.device_share.backward_weight = 2.0;
+  config.communication.latency_ms = 2.0;
+  const CostModel costs = resolve_costs(config, schedule.problem);
+  const Metrics metrics = compute_metrics(simulate(schedule, costs), costs);
+  EXPECT_NEAR(metrics.makespan_ms, 203.25, 1e-9);
+  EXPECT_NEAR(metrics.microbatch_path_ms, 185.0, 1e-9);
+  EXPECT_NEAR(metrics.lower_bound_ms, 185.0, 1e-9);
+  for (const DeviceMetrics& device : metrics.devices) EXPECT_LE(device.lower_bound_ms, 87.0 + 1e-9);
+}
+
+// With a split backward the trip ends with the first stage's W: ZB-H1 p = 4 with F = I = W
+// = 1 and no messages: 4 F + 4 I + 1 W = 9 ms, below the device bound (m + p - 1 slots).
+TEST(LowerBound, TheRoundTripOfASplitBackwardEndsWithTheFirstStagesW) {
+  const Schedule schedule = generate_schedule("zb-h1", Problem{4, 1, 8, 1, Placement::Looped});
+  const CostModel costs = resolve_costs(CostConfig{}, schedule.problem);
+  const Metrics metrics = compute_metrics(simulate(schedule, costs), costs);
+  EXPECT_NEAR(metrics.microbatch_path_ms, 9.0, 1e-9);
+  EXPECT_GE(metrics.lower_bound_ms, metrics.microbatch_path_ms);
+  EXPECT_LE(metrics.lower_bound_ms, metrics.makespan_ms + 1e-9);
+}
+
+// A bidirectional schedule's micro-batches each cross one copy of p stages.
+TEST(LowerBound, EachDualPipeCopyIsARoundTripOfItsOwn) {
+  const Schedule schedule = generate_schedule("dualpipe", Problem{4, 2, 8, 1, Placement::Bidirectional});
+  CostConfig config;
+  config.communication.latency_ms = 0.5;
+  const CostModel costs = resolve_costs(config, schedule.problem);
+  const Metrics metrics = compute_metrics(simulate(schedule, costs), costs);
+  // 4 F + 4 I + 1 W of a whole share (1 ms each) and 3 messages each way.
+  EXPECT_NEAR(metrics.microbatch_path_ms, 9.0 + 6 * 0.5, 1e-9);
+  EXPECT_LE(metrics.lower_bound_ms, metrics.makespan_ms + 1e-9);
 }
 
 }  // namespace

@@ -92,11 +92,19 @@ double longest_microbatch_path(const CostModel& costs, OpKind gradient_kind) {
   return longest;
 }
 
-}  // namespace
+// What the device bound needs of one device: all its compute, the F, B and I part of it,
+// and whether it runs any F, B or I.
+struct DeviceWork {
+  double busy_ms = 0.0;
+  double path_ms = 0.0;
+  bool path_ops = false;
+  bool any_ops = false;
+};
 
-MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& costs) {
+// The bounds of MakespanBounds from each device's work.
+void device_bounds(const CostModel& costs, OpKind gradient_kind, const std::vector<DeviceWork>& work,
+                   MakespanBounds& bounds) {
   const Problem& problem = costs.problem();
-  const OpKind gradient_kind = result.split_backward ? OpKind::BackwardInput : OpKind::Backward;
   const std::vector<double> fill = fastest_chains(costs, true, gradient_kind);
   const std::vector<double> drain = fastest_chains(costs, false, gradient_kind);
   // Per device, the shortest fill and drain over its stages (for looped and V-shape
@@ -108,33 +116,73 @@ MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& 
     device_fill[d] = std::min(device_fill[d], fill[s]);
     device_drain[d] = std::min(device_drain[d], drain[s]);
   }
-
-  MakespanBounds bounds;
   bounds.device_lower_bound_ms.assign(problem.devices, 0.0);
-  double serial_compute = 0.0;
-  double slowest_steps = 0.0;
+  bool any_path_ops = false;
   for (std::uint32_t d = 0; d < problem.devices; ++d) {
-    const DeviceStats& stats = result.devices[d];
-    serial_compute += stats.busy_ms - stats.step_ms;
-    slowest_steps = std::max(slowest_steps, stats.step_ms + stats.allreduce_ms);
-    if (stats.compute_ops == 0) continue;
+    const DeviceWork& device = work[d];
+    if (!device.any_ops) continue;
+    any_path_ops = any_path_ops || device.path_ops;
     // A device with no F, B or I op (say, only optimizer steps) need not wait for the fill;
     // one with such ops does, even when they take no time (the messages still do).
-    const double bound = stats.path_ops > 0
-                             ? std::max(device_fill[d] + stats.busy_ms,
-                                        device_fill[d] + stats.path_compute_ms + device_drain[d])
-                             : stats.busy_ms;
+    const double bound = device.path_ops
+                             ? std::max(device_fill[d] + device.busy_ms,
+                                        device_fill[d] + device.path_ms + device_drain[d])
+                             : device.busy_ms;
     bounds.device_lower_bound_ms[d] = bound;
     bounds.lower_bound_ms = std::max(bounds.lower_bound_ms, bound);
   }
-  bool any_path_ops = false;
-  for (const DeviceStats& stats : result.devices) any_path_ops = any_path_ops || stats.path_ops > 0;
   if (any_path_ops) {
     bounds.microbatch_path_ms = longest_microbatch_path(costs, gradient_kind);
     bounds.lower_bound_ms = std::max(bounds.lower_bound_ms, bounds.microbatch_path_ms);
   }
+}
+
+}  // namespace
+
+MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& costs) {
+  const OpKind gradient_kind = result.split_backward ? OpKind::BackwardInput : OpKind::Backward;
+  std::vector<DeviceWork> work;
+  double serial_compute = 0.0;
+  double slowest_steps = 0.0;
+  for (const DeviceStats& stats : result.devices) {
+    serial_compute += stats.busy_ms - stats.step_ms;
+    slowest_steps = std::max(slowest_steps, stats.step_ms + stats.allreduce_ms);
+    work.push_back({stats.busy_ms, stats.path_compute_ms, stats.path_ops > 0, stats.compute_ops > 0});
+  }
+  MakespanBounds bounds;
+  device_bounds(costs, gradient_kind, work, bounds);
   bounds.naive_makespan_ms = serial_compute + result.message_ms + slowest_steps;
   return bounds;
+}
+
+double schedule_free_lower_bound(const CostModel& costs, bool split_backward) {
+  if (costs.has_op_overrides()) return 0.0;
+  const Problem& problem = costs.problem();
+  const OpKind gradient_kind = split_backward ? OpKind::BackwardInput : OpKind::Backward;
+  std::vector<DeviceWork> work(problem.devices);
+  for (std::uint32_t s = 0; s < problem.stages(); ++s) {
+    // Every micro-batch the stage runs, in every iteration: its F and its whole backward
+    // (B, or I and W: the same time), and one optimizer step per iteration.
+    const double runs = static_cast<double>(problem.iterations) *
+                        (problem.bidirectional() ? problem.microbatches / 2 : problem.microbatches);
+    Op op;
+    op.stage = static_cast<std::uint16_t>(s);
+    op.kind = OpKind::Forward;
+    const double forward = costs.op_time(op);
+    op.kind = OpKind::Backward;
+    const double backward = costs.op_time(op);
+    op.kind = gradient_kind;
+    const double gradient = costs.op_time(op);
+    op.kind = OpKind::OptimizerStep;
+    const double step = costs.op_time(op);
+    DeviceWork& device = work[problem.device_of_stage(s)];
+    device.busy_ms += runs * (forward + backward) + problem.iterations * step;
+    device.path_ms += runs * (forward + gradient);
+    device.path_ops = device.any_ops = true;
+  }
+  MakespanBounds bounds;
+  device_bounds(costs, gradient_kind, work, bounds);
+  return bounds.lower_bound_ms;
 }
 
 }  // namespace pipewise::sim

@@ -29,4 +29,13 @@ struct MakespanBounds {
 // Bounds for the run `result` of a schedule under `costs` (the same ones simulate used).
 MakespanBounds makespan_bounds(const SimulationResult& result, const CostModel& costs);
 
+// A lower bound on the makespan of every synchronous schedule of costs.problem(), in any
+// order, from the costs alone (no schedule, no simulation): MakespanBounds::lower_bound_ms
+// with each device's work counted from its stages (every micro-batch's F and whole
+// backward, one optimizer step per stage and iteration) instead of from a run, so it equals
+// makespan_bounds(...).lower_bound_ms of any such schedule whose steps take what the costs
+// say. `split_backward`: the schedules split B into I and W. 0 with per-op overrides (no
+// bound is derived then). Costs O(p·v), for searches that skip what cannot win.
+double schedule_free_lower_bound(const CostModel& costs, bool split_backward);
+
 }  // namespace pipewise::sim

@@ -136,7 +136,7 @@ class Engine {
   }
 
   void prepare() {
-    check_structure(schedule_).throw_if_failed();
+    if (!options_.structure_checked) check_structure(schedule_).throw_if_failed();
     if (costs_.problem() != problem_) {
       throw Error("the cost model was resolved for another problem than the schedule's");
     }

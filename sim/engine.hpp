@@ -47,6 +47,11 @@ struct SimulationOptions {
   bool track_memory = true;      // per-device memory peaks (cheap)
   bool record_timeline = false;  // every op span, message, memory sample and lifetime
   std::string timeline_name = "predicted";
+  // The caller has already checked this very schedule with check_structure
+  // (common/validate/placement.hpp) and found it sound, e.g. once for the many cost models
+  // it is simulated under: the simulator skips its own check. A schedule that was not
+  // checked must leave this false (the engine relies on what the check guarantees).
+  bool structure_checked = false;
 };
 
 // What one device did.

@@ -75,7 +75,10 @@ int run_recommend(const std::vector<std::string>& args) {
   options.add_options()
       ("target-bubble", po::value<double>(),
        "solve for the m that reaches this bubble ratio (0 < R < 1) and add its micro-batch size")
-      ("top", po::value<std::int64_t>()->default_value(10), "configurations to list");
+      ("top", po::value<std::int64_t>()->default_value(10), "configurations to list")
+      ("exhaustive",
+       "simulate every configuration (default: skip those whose lower bound is already slower "
+       "than every answer they could be; the answers are the same)");
   // clang-format on
   add_option(options, vocabulary::format, {.detail = "table or json", .default_value = "table"});
   add_option(options, vocabulary::output);
@@ -109,6 +112,8 @@ int run_recommend(const std::vector<std::string>& args) {
   const std::string format = choice_option(values, "format", {"table", "json"});
   const std::size_t top = bounded_option(values, "top", 10, 1, 1000000);
   search.threads = bounded_option(values, "threads", default_thread_count(), 1, 1024);
+  search.exact_answers = std::max(top, values.count("svg") ? kSvgFittingRows : std::size_t{0});
+  search.exhaustive = values.count("exhaustive") > 0;
 
   const auto start = std::chrono::steady_clock::now();
   const Recommendation recommendation = recommend(model, search);

@@ -47,7 +47,8 @@ ordered_json candidate_json(const ModelDescription& model, const Candidate& cand
 std::string recommendation_json(const ModelDescription& model, const Recommendation& recommendation,
                                 std::size_t top) {
   const std::size_t invalid =
-      recommendation.candidates.size() - recommendation.fitting - recommendation.exceeding;
+      recommendation.candidates.size() - recommendation.fitting - recommendation.exceeding -
+      recommendation.skipped;
   ordered_json configurations = ordered_json::array();
   for (const Candidate& candidate : recommendation.candidates) {
     if (configurations.size() == top) break;
@@ -64,6 +65,7 @@ std::string recommendation_json(const ModelDescription& model, const Recommendat
                            {"fitting", recommendation.fitting},
                            {"exceeding", recommendation.exceeding},
                            {"invalid", invalid},
+                           {"skipped", recommendation.skipped},
                            {"configurations", configurations}};
   return document.dump(2) + "\n";
 }

@@ -379,12 +379,18 @@ std::string memory_breakdown(const ModelDescription& model, const Candidate& can
 std::string recommendation_report(const ModelDescription& model, const Recommendation& recommendation,
                                   std::size_t top, double seconds) {
   const std::vector<Candidate>& candidates = recommendation.candidates;
-  const std::size_t invalid = candidates.size() - recommendation.fitting - recommendation.exceeding;
+  const std::size_t invalid =
+      candidates.size() - recommendation.fitting - recommendation.exceeding - recommendation.skipped;
   std::string text = model_summary(model);
   text += fmt::format(
-      "searched {} configurations in {:.2f} s: {} fit in {} per device, {} exceed it, {} are invalid\n\n",
+      "searched {} configurations in {:.2f} s: {} fit in {} per device, {} exceed it, {} are invalid{}\n\n",
       candidates.size(), seconds, recommendation.fitting,
-      format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding, invalid);
+      format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding, invalid,
+      recommendation.skipped == 0
+          ? ""
+          : fmt::format(", {} not simulated: their lower bound is slower than every answer they "
+                        "could be (--exhaustive simulates them)",
+                        recommendation.skipped));
   if (recommendation.fitting == 0 && recommendation.exceeding == 0) {
     text += invalid_section(recommendation);
   } else if (recommendation.fitting == 0) {

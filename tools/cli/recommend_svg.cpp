@@ -21,7 +21,6 @@ constexpr double kMargin = 24;
 constexpr double kLabelWidth = 330;
 constexpr double kBarHeight = 18;
 constexpr double kRowHeight = 26;
-constexpr std::size_t kFittingShown = 8;
 constexpr std::size_t kExceedingShown = 3;
 
 constexpr const char* kBestColour = "#2b8a3e";
@@ -73,7 +72,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   const double cap = recommendation.memory_cap_bytes;
   std::vector<const Candidate*> rows;
   for (const Candidate& candidate : recommendation.candidates) {
-    if (candidate.fits && rows.size() < kFittingShown) rows.push_back(&candidate);
+    if (candidate.fits && rows.size() < kSvgFittingRows) rows.push_back(&candidate);
   }
   const double best_ms = recommendation.fitting ? recommendation.candidates.front().metrics->makespan_ms : 0;
   std::size_t exceeding = 0;

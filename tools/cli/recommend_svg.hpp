@@ -1,5 +1,6 @@
 #pragma once
 // The picture of a recommendation (`pipewise recommend --svg FILE`).
+#include <cstddef>
 #include <string>
 
 #include "tools/model/model_description.hpp"
@@ -14,5 +15,9 @@ namespace pipewise::tools {
 // drawn at m = 2p when the real m is larger so that its ops stay legible (said in its
 // caption). Without a fitting configuration the timeline is left out.
 std::string recommendation_svg(const ModelDescription& model, const Recommendation& recommendation);
+
+// How many of the best fitting configurations the picture draws (the search must keep that
+// many exact: RecommendOptions::exact_answers).
+inline constexpr std::size_t kSvgFittingRows = 8;
 
 }  // namespace pipewise::tools

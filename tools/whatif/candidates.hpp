@@ -35,6 +35,12 @@ struct RecommendOptions {
   // Adds, for each p, the micro-batch size whose m first reaches this bubble ratio.
   std::optional<double> target_bubble;
   unsigned threads = 1;
+  // The fitting configurations the answer lists (the report's --top): they, the best of
+  // each schedule and of each p are exact. A configuration whose schedule-free lower bound
+  // (sim/bounds.hpp) is slower than all of those it could be is skipped unsimulated
+  // (Candidate::skipped), unless `exhaustive`.
+  std::size_t exact_answers = 10;
+  bool exhaustive = false;
 };
 
 // One configuration and, once evaluated (recommend.hpp), how it did.
@@ -56,6 +62,11 @@ struct Candidate {
   bool fits = false;
   double megatron_bytes = 0;  // Megatron-LM's estimate of its first stage; 0: not a transformer
   double headroom_bytes = 0;  // cap − peak bytes (negative when over the cap)
+  // No step can be shorter (sim::schedule_free_lower_bound); 0 when not derived.
+  double lower_bound_ms = 0;
+  // Not simulated: its lower bound is slower than the answers it could be (the
+  // RecommendOptions::exact_answers best, the best of its schedule and of its p).
+  bool skipped = false;
 
   // The largest device peak: simulated, or its static bytes when not simulated.
   double peak_bytes() const { return metrics ? metrics->peak_bytes : static_bytes; }

@@ -12,10 +12,17 @@ Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& pr
   Result<sim::CostModel> model = sim::try_resolve_costs(costs, problem);
   if (!model.ok()) return model.status();
   if (Status memory = sim::memory_to_simulate(schedule, problem); !memory.ok()) return memory;
+  return simulate_point(generate_schedule(schedule, problem), costs);
+}
+
+Result<PointMetrics> simulate_point(const Schedule& schedule, const sim::CostConfig& costs,
+                                    bool structure_checked) {
+  Result<sim::CostModel> model = sim::try_resolve_costs(costs, schedule.problem);
+  if (!model.ok()) return model.status();
   sim::SimulationOptions options;
   options.record_timeline = false;
-  const sim::SimulationResult run =
-      sim::simulate(generate_schedule(schedule, problem), *model, options);
+  options.structure_checked = structure_checked;
+  const sim::SimulationResult run = sim::simulate(schedule, *model, options);
 
   PointMetrics metrics;
   metrics.makespan_ms = run.makespan_ms;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/ir/problem.hpp"
+#include "common/ir/schedule.hpp"
 #include "common/ir/status.hpp"
 #include "sim/cost_model.hpp"
 
@@ -38,5 +39,12 @@ struct PointMetrics {
 // the memory to simulate it). Throws pipewise::Error only for an unknown schedule name.
 Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& problem,
                                     const sim::CostConfig& costs);
+
+// Simulates `schedule`, already generated (for many configurations that share its
+// program), under `costs` resolved for its problem. `structure_checked`: the caller has
+// checked the schedule with check_structure (sim::SimulationOptions). Fails, with the
+// reason, when the costs do not fit the problem.
+Result<PointMetrics> simulate_point(const Schedule& schedule, const sim::CostConfig& costs,
+                                    bool structure_checked = false);
 
 }  // namespace pipewise::tools

@@ -1,11 +1,18 @@
 #include "tools/whatif/recommend.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <fmt/format.h>
+#include <map>
+#include <string>
+#include <tuple>
 
 #include "common/ir/error.hpp"
 #include "common/schedules/registry.hpp"
+#include "common/validate/placement.hpp"
 #include "common/text/format.hpp"
+#include "sim/bounds.hpp"
+#include "sim/memory_estimate.hpp"
 #include "tools/model/megatron_memory.hpp"
 #include "tools/whatif/megatron_query.hpp"
 #include "tools/whatif/parallel_for.hpp"
@@ -71,36 +78,64 @@ PipelineShape model_stage_shape(PipelineShape shape, const Problem& problem) {
   return shape;
 }
 
-void evaluate(const ModelDescription& model, Candidate& candidate) {
-  if (!candidate.validity.ok()) return;
-  const ScheduleInfo& schedule = find_schedule(candidate.schedule);
+// What simulating one candidate needs, from its preparation.
+struct PreparedCandidate {
   Problem problem;
+  sim::CostConfig costs;
+  bool simulate = false;  // valid, not a duplicate, and its static memory may fit
+};
+
+// Everything about `candidate` short of simulating it: the problem, the costs, whether its
+// layout is valid, and its static memory against the cap.
+PreparedCandidate prepare(const ModelDescription& model, Candidate& candidate) {
+  PreparedCandidate prepared;
+  if (!candidate.validity.ok()) return prepared;
+  const ScheduleInfo& schedule = find_schedule(candidate.schedule);
+  Problem& problem = prepared.problem;
   problem.devices = candidate.shape.devices;
   problem.chunks = candidate.shape.chunks;
   problem.microbatches = candidate.microbatches;
   problem.placement = schedule.placement;
   if (Status validity = problem.validity(); !validity.ok()) {
     candidate.validity = validity;
-    return;
+    return prepared;
   }
-  const Result<PipelineCosts> costs = pipeline_costs(model, model_stage_shape(candidate.shape, problem));
+  Result<PipelineCosts> costs = pipeline_costs(model, model_stage_shape(candidate.shape, problem));
   if (!costs.ok()) {
     candidate.validity = costs.status();
-    return;
+    return prepared;
   }
   if (repeats_even_split(candidate, *costs)) {
     candidate.duplicate = true;
-    return;
+    return prepared;
   }
   const double cap = model.device.hardware.memory_bytes;
   candidate.static_bytes = fullest_static_bytes(*costs, problem);
   candidate.headroom_bytes = cap - candidate.static_bytes;
-  if (!schedule.asynchronous && candidate.static_bytes > cap) return;
-  Result<PointMetrics> metrics = simulate_point(candidate.schedule, problem, costs->config);
+  if (!schedule.asynchronous && candidate.static_bytes > cap) return prepared;
+  if (Status accepted = schedule_accepts(candidate.schedule, problem); !accepted.ok()) {
+    candidate.validity = accepted;
+    return prepared;
+  }
+  if (Status memory = sim::memory_to_simulate(candidate.schedule, problem); !memory.ok()) {
+    candidate.validity = memory;
+    return prepared;
+  }
+  prepared.costs = std::move(costs->config);
+  prepared.simulate = true;
+  return prepared;
+}
+
+// Simulates `candidate` on `schedule` (its generated program) and fills its metrics, fits
+// and headroom.
+void simulate_candidate(const ModelDescription& model, const Schedule& schedule,
+                        const PreparedCandidate& prepared, Candidate& candidate) {
+  Result<PointMetrics> metrics = simulate_point(schedule, prepared.costs, /*structure_checked=*/true);
   if (!metrics.ok()) {
     candidate.validity = metrics.status();
     return;
   }
+  const double cap = model.device.hardware.memory_bytes;
   candidate.metrics = *metrics;
   candidate.static_bytes = metrics->static_bytes;
   candidate.headroom_bytes = cap - metrics->peak_bytes;
@@ -112,17 +147,155 @@ void evaluate(const ModelDescription& model, Candidate& candidate) {
   candidate.fits = candidate.headroom_bytes >= 0 && candidate.megatron_bytes <= cap;
 }
 
-// 0: fits; 1: exceeds the cap (simulated or pruned); 2: invalid.
+// 0: fits; 1: exceeds the cap (simulated or pruned by its static memory); 2: invalid;
+// 3: skipped by its lower bound.
 int category(const Candidate& candidate) {
   if (candidate.fits) return 0;
+  if (candidate.skipped) return 3;
   return candidate.validity.ok() ? 1 : 2;
 }
 
 }  // namespace
 
+namespace {
+
+// The step times a candidate must beat to be among the answers: the answers' count-th
+// best fitting step overall, and the best fitting step of each schedule and of each p.
+// Infinite while not known.
+class AnswerThresholds {
+ public:
+  explicit AnswerThresholds(std::size_t count) : count_(std::max<std::size_t>(count, 1)) {}
+
+  void add_fitting(const Candidate& candidate) {
+    const double step = candidate.metrics->makespan_ms;
+    best_steps_.insert(std::upper_bound(best_steps_.begin(), best_steps_.end(), step), step);
+    if (best_steps_.size() > count_) best_steps_.pop_back();
+    lower(by_schedule_, candidate.schedule, step);
+    lower(by_stages_, candidate.shape.devices, step);
+  }
+  // The step time `candidate` must get under to matter: the largest of its thresholds.
+  double threshold(const Candidate& candidate) const {
+    const double overall = best_steps_.size() == count_ ? best_steps_.back() : kUnknown;
+    return std::max({overall, find(by_schedule_, candidate.schedule), find(by_stages_, candidate.shape.devices)});
+  }
+
+ private:
+  static constexpr double kUnknown = std::numeric_limits<double>::infinity();
+  template <typename Key>
+  static void lower(std::map<Key, double>& best, const Key& key, double step) {
+    const auto [where, added] = best.emplace(key, step);
+    if (!added) where->second = std::min(where->second, step);
+  }
+  template <typename Key>
+  static double find(const std::map<Key, double>& best, const Key& key) {
+    const auto where = best.find(key);
+    return where == best.end() ? kUnknown : where->second;
+  }
+  std::size_t count_;
+  std::vector<double> best_steps_;  // ascending, at most count_
+  std::map<std::string, double> by_schedule_;
+  std::map<std::uint32_t, double> by_stages_;
+};
+
+// Candidates that differ only in what the costs say (t, recomputation, the distributed
+// optimizer, ...) run the same program: the groups of `members` (indices into
+// `candidates`) by program, each with its members in the order given.
+std::vector<std::vector<std::size_t>> group_by_program(const std::vector<std::size_t>& members,
+                                                       const std::vector<PreparedCandidate>& prepared,
+                                                       const std::vector<Candidate>& candidates) {
+  std::map<std::tuple<std::string, std::uint32_t, std::uint32_t, std::uint32_t, Placement>, std::size_t> index;
+  std::vector<std::vector<std::size_t>> groups;
+  for (const std::size_t i : members) {
+    const Problem& problem = prepared[i].problem;
+    const auto [where, added] = index.emplace(
+        std::make_tuple(candidates[i].schedule, problem.devices, problem.chunks, problem.microbatches,
+                        problem.placement),
+        groups.size());
+    if (added) groups.emplace_back();
+    groups[where->second].push_back(i);
+  }
+  return groups;
+}
+
+// Simulates the candidates of `groups` (each a list of indices into `candidates` that run
+// one program) on `threads` threads, generating each program once.
+void simulate_groups(const ModelDescription& model, const std::vector<std::vector<std::size_t>>& groups,
+                     const std::vector<PreparedCandidate>& prepared, std::vector<Candidate>& candidates,
+                     unsigned threads) {
+  parallel_for(groups.size(), threads, [&](std::size_t group) {
+    const std::vector<std::size_t>& indices = groups[group];
+    if (indices.empty()) return;
+    const Schedule schedule =
+        generate_schedule(candidates[indices.front()].schedule, prepared[indices.front()].problem);
+    // Checked once here rather than once per simulation.
+    const Status structure = check_structure(schedule);
+    for (const std::size_t i : indices) {
+      if (!structure.ok()) {
+        candidates[i].validity = structure;
+        continue;
+      }
+      simulate_candidate(model, schedule, prepared[i], candidates[i]);
+    }
+  });
+}
+
+}  // namespace
+
 void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
-                         unsigned threads) {
-  parallel_for(candidates.size(), threads, [&](std::size_t index) { evaluate(model, candidates[index]); });
+                         const RecommendOptions& options) {
+  const unsigned threads = options.threads;
+  std::vector<PreparedCandidate> prepared(candidates.size());
+  parallel_for(candidates.size(), threads, [&](std::size_t index) {
+    prepared[index] = prepare(model, candidates[index]);
+    if (!prepared[index].simulate) return;
+    const Result<sim::CostModel> costs = sim::try_resolve_costs(prepared[index].costs, prepared[index].problem);
+    if (costs.ok()) {
+      candidates[index].lower_bound_ms =
+          sim::schedule_free_lower_bound(*costs, find_schedule(candidates[index].schedule).splits_backward);
+    }
+  });
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (prepared[i].simulate) order.push_back(i);
+  }
+  if (options.exhaustive) {
+    simulate_groups(model, group_by_program(order, prepared, candidates), prepared, candidates, threads);
+  } else {
+    // Programs in the order of their fastest member's bound, in waves of about kWave
+    // candidates; each program is generated once, in its wave. Between waves the
+    // thresholds tighten, and a candidate whose bound is slower than every answer it could
+    // be is skipped. Decisions are taken between waves only, so the outcome does not
+    // depend on the threads' timing.
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return candidates[a].lower_bound_ms < candidates[b].lower_bound_ms;
+    });
+    const std::vector<std::vector<std::size_t>> groups = group_by_program(order, prepared, candidates);
+    constexpr std::size_t kWave = 256;
+    AnswerThresholds thresholds(options.exact_answers);
+    for (std::size_t next = 0; next < groups.size();) {
+      std::vector<std::vector<std::size_t>> wave;
+      std::size_t size = 0;
+      for (; next < groups.size() && size < kWave; ++next) {
+        std::vector<std::size_t> members;
+        for (const std::size_t i : groups[next]) {
+          Candidate& candidate = candidates[i];
+          if (candidate.lower_bound_ms > thresholds.threshold(candidate)) {
+            candidate.skipped = true;
+          } else {
+            members.push_back(i);
+          }
+        }
+        size += members.size();
+        wave.push_back(std::move(members));
+      }
+      simulate_groups(model, wave, prepared, candidates, threads);
+      for (const std::vector<std::size_t>& members : wave) {
+        for (const std::size_t i : members) {
+          if (candidates[i].fits) thresholds.add_fitting(candidates[i]);
+        }
+      }
+    }
+  }
   candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                   [](const Candidate& candidate) { return candidate.duplicate; }),
                    candidates.end());
@@ -134,6 +307,7 @@ void rank_candidates(std::vector<Candidate>& candidates) {
     const int category_b = category(b);
     if (category_a != category_b) return category_a < category_b;
     if (category_a == 2) return false;
+    if (category_a == 3) return a.lower_bound_ms < b.lower_bound_ms;
     if (a.metrics.has_value() != b.metrics.has_value()) return a.metrics.has_value();
     if (a.metrics && a.metrics->makespan_ms != b.metrics->makespan_ms) {
       return a.metrics->makespan_ms < b.metrics->makespan_ms;
@@ -146,7 +320,7 @@ Recommendation recommend(const ModelDescription& model, const RecommendOptions& 
   model.check();
   check_single_layer_fits(model);
   SearchSpace space = enumerate_candidates(model, model.layer_count(), options);
-  evaluate_candidates(model, space.candidates, options.threads);
+  evaluate_candidates(model, space.candidates, options);
   rank_candidates(space.candidates);
 
   Recommendation recommendation;
@@ -157,6 +331,7 @@ Recommendation recommend(const ModelDescription& model, const RecommendOptions& 
   for (const Candidate& candidate : recommendation.candidates) {
     if (candidate.fits) ++recommendation.fitting;
     if (category(candidate) == 1) ++recommendation.exceeding;
+    if (candidate.skipped) ++recommendation.skipped;
   }
   return recommendation;
 }

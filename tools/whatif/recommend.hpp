@@ -14,24 +14,30 @@ struct Recommendation {
   double memory_cap_bytes = 0;
   // Every configuration: the fitting ones by step time, then those that exceed the cap by
   // step time (simulated ones before those whose static memory alone exceeds it), then the
-  // invalid ones.
+  // invalid ones, then the skipped ones.
   std::vector<Candidate> candidates;
   std::size_t fitting = 0;
   std::size_t exceeding = 0;
+  std::size_t skipped = 0;  // valid, not simulated: they cannot be among the answers
   std::optional<double> target_bubble;         // RecommendOptions::target_bubble
   std::vector<TargetBubblePlan> target_plans;  // one per valid p when it is set
 };
 
-// Simulates every valid candidate on `threads` threads: derives its costs from `model`,
-// prunes it without simulating when its static memory alone exceeds the cap (flushed
-// schedules hold one weight version), and fills its metrics, fits and headroom. A layout
-// the costs or the schedule reject becomes invalid with the reason; a balanced split that
-// repeats the even one is dropped.
+// Simulates every valid candidate on options.threads threads: derives its costs from
+// `model`, prunes it without simulating when its static memory alone exceeds the cap
+// (flushed schedules hold one weight version), and fills its metrics, fits and headroom. A
+// layout the costs or the schedule reject becomes invalid with the reason; a balanced split
+// that repeats the even one is dropped. Unless options.exhaustive, candidates are simulated
+// in waves in the order of their lower bounds, and one whose bound is already slower than
+// the answers it could be is skipped (Candidate::skipped): the answers (the
+// options.exact_answers best that fit, the best of each schedule and of each p, the faster
+// ones over the cap) are those exhaustive simulation gives.
 void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
-                         unsigned threads);
+                         const RecommendOptions& options);
 
-// Orders evaluated candidates as Recommendation::candidates describes; ties in step time go
-// to the smaller peak memory, then to enumeration order.
+// Orders evaluated candidates as Recommendation::candidates describes (skipped ones after
+// the invalid ones); ties in step time go to the smaller peak memory, then to enumeration
+// order.
 void rank_candidates(std::vector<Candidate>& candidates);
 
 // Searches the configurations of `model` on its devices under its memory cap

@@ -1,0 +1,100 @@
+// recommend skips configurations whose schedule-free lower bound is slower than every answer
+// they could be: on small spaces the answers are exactly those of simulating everything -
+// the best configurations that fit, the best of each schedule and of each pipeline size,
+// and the faster ones over the memory cap - and some configurations are indeed skipped.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tools/model/model_presets.hpp"
+#include "tools/whatif/recommend.hpp"
+
+namespace pipewise::tools {
+namespace {
+
+std::string describe(const Candidate& candidate) {
+  const PipelineShape& shape = candidate.shape;
+  return candidate.schedule + " t=" + std::to_string(shape.tensor.size) + " p=" +
+         std::to_string(shape.devices) + " v=" + std::to_string(shape.chunks) + " d=" +
+         std::to_string(shape.replicas) + " b=" + std::to_string(shape.micro_batch_size) +
+         " m=" + std::to_string(candidate.microbatches) + " recompute=" +
+         std::to_string(static_cast<int>(shape.recompute)) + " sp=" +
+         std::to_string(shape.tensor.sequence_parallel) + " dist-opt=" +
+         std::to_string(shape.distributed_optimizer) + " split=" +
+         std::to_string(static_cast<int>(shape.split)) + " step=" +
+         std::to_string(candidate.metrics->makespan_ms);
+}
+
+// What a user is shown: the `count` best that fit, the best per schedule and per p, and
+// the ones over the cap faster than the best.
+std::vector<std::string> answers(const Recommendation& recommendation, std::size_t count) {
+  std::vector<std::string> shown;
+  std::map<std::string, const Candidate*> by_schedule;
+  std::map<std::uint32_t, const Candidate*> by_stages;
+  for (const Candidate& candidate : recommendation.candidates) {
+    if (!candidate.fits) continue;
+    if (shown.size() < count) shown.push_back("top: " + describe(candidate));
+    by_schedule.emplace(candidate.schedule, &candidate);
+    by_stages.emplace(candidate.shape.devices, &candidate);
+  }
+  for (const auto& [schedule, best] : by_schedule) shown.push_back("schedule: " + describe(*best));
+  for (const auto& [stages, best] : by_stages) shown.push_back("p: " + describe(*best));
+  if (recommendation.fitting > 0) {
+    const double best = recommendation.candidates.front().metrics->makespan_ms;
+    for (const Candidate& candidate : recommendation.candidates) {
+      if (!candidate.fits && candidate.metrics && candidate.metrics->makespan_ms < best) {
+        shown.push_back("over the cap: " + describe(candidate));
+      }
+    }
+  }
+  return shown;
+}
+
+struct Space {
+  const char* preset;
+  std::uint32_t devices;
+  std::vector<std::string> schedules;
+  std::size_t count;
+};
+
+class RecommendPruning : public ::testing::TestWithParam<Space> {};
+
+TEST_P(RecommendPruning, GivesTheAnswersOfExhaustiveSearch) {
+  const Space& space = GetParam();
+  ModelDescription model = find_model_preset(space.preset)->model;
+  model.device.count = space.devices;
+  RecommendOptions options;
+  options.schedules = space.schedules;
+  options.exact_answers = space.count;
+  options.threads = 2;
+  const Recommendation pruned = recommend(model, options);
+  options.exhaustive = true;
+  const Recommendation exhaustive = recommend(model, options);
+  EXPECT_EQ(exhaustive.skipped, 0u);
+  EXPECT_GT(pruned.skipped, 0u) << "nothing skipped: the space does not test the pruning";
+  EXPECT_EQ(pruned.candidates.size(), exhaustive.candidates.size());
+  EXPECT_EQ(answers(pruned, space.count), answers(exhaustive, space.count));
+  // A skipped candidate's bound is slower than the answers; its true step is no faster.
+  for (const Candidate& candidate : pruned.candidates) {
+    if (!candidate.skipped) continue;
+    EXPECT_FALSE(candidate.metrics.has_value());
+    EXPECT_GT(candidate.lower_bound_ms, pruned.candidates.front().metrics->makespan_ms);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SmallSpaces, RecommendPruning,
+    ::testing::Values(Space{"bert-large", 16, {"gpipe", "1f1b", "interleaved"}, 3},
+                      Space{"bert-large", 32, {"1f1b", "zb-h1", "zbv", "dualpipe"}, 1},
+                      Space{"llama3-8b", 16, {"1f1b", "interleaved", "zb-h1"}, 5},
+                      Space{"gpt3-175b", 64, {"1f1b", "interleaved"}, 3}),
+    [](const ::testing::TestParamInfo<Space>& space) {
+      const char first = space.param.preset[0];
+      return std::string(first == 'b' ? "Bert" : first == 'l' ? "Llama" : "Gpt") +
+             std::to_string(space.param.devices) + "Devices" + std::to_string(space.index);
+    });
+
+}  // namespace
+}  // namespace pipewise::tools

@@ -236,6 +236,13 @@ std::vector<Row> summary_rows(const std::map<std::string, Suite>& suites) {
         {"sweep p<=16 m<=64, all cores", std::nullopt, "configs/s", 1, Goal::AtLeast, 50000});
   }
 
+  rows.push_back({"recommend 1T GPT on 4096 GPUs, every schedule: wall",
+                  field("cli", "BM_Command/recommend_1t_4096/iterations:1/real_time", "real_time"), "s", 1,
+                  Goal::AtMost, 10});
+  rows.push_back({"recommend 1T GPT on 4096 GPUs, --exhaustive: wall",
+                  field("cli", "BM_Command/recommend_1t_4096_exhaustive/iterations:1/real_time", "real_time"),
+                  "s", 1});
+
   // The schedule search at p = 32 (bench/search_bench.cpp's cases).
   for (const char* which : {"0", "1", "2", "3"}) {
     const std::string run = std::string("BM_Search/p:32/m:64/case:") + which;

@@ -4,7 +4,7 @@
 //   BM_Command/<name>  posix_spawn + wait of `pipewise <arguments>`, output to /dev/null:
 //                      its time is the wall time of one run (ms); the counter max_rss_KiB
 //                      the largest resident set of one run (wait4's rusage).
-//                      Target: < 20 ms and < 20 MiB.
+//                      Target: < 20 ms and < 20 MiB (help, show, validate, simulate).
 //
 // The binary is the one this build made (build/tools/pipewise), or $PIPEWISE_BENCH_BINARY,
 // so that another build (an older commit's) is measured the same way, side by side.
@@ -93,5 +93,27 @@ BENCHMARK_CAPTURE(BM_Command, simulate,
                   std::vector<std::string>{"simulate", "-s", "1f1b", "-p", "8", "-m", "64"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// Issue 16's planning target: every configuration of a 1T-parameter GPT (Narayanan et al.
+// SC'21: the GPT-3 preset with 128 layers, hidden 25600, 160 heads) on 4096 GPUs, global
+// batch 16384, micro-batch sizes 1..8, every schedule; target < 10 s, exact. Beside it the
+// same search simulating every configuration (--exhaustive), measured in the same run.
+const std::vector<std::string> kRecommendOneT = {
+    "recommend", "--model", "gpt3-175b", "--num-layers", "128", "--hidden-size", "25600",
+    "--num-attention-heads", "160",
+    "--devices", "4096", "--global-batch-size", "16384", "--micro-batch-size", "1..8", "-s", "all"};
+BENCHMARK_CAPTURE(BM_Command, recommend_1t_4096, kRecommendOneT)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_Command, recommend_1t_4096_exhaustive,
+                  [] {
+                    std::vector<std::string> arguments = kRecommendOneT;
+                    arguments.push_back("--exhaustive");
+                    return arguments;
+                  }())
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 BENCHMARK_MAIN();

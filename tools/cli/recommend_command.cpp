@@ -17,6 +17,7 @@
 #include "tools/whatif/recommend.hpp"
 #include "tools/cli/recommend_json.hpp"
 #include "tools/cli/recommend_report.hpp"
+#include "tools/cli/recommend_search.hpp"
 #include "tools/cli/recommend_svg.hpp"
 #include "tools/cli/command_line.hpp"
 #include "common/text/format.hpp"
@@ -76,6 +77,9 @@ int run_recommend(const std::vector<std::string>& args) {
       ("target-bubble", po::value<double>(),
        "solve for the m that reaches this bubble ratio (0 < R < 1) and add its micro-batch size")
       ("top", po::value<std::int64_t>()->default_value(10), "configurations to list")
+      ("search",
+       "also run the schedule search (pipewise search) on the best configuration's costs and "
+       "say whether another schedule runs it faster")
       ("exhaustive",
        "simulate every configuration (default: skip those whose lower bound is already slower "
        "than every answer they could be; the answers are the same)");
@@ -118,8 +122,14 @@ int run_recommend(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   const Recommendation recommendation = recommend(model, search);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::string report = format == "json" ? recommendation_json(model, recommendation, top)
-                                        : recommendation_report(model, recommendation, top, seconds);
+  std::optional<Result<SearchResult>> found;
+  if (values.count("search") && recommendation.fitting > 0) {
+    found = search_best_configuration(model, recommendation.candidates.front(), search.threads);
+  }
+  std::string report = format == "json"
+                           ? recommendation_json(model, recommendation, top, found ? &*found : nullptr)
+                           : recommendation_report(model, recommendation, top, seconds);
+  if (found && format != "json") report += schedule_search_section(recommendation.candidates.front(), *found);
   if (recommendation.fitting > 0) {
     OutputSet outputs;
     add_report(outputs, values, std::move(report));

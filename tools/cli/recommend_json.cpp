@@ -45,7 +45,7 @@ ordered_json candidate_json(const ModelDescription& model, const Candidate& cand
 }  // namespace
 
 std::string recommendation_json(const ModelDescription& model, const Recommendation& recommendation,
-                                std::size_t top) {
+                                std::size_t top, const Result<SearchResult>* schedule_search) {
   const std::size_t invalid =
       recommendation.candidates.size() - recommendation.fitting - recommendation.exceeding -
       recommendation.skipped;
@@ -67,6 +67,23 @@ std::string recommendation_json(const ModelDescription& model, const Recommendat
                            {"invalid", invalid},
                            {"skipped", recommendation.skipped},
                            {"configurations", configurations}};
+  if (schedule_search != nullptr) {
+    if (schedule_search->ok()) {
+      const SearchResult& found = **schedule_search;
+      document["schedule_search"] = {
+          {"origin", found.best.origin},
+          {"chunks", found.best.problem.chunks},
+          {"placement", placement_name(found.best.problem.placement)},
+          {"step_ms", found.best.makespan_ms},
+          {"peak_bytes", found.best.peak_bytes},
+          {"lower_bound_ms", found.lower_bound_ms},
+          {"best_hand_written", found.best_named ? ordered_json(found.best_named->origin) : ordered_json(nullptr)},
+          {"best_hand_written_step_ms",
+           found.best_named ? ordered_json(found.best_named->makespan_ms) : ordered_json(nullptr)}};
+    } else {
+      document["schedule_search"] = {{"error", schedule_search->status().reason()}};
+    }
+  }
   return document.dump(2) + "\n";
 }
 

@@ -224,6 +224,24 @@ TEST(RecommendCommand, ZbvMemoryBreakdownNamesTheVShapesStages) {
       << result.out;
 }
 
+// recommend --search runs the schedule search on the best configuration's costs: the
+// recommended schedule is one of its candidates, so what it finds is never slower.
+TEST(RecommendCommand, SearchOnTheBestConfigurationIsNeverSlowerThanTheRecommendedSchedule) {
+  const CliResult json = run_pipewise("recommend --model bert-large --devices 16 --search -f json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json document = nlohmann::json::parse(json.out);
+  const nlohmann::json& search = document.at("schedule_search");
+  ASSERT_FALSE(search.contains("error")) << search.dump();
+  const double recommended = document.at("configurations").at(0).at("step_ms").get<double>();
+  EXPECT_LE(search.at("step_ms").get<double>(), recommended * (1 + 1e-12));
+  EXPECT_LE(search.at("lower_bound_ms").get<double>(), search.at("step_ms").get<double>() * (1 + 1e-12));
+  EXPECT_LE(search.at("peak_bytes").get<double>(), document.at("memory_cap_bytes").get<double>());
+
+  const CliResult text = run_pipewise("recommend --model bert-large --devices 16 --search");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("schedule search on the best configuration's costs"), std::string::npos) << text.out;
+}
+
 TEST(RecommendCommand, NoAnswerIsOverTheCapByMegatronLmsOwnAccounting) {
   // Every proposed GPT-3 configuration fits by pipewise's simulation and by Megatron-LM's
   // estimator of its first stage.

@@ -1,7 +1,5 @@
 #include "exec/cpu/cpu_backend.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -11,6 +9,7 @@
 #include "common/ir/dependencies.hpp"
 #include "common/ir/error.hpp"
 #include "exec/cpu/core_pinning.hpp"
+#include "exec/model/blas.hpp"
 #include "exec/model/stage_math.hpp"
 
 namespace pipewise::exec {
@@ -25,7 +24,7 @@ CpuBackend::CpuBackend(const MlpModel& model, const SyntheticTask& task, Optimiz
     : model_(model), task_(task), optimizer_(optimizer), options_(options) {
   optimizer_.check();
   check_task_fits_model(task, model.config());
-  openblas_set_num_threads(1);
+  use_single_threaded_blas();
   stages_.resize(model.stages());
   for (std::uint32_t s = 0; s < model.stages(); ++s) {
     Stage& stage = stages_[s];

@@ -1,7 +1,5 @@
 #include "exec/cpu/cpu_profile.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -12,6 +10,7 @@
 #include "common/ir/error.hpp"
 #include "exec/cpu/core_pinning.hpp"
 #include "exec/cpu/in_process_transport.hpp"
+#include "exec/model/blas.hpp"
 #include "exec/model/stage_math.hpp"
 #include "exec/core/profile_driver.hpp"
 #include "exec/core/profile_statistics.hpp"
@@ -158,7 +157,7 @@ ExecutionProfile profile_cpu_execution(const MlpModel& model, const SyntheticTas
   check_task_fits_model(task, model.config());
   std::vector<int> cores = allowed_cores();
   if (!options.pin_threads || cores.size() < 2) cores.clear();
-  openblas_set_num_threads(1);
+  use_single_threaded_blas();
 
   ExecutionProfile profile;
   std::exception_ptr failure;

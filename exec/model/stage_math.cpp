@@ -1,10 +1,10 @@
 #include "exec/model/stage_math.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+
+#include "exec/model/blas.hpp"
 
 namespace pipewise::exec {
 namespace {
@@ -41,9 +41,8 @@ float stage_forward(const StageLayout& layout, const float* parameters, const fl
     float* y = outputs[l].data();
     const float* bias = parameters + layout.bias_offsets[l];
     for (std::uint32_t r = 0; r < rows; ++r) std::copy(bias, bias + out, y + r * out);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blas_int(rows), blas_int(out),
-                blas_int(in), 1.0f, x, blas_int(in), parameters + layout.weight_offsets[l],
-                blas_int(in), 1.0f, y, blas_int(out));
+    sgemm(false, true, blas_int(rows), blas_int(out), blas_int(in), 1.0f, x, blas_int(in),
+          parameters + layout.weight_offsets[l], blas_int(in), 1.0f, y, blas_int(out));
     const bool is_logits = layout.computes_loss && l + 1 == layout.layers();
     if (!is_logits) {
       for (std::size_t i = 0; i < rows * out; ++i) y[i] = std::max(y[i], 0.0f);
@@ -77,9 +76,8 @@ void stage_backward_input(const StageLayout& layout, const float* parameters, st
     }
     float* dx = l > 0 ? grads[l - 1].data() : input_grad;
     if (dx == nullptr) continue;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_int(rows), blas_int(in),
-                blas_int(out), 1.0f, dz, blas_int(out), parameters + layout.weight_offsets[l],
-                blas_int(in), 0.0f, dx, blas_int(in));
+    sgemm(false, false, blas_int(rows), blas_int(in), blas_int(out), 1.0f, dz, blas_int(out),
+          parameters + layout.weight_offsets[l], blas_int(in), 0.0f, dx, blas_int(in));
   }
 }
 
@@ -91,9 +89,8 @@ void stage_backward_weight(const StageLayout& layout, std::uint32_t rows, const 
     const std::size_t out = layout.widths[l + 1];
     const float* x = l == 0 ? input : outputs[l - 1].data();
     const float* dz = grads[l].data();
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blas_int(out), blas_int(in),
-                blas_int(rows), 1.0f, dz, blas_int(out), x, blas_int(in), 1.0f,
-                parameter_grads + layout.weight_offsets[l], blas_int(in));
+    sgemm(true, false, blas_int(out), blas_int(in), blas_int(rows), 1.0f, dz, blas_int(out), x,
+          blas_int(in), 1.0f, parameter_grads + layout.weight_offsets[l], blas_int(in));
     float* bias_grad = parameter_grads + layout.bias_offsets[l];
     for (std::uint32_t r = 0; r < rows; ++r) {
       const float* row = dz + std::size_t{r} * out;

@@ -176,6 +176,56 @@ void read_memory(JsonFields& fields, MemoryConfig& memory) {
   memory.recompute = fields.boolean("recompute").value_or(memory.recompute);
 }
 
+// A "profile" section's compute times (contention factors or one layer's times): every
+// field required, so a measured file is complete.
+StageCosts measured_costs(JsonFields& fields) {
+  StageCosts costs;
+  costs.forward = fields.required(fields.non_negative("forward"), "forward");
+  costs.backward_input = fields.required(fields.non_negative("backward_input"), "backward_input");
+  costs.backward_weight = fields.required(fields.non_negative("backward_weight"), "backward_weight");
+  costs.optimizer_step = fields.required(fields.non_negative("optimizer_step"), "optimizer_step");
+  return costs;
+}
+
+void read_profile(JsonFields& fields, ProfileOrigin& origin) {
+  origin.backend = fields.required(fields.choice("backend", {"cpu", "cuda"}), "backend");
+  origin.schedule = fields.required(fields.string("schedule"), "schedule");
+  origin.microbatch_size = fields.required(fields.count("microbatch_size"), "microbatch_size");
+  origin.optimizer =
+      fields.required(fields.choice("optimizer", {"sgd", "momentum", "adam"}), "optimizer");
+  origin.model_stages = fields.required(fields.count("model_stages"), "model_stages");
+  const json* widths = fields.array("widths");
+  if (widths == nullptr || widths->size() < 2) {
+    throw Error(fields.path_of("widths") + " must list at least two layer widths");
+  }
+  for (std::size_t i = 0; i < widths->size(); ++i) {
+    const json& width = (*widths)[i];
+    if (!width.is_number_unsigned() || width.get<std::uint64_t>() < 1 ||
+        width.get<std::uint64_t>() > 65536) {
+      throw Error(fields.path_of("widths") + "[" + std::to_string(i) +
+                  "] must be a layer width from 1 to 65536 (got " + shown_json(width) + ")");
+    }
+    origin.widths.push_back(width.get<std::uint32_t>());
+  }
+  if (const json* contention = fields.child("contention")) {
+    JsonFields factors(*contention, fields.path_of("contention"));
+    origin.contention = measured_costs(factors);
+    factors.finish();
+  } else {
+    throw Error(fields.path_of("contention") + " is missing");
+  }
+  read_entries(fields, "layers", [&](JsonFields& entry) { origin.layers.push_back(measured_costs(entry)); });
+  if (origin.layers.size() + 1 != origin.widths.size()) {
+    throw Error(fields.path_of("layers") + " must have one entry per layer (" +
+                std::to_string(origin.widths.size() - 1) + ", from widths; got " +
+                std::to_string(origin.layers.size()) + ")");
+  }
+  if (origin.model_stages > origin.layers.size()) {
+    throw Error(fields.path_of("model_stages") + " = " + std::to_string(origin.model_stages) +
+                " is more than the model's " + std::to_string(origin.layers.size()) + " layers");
+  }
+}
+
 // Reads the object at `key`, if present, with `read`, and refuses its unknown fields.
 template <typename Read>
 void read_section(JsonFields& root, const char* key, Read read) {
@@ -211,8 +261,66 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base) {
                [&](JsonFields& fields) { read_data_parallel(fields, config.data_parallel); });
   read_section(root, "memory", [&](JsonFields& fields) { read_memory(fields, config.memory); });
   read_section(root, "overlap", [&](JsonFields& fields) { read_overlap(fields, config.overlap); });
+  read_section(root, "profile", [&](JsonFields& fields) {
+    config.profile.emplace();
+    read_profile(fields, *config.profile);
+  });
   root.finish();
   return config;
+}
+
+namespace {
+
+nlohmann::ordered_json measured_costs_json(const StageCosts& costs) {
+  return nlohmann::ordered_json{{"forward", costs.forward},
+              {"backward_input", costs.backward_input},
+              {"backward_weight", costs.backward_weight},
+              {"optimizer_step", costs.optimizer_step}};
+}
+
+}  // namespace
+
+std::string cost_file_text(const CostFileContents& contents) {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  for (const StageOverride& entry : contents.stages) {
+    nlohmann::ordered_json stage = {{"stage", entry.stage}};
+    const ComputeOverride& costs = entry.costs;
+    const auto put = [&](const char* key, const std::optional<double>& value) {
+      if (value) stage[key] = *value;
+    };
+    put("forward", costs.forward);
+    put("backward", costs.backward);
+    put("backward_input", costs.backward_input);
+    put("backward_weight", costs.backward_weight);
+    put("optimizer_step", costs.optimizer_step);
+    put("recompute_forward", costs.recompute_forward);
+    stages.push_back(std::move(stage));
+  }
+  nlohmann::ordered_json document = {{"schema", "pipewise.costs"}, {"version", 1}, {"stages", stages}};
+  if (contents.communication) {
+    const CommunicationCosts& comm = *contents.communication;
+    document["communication"] = {{"latency", comm.latency_ms},
+                                 {"bandwidth", comm.bandwidth_gb_per_s},
+                                 {"activation_bytes", comm.activation_bytes},
+                                 {"gradient_bytes", comm.gradient_bytes}};
+    if (comm.mode == CommMode::Blocking) document["communication"]["mode"] = "blocking";
+  }
+  if (contents.profile) {
+    const ProfileOrigin& origin = *contents.profile;
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (const StageCosts& layer : origin.layers) layers.push_back(measured_costs_json(layer));
+    document["profile"] = {{"backend", origin.backend},
+                           {"schedule", origin.schedule},
+                           {"widths", origin.widths},
+                           {"microbatch_size", origin.microbatch_size},
+                           {"optimizer", origin.optimizer},
+                           {"model_stages", origin.model_stages},
+                           {"contention", measured_costs_json(origin.contention)},
+                           {"layers", layers}};
+  }
+  std::string text = document.dump(2) + "\n";
+  parse_cost_config(text);  // the simulator must read what we write
+  return text;
 }
 
 }  // namespace pipewise::sim

@@ -44,6 +44,16 @@
 //       "overlap": true,        // overlap the all-reduce with the cool-down
 //       "sharded": false        // distributed optimizer: reduce-scatter gradients and
 //     },                        //   all-gather weights instead of all-reducing gradients
+//     "profile": {              // written by `pipewise profile`: where measured costs come from
+//       "backend": "cpu", "schedule": "1f1b", "widths": [100, 1024, 10],  // the MLP it ran
+//       "microbatch_size": 32, "optimizer": "sgd",
+//       "model_stages": 2,      // the split "stages" describes: the file fits only p·v = 2
+//       "contention": {"forward": 1.1, "backward_input": 1.0,   // in-pipeline time over the
+//                      "backward_weight": 1.0, "optimizer_step": 1.0},  // time alone
+//       "layers": [             // per layer: timed alone × contention (all four fields)
+//         {"forward": 0.1, "backward_input": 0.1, "backward_weight": 0.1, "optimizer_step": 0.01}
+//       ]
+//     },
 //     "memory": {               // one device's share of the model (÷ v per chunk)
 //       "parameter_bytes": 2e9, // weights
 //       "gradient_bytes": 4e9,  // the gradient buffer (default: parameter_bytes)
@@ -59,7 +69,10 @@
 //
 // Bad files are rejected with one line naming the JSON path, e.g.
 // "$.stages[2].forward must be a number >= 0 (got -1)".
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/cost_model.hpp"
 
@@ -69,5 +82,17 @@ namespace pipewise::sim {
 // pipewise::Error with a one-line message naming the JSON path of the first problem
 // (syntax errors name the byte offset).
 CostConfig parse_cost_config(std::string_view text, const CostConfig& base = {});
+
+// What a tool writes as a cost file: stage times, and optionally the links and where the
+// costs were measured.
+struct CostFileContents {
+  std::vector<StageOverride> stages;  // the compute fields that are set (memory is not written)
+  std::optional<CommunicationCosts> communication;
+  std::optional<ProfileOrigin> profile;
+};
+
+// The cost file of `contents` as JSON text, which parse_cost_config reads back to the same
+// values. Throws pipewise::Error if it would not (e.g. a negative time).
+std::string cost_file_text(const CostFileContents& contents);
 
 }  // namespace pipewise::sim

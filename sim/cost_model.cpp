@@ -169,6 +169,12 @@ double CostModel::pair_time(const Op& forward, const Op& backward) const {
 
 Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& problem) {
   if (Status validity = problem.validity(); !validity.ok()) return validity;
+  if (config.profile && config.profile->model_stages != problem.model_stages()) {
+    return Status::failure(
+        "the costs were profiled with the model in " + std::to_string(config.profile->model_stages) +
+        " stages and this problem has p*v = " + std::to_string(problem.model_stages()) +
+        ": profile that split, or predict it with pipewise run --costs (per-layer costs)");
+  }
   const std::uint32_t stages = problem.stages();
   const double v = problem.stages_per_device_share();
   StageCosts per_chunk = config.device_share;

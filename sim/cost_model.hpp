@@ -197,6 +197,21 @@ struct OverlapCosts {
 
 // Everything a user can say about costs. Defaults: F = 1, B = 2 (I = W = 1), free
 // communication, no data parallelism, no memory sizes, overlapped pairs back to back.
+// Where a measured cost file comes from (`pipewise profile`, its "profile" section): the
+// model it ran, the number of model stages its "stages" entries split that model into, and
+// each layer's times (every layer timed alone, times the contention factor of its kind), so
+// that a tool knowing how a model is split (`pipewise run --costs`) can cost other splits.
+struct ProfileOrigin {
+  std::string backend;                 // "cpu" or "cuda"
+  std::string schedule;                // the schedule the stage costs were measured in
+  std::vector<std::uint32_t> widths;   // the MLP's layer widths, input first
+  std::uint32_t microbatch_size = 1;
+  std::string optimizer;               // sgd, momentum or adam
+  std::uint32_t model_stages = 1;      // p·v of the split the "stages" entries describe
+  StageCosts contention;               // in-pipeline time / time alone, per kind of op
+  std::vector<StageCosts> layers;      // per layer, in order
+};
+
 struct CostConfig {
   StageCosts device_share;  // costs of one device's share (each chunk-stage takes 1/v)
   std::vector<StageOverride> stages;
@@ -206,6 +221,10 @@ struct CostConfig {
   DataParallelCosts data_parallel;
   MemoryConfig memory;
   OverlapCosts overlap;
+  // Set for a measured cost file: its "stages" describe exactly origin.model_stages stages,
+  // and resolving it for a problem with another p·v fails rather than mixing measured and
+  // default stage times.
+  std::optional<ProfileOrigin> profile;
 };
 
 // Bytes one stage holds, resolved for a problem.

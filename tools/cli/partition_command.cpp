@@ -138,7 +138,7 @@ std::string layer_range(const StageSplit& split) {
 // The cost file: each stage's forward and backward, and the pipeline links of the model.
 std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<StageSplit>& splits,
                       const ModelDescription* model) {
-  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  sim::CostFileContents contents;
   for (std::size_t s = 0; s < splits.size(); ++s) {
     double forward = 0;
     double backward = 0;
@@ -146,9 +146,12 @@ std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<S
       forward += layers[i].forward_ms;
       backward += layers[i].backward_ms;
     }
-    stages.push_back({{"stage", s}, {"forward", forward}, {"backward", backward}});
+    sim::StageOverride stage;
+    stage.stage = static_cast<std::uint32_t>(s);
+    stage.costs.forward = forward;
+    stage.costs.backward = backward;
+    contents.stages.push_back(stage);
   }
-  nlohmann::ordered_json document = {{"schema", "pipewise.costs"}, {"version", 1}, {"stages", stages}};
   if (model) {
     // One stage's output crosses the network between nodes (the links of the hardware
     // unless the model fixes them), split t ways with sequence parallelism.
@@ -158,16 +161,15 @@ std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<S
                                 ? whole / layout.tensor.size
                                 : whole;
     const HardwareSpec& hardware = model->device.hardware;
-    document["communication"] = {
-        {"latency", model->interconnect.latency_ms.value_or(link_latency_ms(Link::InterNode, hardware))},
-        {"bandwidth",
-         model->interconnect.bandwidth_gb_per_s.value_or(link_gb_per_s(Link::InterNode, hardware))},
-        {"activation_bytes", boundary},
-        {"gradient_bytes", boundary}};
+    sim::CommunicationCosts comm;
+    comm.latency_ms = model->interconnect.latency_ms.value_or(link_latency_ms(Link::InterNode, hardware));
+    comm.bandwidth_gb_per_s =
+        model->interconnect.bandwidth_gb_per_s.value_or(link_gb_per_s(Link::InterNode, hardware));
+    comm.activation_bytes = boundary;
+    comm.gradient_bytes = boundary;
+    contents.communication = comm;
   }
-  std::string text = document.dump(2) + "\n";
-  sim::parse_cost_config(text);  // the simulator must read what we write
-  return text;
+  return sim::cost_file_text(contents);
 }
 
 // `--format json` (schema pipewise.partition, version 1, in the README): the split, each

@@ -153,5 +153,95 @@ TEST(CostFile, BadFilesNameTheJsonPath) {
             "$.devices[0].note is not a known field (expected one of device, slowdown)");
 }
 
+// What a tool writes with cost_file_text reads back to the same values, the profile section
+// (model, split, contention, per-layer times) included.
+TEST(CostFileWriter, RoundTripsThroughTheReader) {
+  CostFileContents contents;
+  StageOverride stage;
+  stage.stage = 1;
+  stage.costs.forward = 1.25;
+  stage.costs.backward_input = 0.5;
+  stage.costs.backward_weight = 0.75;
+  stage.costs.optimizer_step = 0.125;
+  contents.stages.push_back(stage);
+  CommunicationCosts comm;
+  comm.latency_ms = 0.03;
+  comm.bandwidth_gb_per_s = 7.5;
+  comm.activation_bytes = 4096;
+  comm.gradient_bytes = 4096;
+  contents.communication = comm;
+  ProfileOrigin origin;
+  origin.backend = "cpu";
+  origin.schedule = "1f1b";
+  origin.widths = {8, 16, 4};
+  origin.microbatch_size = 4;
+  origin.optimizer = "adam";
+  origin.model_stages = 2;
+  origin.contention = {1.5, 1.25, 1.125, 1.0};
+  origin.layers = {{0.5, 0.25, 0.375, 0.0625}, {0.75, 0.25, 0.375, 0.0625}};
+  contents.profile = origin;
+
+  const CostConfig read = parse_cost_config(cost_file_text(contents));
+  ASSERT_EQ(read.stages.size(), 1u);
+  EXPECT_EQ(read.stages[0].stage, 1u);
+  EXPECT_EQ(read.stages[0].costs.forward, 1.25);
+  EXPECT_EQ(read.stages[0].costs.backward_input, 0.5);
+  EXPECT_EQ(read.stages[0].costs.backward_weight, 0.75);
+  EXPECT_EQ(read.stages[0].costs.optimizer_step, 0.125);
+  EXPECT_FALSE(read.stages[0].costs.backward.has_value());
+  EXPECT_EQ(read.communication.latency_ms, 0.03);
+  EXPECT_EQ(read.communication.bandwidth_gb_per_s, 7.5);
+  EXPECT_EQ(read.communication.activation_bytes, 4096);
+  ASSERT_TRUE(read.profile.has_value());
+  EXPECT_EQ(read.profile->backend, "cpu");
+  EXPECT_EQ(read.profile->schedule, "1f1b");
+  EXPECT_EQ(read.profile->widths, origin.widths);
+  EXPECT_EQ(read.profile->microbatch_size, 4u);
+  EXPECT_EQ(read.profile->optimizer, "adam");
+  EXPECT_EQ(read.profile->model_stages, 2u);
+  EXPECT_EQ(read.profile->contention.forward, 1.5);
+  ASSERT_EQ(read.profile->layers.size(), 2u);
+  EXPECT_EQ(read.profile->layers[1].forward, 0.75);
+  EXPECT_EQ(read.profile->layers[1].backward_weight, 0.375);
+}
+
+TEST(CostFileWriter, RefusesWhatTheReaderWouldRefuse) {
+  CostFileContents contents;
+  StageOverride stage;
+  stage.costs.forward = -1.0;
+  contents.stages.push_back(stage);
+  EXPECT_THROW(cost_file_text(contents), Error);
+}
+
+// A measured file describes one split of its model: another p*v is refused in one line
+// instead of costing the stages it does not list at the defaults.
+TEST(CostFileProfile, FitsOnlyTheSplitItWasMeasuredAt) {
+  const std::string measured =
+      R"({"stages": [{"stage": 0, "forward": 2}, {"stage": 1, "forward": 3}],
+          "profile": {"backend": "cpu", "schedule": "1f1b", "widths": [8, 8, 4],
+                      "microbatch_size": 4, "optimizer": "sgd", "model_stages": 2,
+                      "contention": {"forward": 1, "backward_input": 1, "backward_weight": 1,
+                                     "optimizer_step": 1},
+                      "layers": [{"forward": 2, "backward_input": 1, "backward_weight": 1,
+                                  "optimizer_step": 0},
+                                 {"forward": 3, "backward_input": 1, "backward_weight": 1,
+                                  "optimizer_step": 0}]}})";
+  EXPECT_EQ(error_of(measured, problem_of(2, 8)), "no error");
+  EXPECT_EQ(error_of(measured, problem_of(2, 8, 2)),
+            "the costs were profiled with the model in 2 stages and this problem has p*v = 4: "
+            "profile that split, or predict it with pipewise run --costs (per-layer costs)");
+}
+
+TEST(CostFileProfile, RefusesAnIncompleteProfile) {
+  EXPECT_EQ(error_of(R"({"profile": {"backend": "cpu", "schedule": "1f1b", "widths": [8, 8, 4],
+                        "microbatch_size": 4, "optimizer": "sgd", "model_stages": 2,
+                        "contention": {"forward": 1, "backward_input": 1, "backward_weight": 1,
+                                       "optimizer_step": 1},
+                        "layers": [{"forward": 2, "backward_input": 1, "backward_weight": 1,
+                                    "optimizer_step": 0}]}})"),
+            "$.profile.layers must have one entry per layer (2, from widths; got 1)");
+  EXPECT_EQ(error_of(R"({"profile": {"backend": "cpu"}})"), "$.profile.schedule is missing");
+}
+
 }  // namespace
 }  // namespace pipewise::sim

@@ -17,6 +17,7 @@ struct Command {
 // The subcommands, one file each (tools/cli/<name>_command.cpp).
 Command convert_command();
 Command partition_command();
+Command profile_command();
 Command published_runs_command();
 Command recommend_command();
 Command run_command();

@@ -5,12 +5,13 @@
 //
 // | option                   | aliases (their unit)                   | unit    | commands                                                 |
 // |--------------------------|----------------------------------------|---------|----------------------------------------------------------|
-// | -s, --schedule NAME      | --schedules                            |         | show, simulate, run                                      |
+// | -s, --schedule NAME      | --schedules                            |         | show, simulate, run (or a LIST), profile                 |
 // | -s, --schedules LIST     | --schedule                             |         | sweep, recommend, search                                 |
-// | -p, --stages             | --pipeline-model-parallel-size         |         | show, simulate, run, sweep, recommend, partition, search |
-// | -v, --chunks             | --virtual-pipeline-model-parallel-size |         | show, simulate, run, sweep, recommend, search            |
-// | -m, --microbatches       |                                        |         | show, simulate, run, sweep, search                       |
-// | -n, --iterations         |                                        |         | show, simulate, run, search                              |
+// | -p, --stages             | --pipeline-model-parallel-size         |         | show, simulate, run, profile, sweep, recommend,          |
+// |                          |                                        |         | partition, search                                        |
+// | -v, --chunks             | --virtual-pipeline-model-parallel-size |         | show, simulate, run, profile, sweep, recommend, search   |
+// | -m, --microbatches       |                                        |         | show, simulate, run, profile, sweep, search              |
+// | -n, --iterations         |                                        |         | show, simulate, run, profile, search                     |
 // | --forward-ms             | --cost-f, --forward                    | ms      | simulate, sweep, search                                  |
 // | --backward-ms            | --cost-b, --backward                   | ms      | simulate, sweep, search                                  |
 // | --backward-weight-ms     | --cost-w                               | ms      | simulate, search                                         |
@@ -24,9 +25,10 @@
 // | --parameter-bytes        | --param-bytes                          | bytes   | simulate, search                                         |
 // | --layer-activation-bytes |                                        | bytes   | simulate, model flags, search                            |
 // | --recompute              | --recompute-granularity                |         | simulate, sweep, recommend (a list), partition, search   |
-// | --costs FILE             |                                        |         | simulate, sweep, search                                  |
+// | --costs FILE             |                                        |         | simulate, sweep, search, run                             |
 // | -f, --format             |                                        |         | show, simulate, sweep, search                            |
-// | -o, --output FILE        |                                        |         | show, simulate, sweep, recommend, partition, search      |
+// | -o, --output FILE        |                                        |         | show, simulate, sweep, recommend, partition, search,     |
+// |                          |                                        |         | profile (the cost file)                                  |
 // | --svg FILE               |                                        |         | simulate, sweep, recommend, search                       |
 // | --threads                |                                        |         | sweep, recommend, search                                 |
 //

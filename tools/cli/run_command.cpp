@@ -17,6 +17,7 @@
 #include "exec/core/fault_plan.hpp"
 #include "exec/core/fault_spec.hpp"
 #include "tools/compare/cost_from_profile.hpp"
+#include "tools/compare/measured_costs.hpp"
 #include "exec/cpu/cpu_backend.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/cpu/cpu_profile.hpp"
@@ -31,11 +32,14 @@
 #include "common/timeline/chrome_trace.hpp"
 #include "common/timeline/svg_timeline.hpp"
 #include "tools/cli/command.hpp"
+#include "tools/cli/cost_file_input.hpp"
+#include "tools/cli/option_vocabulary.hpp"
 #include "tools/cli/run_over_mpi.hpp"
 #include "tools/cli/run_request.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/report_output.hpp"
 #include "tools/cli/schedule_options.hpp"
+#include "common/schedules/registry.hpp"
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
 #include "exec/cuda/module/cuda_module_loader.hpp"
@@ -51,8 +55,9 @@ namespace pipewise::tools {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pipewise run [--backend cpu|cuda] --schedule NAME --stages P --microbatches M\n"
-    "                    [--chunks V] [--iterations N] | --schedule-file FILE\n"
+    "usage: pipewise run [--backend cpu|cuda] --schedule NAME[,NAME...] --stages P\n"
+    "                    --microbatches M [--chunks V] [--iterations N] | --schedule-file FILE\n"
+    "       [--costs FILE]\n"
     "       [--model WIDTHS] [--microbatch-size B] [--optimizer sgd|momentum|adam]\n"
     "       [--learning-rate LR] [--steps K] [--warmup-steps W] [--profile-steps P]\n"
     "       [--profile-repeats R] [--trace FILE] [--svg FILE] [--format table|json|csv]\n"
@@ -87,9 +92,22 @@ constexpr const char* kUsage =
     "step_time_error ((measured - predicted) / predicted), measured_bubble_ratio,\n"
     "predicted_bubble_ratio, op_duration_error_median (a figure that cannot be computed is\n"
     "left empty); --format json the whole report (docs/run-report-json.md).\n"
+    "--schedule LIST (e.g. naive,gpipe,1f1b,interleaved) runs each schedule in turn on the same\n"
+    "model, data and --costs file (each profiles itself without one), -v applying to those that\n"
+    "take chunks, and ends with one comparison table, a row per schedule: measured and predicted\n"
+    "step time, bubble, peak memory per device, final loss (--format table or csv; no --trace,\n"
+    "--svg or --inject-fault).\n"
+    "--costs FILE predicts from a cost file instead of this run's own profile (no profiling\n"
+    "steps unless --profile-steps asks): one written by `pipewise profile` must be of the same\n"
+    "model, micro-batch size and optimizer; at its own split (p*v) its measured stage costs\n"
+    "are used as they are, at another each stage costs the sum of its layers' costs (each\n"
+    "layer timed alone, times the profile's contention factor). Any other cost file must give\n"
+    "every model stage's forward time.\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
 
 constexpr std::uint32_t kMaxWidth = 1u << 16;
+
+}  // namespace
 
 void add_run_options(po::options_description& options) {
   // clang-format off
@@ -135,6 +153,8 @@ void add_run_options(po::options_description& options) {
   // clang-format on
 }
 
+namespace {
+
 std::vector<std::uint32_t> widths_option(const po::variables_map& values) {
   if (!values.count("model")) return exec::MlpConfig{}.widths;
   std::vector<std::uint32_t> widths;
@@ -169,6 +189,8 @@ exec::OptimizerConfig optimizer_option(const po::variables_map& values, const st
   return exec::OptimizerConfig::sgd(learning_rate, name == "momentum" ? 0.9f : 0.0f);
 }
 
+}  // namespace
+
 bool splits_backward(const Schedule& schedule) {
   for (const auto& program : schedule.programs) {
     for (const Op& op : program) {
@@ -177,6 +199,8 @@ bool splits_backward(const Schedule& schedule) {
   }
   return false;
 }
+
+namespace {
 
 // Times the steps of `lowered` on `backend`, whose ops were timed alone in `isolated`.
 BackendRun time_steps(const RunRequest& request, const Schedule& lowered,
@@ -227,6 +251,8 @@ BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const
   return time_steps(request, lowered, *backend, std::move(isolated));
 }
 
+}  // namespace
+
 RunRequest request_from_options(const po::variables_map& values) {
   RunRequest request;
   request.backend = choice_option(values, "backend", {"cpu", "cuda"});
@@ -246,15 +272,21 @@ RunRequest request_from_options(const po::variables_map& values) {
   request.optimizer = optimizer_option(values, request.optimizer_name);
   request.profile.repeats = bounded_option(values, "profile-repeats", 15, 1, 100000);
   request.steps.warmup_steps = bounded_option(values, "warmup-steps", 2, 0, 100000);
-  request.steps.profile_steps = bounded_option(values, "profile-steps", 3, 0, 100000);
+  if (values.count("costs")) {
+    request.costs_path = values["costs"].as<std::string>();
+    request.costs = read_cost_file(request.costs_path);
+  }
+  request.steps.profile_steps =
+      bounded_option(values, "profile-steps", request.costs ? 0 : 3, 0, 100000);
   request.steps.timed_steps = bounded_option(values, "steps", 5, 1, 100000);
   request.steps.run.receive_timeout = std::chrono::milliseconds(
       bounded_option(values, "receive-deadline-ms", 60000, 1, 86'400'000));
   request.steps.run.verify_checksums = values.count("check-messages") > 0;
-  request.schedule = schedule_from_options(values, FileCheck::Validated);
   request.replicas = bounded_option(values, "data-parallel-size", 0, 1, 1 << 20);
   return request;
 }
+
+namespace {
 
 // Adds the --inject-fault faults to `faults` and makes `run` use them: every step of
 // `lowered` meets them. A corrupting fault turns checksums on, so it is caught.
@@ -271,6 +303,8 @@ void inject_faults(const po::variables_map& values, const Schedule& lowered, exe
   run.faults = &faults;
   run.verify_checksums = run.verify_checksums || faults.corrupts_messages();
 }
+
+}  // namespace
 
 // Refuses, with the estimate, a CPU run whose model, optimizer state, activations and data
 // cannot fit in this machine's memory, before any of it is allocated.
@@ -291,6 +325,8 @@ std::vector<exec::StepIntervals> intervals_of(const std::vector<exec::TimingReco
   return intervals;
 }
 
+namespace {
+
 // The simulator's prediction of `lowered` from `profile`, with each device's memory share
 // sized from `model`.
 PredictedRun predict(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
@@ -302,6 +338,12 @@ PredictedRun predict(const RunRequest& request, const Schedule& lowered, const e
         device_memory_config(model, problem, d, request.task.microbatch_size, request.optimizer));
   }
   const bool split = splits_backward(request.schedule);
+  if (request.costs) {
+    return predict_run(lowered,
+                       costs_for_run(*request.costs, request.costs_path, model, problem,
+                                     request.task.microbatch_size, request.optimizer_name),
+                       memory);
+  }
   return predict_run(lowered, cost_config_from_profile(profile, model, problem, split), memory);
 }
 
@@ -359,13 +401,130 @@ std::string run_title(const RunReport& report) {
          "  measured (median step) vs predicted";
 }
 
+// The report of `run` and the prediction it was compared with.
+struct ComparedRun {
+  RunReport report;
+  PredictedRun prediction;
+};
+
+ComparedRun compared_run(const RunRequest& request, const Schedule& lowered,
+                         const exec::MlpModel& model, const BackendRun& run) {
+  ComparedRun compared{report_of(request, model, run), {}};
+  RunReport& report = compared.report;
+  const std::vector<exec::StepIntervals> profiled = intervals_of(run.timed.profiled);
+  report.profile = profiled.empty() ? run.isolated : profile_from_steps(run.isolated, lowered, profiled);
+  compared.prediction = predict(request, lowered, model, report.profile);
+  report.comparison =
+      compare_run(lowered, intervals_of(run.timed.steps), run.timed.memory, compared.prediction);
+  return compared;
+}
+
+}  // namespace
+
+// The steps of `lowered` on one process, on the request's backend.
+BackendRun run_in_process(const RunRequest& request, const Schedule& lowered,
+                          const exec::MlpModel& model, const exec::SyntheticTask& task) {
+  if (request.replicas > 1) {
+    throw Error("--data-parallel-size " + std::to_string(request.replicas) +
+                " runs one process per device and replica: launch p*d = " +
+                std::to_string(lowered.problem.devices * request.replicas) +
+                " ranks with mpirun");
+  }
+  return request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
+                                   : run_on_cpu(request, lowered, model, task);
+}
+
+namespace {
+
+// "a / b / c": one figure per device.
+std::string per_device_bytes(const RunComparison& comparison, bool measured) {
+  std::string text;
+  for (const DeviceComparison& device : comparison.devices) {
+    text += (text.empty() ? "" : " / ") +
+            format_bytes(measured ? device.peak_bytes.measured : device.peak_bytes.predicted);
+  }
+  return text;
+}
+
+// The side-by-side table of a --schedule LIST run: one row per schedule.
+std::string comparison_table(const std::vector<RunReport>& reports) {
+  using Align = TextTable::Align;
+  TextTable table({{"schedule", Align::Left},
+                   {"p", Align::Right},
+                   {"v", Align::Right},
+                   {"m", Align::Right},
+                   {"step ms measured", Align::Right},
+                   {"predicted", Align::Right},
+                   {"error", Align::Right},
+                   {"bubble measured", Align::Right},
+                   {"predicted", Align::Right},
+                   {"peak memory per device measured", Align::Right},
+                   {"predicted", Align::Right},
+                   {"final loss", Align::Right}});
+  for (const RunReport& report : reports) {
+    const RunComparison& comparison = report.comparison;
+    table.add_row({report.schedule, std::to_string(report.problem.devices),
+                   std::to_string(report.problem.chunks), std::to_string(report.problem.microbatches),
+                   format_number(comparison.step_time_ms.measured),
+                   format_number(comparison.step_time_ms.predicted),
+                   format_signed_percent(relative_error(comparison.step_time_ms)),
+                   format_percent(comparison.bubble_ratio.measured),
+                   format_percent(comparison.bubble_ratio.predicted),
+                   per_device_bytes(comparison, true), per_device_bytes(comparison, false),
+                   format_number(report.last_loss)});
+  }
+  const RunReport& first = reports.front();
+  return std::to_string(reports.size()) + " schedules on " + first.backend + ", " +
+         std::to_string(first.problem.devices) + " devices, " +
+         std::to_string(first.problem.microbatches) +
+         " micro-batches: measured (median step) vs predicted, times in ms\n" + table.render();
+}
+
+// `pipewise run --schedule LIST`: every schedule in turn, then one table (or CSV rows).
+int run_schedule_list(const po::variables_map& values, RunRequest& request,
+                      const std::vector<Schedule>& schedules) {
+  for (const char* single : {"trace", "svg", "inject-fault"}) {
+    if (values.count(single)) {
+      throw Error(std::string("--") + single + " needs one schedule (--schedule lists " +
+                  std::to_string(schedules.size()) + ")");
+    }
+  }
+  if (request.format == "json") throw Error("--format json describes one run: give one schedule, or --format table or csv");
+  if (exec::mpi::launched_world_size() > 1) {
+    throw Error("--schedule with a list runs in one process: run each schedule with mpirun on its own");
+  }
+  std::vector<RunReport> reports;
+  std::string csv;
+  for (const Schedule& schedule : schedules) {
+    request.schedule = schedule;
+    const Schedule lowered = lower_communication(schedule);
+    const exec::MlpModel model(request.model, lowered.problem.model_stages());
+    if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
+    const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
+    const BackendRun run = run_in_process(request, lowered, model, task);
+    reports.push_back(compared_run(request, lowered, model, run).report);
+    const std::string rows = run_report_csv(reports.back());
+    csv += reports.size() == 1 ? rows : rows.substr(rows.find('\n') + 1);
+  }
+  OutputSet outputs;
+  outputs.add_standard_output(request.format == "csv" ? csv : comparison_table(reports), "the report");
+  outputs.commit();
+  return 0;
+}
+
 int run_run(const std::vector<std::string>& args) {
   po::options_description options("options");
   add_schedule_options(options);
   add_run_options(options);
+  add_option(options, vocabulary::costs,
+             {.detail = "predict from it instead of this run's own profile (pipewise profile "
+                        "writes one)"});
   po::variables_map values;
   if (parse_or_help(args, options, values, kUsage)) return 0;
   RunRequest request = request_from_options(values);
+  const std::vector<Schedule> schedules = schedules_from_options(values, FileCheck::Validated);
+  if (schedules.size() > 1) return run_schedule_list(values, request, schedules);
+  request.schedule = schedules.front();
 
   const Schedule lowered = lower_communication(request.schedule);
   exec::FaultPlan faults;
@@ -376,14 +535,7 @@ int run_run(const std::vector<std::string>& args) {
   if (exec::mpi::launched_world_size() > 1) {
     return run_over_mpi(values, request, lowered, model, task, faults);
   }
-  if (request.replicas > 1) {
-    throw Error("--data-parallel-size " + std::to_string(request.replicas) +
-                " runs one process per device and replica: launch p*d = " +
-                std::to_string(lowered.problem.devices * request.replicas) +
-                " ranks with mpirun");
-  }
-  const BackendRun run = request.backend == "cuda" ? run_on_cuda(request, lowered, model, task)
-                                                   : run_on_cpu(request, lowered, model, task);
+  const BackendRun run = run_in_process(request, lowered, model, task);
   return report_run(values, request, lowered, model, run);
 }
 
@@ -391,12 +543,9 @@ int run_run(const std::vector<std::string>& args) {
 
 int report_run(const po::variables_map& values, const RunRequest& request,
                const Schedule& lowered, const exec::MlpModel& model, const BackendRun& run) {
-  RunReport report = report_of(request, model, run);
-  const std::vector<exec::StepIntervals> profiled = intervals_of(run.timed.profiled);
-  report.profile = profiled.empty() ? run.isolated : profile_from_steps(run.isolated, lowered, profiled);
-  const PredictedRun prediction = predict(request, lowered, model, report.profile);
-  report.comparison =
-      compare_run(lowered, intervals_of(run.timed.steps), run.timed.memory, prediction);
+  const ComparedRun compared = compared_run(request, lowered, model, run);
+  const RunReport& report = compared.report;
+  const PredictedRun& prediction = compared.prediction;
 
   OutputSet outputs;
   if (values.count("trace") || values.count("svg")) {

@@ -3,7 +3,9 @@
 // (run_command.cpp) and the multi-process one (run_over_mpi.cpp).
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/ir/schedule.hpp"
 #include "exec/core/execution_profile.hpp"
@@ -14,6 +16,7 @@
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "exec/model/synthetic_task.hpp"
+#include "sim/cost_model.hpp"
 
 namespace pipewise::tools {
 
@@ -31,6 +34,10 @@ struct RunRequest {
   exec::cuda::CudaBackendOptions gpu;  // --backend cuda only
   // Data-parallel replicas (--data-parallel-size; multi-process runs only); 0: ranks / p.
   std::uint32_t replicas = 0;
+  // --costs FILE: the prediction's timing costs come from this cost file (read whole before
+  // anything runs) instead of this run's own profile.
+  std::string costs_path;
+  std::optional<sim::CostConfig> costs;
 };
 
 // What the backend-specific part of a run hands back.
@@ -39,6 +46,32 @@ struct BackendRun {
   exec::TimedSteps timed;
   exec::RunDescription description;
 };
+
+// Adds run's flags but the schedule's (add_schedule_options): backend, model, optimizer,
+// steps, profiling, outputs, faults, CUDA. `pipewise profile` takes them too.
+void add_run_options(boost::program_options::options_description& options);
+
+// The request those flags make, checked, with a --costs file read; the schedule is left to
+// the caller (schedule_from_options or schedules_from_options). Throws pipewise::Error naming
+// the bad flag or file.
+RunRequest request_from_options(const boost::program_options::variables_map& values);
+
+// Whether `schedule` runs I and W as separate ops (zero-bubble schedules) instead of B.
+bool splits_backward(const Schedule& schedule);
+
+// Refuses, with the estimate, a CPU run whose model, optimizer state, activations and data
+// cannot fit in this machine's memory, before any of it is allocated.
+void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lowered,
+                                const exec::MlpModel& model);
+
+// Every op of every step in `steps`, as intervals.
+std::vector<exec::StepIntervals> intervals_of(const std::vector<exec::TimingRecorder>& steps);
+
+// The ops of `lowered` timed alone, then its warm-up, profiling and timed steps, in this
+// process on the request's backend. Throws pipewise::Error for a data-parallel request (that
+// needs mpirun) or a run that fails.
+BackendRun run_in_process(const RunRequest& request, const Schedule& lowered,
+                          const exec::MlpModel& model, const exec::SyntheticTask& task);
 
 // The rest of `pipewise run` once the steps have run: the profile the prediction is made
 // from, the prediction, the comparison, the timelines (--trace, --svg) and the report on

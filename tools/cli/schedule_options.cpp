@@ -7,11 +7,19 @@
 #include "common/schedules/registry.hpp"
 #include "common/validate/validate.hpp"
 #include "sim/memory_estimate.hpp"
+#include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
 
 namespace po = boost::program_options;
 
 namespace pipewise::tools {
+namespace {
+
+// `name` generated for the problem of -p, -m, -n, --placement, and -v when `takes_chunks`.
+Schedule generated_schedule(const po::variables_map& values, const std::string& name,
+                            bool takes_chunks);
+
+}  // namespace
 
 void add_schedule_options(po::options_description& options) {
   std::string names;
@@ -72,6 +80,34 @@ Schedule schedule_from_options(const po::variables_map& values, FileCheck check)
   if (name.find(',') != std::string::npos) {
     throw Error("--schedule takes one schedule here (got \"" + name + "\"); sweep compares several");
   }
+  return generated_schedule(values, name, true);
+}
+
+std::vector<Schedule> schedules_from_options(const po::variables_map& values, FileCheck check) {
+  if (values.count("schedule-file") || !values.count("schedule") ||
+      values["schedule"].as<std::string>().find(',') == std::string::npos) {
+    return {schedule_from_options(values, check)};
+  }
+  const std::string list = values["schedule"].as<std::string>();
+  std::vector<const ScheduleInfo*> infos;
+  for (const std::string& name : comma_separated(list, "schedule")) {
+    const ScheduleInfo& info = find_schedule(name);
+    for (const ScheduleInfo* earlier : infos) {
+      if (earlier == &info) throw Error("--schedule \"" + list + "\" names " + info.name + " twice");
+    }
+    infos.push_back(&info);
+  }
+  std::vector<Schedule> schedules;
+  for (const ScheduleInfo* info : infos) {
+    schedules.push_back(generated_schedule(values, info->name, info->uses_chunks));
+  }
+  return schedules;
+}
+
+namespace {
+
+Schedule generated_schedule(const po::variables_map& values, const std::string& name,
+                            bool takes_chunks) {
   if (!values.count("stages")) throw Error("--stages is required");
   if (!values.count("microbatches")) throw Error("--microbatches is required");
   // A schedule that runs on one placement and chunk count (zbv, dualpipe, ...) gets them
@@ -79,8 +115,8 @@ Schedule schedule_from_options(const po::variables_map& values, FileCheck check)
   const ScheduleInfo& info = find_schedule(name);
   Problem problem;
   problem.devices = bounded_option(values, "stages", 1, 1, 65536);
-  problem.chunks = bounded_option(values, "chunks", info.fixed_chunks != 0 ? info.fixed_chunks : 1,
-                                  1, 65536);
+  const std::uint32_t own_chunks = info.fixed_chunks != 0 ? info.fixed_chunks : 1;
+  problem.chunks = takes_chunks ? bounded_option(values, "chunks", own_chunks, 1, 65536) : own_chunks;
   problem.placement = info.placement;
   problem.microbatches = bounded_option(values, "microbatches", 1, 1, std::int64_t{1} << 31);
   problem.iterations = bounded_option(values, "iterations", 1, 1, std::int64_t{1} << 31);
@@ -90,5 +126,7 @@ Schedule schedule_from_options(const po::variables_map& values, FileCheck check)
   sim::require_memory_to_simulate(name, problem);
   return generate_schedule(name, problem);
 }
+
+}  // namespace
 
 }  // namespace pipewise::tools

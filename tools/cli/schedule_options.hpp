@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/program_options.hpp>
 #include <string>
+#include <vector>
 
 #include "common/ir/schedule.hpp"
 #include "tools/cli/command_line.hpp"  // the commands that take these options parse with it
@@ -27,6 +28,14 @@ enum class FileCheck {
 // FileCheck::Validated, "FILE: invalid schedule: RULE: MESSAGE".
 Schedule schedule_from_options(const boost::program_options::variables_map& values,
                                FileCheck check = FileCheck::AsRead);
+
+// The schedules of `pipewise run --schedule LIST` (comma-separated names, e.g.
+// naive,gpipe,1f1b,interleaved), each generated for the same -p, -m, -n and --placement; -v
+// applies to the schedules that take chunks, the others run with their own v (1, or the one
+// they fix). One name (or --schedule-file) gives schedule_from_options's one schedule.
+// Throws pipewise::Error naming an unknown or repeated name before any is generated.
+std::vector<Schedule> schedules_from_options(const boost::program_options::variables_map& values,
+                                             FileCheck check = FileCheck::AsRead);
 
 // Reads a schedule file in either form: JSON when its first non-blank character is '{',
 // else PyTorch text. Throws pipewise::Error naming the file and the problem.

@@ -202,7 +202,8 @@ TEST_P(SharedOptionHelp, ListsOnlyCanonicalNamesAndNamesTheirAliases) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryCommandWithSharedOptions, SharedOptionHelp,
-                         ::testing::Values("show", "simulate", "sweep", "recommend", "partition", "run"));
+                         ::testing::Values("show", "simulate", "sweep", "recommend", "partition", "run",
+                                           "profile"));
 
 TEST(OptionVocabulary, TheReadmeTableNamesEveryOptionWithItsAliases) {
   const std::string readme = read_whole_file(std::string(PIPEWISE_SOURCE_DIR) + "/README.md");

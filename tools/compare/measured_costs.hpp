@@ -1,0 +1,51 @@
+#pragma once
+// Measured cost files: what `pipewise profile` writes from one profiled pipeline, and how
+// `pipewise run --costs` costs a configuration from such a file, including splits of the
+// model the profile did not run (per-layer costs).
+#include <string>
+
+#include "common/ir/problem.hpp"
+#include "exec/core/execution_profile.hpp"
+#include "exec/model/mlp_model.hpp"
+#include "sim/cost_file.hpp"
+#include "sim/cost_model.hpp"
+
+namespace pipewise::tools {
+
+// Where a profile was taken, beside the model and the measurements.
+struct ProfileSetting {
+  std::string backend;    // "cpu" or "cuda"
+  std::string schedule;   // the schedule that ran
+  std::uint32_t microbatch_size = 1;
+  std::string optimizer;  // sgd, momentum or adam
+  bool split_backward = false;  // the schedule ran I and W as separate ops
+};
+
+// The cost file of a profile of `model` (split for `problem`):
+//  - "stages": every model stage's F, I, W and optimizer step as they ran inside the
+//    pipeline (`in_pipeline`, profile_from_steps), and the links, as cost_config_from_profile
+//    makes them: a file that predicts this split as run's own profile does;
+//  - "profile": the model, the split, and per layer its F, I, W (B timed as one op minus W,
+//    unless the schedule split the backward) and optimizer step from `layers_alone` (the model
+//    split one layer per stage, every op timed alone) times the contention factor of the kind:
+//    the in-pipeline time of every stage summed over the time alone of every layer summed.
+// Throws pipewise::Error when the profiles do not fit the model (stages, layers).
+sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeline,
+                                         const exec::ExecutionProfile& layers_alone,
+                                         const exec::MlpModel& model, const Problem& problem,
+                                         const ProfileSetting& setting);
+
+// The timing costs `file` (read from `path`, named in errors) gives a run of `model` split for
+// `problem`, with micro-batches of `microbatch_size` and `optimizer`:
+//  - a measured file (with "profile") must describe the same model, micro-batch size and
+//    optimizer; for the split it profiled its stages are used as they are, for another split
+//    (another p·v) each stage costs the sum of its layers, and every message carries the mean
+//    of the activation bytes of this split's stage boundaries that cross devices;
+//  - any other cost file must give a forward time for every model stage, and is used as is.
+// Memory is left to the caller (device_memory_config). Throws pipewise::Error with one line
+// naming the file and the mismatch.
+sim::CostConfig costs_for_run(const sim::CostConfig& file, const std::string& path,
+                              const exec::MlpModel& model, const Problem& problem,
+                              std::uint32_t microbatch_size, const std::string& optimizer);
+
+}  // namespace pipewise::tools

@@ -129,8 +129,8 @@ TEST_F(ProfileCommand, BadInputIsRefusedInOneLineWithNoFileWritten) {
   const std::string invalid_path = scratch_->write("invalid.json", "{\"stages\": [}");
   const std::string invalid = "run -s 1f1b -p 2 -m 4 --costs '" + invalid_path + "'";
   expect_refused({"InvalidCostFile", invalid.c_str(), "invalid.json"});
-  const std::string other_model = "run" + std::string(kTinyModel) +
-                                  "-s 1f1b -p 2 -m 4 --model 8,8,8,8,8,4 --costs '" + costs_ + "'";
+  const std::string other_model = "run --backend cpu --model 8,8,8,8,8,4 --microbatch-size 4 "
+                                  "-s 1f1b -p 2 -m 4 --costs '" + costs_ + "'";
   expect_refused({"AnotherModel", other_model.c_str(), "profiled the model 8,8,8,8,4"});
   expect_refused({"UnknownScheduleInList", "run -s gpipe,nosuch -p 2 -m 4", "nosuch"});
 

@@ -2,14 +2,18 @@
 # Profile once, predict every configuration, verify (issue 17, item 5): profiles 1F1B at
 # p = 2, m = 8 once (`pipewise profile`), then runs GPipe, 1F1B, interleaved (v = 2) and
 # PipeDream at m = 4, 8 and 16, each predicted from that one cost file (`run --costs`), in
-# one process and, where mpirun and the MPI module are there, over MPI with 2 ranks. Prints
-# the step-time error table (error = (measured - predicted) / predicted) and the median and
-# largest |error| of each way of running.
+# one process and, where mpirun and the MPI module are there, over MPI with 2 ranks. Every
+# run is repeated in ROUNDS rounds (default 3) and its measured step is the median of the
+# rounds' median steps, so that a burst of load from elsewhere on a shared machine moves one
+# round, not the figure. Prints the step-time error table (error = (measured - predicted) /
+# predicted; op error: the median |error| of the op durations, in the median round) and the
+# median and largest |error| of each way of running.
 #   usage: scripts/predict_from_profile.sh [PIPEWISE_BINARY]   (default build/tools/pipewise)
-#   STEPS=K sets the timed steps per run (default 5); MPI=0 skips the MPI runs.
+#   STEPS=K timed steps per run (default 5); ROUNDS=R (default 3); MPI=0 skips the MPI runs.
 set -euo pipefail
 pipewise=${1:-build/tools/pipewise}
 steps=${STEPS:-5}
+rounds=${ROUNDS:-3}
 [[ -x $pipewise ]] || { echo "predict_from_profile.sh: no pipewise binary at $pipewise" >&2; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -17,36 +21,58 @@ trap 'rm -rf "$scratch"' EXIT
 echo "load before: $(uptime)"
 "$pipewise" profile --backend cpu -s 1f1b -p 2 -m 8 -o "$scratch/costs.json"
 
-# One CSV row per run: schedule,...,measured_step_ms,predicted_step_ms,step_time_error,...
-for m in 4 8 16; do
-  "$pipewise" run --backend cpu -s gpipe,1f1b,interleaved,pipedream -p 2 -v 2 -m "$m" \
-    --steps "$steps" --costs "$scratch/costs.json" --format csv | tail -n +2 |
-    sed 's/^/in-process,/' >>"$scratch/rows.csv"
-done
-if [[ ${MPI:-1} != 0 ]] && command -v mpirun >/dev/null &&
-   [[ -e $(dirname "$pipewise")/libpipewise_mpi.so ]]; then
+# One CSV row per run: way,schedule,backend,stages,chunks,microbatches,iterations,
+# measured_step_ms,predicted_step_ms,step_time_error,...,op_duration_error_median
+for ((round = 1; round <= rounds; ++round)); do
   for m in 4 8 16; do
-    for schedule in gpipe 1f1b interleaved pipedream; do
-      chunks=1
-      [[ $schedule == interleaved ]] && chunks=2
-      mpirun --allow-run-as-root --oversubscribe -np 2 "$pipewise" run --backend cpu \
-        -s "$schedule" -p 2 -v "$chunks" -m "$m" --steps "$steps" --costs "$scratch/costs.json" \
-        --format csv | tail -n +2 | sed 's/^/mpi-2-ranks,/' >>"$scratch/rows.csv"
-    done
+    "$pipewise" run --backend cpu -s gpipe,1f1b,interleaved,pipedream -p 2 -v 2 -m "$m" \
+      --steps "$steps" --costs "$scratch/costs.json" --format csv | tail -n +2 |
+      sed 's/^/in-process,/' >>"$scratch/rows.csv"
   done
-fi
+  if [[ ${MPI:-1} != 0 ]] && command -v mpirun >/dev/null &&
+     [[ -e $(dirname "$pipewise")/libpipewise_mpi.so ]]; then
+    for m in 4 8 16; do
+      for schedule in gpipe 1f1b interleaved pipedream; do
+        chunks=1
+        [[ $schedule == interleaved ]] && chunks=2
+        mpirun --allow-run-as-root --oversubscribe -np 2 "$pipewise" run --backend cpu \
+          -s "$schedule" -p 2 -v "$chunks" -m "$m" --steps "$steps" --costs "$scratch/costs.json" \
+          --format csv | tail -n +2 | sed 's/^/mpi-2-ranks,/' >>"$scratch/rows.csv"
+      done
+    done
+  fi
+done
 echo "load after: $(uptime)"
 
 awk -F, '
   function abs(x) { return x < 0 ? -x : x }
-  BEGIN { printf "%-11s  %-11s  %2s  %3s  %12s  %13s  %7s\n", "run", "schedule", "v", "m",
-                 "measured ms", "predicted ms", "error" }
-  { printf "%-11s  %-11s  %2s  %3s  %12.3f  %13.3f  %+6.1f%%\n", $1, $2, $5, $6, $8, $9, 100 * $10
-    errors[$1] = errors[$1] " " abs($10) }
+  function sort(a, n,   i, j, t) {
+    for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+  }
+  {
+    key = $1 "," $2 "," $5 "," $6
+    if (!(key in predicted)) order[++runs] = key
+    predicted[key] = $9
+    measured[key] = measured[key] " " $8
+    op_error[key, $8] = $13
+  }
   END {
+    printf "%-11s  %-11s  %2s  %3s  %12s  %13s  %7s  %8s\n", "run", "schedule", "v", "m",
+           "measured ms", "predicted ms", "error", "op error"
+    for (r = 1; r <= runs; ++r) {
+      key = order[r]
+      n = split(substr(measured[key], 2), steps, " ")
+      sort(steps, n)
+      middle = steps[int((n + 1) / 2)]  # the lower middle round: a measured figure
+      error = (middle - predicted[key]) / predicted[key]
+      split(key, f, ",")
+      printf "%-11s  %-11s  %2s  %3s  %12.3f  %13.3f  %+6.1f%%  %7.1f%%\n", f[1], f[2], f[3], f[4],
+             middle, predicted[key], 100 * error, 100 * op_error[key, middle]
+      errors[f[1]] = errors[f[1]] " " abs(error)
+    }
     for (way in errors) {
       n = split(substr(errors[way], 2), e, " ")
-      for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (e[j] < e[i]) { t = e[i]; e[i] = e[j]; e[j] = t }
+      sort(e, n)
       median = n % 2 ? e[(n + 1) / 2] : (e[n / 2] + e[n / 2 + 1]) / 2
       printf "%s: %d runs, median |error| %.1f%%, max %.1f%%\n", way, n, 100 * median, 100 * e[n]
     }

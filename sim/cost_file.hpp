@@ -50,7 +50,7 @@
 //       "model_stages": 2,      // the split "stages" describes: the file fits only p·v = 2
 //       "contention": {"forward": 1.1, "backward_input": 1.0,   // in-pipeline time over the
 //                      "backward_weight": 1.0, "optimizer_step": 1.0},  // time alone
-//       "layers": [             // per layer: timed alone × contention (all four fields)
+//       "layers": [             // per layer: its share of its stage's time, as timed alone
 //         {"forward": 0.1, "backward_input": 0.1, "backward_weight": 0.1, "optimizer_step": 0.01}
 //       ]
 //     },

@@ -199,8 +199,9 @@ struct OverlapCosts {
 // communication, no data parallelism, no memory sizes, overlapped pairs back to back.
 // Where a measured cost file comes from (`pipewise profile`, its "profile" section): the
 // model it ran, the number of model stages its "stages" entries split that model into, and
-// each layer's times (every layer timed alone, times the contention factor of its kind), so
-// that a tool knowing how a model is split (`pipewise run --costs`) can cost other splits.
+// each layer's times (its share of its stage's in-pipeline time, in proportion to its time
+// alone), so that a tool knowing how a model is split (`pipewise run --costs`) can cost other
+// splits.
 struct ProfileOrigin {
   std::string backend;                 // "cpu" or "cuda"
   std::string schedule;                // the schedule the stage costs were measured in

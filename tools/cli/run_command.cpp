@@ -101,7 +101,7 @@ constexpr const char* kUsage =
     "steps unless --profile-steps asks): one written by `pipewise profile` must be of the same\n"
     "model, micro-batch size and optimizer; at its own split (p*v) its measured stage costs\n"
     "are used as they are, at another each stage costs the sum of its layers' costs (each\n"
-    "layer timed alone, times the profile's contention factor). Any other cost file must give\n"
+    "layer's share of its profiled stage's in-pipeline time). Any other cost file must give\n"
     "every model stage's forward time.\n"
     "Example: pipewise run --schedule 1f1b --stages 2 --microbatches 8 --svg run.svg";
 

@@ -90,11 +90,30 @@ sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeli
   factor.backward_input = ratio(pipeline_sum.backward_input, alone_sum.backward_input);
   factor.backward_weight = ratio(pipeline_sum.backward_weight, alone_sum.backward_weight);
   factor.optimizer_step = ratio(pipeline_sum.optimizer_step, alone_sum.optimizer_step);
-  for (const sim::StageCosts& layer : alone) {
-    origin.layers.push_back({layer.forward * factor.forward,
-                             layer.backward_input * factor.backward_input,
-                             layer.backward_weight * factor.backward_weight,
-                             layer.optimizer_step * factor.optimizer_step});
+  // Each layer takes the share of its stage's in-pipeline time that its time alone is of its
+  // stage's layers' times alone: the stage's own factor, so that the layers of a stage sum to
+  // what it measured, and a slowdown of the machine while the layers were timed alone cancels.
+  for (std::uint32_t s = 0; s < model.stages(); ++s) {
+    const exec::StageLayout& layout = model.stage(s);
+    const sim::ComputeOverride& measured = stages.stages[s].costs;
+    sim::StageCosts stage_alone{0, 0, 0, 0};
+    for (std::uint32_t l = layout.first_layer; l < layout.first_layer + layout.layers(); ++l) {
+      stage_alone.forward += alone[l].forward;
+      stage_alone.backward_input += alone[l].backward_input;
+      stage_alone.backward_weight += alone[l].backward_weight;
+      stage_alone.optimizer_step += alone[l].optimizer_step;
+    }
+    const sim::StageCosts stage_factor{
+        ratio(measured.forward.value_or(0), stage_alone.forward),
+        ratio(measured.backward_input.value_or(0), stage_alone.backward_input),
+        ratio(measured.backward_weight.value_or(0), stage_alone.backward_weight),
+        ratio(measured.optimizer_step.value_or(0), stage_alone.optimizer_step)};
+    for (std::uint32_t l = layout.first_layer; l < layout.first_layer + layout.layers(); ++l) {
+      origin.layers.push_back({alone[l].forward * stage_factor.forward,
+                               alone[l].backward_input * stage_factor.backward_input,
+                               alone[l].backward_weight * stage_factor.backward_weight,
+                               alone[l].optimizer_step * stage_factor.optimizer_step});
+    }
   }
   file.profile = origin;
   return file;

@@ -25,10 +25,13 @@ struct ProfileSetting {
 //  - "stages": every model stage's F, I, W and optimizer step as they ran inside the
 //    pipeline (`in_pipeline`, profile_from_steps), and the links, as cost_config_from_profile
 //    makes them: a file that predicts this split as run's own profile does;
-//  - "profile": the model, the split, and per layer its F, I, W (B timed as one op minus W,
-//    unless the schedule split the backward) and optimizer step from `layers_alone` (the model
-//    split one layer per stage, every op timed alone) times the contention factor of the kind:
-//    the in-pipeline time of every stage summed over the time alone of every layer summed.
+//  - "profile": the model and the split; per kind of op the contention factor, the
+//    in-pipeline time of every stage summed over the time alone of every layer summed; and per
+//    layer its F, I, W (B timed as one op minus W, unless the schedule split the backward) and
+//    optimizer step: its stage's in-pipeline time, shared among the stage's layers in
+//    proportion to their times alone in `layers_alone` (the model split one layer per stage,
+//    every op timed alone). A stage's layers sum to its measured time, and a slowdown of the
+//    machine while the layers were timed alone cancels.
 // Throws pipewise::Error when the profiles do not fit the model (stages, layers).
 sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeline,
                                          const exec::ExecutionProfile& layers_alone,

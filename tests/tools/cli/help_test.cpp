@@ -41,7 +41,7 @@ TEST_P(CommandHelp, DocumentsEveryOption) {
 }
 
 INSTANTIATE_TEST_SUITE_P(WhatIfCommands, CommandHelp,
-                         ::testing::Values("sweep", "recommend", "partition", "convert"));
+                         ::testing::Values("sweep", "recommend", "partition", "convert", "profile"));
 
 TEST(CommandHelp, ModelOptionsNameThePresetsAndMegatronAliases) {
   const CliResult result = run_pipewise("recommend --help");

@@ -1,5 +1,5 @@
 // Measured cost files: what `pipewise profile` writes from a profile (stage costs as they ran,
-// per-layer costs scaled by the contention factor), and how `run --costs` costs the split it
+// each stage's time shared among its layers as timed alone), and how `run --costs` costs the split it
 // profiled, another split of the same model, or refuses another model.
 #include <gtest/gtest.h>
 
@@ -66,9 +66,12 @@ TEST_F(MeasuredCosts, WritesTheStagesAsTheyRanAndTheLayersScaledByContention) {
   EXPECT_DOUBLE_EQ(file.profile->contention.backward_weight, 1.5);
   EXPECT_DOUBLE_EQ(file.profile->contention.backward_input, 1.5);
   EXPECT_NEAR(file.profile->contention.optimizer_step, 1.2 / 0.8, 1e-12);
+  // Stage 0's layers share its F of 12 ms, stage 1's its 6 ms (equal layers alone: equally).
   ASSERT_EQ(file.profile->layers.size(), 8u);
-  EXPECT_DOUBLE_EQ(file.profile->layers[3].forward, 2.25);
-  EXPECT_DOUBLE_EQ(file.profile->layers[3].backward_input, 3.0);
+  EXPECT_DOUBLE_EQ(file.profile->layers[3].forward, 3.0);
+  EXPECT_DOUBLE_EQ(file.profile->layers[3].backward_input, 4.0);
+  EXPECT_DOUBLE_EQ(file.profile->layers[4].forward, 1.5);
+  EXPECT_DOUBLE_EQ(file.profile->layers[4].backward_weight, 1.0);
 }
 
 TEST_F(MeasuredCosts, TheProfiledSplitKeepsItsMeasuredStages) {
@@ -79,17 +82,19 @@ TEST_F(MeasuredCosts, TheProfiledSplitKeepsItsMeasuredStages) {
   EXPECT_DOUBLE_EQ(*run.stages[1].costs.forward, 6.0);
 }
 
-// At v = 2 the model is split into 4 stages of 2 layers: each costs its layers' sum.
+// At v = 2 the model is split into 4 stages of 2 layers: each costs its layers' sum, half
+// of the profiled stage it lies in.
 TEST_F(MeasuredCosts, AnotherSplitCostsEachStageAsTheSumOfItsLayers) {
   const sim::CostConfig file = written();
   const exec::MlpModel interleaved(exec::test::small_mlp(), 4, exec::PartitionRule::ByLayers);
   const Problem problem = exec::test::problem(2, 8, 1, 2);
   const sim::CostConfig run = costs_for_run(file, "costs.json", interleaved, problem, 8, "sgd");
   ASSERT_EQ(run.stages.size(), 4u);
-  for (const sim::StageOverride& stage : run.stages) {
-    EXPECT_DOUBLE_EQ(*stage.costs.forward, 4.5);
-    EXPECT_DOUBLE_EQ(*stage.costs.backward_input, 6.0);
-    EXPECT_DOUBLE_EQ(*stage.costs.backward_weight, 3.0);
+  for (std::uint32_t s = 0; s < 4; ++s) {
+    const double half = s < 2 ? 1.0 : 0.5;  // of profiled stage 0 (F 12, I 16, W 8), or 1
+    EXPECT_DOUBLE_EQ(*run.stages[s].costs.forward, 6.0 * half) << s;
+    EXPECT_DOUBLE_EQ(*run.stages[s].costs.backward_input, 8.0 * half) << s;
+    EXPECT_DOUBLE_EQ(*run.stages[s].costs.backward_weight, 4.0 * half) << s;
   }
   EXPECT_NO_THROW(sim::resolve_costs(run, problem));
   // Every boundary crosses devices at v = 2 (stage s on device s mod 2): 24, 32 and 24

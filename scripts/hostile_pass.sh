@@ -131,6 +131,14 @@ try message ok:"wrote" "\$P convert s.json \$'x\\e[2J.txt'"
 try message ok:"costs from" "echo '{\"schema\": \"pipewise.costs\", \"version\": 1}' >\$'x\\e.json'; \$P sweep -p 2 -m 4 --costs \$'x\\e.json'"
 try message ok:"wrote" "\$P partition -p 2 --model bert-large --write-costs \$'x\\e.json'"
 try message ok "echo '{\"layers\": [{\"forward_ms\": 1}]}' >\$'x\\e.json'; \$P recommend --model \$'x\\e.json'"
+# The schedule search (pipewise search): sizes no machine holds, caps, files.
+try crash refuse:"needs" "\$P search -p 65536 -m 2147483647"
+try crash refuse:"needs" "\$P search -p 1024 -m 1000000 -v 1,2"
+try number refuse:"--memory-cap" "\$P search -p 4 -m 8 --activation-bytes 1e6 --memory-cap nan"
+try number refuse:"--memory-cap" "\$P search -p 4 -m 8 --activation-bytes 1e6 --memory-cap 1e400"
+try special refuse:"no schedule fits" "\$P search -p 4 -m 8 --activation-bytes 1e6 --memory-cap 1e-9 --write-schedule b.json"
+try crash refuse:"one split of the model" "echo '{\"stages\": [{\"stage\": 1, \"forward\": 2}]}' >c.json; \$P search -p 3 -m 5 -v 1,2,3 --costs c.json"
+try crash ok:"best:" "echo '{\"stages\": [{\"stage\": 1, \"forward\": 2}]}' >c.json; \$P search -p 3 -m 5 --costs c.json"
 
 echo "hostile pass: $tries inputs, $found found"
 [ "$found" -eq 0 ]

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <limits>
+#include <new>
 #include <thread>
 
 #include "common/schedules/registry.hpp"
+#include "common/resources/resource_limits.hpp"
 #include "common/text/format.hpp"
 #include "common/validate/validate.hpp"
 #include "sim/activation_effects.hpp"
@@ -27,9 +30,30 @@ struct Shape {
   Status status;                               // why the shape cannot be searched
 };
 
+// What the list scheduler holds for `problem`: the schedule it builds (an F, I and W per
+// slot and iteration) and, per slot, three times of its own and the simulator's state.
+std::uint64_t list_scheduler_bytes(const Problem& problem) {
+  const double slots = static_cast<double>(problem.stages()) * problem.microbatches;
+  const double bytes = slots * (3.0 * sizeof(Op) * problem.iterations + 3 * sizeof(double) +
+                                sim::kSimulatorBytesPerSlot * problem.iterations);
+  return bytes >= 1.8e19 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(bytes);
+}
+
 Shape resolve_shape(const Problem& problem, const SearchOptions& options) {
   Shape shape;
   shape.problem = problem;
+  if (Status valid = problem.validity(); !valid.ok()) {
+    shape.status = valid;
+    return shape;
+  }
+  // Every thread may hold one list schedule of this shape at a time.
+  const std::uint64_t bytes = list_scheduler_bytes(problem);
+  const unsigned threads = std::max(1u, options.threads);
+  shape.status = memory_available_for(
+      "the schedule search on " + problem_sizes(problem),
+      bytes > ~std::uint64_t{0} / threads ? ~std::uint64_t{0} : bytes * threads,
+      "its list schedules and their simulations");
+  if (!shape.status.ok()) return shape;
   Result<sim::CostModel> costs = sim::try_resolve_costs(options.costs, problem);
   if (!costs.ok()) {
     shape.status = costs.status();
@@ -179,13 +203,21 @@ Result<SearchResult> search_schedule(const SearchOptions& options) {
     tasks.push_back([&, i] {
       Job& job = jobs[i];
       if (!job.candidate.status.ok()) return;
-      Result<Schedule> schedule = job.make();
-      if (!schedule.ok()) {
-        job.candidate.status = schedule.status();
-        return;
+      // A worker thread must not throw (that would end the process): what generation or
+      // simulation throws, memory exhausted included, becomes the candidate's failure.
+      try {
+        Result<Schedule> schedule = job.make();
+        if (!schedule.ok()) {
+          job.candidate.status = schedule.status();
+          return;
+        }
+        evaluate(*schedule, *job.shape, options, job.candidate);
+        schedules[i] = std::move(schedule.value());
+      } catch (const std::bad_alloc&) {
+        job.candidate.status = Status::failure("out of memory building or simulating it");
+      } catch (const std::exception& error) {
+        job.candidate.status = Status::failure(error.what());
       }
-      evaluate(*schedule, *job.shape, options, job.candidate);
-      schedules[i] = std::move(schedule.value());
     });
   }
   run_all(tasks, options.threads);

@@ -141,7 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "--pytorch-compatible needs --write-schedule"},
         Refusal{"NegativeTop", "search -p 4 -m 8 --top -1", "--top must be >= 0"},
         Refusal{"WLongerThanB", "search -p 4 -m 8 --backward-ms 1 --backward-weight-ms 2",
-                "cannot exceed --backward-ms"}),
+                "cannot exceed --backward-ms"},
+        // It once ended the process from a worker thread (std::terminate on bad_alloc).
+        Refusal{"MoreThanAnyMachineHolds", "search -p 65536 -m 2147483647",
+                "for its list schedules and their simulations"}),
     [](const ::testing::TestParamInfo<Refusal>& refusal) { return std::string(refusal.param.name); });
 
 }  // namespace

@@ -211,8 +211,7 @@ void CpuBackend::optimizer_step(std::uint32_t device, const Op& op, bool keep_pr
   std::vector<float>& newest = stage.versions.newest().values;
   if (keep_previous) {
     std::vector<float> next = pool.take(stage.gradient.size(), MemoryCategory::Weights);
-    std::copy(newest.begin(), newest.end(), next.begin());
-    apply_optimizer_step(optimizer_, stage.optimizer, next, stage.gradient);
+    apply_optimizer_step(optimizer_, stage.optimizer, newest, next, stage.gradient);
     stage.versions.add_newer(std::move(next));
   } else {
     apply_optimizer_step(optimizer_, stage.optimizer, newest, stage.gradient);

@@ -55,21 +55,24 @@ OptimizerState make_optimizer_state(const OptimizerConfig& config, std::size_t p
   return state;
 }
 
-void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
-                          std::span<float> parameters, std::span<const float> gradient) {
+namespace {
+
+// The update of `current` into `next`, which may be the same array: each element is read
+// before it is written.
+void update(const OptimizerConfig& config, OptimizerState& state, const float* current,
+            float* next, const float* gradient, std::size_t count) {
   ++state.steps;
-  const std::size_t count = parameters.size();
   const float lr = config.learning_rate;
   if (config.kind == OptimizerKind::Sgd) {
     if (config.momentum == 0.0f) {
-      for (std::size_t i = 0; i < count; ++i) parameters[i] -= lr * gradient[i];
+      for (std::size_t i = 0; i < count; ++i) next[i] = current[i] - lr * gradient[i];
       return;
     }
     // PyTorch: the first step seeds the buffer with the gradient itself.
     float* velocity = state.first_moment.data();
     for (std::size_t i = 0; i < count; ++i) {
       velocity[i] = state.steps == 1 ? gradient[i] : config.momentum * velocity[i] + gradient[i];
-      parameters[i] -= lr * velocity[i];
+      next[i] = current[i] - lr * velocity[i];
     }
     return;
   }
@@ -86,8 +89,26 @@ void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
     const float g = gradient[i];
     m[i] = config.beta1 * m[i] + (1.0f - config.beta1) * g;
     v[i] = config.beta2 * v[i] + (1.0f - config.beta2) * g * g;
-    parameters[i] -= step_size * m[i] / (std::sqrt(v[i]) * inverse_root_correction + config.epsilon);
+    next[i] = current[i] - step_size * m[i] / (std::sqrt(v[i]) * inverse_root_correction + config.epsilon);
   }
+}
+
+}  // namespace
+
+void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
+                          std::span<float> parameters, std::span<const float> gradient) {
+  update(config, state, parameters.data(), parameters.data(), gradient.data(), parameters.size());
+}
+
+void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
+                          std::span<const float> current, std::span<float> next,
+                          std::span<const float> gradient) {
+  if (next.size() != current.size() || gradient.size() != current.size()) {
+    throw Error("optimizer step: " + std::to_string(current.size()) + " parameters, " +
+                std::to_string(next.size()) + " outputs and " + std::to_string(gradient.size()) +
+                " gradients differ");
+  }
+  update(config, state, current.data(), next.data(), gradient.data(), current.size());
 }
 
 }  // namespace pipewise::exec

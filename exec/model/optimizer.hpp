@@ -45,4 +45,12 @@ OptimizerState make_optimizer_state(const OptimizerConfig& config, std::size_t p
 void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
                           std::span<float> parameters, std::span<const float> gradient);
 
+// The same update written to `next`, leaving `current` as it was (a schedule that keeps the
+// previous weight version): bit for bit what copying `current` into `next` and updating
+// `next` in place gives, in one pass over the parameters instead of two. REQUIRES: the three
+// spans have the same length; `next` does not overlap `current` or `gradient`.
+void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
+                          std::span<const float> current, std::span<float> next,
+                          std::span<const float> gradient);
+
 }  // namespace pipewise::exec

@@ -197,8 +197,8 @@ TrainedModel train_following_schedule(const MlpModel& model, const SyntheticTask
         std::vector<float> gradient = std::move(sums[s][k]);
         gradient.resize(model.stage(s).parameter_count, 0.0f);
         average(gradient, plans[s].step_members[k]);
-        std::vector<float> next = *versions[s][k];
-        apply_optimizer_step(optimizer, states[s], next, gradient);
+        std::vector<float> next(versions[s][k]->size());
+        apply_optimizer_step(optimizer, states[s], *versions[s][k], next, gradient);
         versions[s][k + 1] = std::move(next);
         trained.last_gradients[s] = std::move(gradient);
         read_done(s, k);

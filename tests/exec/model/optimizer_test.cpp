@@ -44,6 +44,41 @@ TEST(Optimizer, AdamCorrectsItsMomentsForBias) {
   EXPECT_EQ(state.steps, 2u);
 }
 
+// A schedule that keeps the previous weight version updates into a new buffer: the result
+// must be what copying and updating in place gives (the same arithmetic, so bit for bit), and
+// the previous version must stay as it was.
+TEST(Optimizer, AnUpdateIntoANewBufferEqualsCopyingThenUpdatingInPlace) {
+  for (const OptimizerConfig& config :
+       {OptimizerConfig::sgd(0.1f), OptimizerConfig::sgd(0.1f, 0.9f), OptimizerConfig::adam(0.01f)}) {
+    OptimizerState in_place_state = make_optimizer_state(config, 3);
+    OptimizerState new_buffer_state = make_optimizer_state(config, 3);
+    std::vector<float> in_place = {1.0f, -2.0f, 0.25f};
+    std::vector<float> current = in_place;
+    for (const std::vector<float>& gradient :
+         {std::vector<float>{0.5f, -1.0f, 0.125f}, std::vector<float>{-0.25f, 0.75f, 2.0f}}) {
+      apply_optimizer_step(config, in_place_state, in_place, gradient);
+      const std::vector<float> before = current;
+      std::vector<float> next(current.size(), -99.0f);
+      apply_optimizer_step(config, new_buffer_state, current, next, gradient);
+      EXPECT_EQ(current, before) << optimizer_kind_name(config.kind);
+      EXPECT_EQ(next, in_place) << optimizer_kind_name(config.kind);
+      current = next;
+    }
+    EXPECT_EQ(new_buffer_state.steps, 2u);
+    EXPECT_EQ(new_buffer_state.first_moment, in_place_state.first_moment);
+    EXPECT_EQ(new_buffer_state.second_moment, in_place_state.second_moment);
+  }
+}
+
+TEST(Optimizer, AnUpdateIntoABufferOfAnotherLengthIsRefused) {
+  const OptimizerConfig config = OptimizerConfig::sgd(0.1f);
+  OptimizerState state = make_optimizer_state(config, 2);
+  const std::vector<float> current = {1.0f, 2.0f};
+  std::vector<float> next(3);
+  EXPECT_THROW(apply_optimizer_step(config, state, current, next, std::vector<float>{1.0f, 1.0f}),
+               Error);
+}
+
 TEST(Optimizer, StateSizesFollowTheKind) {
   EXPECT_EQ(OptimizerConfig::sgd(0.1f).state_per_parameter(), 0u);
   EXPECT_EQ(OptimizerConfig::sgd(0.1f, 0.5f).state_per_parameter(), 1u);

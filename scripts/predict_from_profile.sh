@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Profile once, predict every configuration, verify (issue 17, item 5): profiles 1F1B at
-# p = 2, m = 8 once (`pipewise profile`), then runs GPipe, 1F1B, interleaved (v = 2) and
-# PipeDream at m = 4, 8 and 16, each predicted from that one cost file (`run --costs`), in
-# one process and, where mpirun and the MPI module are there, over MPI with 2 ranks. Every
-# run is repeated in ROUNDS rounds (default 3) and its measured step is the median of the
-# rounds' median steps, so that a burst of load from elsewhere on a shared machine moves one
+# p = 2, m = 8 once per way of running (`pipewise profile` in one process, and
+# `mpirun -np 2 pipewise profile` across two ranks, whose messages go over MPI), then runs
+# GPipe, 1F1B, interleaved (v = 2) and PipeDream at m = 4, 8 and 16, each predicted from that
+# way's one cost file (`run --costs`), in one process and, where mpirun and the MPI module
+# are there, over MPI with 2 ranks. Every run is repeated in ROUNDS rounds (default 3) and
+# its measured step is the median of the rounds' median steps, so that a burst of load from elsewhere on a shared machine moves one
 # round, not the figure. Prints the step-time error table (error = (measured - predicted) /
 # predicted; op error: the median |error| of the op durations, in the median round) and the
 # median and largest |error| of each way of running.
@@ -20,6 +21,13 @@ trap 'rm -rf "$scratch"' EXIT
 
 echo "load before: $(uptime)"
 "$pipewise" profile --backend cpu -s 1f1b -p 2 -m 8 -o "$scratch/costs.json"
+mpi_runs=0
+if [[ ${MPI:-1} != 0 ]] && command -v mpirun >/dev/null &&
+   [[ -e $(dirname "$pipewise")/libpipewise_mpi.so ]]; then
+  mpi_runs=1
+  mpirun --allow-run-as-root --oversubscribe -np 2 "$pipewise" profile --backend cpu -s 1f1b \
+    -p 2 -m 8 -o "$scratch/mpi-costs.json"
+fi
 
 # One CSV row per run: way,schedule,backend,stages,chunks,microbatches,iterations,
 # measured_step_ms,predicted_step_ms,step_time_error,...,op_duration_error_median
@@ -29,14 +37,13 @@ for ((round = 1; round <= rounds; ++round)); do
       --steps "$steps" --costs "$scratch/costs.json" --format csv | tail -n +2 |
       sed 's/^/in-process,/' >>"$scratch/rows.csv"
   done
-  if [[ ${MPI:-1} != 0 ]] && command -v mpirun >/dev/null &&
-     [[ -e $(dirname "$pipewise")/libpipewise_mpi.so ]]; then
+  if [[ $mpi_runs == 1 ]]; then
     for m in 4 8 16; do
       for schedule in gpipe 1f1b interleaved pipedream; do
         chunks=1
         [[ $schedule == interleaved ]] && chunks=2
         mpirun --allow-run-as-root --oversubscribe -np 2 "$pipewise" run --backend cpu \
-          -s "$schedule" -p 2 -v "$chunks" -m "$m" --steps "$steps" --costs "$scratch/costs.json" \
+          -s "$schedule" -p 2 -v "$chunks" -m "$m" --steps "$steps" --costs "$scratch/mpi-costs.json" \
           --format csv | tail -n +2 | sed 's/^/mpi-2-ranks,/' >>"$scratch/rows.csv"
       done
     done

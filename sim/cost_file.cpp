@@ -190,6 +190,7 @@ StageCosts measured_costs(JsonFields& fields) {
 void read_profile(JsonFields& fields, ProfileOrigin& origin) {
   origin.backend = fields.required(fields.choice("backend", {"cpu", "cuda"}), "backend");
   origin.schedule = fields.required(fields.string("schedule"), "schedule");
+  origin.processes = fields.count("processes").value_or(1);
   origin.microbatch_size = fields.required(fields.count("microbatch_size"), "microbatch_size");
   origin.optimizer =
       fields.required(fields.choice("optimizer", {"sgd", "momentum", "adam"}), "optimizer");
@@ -311,6 +312,7 @@ std::string cost_file_text(const CostFileContents& contents) {
     for (const StageCosts& layer : origin.layers) layers.push_back(measured_costs_json(layer));
     document["profile"] = {{"backend", origin.backend},
                            {"schedule", origin.schedule},
+                           {"processes", origin.processes},
                            {"widths", origin.widths},
                            {"microbatch_size", origin.microbatch_size},
                            {"optimizer", origin.optimizer},

@@ -46,6 +46,7 @@
 //     },                        //   all-gather weights instead of all-reducing gradients
 //     "profile": {              // written by `pipewise profile`: where measured costs come from
 //       "backend": "cpu", "schedule": "1f1b", "widths": [100, 1024, 10],  // the MLP it ran
+//       "processes": 2,         // 1 (default): one process; more: one MPI rank per device
 //       "microbatch_size": 32, "optimizer": "sgd",
 //       "model_stages": 2,      // the split "stages" describes: the file fits only p·v = 2
 //       "contention": {"forward": 1.1, "backward_input": 1.0,   // in-pipeline time over the

@@ -205,6 +205,7 @@ struct OverlapCosts {
 struct ProfileOrigin {
   std::string backend;                 // "cpu" or "cuda"
   std::string schedule;                // the schedule the stage costs were measured in
+  std::uint32_t processes = 1;         // 1: one process (a thread per device); more: MPI ranks
   std::vector<std::uint32_t> widths;   // the MLP's layer widths, input first
   std::uint32_t microbatch_size = 1;
   std::string optimizer;               // sgd, momentum or adam

@@ -173,6 +173,7 @@ TEST(CostFileWriter, RoundTripsThroughTheReader) {
   ProfileOrigin origin;
   origin.backend = "cpu";
   origin.schedule = "1f1b";
+  origin.processes = 2;
   origin.widths = {8, 16, 4};
   origin.microbatch_size = 4;
   origin.optimizer = "adam";
@@ -195,6 +196,7 @@ TEST(CostFileWriter, RoundTripsThroughTheReader) {
   ASSERT_TRUE(read.profile.has_value());
   EXPECT_EQ(read.profile->backend, "cpu");
   EXPECT_EQ(read.profile->schedule, "1f1b");
+  EXPECT_EQ(read.profile->processes, 2u);
   EXPECT_EQ(read.profile->widths, origin.widths);
   EXPECT_EQ(read.profile->microbatch_size, 4u);
   EXPECT_EQ(read.profile->optimizer, "adam");
@@ -227,6 +229,7 @@ TEST(CostFileProfile, FitsOnlyTheSplitItWasMeasuredAt) {
                                  {"forward": 3, "backward_input": 1, "backward_weight": 1,
                                   "optimizer_step": 0}]}})";
   EXPECT_EQ(error_of(measured, problem_of(2, 8)), "no error");
+  EXPECT_EQ(parse_cost_config(measured).profile->processes, 1u);  // a file from before MPI profiles
   EXPECT_EQ(error_of(measured, problem_of(2, 8, 2)),
             "the costs were profiled with the model in 2 stages and this problem has p*v = 4: "
             "profile that split, or predict it with pipewise run --costs (per-layer costs)");

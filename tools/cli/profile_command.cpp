@@ -1,5 +1,6 @@
 // `pipewise profile`: profiles a pipeline once on the real backend and writes a simulator
 // cost file that other configurations are predicted from (simulate/sweep --costs, run --costs).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "sim/cost_file.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/run_over_mpi.hpp"
 #include "tools/cli/run_request.hpp"
 #include "tools/cli/schedule_options.hpp"
 #include "tools/compare/measured_costs.hpp"
@@ -42,9 +44,47 @@ constexpr const char* kProfileUsage =
     "What it predicts: any schedule, m and n at the same p*v from the stage costs; another p*v\n"
     "of the same model (e.g. interleaved v = 2 from a 1f1b profile) with `run --costs`, each\n"
     "stage the sum of its layers. `simulate`/`sweep` at another p*v, or `run` with another model,\n"
-    "micro-batch size or optimizer are refused with one line. No data parallelism (one\n"
-    "process); --backend cuda is not supported yet.\n"
+    "micro-batch size or optimizer are refused with one line. Under mpirun (-np p, one rank per\n"
+    "device, no data parallelism) the pipeline runs across the ranks and the file holds the\n"
+    "costs of running that way (messages over MPI). --backend cuda is not supported yet.\n"
     "Example: pipewise profile -s 1f1b -p 2 -m 8 -o costs.json";
+
+// Writes the cost file of `run` (the profiled pipeline) and the summary line.
+int write_profile(const po::variables_map& values, const RunRequest& request,
+                  const Schedule& lowered, const exec::MlpModel& model,
+                  const exec::SyntheticTask& task, const BackendRun& run) {
+  const exec::ExecutionProfile in_pipeline =
+      profile_from_steps(run.isolated, lowered, intervals_of(run.timed.profiled));
+  const exec::MlpModel layer_model(request.model, request.model.layers());
+  const exec::ExecutionProfile layers_alone =
+      exec::profile_cpu_execution(layer_model, task, request.optimizer, request.profile);
+  ProfileSetting setting;
+  setting.backend = request.backend;
+  setting.schedule = request.schedule.name;
+  setting.microbatch_size = request.task.microbatch_size;
+  setting.optimizer = request.optimizer_name;
+  setting.split_backward = splits_backward(request.schedule);
+  setting.processes = std::max<std::uint32_t>(exec::mpi::launched_world_size(), 1);  // 0 without a launcher
+  const sim::CostFileContents contents =
+      measured_cost_file(in_pipeline, layers_alone, model, lowered.problem, setting);
+  const sim::StageCosts& factor = contents.profile->contention;
+  const std::string path = values["output"].as<std::string>();
+  OutputSet outputs;
+  outputs.add(path, sim::cost_file_text(contents), "--output");
+  outputs.add_standard_output(
+      "profiled " + request.schedule.name + " " + problem_sizes(lowered.problem) + " on " +
+          request.backend +
+          (setting.processes > 1 ? " over MPI (" + std::to_string(setting.processes) + " ranks)"
+                                 : std::string()) +
+          ": " + std::to_string(model.stages()) + " stage costs, " +
+          std::to_string(request.model.layers()) + " layer costs; contention F x" +
+          format_number(factor.forward) + ", I x" + format_number(factor.backward_input) +
+          ", W x" + format_number(factor.backward_weight) + ", optimizer x" +
+          format_number(factor.optimizer_step) + "\nwrote " + printable(path) + "\n",
+      "the summary");
+  outputs.commit();
+  return 0;
+}
 
 int run_profile(const std::vector<std::string>& args) {
   po::options_description options("options");
@@ -59,41 +99,28 @@ int run_profile(const std::vector<std::string>& args) {
   }
   RunRequest request = request_from_options(values);
   if (request.backend != "cpu") throw Error("profile: --backend " + request.backend + " is not supported yet (cpu only)");
-  if (exec::mpi::launched_world_size() > 1) throw Error("profile runs in one process: run it without mpirun");
   if (request.steps.profile_steps == 0) throw Error("--profile-steps must be at least 1: the stage costs are measured inside the pipeline");
   request.schedule = schedule_from_options(values, FileCheck::Validated);
   const Schedule lowered = lower_communication(request.schedule);
   const exec::MlpModel model(request.model, lowered.problem.model_stages());
   require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
+  if (exec::mpi::launched_world_size() > 1) {
+    // One pipeline device per rank, messages over MPI: the costs of running this way.
+    if (exec::mpi::launched_world_size() != lowered.problem.devices) {
+      throw Error("profile under mpirun needs one rank per device: -np " +
+                  std::to_string(lowered.problem.devices) + " for p = " +
+                  std::to_string(lowered.problem.devices) + ", not " +
+                  std::to_string(exec::mpi::launched_world_size()) + " (no data parallelism)");
+    }
+    request.replicas = 1;
+    exec::FaultPlan no_faults;
+    return run_as_rank("profile", request, lowered, model, task, no_faults, [&](BackendRun& run) {
+      return write_profile(values, request, lowered, model, task, run);
+    });
+  }
   const BackendRun run = run_in_process(request, lowered, model, task);
-  const exec::ExecutionProfile in_pipeline =
-      profile_from_steps(run.isolated, lowered, intervals_of(run.timed.profiled));
-  const exec::MlpModel layer_model(request.model, request.model.layers());
-  const exec::ExecutionProfile layers_alone =
-      exec::profile_cpu_execution(layer_model, task, request.optimizer, request.profile);
-  ProfileSetting setting;
-  setting.backend = request.backend;
-  setting.schedule = request.schedule.name;
-  setting.microbatch_size = request.task.microbatch_size;
-  setting.optimizer = request.optimizer_name;
-  setting.split_backward = splits_backward(request.schedule);
-  const sim::CostFileContents contents =
-      measured_cost_file(in_pipeline, layers_alone, model, lowered.problem, setting);
-  const sim::StageCosts& factor = contents.profile->contention;
-  const std::string path = values["output"].as<std::string>();
-  OutputSet outputs;
-  outputs.add(path, sim::cost_file_text(contents), "--output");
-  outputs.add_standard_output(
-      "profiled " + request.schedule.name + " " + problem_sizes(lowered.problem) + " on " +
-          request.backend + ": " + std::to_string(model.stages()) + " stage costs, " +
-          std::to_string(request.model.layers()) + " layer costs; contention F x" +
-          format_number(factor.forward) + ", I x" + format_number(factor.backward_input) +
-          ", W x" + format_number(factor.backward_weight) + ", optimizer x" +
-          format_number(factor.optimizer_step) + "\nwrote " + printable(path) + "\n",
-      "the summary");
-  outputs.commit();
-  return 0;
+  return write_profile(values, request, lowered, model, task, run);
 }
 
 }  // namespace

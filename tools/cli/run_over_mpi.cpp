@@ -26,6 +26,14 @@ std::unique_ptr<exec::mpi::RankSession> start_session() {
 int run_over_mpi(const boost::program_options::variables_map& values, RunRequest& request,
                  const Schedule& lowered, const exec::MlpModel& model,
                  const exec::SyntheticTask& task, exec::FaultPlan& faults) {
+  return run_as_rank("run", request, lowered, model, task, faults, [&](BackendRun& run) {
+    return report_run(values, request, lowered, model, run);
+  });
+}
+
+int run_as_rank(const std::string& command, RunRequest& request, const Schedule& lowered,
+                const exec::MlpModel& model, const exec::SyntheticTask& task,
+                exec::FaultPlan& faults, const RankZeroWork& on_rank_zero) {
   if (request.backend != "cpu") {
     throw Error("--backend " + request.backend +
                 " runs in one process: multi-process runs are CPU-only so far (run it without "
@@ -48,14 +56,15 @@ int run_over_mpi(const boost::program_options::variables_map& values, RunRequest
     if (rank == 0) {
       run.timed = std::move(gathered.steps);
       run.description = session->describe();
-      status = report_run(values, request, lowered, model, run);
+      status = on_rank_zero(run);
       std::fflush(stdout);
     }
     session->meet(timeout);
     return status;
   } catch (const std::exception& error) {
     std::fflush(stdout);
-    std::fprintf(stderr, "pipewise run: error: rank %u: %s\n", rank, printable(error.what()).c_str());
+    std::fprintf(stderr, "pipewise %s: error: rank %u: %s\n", command.c_str(), rank,
+                 printable(error.what()).c_str());
     std::fflush(stderr);
     session->abort(1);
   }

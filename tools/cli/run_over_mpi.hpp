@@ -1,4 +1,7 @@
 #pragma once
+#include <functional>
+#include <string>
+
 #include <boost/program_options.hpp>
 
 #include "common/ir/schedule.hpp"
@@ -24,5 +27,17 @@ namespace pipewise::tools {
 int run_over_mpi(const boost::program_options::variables_map& values, RunRequest& request,
                  const Schedule& lowered, const exec::MlpModel& model,
                  const exec::SyntheticTask& task, exec::FaultPlan& faults);
+
+// What rank 0 does with the run of every device once the steps are done (report it, write a
+// cost file from it); returns the exit status.
+using RankZeroWork = std::function<int(BackendRun& run)>;
+
+// The body of run_over_mpi for any command that runs `lowered` across the ranks (run,
+// profile): the same layout, profile, steps and failure handling, then `on_rank_zero` on rank
+// 0 while the other ranks wait for it (within the receive timeout). A failure is printed as
+// "pipewise COMMAND: error: rank R: ..." and ends every rank.
+int run_as_rank(const std::string& command, RunRequest& request, const Schedule& lowered,
+                const exec::MlpModel& model, const exec::SyntheticTask& task,
+                exec::FaultPlan& faults, const RankZeroWork& on_rank_zero);
 
 }  // namespace pipewise::tools

@@ -64,6 +64,7 @@ sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeli
 
   sim::ProfileOrigin origin;
   origin.backend = setting.backend;
+  origin.processes = setting.processes;
   origin.schedule = setting.schedule;
   origin.widths = model.config().widths;
   origin.microbatch_size = setting.microbatch_size;

@@ -16,6 +16,7 @@ namespace pipewise::tools {
 struct ProfileSetting {
   std::string backend;    // "cpu" or "cuda"
   std::string schedule;   // the schedule that ran
+  std::uint32_t processes = 1;  // 1: one process; more: one MPI rank per device
   std::uint32_t microbatch_size = 1;
   std::string optimizer;  // sgd, momentum or adam
   bool split_backward = false;  // the schedule ran I and W as separate ops

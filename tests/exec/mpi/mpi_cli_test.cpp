@@ -90,6 +90,37 @@ TEST(MpiRun, RanksThatFormNoGridAreRefused) {
       << result.err;
 }
 
+// `mpirun -np 2 pipewise profile`: the pipeline runs across the ranks and rank 0 writes one
+// cost file that says so, with the links measured over MPI; `run --costs` reads it back.
+TEST(MpiProfile, TwoRanksProfileThePipelineAndRankZeroWritesTheCostFile) {
+  const ScratchDirectory scratch;
+  const std::string costs = scratch.file("costs.json");
+  std::string profile = kRun;
+  profile.replace(0, 3, "profile");
+  const CliResult result = run_shell(mpirun(2) + profile + "-o '" + costs + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("over MPI (2 ranks)"), std::string::npos) << result.out;
+  const nlohmann::json file = nlohmann::json::parse(read_whole_file(costs));
+  EXPECT_EQ(file.at("profile").at("processes"), 2);
+  ASSERT_EQ(file.at("stages").size(), 2u);
+  for (const nlohmann::json& stage : file.at("stages")) EXPECT_GT(stage.at("forward").get<double>(), 0.0);
+  EXPECT_GT(file.at("communication").at("latency").get<double>(), 0.0);
+  const CliResult predicted = run_shell(mpirun(2) + kRun + "--format csv --costs '" + costs + "'");
+  EXPECT_EQ(predicted.exit_code, 0) << predicted.err;
+}
+
+TEST(MpiProfile, RanksOtherThanOnePerDeviceAreRefusedWithNoFile) {
+  const ScratchDirectory scratch;
+  std::string profile = kRun;
+  profile.replace(0, 3, "profile");
+  const CliResult result = run_shell(mpirun(4) + profile + "-o '" + scratch.file("costs.json") + "'");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("profile under mpirun needs one rank per device: -np 2 for p = 2, not 4"),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(std::filesystem::exists(scratch.file("costs.json")));
+}
+
 // How many processes have `text` in their command line.
 int processes_naming(const std::string& text) {
   int count = 0;

@@ -5,8 +5,8 @@
 # GPipe, 1F1B, interleaved (v = 2) and PipeDream at m = 4, 8 and 16, each predicted from that
 # way's one cost file (`run --costs`), in one process and, where mpirun and the MPI module
 # are there, over MPI with 2 ranks. Every run is repeated in ROUNDS rounds (default 3) and
-# its measured step is the median of the rounds' median steps, so that a burst of load from elsewhere on a shared machine moves one
-# round, not the figure. Prints the step-time error table (error = (measured - predicted) /
+# its measured step is the median of the rounds' median steps, so that a burst of load from
+# elsewhere on a shared machine moves one round, not the figure. Prints the step-time error table (error = (measured - predicted) /
 # predicted; op error: the median |error| of the op durations, in the median round) and the
 # median and largest |error| of each way of running.
 #   usage: scripts/predict_from_profile.sh [PIPEWISE_BINARY]   (default build/tools/pipewise)

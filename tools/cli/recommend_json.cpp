@@ -64,6 +64,7 @@ std::string recommendation_json(const ModelDescription& model, const Recommendat
                            {"searched", recommendation.candidates.size()},
                            {"fitting", recommendation.fitting},
                            {"exceeding", recommendation.exceeding},
+                           {"over_cap_unsimulated", recommendation.over_cap_unsimulated},
                            {"invalid", invalid},
                            {"skipped", recommendation.skipped},
                            {"configurations", configurations}};

@@ -383,9 +383,15 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
       candidates.size() - recommendation.fitting - recommendation.exceeding - recommendation.skipped;
   std::string text = model_summary(model);
   text += fmt::format(
-      "searched {} configurations in {:.2f} s: {} fit in {} per device, {} exceed it, {} are invalid{}\n\n",
+      "searched {} configurations in {:.2f} s: {} fit in {} per device, {} exceed it{}, {} are "
+      "invalid{}\n\n",
       candidates.size(), seconds, recommendation.fitting,
-      format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding, invalid,
+      format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding,
+      recommendation.over_cap_unsimulated == 0
+          ? ""
+          : fmt::format(" ({} of them by Megatron-LM's accounting alone, not simulated)",
+                        recommendation.over_cap_unsimulated),
+      invalid,
       recommendation.skipped == 0
           ? ""
           : fmt::format(", {} not simulated: their lower bound is slower than every answer they "

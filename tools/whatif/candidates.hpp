@@ -67,6 +67,9 @@ struct Candidate {
   // Not simulated: its lower bound is slower than the answers it could be (the
   // RecommendOptions::exact_answers best, the best of its schedule and of its p).
   bool skipped = false;
+  // Not simulated: Megatron-LM's accounting (megatron_bytes) already exceeds the cap and its
+  // lower bound is no faster than the best that fits. It counts among those over the cap.
+  bool over_cap_unsimulated = false;
 
   // The largest device peak: simulated, or its static bytes when not simulated.
   double peak_bytes() const { return metrics ? metrics->peak_bytes : static_bytes; }

@@ -121,6 +121,11 @@ PreparedCandidate prepare(const ModelDescription& model, Candidate& candidate) {
     candidate.validity = memory;
     return prepared;
   }
+  if (model.transformer) {
+    candidate.megatron_bytes =
+        megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches))
+            .total_bytes();
+  }
   prepared.costs = std::move(costs->config);
   prepared.simulate = true;
   return prepared;
@@ -139,11 +144,6 @@ void simulate_candidate(const ModelDescription& model, const Schedule& schedule,
   candidate.metrics = *metrics;
   candidate.static_bytes = metrics->static_bytes;
   candidate.headroom_bytes = cap - metrics->peak_bytes;
-  if (model.transformer) {
-    candidate.megatron_bytes =
-        megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches))
-            .total_bytes();
-  }
   candidate.fits = candidate.headroom_bytes >= 0 && candidate.megatron_bytes <= cap;
 }
 
@@ -173,6 +173,8 @@ class AnswerThresholds {
     lower(by_schedule_, candidate.schedule, step);
     lower(by_stages_, candidate.shape.devices, step);
   }
+  // The fastest fitting step so far (infinite before one).
+  double best() const { return best_steps_.empty() ? kUnknown : best_steps_.front(); }
   // The step time `candidate` must get under to matter: the largest of its thresholds.
   double threshold(const Candidate& candidate) const {
     const double overall = best_steps_.size() == count_ ? best_steps_.back() : kUnknown;
@@ -281,6 +283,12 @@ void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& 
           Candidate& candidate = candidates[i];
           if (candidate.lower_bound_ms > thresholds.threshold(candidate)) {
             candidate.skipped = true;
+          } else if (candidate.megatron_bytes > model.device.hardware.memory_bytes &&
+                     candidate.lower_bound_ms >= thresholds.best()) {
+            // Over the cap by Megatron-LM's accounting, which needs no simulation: it cannot
+            // fit, and its step cannot beat the best that fits, so it is no answer either as
+            // "faster, but over the memory cap".
+            candidate.over_cap_unsimulated = true;
           } else {
             members.push_back(i);
           }
@@ -332,6 +340,7 @@ Recommendation recommend(const ModelDescription& model, const RecommendOptions& 
     if (candidate.fits) ++recommendation.fitting;
     if (category(candidate) == 1) ++recommendation.exceeding;
     if (candidate.skipped) ++recommendation.skipped;
+    if (candidate.over_cap_unsimulated) ++recommendation.over_cap_unsimulated;
   }
   return recommendation;
 }

@@ -19,6 +19,7 @@ struct Recommendation {
   std::size_t fitting = 0;
   std::size_t exceeding = 0;
   std::size_t skipped = 0;  // valid, not simulated: they cannot be among the answers
+  std::size_t over_cap_unsimulated = 0;  // among `exceeding`: known over the cap unsimulated
   std::optional<double> target_bubble;         // RecommendOptions::target_bubble
   std::vector<TargetBubblePlan> target_plans;  // one per valid p when it is set
 };
@@ -29,9 +30,11 @@ struct Recommendation {
 // layout the costs or the schedule reject becomes invalid with the reason; a balanced split
 // that repeats the even one is dropped. Unless options.exhaustive, candidates are simulated
 // in waves in the order of their lower bounds, and one whose bound is already slower than
-// the answers it could be is skipped (Candidate::skipped): the answers (the
-// options.exact_answers best that fit, the best of each schedule and of each p, the faster
-// ones over the cap) are those exhaustive simulation gives.
+// the answers it could be is skipped (Candidate::skipped), and one that Megatron-LM's
+// accounting already puts over the cap is simulated only while its bound could beat the best
+// that fits (Candidate::over_cap_unsimulated): the answers (the options.exact_answers best
+// that fit, the best of each schedule and of each p, the faster ones over the cap) are those
+// exhaustive simulation gives.
 void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
                          const RecommendOptions& options);
 

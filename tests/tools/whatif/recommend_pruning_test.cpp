@@ -1,5 +1,6 @@
 // recommend skips configurations whose schedule-free lower bound is slower than every answer
-// they could be: on small spaces the answers are exactly those of simulating everything -
+// they could be, and those over the memory cap by Megatron-LM's accounting that cannot beat
+// the best: on small spaces the answers are exactly those of simulating everything -
 // the best configurations that fit, the best of each schedule and of each pipeline size,
 // and the faster ones over the memory cap - and some configurations are indeed skipped.
 #include <gtest/gtest.h>
@@ -76,12 +77,39 @@ TEST_P(RecommendPruning, GivesTheAnswersOfExhaustiveSearch) {
   EXPECT_GT(pruned.skipped, 0u) << "nothing skipped: the space does not test the pruning";
   EXPECT_EQ(pruned.candidates.size(), exhaustive.candidates.size());
   EXPECT_EQ(answers(pruned, space.count), answers(exhaustive, space.count));
-  // A skipped candidate's bound is slower than the answers; its true step is no faster.
+  EXPECT_EQ(exhaustive.over_cap_unsimulated, 0u);
+  // A skipped candidate's bound is slower than the answers; its true step is no faster. One
+  // left unsimulated over the cap is over it by Megatron-LM's accounting, so it cannot fit,
+  // and its bound is no faster than the best that fits.
+  const double best = pruned.candidates.front().metrics->makespan_ms;
+  const double cap = model.device.hardware.memory_bytes;
   for (const Candidate& candidate : pruned.candidates) {
-    if (!candidate.skipped) continue;
-    EXPECT_FALSE(candidate.metrics.has_value());
-    EXPECT_GT(candidate.lower_bound_ms, pruned.candidates.front().metrics->makespan_ms);
+    if (candidate.skipped) {
+      EXPECT_FALSE(candidate.metrics.has_value());
+      EXPECT_GT(candidate.lower_bound_ms, best);
+    }
+    if (candidate.over_cap_unsimulated) {
+      EXPECT_FALSE(candidate.metrics.has_value());
+      EXPECT_FALSE(candidate.fits);
+      EXPECT_GT(candidate.megatron_bytes, cap);
+      EXPECT_GE(candidate.lower_bound_ms, best);
+    }
   }
+}
+
+// GPT-3 175B on 64 GPUs: many configurations are over the cap by Megatron-LM's accounting
+// alone, and those that cannot beat the best are not simulated.
+TEST(RecommendPruning, LeavesConfigurationsOverTheCapUnsimulated) {
+  ModelDescription model = find_model_preset("gpt3-175b")->model;
+  model.device.count = 64;
+  RecommendOptions options;
+  options.schedules = {"1f1b", "interleaved"};
+  options.threads = 2;
+  const Recommendation pruned = recommend(model, options);
+  EXPECT_GT(pruned.over_cap_unsimulated, 0u);
+  std::size_t counted = 0;
+  for (const Candidate& candidate : pruned.candidates) counted += candidate.over_cap_unsimulated ? 1 : 0;
+  EXPECT_EQ(counted, pruned.over_cap_unsimulated);
 }
 
 INSTANTIATE_TEST_SUITE_P(

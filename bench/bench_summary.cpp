@@ -1,5 +1,5 @@
 // bench_summary RESULTS_DIR: reads the JSON the benchmark suites wrote into RESULTS_DIR
-// (common.json, sim.json, sim_large.json, sweep.json, exec.json, search.json, and the repeated target
+// (common.json, sim.json, sim_large.json, sweep.json, exec.json, exec_mpi.json, search.json, and the repeated target
 // runs sim_targets.json, sweep_targets.json, exec_targets.json; scripts/bench.sh writes
 // them) and prints one table: every headline figure, its target and whether it was met.
 // A figure with repeated runs is their median.
@@ -33,7 +33,7 @@ struct Suite {
 
 std::map<std::string, Suite> load_suites(const std::filesystem::path& directory) {
   std::map<std::string, Suite> suites;
-  for (const char* suite_name : {"common", "sim", "sim_large", "sweep", "exec", "cli", "search",
+  for (const char* suite_name : {"common", "sim", "sim_large", "sweep", "exec", "exec_mpi", "cli", "search",
                                  "sim_targets", "sweep_targets", "exec_targets", "cli_targets"}) {
     const std::filesystem::path path = directory / (std::string(suite_name) + ".json");
     std::ifstream file(path);
@@ -260,6 +260,12 @@ std::vector<Row> summary_rows(const std::map<std::string, Suite>& suites) {
     rows.push_back({"executor 1f1b p=" + std::string(devices) + " m=16384, CPU per op",
                     field("exec", run, "cpu_ns/op"), "ns", 1});
   }
+  // Over MPI: 2 ranks (mpirun), one pipeline device each.
+  const std::string mpi_run = "BM_MpiExecutorOverhead/m:4096/observer:0/iterations:12/manual_time";
+  rows.push_back({"executor over MPI, 1f1b p=2 m=4096 empty compute, per op",
+                  field("exec_mpi", mpi_run, "device_ns/op"), "ns", 1, Goal::AtMost, 5000});
+  rows.push_back({"executor over MPI, 1f1b p=2 m=4096, CPU per op",
+                  field("exec_mpi", mpi_run, "cpu_ns/op"), "ns", 1});
   rows.push_back({"transport latency, 4-byte message (one way)",
                   field("exec", "BM_TransportLatency/floats:1/manual_time", "real_time"), "us",
                   1e-6});

@@ -25,8 +25,7 @@
 #include <vector>
 
 #include "bench/bench_support.hpp"
-#include "common/ir/dependencies.hpp"
-#include "exec/core/backend.hpp"
+#include "bench/empty_compute_backend.hpp"
 #include "exec/core/executor.hpp"
 #include "exec/core/timing_recorder.hpp"
 #include "exec/cpu/in_process_transport.hpp"
@@ -36,52 +35,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kReceiveTimeout{30};
 
-// A backend that computes nothing: what remains of a run is the executor core and the
-// transport's synchronisation. Messages are empty InProcessTransport payloads.
-class EmptyComputeBackend final : public pipewise::exec::Backend {
- public:
-  void prepare(const pipewise::Schedule& schedule, const pipewise::exec::RunOptions& options) override {
-    transport_ = std::make_unique<pipewise::exec::InProcessTransport>(
+// The empty backend with the in-process transport (empty payloads).
+pipewise::bench::EmptyComputeBackend in_process_empty_backend() {
+  return pipewise::bench::EmptyComputeBackend([](const pipewise::Schedule& schedule) {
+    return std::make_unique<pipewise::exec::InProcessTransport>(
         schedule.problem.devices, false,
         pipewise::exec::receive_spin(schedule.problem.devices, std::thread::hardware_concurrency()));
-    memory_.assign(schedule.problem.devices, pipewise::exec::MemoryAccount{});
-    receive_timeout_ = options.receive_timeout;
-  }
-  void start_worker(std::uint32_t) override {}
-  void forward(std::uint32_t, const pipewise::Op&) override {}
-  void backward_input(std::uint32_t, const pipewise::Op&) override {}
-  void backward_weight(std::uint32_t, const pipewise::Op&) override {}
-  void optimizer_step(std::uint32_t, const pipewise::Op&, bool) override {}
-  void release_weights(std::uint32_t, std::uint32_t, std::uint32_t) override {}
-  void send(std::uint32_t device, const pipewise::Op& op, std::uint32_t peer_device) override {
-    transport_->send(device, peer_device, tag(op, op.stage), {});
-  }
-  void recv(std::uint32_t device, const pipewise::Op& op, std::uint32_t peer_device) override {
-    transport_->receive(device, peer_device, tag(op, pipewise::peer_stage(op)), receive_timeout_);
-  }
-  void cancel() noexcept override {
-    if (transport_) transport_->cancel();
-  }
-  std::int64_t now_ns(std::uint32_t) override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-        .count();
-  }
-  void finish() override { transport_.reset(); }
-  const pipewise::exec::MemoryAccount& memory(std::uint32_t device) const override {
-    return memory_[device];
-  }
-
- private:
-  static pipewise::exec::MessageTag tag(const pipewise::Op& op, std::uint32_t from_stage) {
-    const bool gradient =
-        op.kind == pipewise::OpKind::SendGrad || op.kind == pipewise::OpKind::RecvGrad;
-    return {gradient, static_cast<std::uint16_t>(from_stage), op.microbatch, op.iteration};
-  }
-
-  std::unique_ptr<pipewise::exec::InProcessTransport> transport_;
-  std::vector<pipewise::exec::MemoryAccount> memory_;
-  std::chrono::milliseconds receive_timeout_{0};
-};
+  });
+}
 
 // Arguments: p, m, observer (0: none, 1: a TimingRecorder).
 void executor_overhead(benchmark::State& state) {
@@ -91,7 +52,7 @@ void executor_overhead(benchmark::State& state) {
   for (const auto& program : schedule.programs) {
     longest_program = std::max(longest_program, program.size());
   }
-  EmptyComputeBackend backend;
+  pipewise::bench::EmptyComputeBackend backend = in_process_empty_backend();
   pipewise::exec::TimingRecorder recorder;
   pipewise::exec::RunObserver* observer = state.range(2) != 0 ? &recorder : nullptr;
   std::uint64_t ops_run = 0;

@@ -35,6 +35,10 @@ if [ "$build_type" != "Release" ]; then
 fi
 targets=(bench_summary)
 for suite in "${suites[@]}"; do targets+=("${suite}_bench"); done
+# exec_mpi_bench exists where the build found MPI.
+if cmake --build "$build_dir" --target help | grep -q exec_mpi_bench; then
+  targets+=(exec_mpi_bench)
+fi
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 
 mkdir -p "$results"
@@ -60,6 +64,11 @@ run_suite() {  # run_suite NAME EXECUTABLE ARGS...: JSON to NAME.json, console t
 for suite in "${suites[@]}"; do
   run_suite "$suite" "$build_dir/bench/${suite}_bench" --benchmark_min_time="$min_time"
 done
+# The executor across processes, where the build has it and mpirun is there: 2 ranks.
+if [ -x "$build_dir/bench/exec_mpi_bench" ] && command -v mpirun >/dev/null; then
+  run_suite exec_mpi mpirun --allow-run-as-root --oversubscribe -np 2 \
+    "$build_dir/bench/exec_mpi_bench"
+fi
 # The runs that have targets again, repeated: the summary reports their medians.
 repeat=(--benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true)
 run_suite sim_targets "$build_dir/bench/sim_bench" "${repeat[@]}" --benchmark_min_time=0.5 \

@@ -1,6 +1,7 @@
 // `pipewise profile`: profiles a pipeline once on the real backend and writes a simulator
 // cost file that other configurations are predicted from (simulate/sweep --costs, run --costs).
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "tools/cli/schedule_options.hpp"
 #include "tools/compare/measured_costs.hpp"
 #include "tools/compare/pipeline_profile.hpp"
+#include "tools/compare/profile_stability.hpp"
 
 namespace po = boost::program_options;
 
@@ -68,6 +70,13 @@ int write_profile(const po::variables_map& values, const RunRequest& request,
   const sim::CostFileContents contents =
       measured_cost_file(in_pipeline, layers_alone, model, lowered.problem, setting);
   const sim::StageCosts& factor = contents.profile->contention;
+  std::vector<double> step_ms;
+  for (const exec::TimingRecorder& step : run.timed.profiled) {
+    step_ms.push_back(static_cast<double>(step.makespan_ns()) * 1e-6);
+  }
+  if (const auto warning = profile_spread_warning(step_ms)) {
+    std::fprintf(stderr, "pipewise profile: warning: %s\n", warning->c_str());
+  }
   const std::string path = values["output"].as<std::string>();
   OutputSet outputs;
   outputs.add(path, sim::cost_file_text(contents), "--output");

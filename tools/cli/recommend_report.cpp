@@ -21,7 +21,6 @@ namespace pipewise::tools {
 namespace {
 
 // How many faster-but-too-big configurations are listed after the table.
-constexpr std::size_t kExceedingShown = 3;
 
 // "sp", "dist-opt", "balanced": the options a configuration turns on, or "-".
 std::string options_text(const Candidate& candidate) {
@@ -168,7 +167,7 @@ std::string over_cap_section(const Recommendation& recommendation) {
   std::string text;
   std::size_t shown = 0;
   for (const Candidate& candidate : candidates) {
-    if (shown == kExceedingShown) break;
+    if (shown == kOverCapAnswers) break;
     if (candidate.fits || !candidate.metrics) continue;
     if (recommendation.fitting > 0 &&
         candidate.metrics->makespan_ms >= candidates.front().metrics->makespan_ms) {
@@ -389,7 +388,8 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
       format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding,
       recommendation.over_cap_unsimulated == 0
           ? ""
-          : fmt::format(" ({} of them by Megatron-LM's accounting alone, not simulated)",
+          : fmt::format(" ({} of them known without simulating, by Megatron-LM's accounting or "
+                        "their programs' memory peaks)",
                         recommendation.over_cap_unsimulated),
       invalid,
       recommendation.skipped == 0

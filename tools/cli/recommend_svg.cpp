@@ -21,7 +21,6 @@ constexpr double kMargin = 24;
 constexpr double kLabelWidth = 330;
 constexpr double kBarHeight = 18;
 constexpr double kRowHeight = 26;
-constexpr std::size_t kExceedingShown = 3;
 
 constexpr const char* kBestColour = "#2b8a3e";
 constexpr const char* kFittingColour = "#4c78a8";
@@ -77,7 +76,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
   const double best_ms = recommendation.fitting ? recommendation.candidates.front().metrics->makespan_ms : 0;
   std::size_t exceeding = 0;
   for (const Candidate& candidate : recommendation.candidates) {
-    if (candidate.fits || !candidate.metrics || exceeding == kExceedingShown) continue;
+    if (candidate.fits || !candidate.metrics || exceeding == kOverCapAnswers) continue;
     if (recommendation.fitting && candidate.metrics->makespan_ms >= best_ms) break;
     rows.push_back(&candidate);
     ++exceeding;

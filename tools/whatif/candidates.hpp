@@ -43,6 +43,10 @@ struct RecommendOptions {
   bool exhaustive = false;
 };
 
+// How many configurations over the memory cap an answer shows: the fastest ones, when they
+// beat the best that fits (or when nothing fits). They are exact too.
+inline constexpr std::size_t kOverCapAnswers = 3;
+
 // One configuration and, once evaluated (recommend.hpp), how it did.
 struct Candidate {
   std::string schedule;
@@ -67,8 +71,10 @@ struct Candidate {
   // Not simulated: its lower bound is slower than the answers it could be (the
   // RecommendOptions::exact_answers best, the best of its schedule and of its p).
   bool skipped = false;
-  // Not simulated: Megatron-LM's accounting (megatron_bytes) already exceeds the cap and its
-  // lower bound is no faster than the best that fits. It counts among those over the cap.
+  // Not simulated: Megatron-LM's accounting (megatron_bytes) or the memory peaks of its
+  // program (sim/program_memory.hpp, what the simulation would report) already exceed the
+  // cap, and its lower bound is no faster than the best that fits. It counts among those
+  // over the cap.
   bool over_cap_unsimulated = false;
 
   // The largest device peak: simulated, or its static bytes when not simulated.

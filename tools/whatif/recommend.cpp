@@ -13,6 +13,7 @@
 #include "common/text/format.hpp"
 #include "sim/bounds.hpp"
 #include "sim/memory_estimate.hpp"
+#include "sim/program_memory.hpp"
 #include "tools/model/megatron_memory.hpp"
 #include "tools/whatif/megatron_query.hpp"
 #include "tools/whatif/parallel_for.hpp"
@@ -173,8 +174,21 @@ class AnswerThresholds {
     lower(by_schedule_, candidate.schedule, step);
     lower(by_stages_, candidate.shape.devices, step);
   }
-  // The fastest fitting step so far (infinite before one).
-  double best() const { return best_steps_.empty() ? kUnknown : best_steps_.front(); }
+  // A simulated candidate over the cap: the fastest kOverCapAnswers of them are shown.
+  void add_over_cap(const Candidate& candidate) {
+    const double step = candidate.metrics->makespan_ms;
+    over_cap_steps_.insert(std::upper_bound(over_cap_steps_.begin(), over_cap_steps_.end(), step), step);
+    if (over_cap_steps_.size() > kOverCapAnswers) over_cap_steps_.pop_back();
+  }
+  // Whether a candidate known to be over the cap, with lower bound `bound_ms`, cannot be
+  // shown: it cannot beat the best that fits, or cannot be among the fastest over the cap
+  // (a tie still could: ties are simulated).
+  bool over_cap_hidden(double bound_ms) const {
+    const double best = best_steps_.empty() ? kUnknown : best_steps_.front();
+    const double slowest_shown =
+        over_cap_steps_.size() == kOverCapAnswers ? over_cap_steps_.back() : kUnknown;
+    return bound_ms >= best || bound_ms > slowest_shown;
+  }
   // The step time `candidate` must get under to matter: the largest of its thresholds.
   double threshold(const Candidate& candidate) const {
     const double overall = best_steps_.size() == count_ ? best_steps_.back() : kUnknown;
@@ -195,6 +209,7 @@ class AnswerThresholds {
   }
   std::size_t count_;
   std::vector<double> best_steps_;  // ascending, at most count_
+  std::vector<double> over_cap_steps_;  // ascending, at most kOverCapAnswers
   std::map<std::string, double> by_schedule_;
   std::map<std::uint32_t, double> by_stages_;
 };
@@ -219,11 +234,25 @@ std::vector<std::vector<std::size_t>> group_by_program(const std::vector<std::si
   return groups;
 }
 
+// Whether `candidate`'s program already puts a device over the cap (sim/program_memory.hpp:
+// the simulator's peaks, exactly, without simulating).
+bool program_over_cap(const Schedule& schedule, const PreparedCandidate& prepared, double cap) {
+  const Result<sim::CostModel> costs = sim::try_resolve_costs(prepared.costs, prepared.problem);
+  if (!costs.ok()) return false;  // the simulation reports it
+  for (const sim::ProgramMemoryPeak& peak : sim::program_memory_peaks(schedule, *costs)) {
+    if (static_cast<double>(peak.peak_bytes) > cap) return true;
+  }
+  return false;
+}
+
 // Simulates the candidates of `groups` (each a list of indices into `candidates` that run
-// one program) on `threads` threads, generating each program once.
+// one program) on `threads` threads, generating each program once. Given `thresholds`, a
+// candidate that cannot be shown if over the cap (AnswerThresholds::over_cap_hidden) and
+// whose program puts a device over the cap is left unsimulated
+// (Candidate::over_cap_unsimulated): it can be no answer.
 void simulate_groups(const ModelDescription& model, const std::vector<std::vector<std::size_t>>& groups,
                      const std::vector<PreparedCandidate>& prepared, std::vector<Candidate>& candidates,
-                     unsigned threads) {
+                     unsigned threads, const AnswerThresholds* thresholds = nullptr) {
   parallel_for(groups.size(), threads, [&](std::size_t group) {
     const std::vector<std::size_t>& indices = groups[group];
     if (indices.empty()) return;
@@ -234,6 +263,11 @@ void simulate_groups(const ModelDescription& model, const std::vector<std::vecto
     for (const std::size_t i : indices) {
       if (!structure.ok()) {
         candidates[i].validity = structure;
+        continue;
+      }
+      if (thresholds != nullptr && thresholds->over_cap_hidden(candidates[i].lower_bound_ms) &&
+          program_over_cap(schedule, prepared[i], model.device.hardware.memory_bytes)) {
+        candidates[i].over_cap_unsimulated = true;
         continue;
       }
       simulate_candidate(model, schedule, prepared[i], candidates[i]);
@@ -284,10 +318,10 @@ void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& 
           if (candidate.lower_bound_ms > thresholds.threshold(candidate)) {
             candidate.skipped = true;
           } else if (candidate.megatron_bytes > model.device.hardware.memory_bytes &&
-                     candidate.lower_bound_ms >= thresholds.best()) {
-            // Over the cap by Megatron-LM's accounting, which needs no simulation: it cannot
-            // fit, and its step cannot beat the best that fits, so it is no answer either as
-            // "faster, but over the memory cap".
+                     thresholds.over_cap_hidden(candidate.lower_bound_ms)) {
+            // Over the cap by Megatron-LM's accounting, which needs not even the program:
+            // it cannot fit, and it cannot be shown over the cap either (simulate_groups
+            // does the same with the peaks of its program).
             candidate.over_cap_unsimulated = true;
           } else {
             members.push_back(i);
@@ -296,10 +330,14 @@ void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& 
         size += members.size();
         wave.push_back(std::move(members));
       }
-      simulate_groups(model, wave, prepared, candidates, threads);
+      simulate_groups(model, wave, prepared, candidates, threads, &thresholds);
       for (const std::vector<std::size_t>& members : wave) {
         for (const std::size_t i : members) {
-          if (candidates[i].fits) thresholds.add_fitting(candidates[i]);
+          if (candidates[i].fits) {
+            thresholds.add_fitting(candidates[i]);
+          } else if (candidates[i].metrics) {
+            thresholds.add_over_cap(candidates[i]);
+          }
         }
       }
     }

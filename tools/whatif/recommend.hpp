@@ -31,10 +31,11 @@ struct Recommendation {
 // that repeats the even one is dropped. Unless options.exhaustive, candidates are simulated
 // in waves in the order of their lower bounds, and one whose bound is already slower than
 // the answers it could be is skipped (Candidate::skipped), and one that Megatron-LM's
-// accounting already puts over the cap is simulated only while its bound could beat the best
-// that fits (Candidate::over_cap_unsimulated): the answers (the options.exact_answers best
-// that fit, the best of each schedule and of each p, the faster ones over the cap) are those
-// exhaustive simulation gives.
+// accounting or its program's memory peaks already put over the cap is simulated only while
+// its bound could beat the best that fits and be among the kOverCapAnswers fastest over the
+// cap (Candidate::over_cap_unsimulated): the answers (the options.exact_answers best that
+// fit, the best of each schedule and of each p, the fastest ones over the cap that beat the
+// best) are those exhaustive simulation gives.
 void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
                          const RecommendOptions& options);
 

@@ -20,8 +20,15 @@ class BufferPool {
   void adopt(const std::vector<float>& buffer, MemoryCategory category);
   // `buffer`, held as `category`, leaves the device (handed to the transport).
   void disown(const std::vector<float>& buffer, MemoryCategory category);
-  // Frees the buffers kept for reuse (held buffers are not affected).
-  void clear_idle() { idle_.clear(); }
+  // A new run on the same device: nothing is held any more (the account starts from zero),
+  // and the buffers kept for reuse stay, so that the run's first micro-batches find them
+  // instead of allocating (and zero-filling) new ones.
+  void start_run() { account_ = MemoryAccount{}; }
+  // `buffer`, no longer held by anyone and not charged to the account (e.g. a weight version
+  // dropped between runs), is kept for reuse.
+  void keep_for_reuse(std::vector<float>&& buffer) {
+    if (!buffer.empty()) idle_.push_back(std::move(buffer));
+  }
 
   MemoryAccount& account() { return account_; }
   const MemoryAccount& account() const { return account_; }

@@ -42,16 +42,24 @@ void CpuBackend::prepare(const Schedule& schedule, const RunOptions& options) {
     throw Error("the schedule has " + std::to_string(problem.model_stages()) +
                 " model stages but the model is split into " + std::to_string(model_.stages()));
   }
+  // Runs of the same problem (the steps of a training loop) reuse the previous run's
+  // buffers; another problem starts with empty pools.
+  if (devices_.size() == problem.devices && problem_ == problem) {
+    for (BufferPool& pool : devices_) pool.start_run();
+  } else {
+    devices_ = std::vector<BufferPool>(problem.devices);
+  }
   problem_ = problem;
   run_options_ = options;
-  devices_ = std::vector<BufferPool>(problem.devices);
   if (stages_.size() < problem.stages()) stages_.resize(problem.stages());
   for (std::uint32_t s = 0; s < problem.stages(); ++s) {
     Stage& stage = stages_[s];
     stage.device = problem.device_of_stage(s);
     if (s < model_.stages()) {
       // Training continues from the newest parameters, which become version 0 of this run.
-      stage.versions.restart_from_newest();
+      for (std::vector<float>& dropped : stage.versions.restart_from_newest()) {
+        devices_[stage.device].keep_for_reuse(std::move(dropped));
+      }
     } else {
       // The second copy of bidirectional placement starts as an exact copy of the first
       // (prepared above: its stage number is lower).
@@ -278,8 +286,7 @@ std::int64_t CpuBackend::now_ns(std::uint32_t) {
 
 void CpuBackend::finish() {
   for (Stage& stage : stages_) stage.slots.release_all(devices_[stage.device]);
-  transport_.reset();
-  for (BufferPool& pool : devices_) pool.clear_idle();
+  transport_.reset();  // the pools keep their buffers for the next run (prepare)
 }
 
 const MemoryAccount& CpuBackend::memory(std::uint32_t device) const {

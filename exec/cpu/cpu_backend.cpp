@@ -171,10 +171,10 @@ void CpuBackend::backward_weight(std::uint32_t device, const Op& op) {
   const std::uint64_t g = microbatch_index(op);
   Stash& slot = stage.slots.forwarded(g, "backward-weight");
   slot.check_backward_weight();
-  if (stage.accumulated == 0) std::fill(stage.gradient.begin(), stage.gradient.end(), 0.0f);
   const float* input = problem_.starts_pipeline(op.stage) ? task_.inputs(data_index(op)) : slot.input.data();
-  stage_backward_weight(layout, task_.rows(), input, slot.outputs, slot.grads,
-                        stage.gradient.data());
+  // The first micro-batch after a step writes the gradient instead of zeroing it first.
+  stage_backward_weight(layout, task_.rows(), input, slot.outputs, slot.grads, stage.gradient.data(),
+                        stage.accumulated == 0 ? GradientWrite::kOverwrite : GradientWrite::kAdd);
   ++stage.accumulated;
   slot.finish_backward_weight(pool);
   stage.slots.close_if_done(slot);

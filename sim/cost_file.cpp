@@ -306,6 +306,14 @@ std::string cost_file_text(const CostFileContents& contents) {
                                  {"gradient_bytes", comm.gradient_bytes}};
     if (comm.mode == CommMode::Blocking) document["communication"]["mode"] = "blocking";
   }
+  if (contents.data_parallel) {
+    const DataParallelCosts& dp = *contents.data_parallel;
+    document["data_parallel"] = {{"replicas", dp.replicas},
+                                 {"latency", dp.latency_ms},
+                                 {"bandwidth", dp.bandwidth_gb_per_s},
+                                 {"overlap", dp.overlap_with_cooldown},
+                                 {"sharded", dp.sharded}};
+  }
   if (contents.profile) {
     const ProfileOrigin& origin = *contents.profile;
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();

@@ -89,6 +89,7 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base = {})
 struct CostFileContents {
   std::vector<StageOverride> stages;  // the compute fields that are set (memory is not written)
   std::optional<CommunicationCosts> communication;
+  std::optional<DataParallelCosts> data_parallel;  // measured across replicas
   std::optional<ProfileOrigin> profile;
 };
 

@@ -170,6 +170,12 @@ TEST(CostFileWriter, RoundTripsThroughTheReader) {
   comm.activation_bytes = 4096;
   comm.gradient_bytes = 4096;
   contents.communication = comm;
+  DataParallelCosts dp;
+  dp.replicas = 4;
+  dp.latency_ms = 0.25;
+  dp.bandwidth_gb_per_s = 12.5;
+  dp.overlap_with_cooldown = false;  // as measured: the backends wait for the all-reduce
+  contents.data_parallel = dp;
   ProfileOrigin origin;
   origin.backend = "cpu";
   origin.schedule = "1f1b";
@@ -193,6 +199,10 @@ TEST(CostFileWriter, RoundTripsThroughTheReader) {
   EXPECT_EQ(read.communication.latency_ms, 0.03);
   EXPECT_EQ(read.communication.bandwidth_gb_per_s, 7.5);
   EXPECT_EQ(read.communication.activation_bytes, 4096);
+  EXPECT_EQ(read.data_parallel.replicas, 4u);
+  EXPECT_EQ(read.data_parallel.latency_ms, 0.25);
+  EXPECT_EQ(read.data_parallel.bandwidth_gb_per_s, 12.5);
+  EXPECT_FALSE(read.data_parallel.overlap_with_cooldown);
   ASSERT_TRUE(read.profile.has_value());
   EXPECT_EQ(read.profile->backend, "cpu");
   EXPECT_EQ(read.profile->schedule, "1f1b");

@@ -46,9 +46,10 @@ constexpr const char* kProfileUsage =
     "What it predicts: any schedule, m and n at the same p*v from the stage costs; another p*v\n"
     "of the same model (e.g. interleaved v = 2 from a 1f1b profile) with `run --costs`, each\n"
     "stage the sum of its layers. `simulate`/`sweep` at another p*v, or `run` with another model,\n"
-    "micro-batch size or optimizer are refused with one line. Under mpirun (-np p, one rank per\n"
-    "device, no data parallelism) the pipeline runs across the ranks and the file holds the\n"
-    "costs of running that way (messages over MPI). --backend cuda is not supported yet.\n"
+    "micro-batch size or optimizer are refused with one line. Under mpirun (-np p*d: one rank\n"
+    "per device and replica, as run lays them out) the pipeline runs across the ranks and the\n"
+    "file holds the costs of running that way: messages over MPI and, with d > 1 replicas,\n"
+    "the gradient all-reduce (\"data_parallel\"). --backend cuda is not supported yet.\n"
     "Example: pipewise profile -s 1f1b -p 2 -m 8 -o costs.json";
 
 // Writes the cost file of `run` (the profiled pipeline) and the summary line.
@@ -103,7 +104,7 @@ int run_profile(const std::vector<std::string>& args) {
   po::variables_map values;
   if (parse_or_help(args, options, values, kProfileUsage)) return 0;
   if (!values.count("output")) throw Error("-o/--output FILE (the cost file to write) is required");
-  for (const char* run_only : {"trace", "svg", "inject-fault", "data-parallel-size"}) {
+  for (const char* run_only : {"trace", "svg", "inject-fault"}) {
     if (values.count(run_only)) throw Error(std::string("--") + run_only + " is a flag of run, not of profile");
   }
   RunRequest request = request_from_options(values);
@@ -115,14 +116,8 @@ int run_profile(const std::vector<std::string>& args) {
   require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
   if (exec::mpi::launched_world_size() > 1) {
-    // One pipeline device per rank, messages over MPI: the costs of running this way.
-    if (exec::mpi::launched_world_size() != lowered.problem.devices) {
-      throw Error("profile under mpirun needs one rank per device: -np " +
-                  std::to_string(lowered.problem.devices) + " for p = " +
-                  std::to_string(lowered.problem.devices) + ", not " +
-                  std::to_string(exec::mpi::launched_world_size()) + " (no data parallelism)");
-    }
-    request.replicas = 1;
+    // One pipeline device per rank, messages over MPI, and with p·d ranks d replicas whose
+    // gradients are all-reduced: the costs of running this way.
     exec::FaultPlan no_faults;
     return run_as_rank("profile", request, lowered, model, task, no_faults, [&](BackendRun& run) {
       return write_profile(values, request, lowered, model, task, run);

@@ -1,5 +1,6 @@
 // `pipewise run`: trains a real MLP with a schedule on the executor and sets the measured
 // step beside the simulator's prediction of it, made from the same model's profiled costs.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <initializer_list>
@@ -338,13 +339,21 @@ PredictedRun predict(const RunRequest& request, const Schedule& lowered, const e
         device_memory_config(model, problem, d, request.task.microbatch_size, request.optimizer));
   }
   const bool split = splits_backward(request.schedule);
+  const sim::CostConfig measured_here = cost_config_from_profile(profile, model, problem, split);
   if (request.costs) {
-    return predict_run(lowered,
-                       costs_for_run(*request.costs, request.costs_path, model, problem,
-                                     request.task.microbatch_size, request.optimizer_name),
-                       memory);
+    sim::CostConfig costs = costs_for_run(*request.costs, request.costs_path, model, problem,
+                                          request.task.microbatch_size, request.optimizer_name);
+    // The all-reduce: a file's, measured across its replicas, holds per link for any number
+    // of them, so it is applied to this run's replicas; without one, this run's own.
+    const std::uint32_t replicas = std::max(profile.data_parallel.replicas, 1u);
+    if (costs.data_parallel.replicas > 1) {
+      costs.data_parallel.replicas = replicas;
+    } else {
+      costs.data_parallel = measured_here.data_parallel;
+    }
+    return predict_run(lowered, costs, memory);
   }
-  return predict_run(lowered, cost_config_from_profile(profile, model, problem, split), memory);
+  return predict_run(lowered, measured_here, memory);
 }
 
 RunReport report_of(const RunRequest& request, const exec::MlpModel& model, const BackendRun& run) {

@@ -61,6 +61,7 @@ sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeli
   sim::CostFileContents file;
   file.stages = stages.stages;
   file.communication = stages.communication;
+  if (stages.data_parallel.replicas > 1) file.data_parallel = stages.data_parallel;
 
   sim::ProfileOrigin origin;
   origin.backend = setting.backend;

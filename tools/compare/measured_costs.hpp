@@ -25,7 +25,8 @@ struct ProfileSetting {
 // The cost file of a profile of `model` (split for `problem`):
 //  - "stages": every model stage's F, I, W and optimizer step as they ran inside the
 //    pipeline (`in_pipeline`, profile_from_steps), and the links, as cost_config_from_profile
-//    makes them: a file that predicts this split as run's own profile does;
+//    makes them: a file that predicts this split as run's own profile does; with replicas
+//    (a profile across p·d ranks) also "data_parallel", the all-reduce they measured;
 //  - "profile": the model and the split; per kind of op the contention factor, the
 //    in-pipeline time of every stage summed over the time alone of every layer summed; and per
 //    layer its F, I, W (B timed as one op minus W, unless the schedule split the backward) and

@@ -109,14 +109,35 @@ TEST(MpiProfile, TwoRanksProfileThePipelineAndRankZeroWritesTheCostFile) {
   EXPECT_EQ(predicted.exit_code, 0) << predicted.err;
 }
 
-TEST(MpiProfile, RanksOtherThanOnePerDeviceAreRefusedWithNoFile) {
+// With p·d ranks the replicas' gradient all-reduce is measured too, and written as the
+// file's data-parallel costs.
+TEST(MpiProfile, FourRanksAlsoMeasureTheAllReduceOfTwoReplicas) {
+  const ScratchDirectory scratch;
+  const std::string costs = scratch.file("costs.json");
+  std::string profile = kRun;
+  profile.replace(0, 3, "profile");
+  const CliResult result = run_shell(mpirun(4) + profile + "--data-parallel-size 2 -o '" + costs + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json file = nlohmann::json::parse(read_whole_file(costs));
+  EXPECT_EQ(file.at("profile").at("processes"), 4);
+  EXPECT_EQ(file.at("data_parallel").at("replicas"), 2);
+  EXPECT_GT(file.at("data_parallel").at("bandwidth").get<double>(), 0.0);
+  // Its all-reduce applies to a run's own replicas: 2 here, none in one process.
+  const CliResult replicated =
+      run_shell(mpirun(4) + kRun + "--data-parallel-size 2 --format csv --costs '" + costs + "'");
+  EXPECT_EQ(replicated.exit_code, 0) << replicated.err;
+  const CliResult alone = run_shell(std::string("'") + PIPEWISE_BINARY + "' " + kRun +
+                                    "--format csv --costs '" + costs + "'");
+  EXPECT_EQ(alone.exit_code, 0) << alone.err;
+}
+
+TEST(MpiProfile, RanksThatFormNoGridAreRefusedWithNoFile) {
   const ScratchDirectory scratch;
   std::string profile = kRun;
   profile.replace(0, 3, "profile");
-  const CliResult result = run_shell(mpirun(4) + profile + "-o '" + scratch.file("costs.json") + "'");
+  const CliResult result = run_shell(mpirun(3) + profile + "-o '" + scratch.file("costs.json") + "'");
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.err.find("profile under mpirun needs one rank per device: -np 2 for p = 2, not 4"),
-            std::string::npos)
+  EXPECT_NE(result.err.find("3 rank(s) cannot form replicas of a 2-device pipeline"), std::string::npos)
       << result.err;
   EXPECT_FALSE(std::filesystem::exists(scratch.file("costs.json")));
 }

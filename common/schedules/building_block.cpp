@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -23,25 +22,42 @@ struct Pass {
   std::uint32_t microbatch;
 };
 
-// Every device's passes by slot, and where each pass sits.
+// Every device's passes by slot (dense: a device's slots are about 6 per micro-batch, nearly
+// all taken), and where each pass sits.
 class SlotGrid {
  public:
   SlotGrid(std::uint32_t devices, std::uint32_t microbatches)
       : devices_(devices), microbatches_(microbatches), slots_(devices),
         where_(3 * std::size_t{2 * devices} * microbatches, kNone) {}
 
-  std::map<std::uint64_t, Pass>& device(std::uint32_t d) { return slots_[d]; }
-
   // Puts `pass` into `slot` of device `d`; false when the slot is taken.
   bool place(std::uint32_t d, std::uint64_t slot, const Pass& pass) {
-    if (!slots_[d].emplace(slot, pass).second) return false;
+    std::vector<Cell>& cells = slots_[d];
+    if (slot >= cells.size()) cells.resize(slot + 1);
+    if (cells[slot].used) return false;
+    cells[slot] = {pass, true};
     where_[index(pass.kind, pass.stage, pass.microbatch)] = slot;
     return true;
   }
   void move(std::uint32_t d, std::uint64_t from, std::uint64_t to) {
-    const Pass pass = slots_[d].at(from);
-    slots_[d].erase(from);
+    const Pass pass = at(d, from);
+    slots_[d][from].used = false;
     place(d, to, pass);
+  }
+  // The pass in `slot` of device `d`. REQUIRES: taken(d, slot).
+  const Pass& at(std::uint32_t d, std::uint64_t slot) const { return slots_[d][slot].pass; }
+  bool taken(std::uint32_t d, std::uint64_t slot) const {
+    return slot < slots_[d].size() && slots_[d][slot].used;
+  }
+  // One past the last slot device `d` has ever used.
+  std::uint64_t end(std::uint32_t d) const { return slots_[d].size(); }
+  // Device `d`'s (slot, pass) pairs in slot order.
+  std::vector<std::pair<std::uint64_t, Pass>> passes(std::uint32_t d) const {
+    std::vector<std::pair<std::uint64_t, Pass>> taken_slots;
+    for (std::uint64_t slot = 0; slot < slots_[d].size(); ++slot) {
+      if (slots_[d][slot].used) taken_slots.emplace_back(slot, slots_[d][slot].pass);
+    }
+    return taken_slots;
   }
   std::uint64_t slot_of(OpKind kind, std::uint32_t stage, std::uint32_t microbatch) const {
     return where_[index(kind, stage, microbatch)];
@@ -50,9 +66,10 @@ class SlotGrid {
   std::int64_t peak_stashes(std::uint32_t d) const {
     std::int64_t live = 0;
     std::int64_t peak = 0;
-    for (const auto& [slot, pass] : slots_[d]) {
-      if (pass.kind == OpKind::Forward) peak = std::max(peak, ++live);
-      if (pass.kind == OpKind::BackwardWeight) --live;
+    for (const Cell& cell : slots_[d]) {
+      if (!cell.used) continue;
+      if (cell.pass.kind == OpKind::Forward) peak = std::max(peak, ++live);
+      if (cell.pass.kind == OpKind::BackwardWeight) --live;
     }
     return peak;
   }
@@ -60,6 +77,10 @@ class SlotGrid {
   static constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
  private:
+  struct Cell {
+    Pass pass{OpKind::Forward, 0, 0};
+    bool used = false;
+  };
   std::size_t index(OpKind kind, std::uint32_t stage, std::uint32_t microbatch) const {
     const std::size_t type = kind == OpKind::Forward ? 0 : kind == OpKind::BackwardInput ? 1 : 2;
     return (type * 2 * devices_ + stage) * microbatches_ + microbatch;
@@ -67,7 +88,7 @@ class SlotGrid {
 
   std::uint32_t devices_;
   std::uint32_t microbatches_;
-  std::vector<std::map<std::uint64_t, Pass>> slots_;
+  std::vector<std::vector<Cell>> slots_;
   std::vector<std::uint64_t> where_;
 };
 
@@ -75,9 +96,9 @@ class SlotGrid {
 // pass keeps the level of the slot before it.
 class StashLevels {
  public:
-  explicit StashLevels(const std::map<std::uint64_t, Pass>& passes) {
+  explicit StashLevels(const std::vector<std::pair<std::uint64_t, Pass>>& passes) {
     if (passes.empty()) return;
-    level_.assign(passes.rbegin()->first + 1, 0);
+    level_.assign(passes.back().first + 1, 0);
     std::int64_t live = 0;
     auto next = passes.begin();
     for (std::uint64_t slot = 0; slot < level_.size(); ++slot) {
@@ -152,7 +173,7 @@ Schedule repeated_block_schedule(std::string name, const Problem& problem,
   }
   // Each W goes into the first free slot of its device after its I, oldest first.
   for (std::uint32_t d = 0; d < p; ++d) {
-    std::vector<std::pair<std::uint64_t, Pass>> taken(grid.device(d).begin(), grid.device(d).end());
+    const std::vector<std::pair<std::uint64_t, Pass>> taken = grid.passes(d);
     std::deque<Pass> pending;
     std::uint64_t slot = 0;
     const auto place_pending = [&](std::uint64_t until) {
@@ -179,22 +200,27 @@ Schedule repeated_block_schedule(std::string name, const Problem& problem,
   std::vector<std::int64_t> peak(p);
   std::vector<StashLevels> levels;
   std::vector<std::set<std::uint64_t>> free_slots(p);  // before each device's last pass
+  std::uint64_t last_end = 0;
   for (std::uint32_t d = 0; d < p; ++d) {
     peak[d] = grid.peak_stashes(d);
-    levels.emplace_back(grid.device(d));
+    const std::vector<std::pair<std::uint64_t, Pass>> passes = grid.passes(d);
+    levels.emplace_back(passes);
     std::uint64_t next = 0;
-    for (const auto& entry : grid.device(d)) {
+    for (const auto& entry : passes) {
       for (; next < entry.first; ++next) free_slots[d].insert(next);
       next = entry.first + 1;
     }
+    last_end = std::max(last_end, grid.end(d));
   }
-  std::vector<std::tuple<std::uint64_t, std::uint32_t>> order;
-  for (std::uint32_t d = 0; d < p; ++d) {
-    for (const auto& entry : grid.device(d)) order.emplace_back(entry.first, d);
+  // Every pass, by slot and then device.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+  for (std::uint64_t slot = 0; slot < last_end; ++slot) {
+    for (std::uint32_t d = 0; d < p; ++d) {
+      if (grid.taken(d, slot)) order.emplace_back(slot, d);
+    }
   }
-  std::sort(order.begin(), order.end());
   for (const auto& [slot, d] : order) {
-    const Pass pass = grid.device(d).at(slot);
+    const Pass pass = grid.at(d, slot);
     std::uint64_t earliest = ready_slot(grid, pass, stages);
     if (pass.kind == OpKind::Forward) {
       earliest = std::max(earliest, levels[d].first_below(peak[d], earliest, slot));
@@ -212,7 +238,7 @@ Schedule repeated_block_schedule(std::string name, const Problem& problem,
   return dated_flushed_schedule(
       std::move(name), problem, 6 * std::size_t{m},
       [&](std::uint32_t device, std::uint32_t iteration, std::vector<Op>& program) {
-        for (const auto& [slot, pass] : grid.device(device)) {
+        for (const auto& [slot, pass] : grid.passes(device)) {
           program.push_back(compute_op(pass.kind, pass.stage, pass.microbatch, iteration));
         }
       });

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -49,6 +50,9 @@ struct StageInfo {
   std::uint64_t backward_frees = 0;  // released when B ends
   std::uint64_t input_frees = 0;     // released when I ends
   std::uint64_t weight_frees = 0;    // released when W ends
+  std::uint64_t first_slot = 0;        // slot of (stage, iteration 0, micro-batch 0)
+  std::uint32_t first_microbatch = 0;  // it runs micro-batches first .. first + count − 1
+  std::uint32_t microbatch_count = 0;  // (m, or m/2 with bidirectional placement)
   std::uint32_t device = 0;
   std::uint32_t next_device = 0;      // device of stage+1 (when there is one)
   std::uint32_t previous_device = 0;  // device of stage-1 (when there is one)
@@ -74,6 +78,23 @@ struct DeviceState {
   std::uint32_t live_activations = 0;
   bool waiting = false;
   std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
+};
+
+// What run_device keeps in registers while one device runs (locals cannot alias the
+// slot arrays it stores to); the fields of DeviceState and DeviceStats of the same names.
+struct Running {
+  double free_ms;
+  double busy_ms;
+  double path_compute_ms;
+  double first_start_ms;
+  std::uint64_t compute_ops;
+  std::uint64_t path_ops;
+  std::uint64_t activation_bytes;
+  std::uint64_t peak_activation_bytes;
+  double peak_time_ms;
+  std::uint32_t live_activations;
+  std::uint32_t peak_activations;
+  double peak_activations_time_ms;
 };
 
 // Bidirectional placement: how far each (stage, iteration) has come with its weight
@@ -114,14 +135,16 @@ class Engine {
     worklist_.resize(problem_.devices);
     for (std::uint32_t d = 0; d < problem_.devices; ++d) worklist_[d] = problem_.devices - 1 - d;
     worklist_size_ = problem_.devices;
-    const bool detailed = options_.track_memory || options_.record_timeline;
-    while (worklist_size_ > 0) {
-      const std::uint32_t device = worklist_[--worklist_size_];
-      if (detailed) {
-        run_device<true>(device);
+    if (options_.record_timeline) {
+      if (options_.track_memory) {
+        run_devices<true, true>();
       } else {
-        run_device<false>(device);
+        run_devices<false, true>();
       }
+    } else if (options_.track_memory) {
+      run_devices<true, false>();
+    } else {
+      run_devices<false, false>();
     }
     for (const DeviceState& state : state_) {
       if (state.next != state.end) throw_invalid();
@@ -130,13 +153,25 @@ class Engine {
   }
 
  private:
+  // Runs listed devices until none can go on.
+  template <bool kMemory, bool kTimeline>
+  void run_devices() {
+    while (worklist_size_ > 0) run_device<kMemory, kTimeline>(worklist_[--worklist_size_]);
+  }
+
   std::uint64_t slot(const Op& op) const {
     return (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
            op.microbatch;
   }
 
   void prepare() {
-    if (!options_.structure_checked) check_structure(schedule_).throw_if_failed();
+    // The ops themselves are checked as they run (run_device); the problem and the
+    // program count first, since every index depends on them.
+    if (!options_.structure_checked) {
+      for (const auto& issue : {problem_issue(problem_), program_count_issue(schedule_)}) {
+        if (issue) throw Error(format_issue(*issue));
+      }
+    }
     if (costs_.problem() != problem_) {
       throw Error("the cost model was resolved for another problem than the schedule's");
     }
@@ -217,6 +252,11 @@ class Engine {
     for (std::uint32_t s = 0; s < stages_; ++s) {
       StageInfo& info = stage_info_[s];
       info.device = problem_.device_of_stage(s);
+      info.first_slot = stage_stride_ * s;
+      const bool second_copy = problem_.bidirectional() && s >= problem_.devices;
+      info.first_microbatch = second_copy ? problem_.microbatches / 2 : 0;
+      info.microbatch_count = problem_.bidirectional() ? problem_.microbatches / 2
+                                                       : problem_.microbatches;
       const StageCosts& time = costs_.stage(s);
       const double rerun = recompute ? costs_.rerun_ms(s) : 0.0;
       info.time[static_cast<int>(OpKind::Forward)] = time.forward;
@@ -379,29 +419,60 @@ class Engine {
     return arrival;
   }
 
-  void allocate(DeviceState& state, DeviceStats& stats, std::uint32_t device, std::uint64_t bytes,
-                std::uint32_t new_stashes, double time_ms) {
-    std::uint64_t total = 0;
-    if (__builtin_add_overflow(state.activation_bytes, bytes, &state.activation_bytes) ||
-        __builtin_add_overflow(state.activation_bytes, stats.static_bytes, &total)) {
+  // Loads what run_device keeps in registers for `device`.
+  Running load_running(std::uint32_t device) const {
+    const DeviceState& state = state_[device];
+    const DeviceStats& stats = result_.devices[device];
+    return {state.free_ms,          stats.busy_ms,
+            stats.path_compute_ms,  stats.first_start_ms,
+            stats.compute_ops,      stats.path_ops,
+            state.activation_bytes, stats.peak_activation_bytes,
+            stats.peak_time_ms,     state.live_activations,
+            stats.peak_activations, stats.peak_activations_time_ms};
+  }
+
+  // Stores it back when the device stops.
+  void store_running(std::uint32_t device, const Running& run) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    state.free_ms = run.free_ms;
+    stats.busy_ms = run.busy_ms;
+    stats.path_compute_ms = run.path_compute_ms;
+    stats.first_start_ms = run.first_start_ms;
+    stats.compute_ops = run.compute_ops;
+    stats.path_ops = run.path_ops;
+    state.activation_bytes = run.activation_bytes;
+    stats.peak_activation_bytes = run.peak_activation_bytes;
+    stats.peak_time_ms = run.peak_time_ms;
+    state.live_activations = run.live_activations;
+    stats.peak_activations = run.peak_activations;
+    stats.peak_activations_time_ms = run.peak_activations_time_ms;
+  }
+
+  // Adds `bytes` (and `new_stashes` stashes) to the device's activations at `time_ms`.
+  // `activation_limit` is the most activation bytes its static bytes leave below 2^64.
+  [[gnu::always_inline]] static void allocate(Running& run, std::uint32_t device,
+                                              std::uint64_t bytes, std::uint32_t new_stashes,
+                                              double time_ms, std::uint64_t activation_limit) {
+    if (__builtin_add_overflow(run.activation_bytes, bytes, &run.activation_bytes) ||
+        run.activation_bytes > activation_limit) {
       throw_too_many_activation_bytes(device);
     }
-    state.live_activations += new_stashes;
-    if (state.activation_bytes > stats.peak_activation_bytes) {
-      stats.peak_activation_bytes = state.activation_bytes;
-      stats.peak_time_ms = time_ms;
+    run.live_activations += new_stashes;
+    if (run.activation_bytes > run.peak_activation_bytes) {
+      run.peak_activation_bytes = run.activation_bytes;
+      run.peak_time_ms = time_ms;
     }
-    if (state.live_activations > stats.peak_activations) {
-      stats.peak_activations = state.live_activations;
-      stats.peak_activations_time_ms = time_ms;
+    if (run.live_activations > run.peak_activations) {
+      run.peak_activations = run.live_activations;
+      run.peak_activations_time_ms = time_ms;
     }
   }
 
-  void record_memory(std::uint32_t device, double time_ms) {
+  void record_memory(std::uint32_t device, double time_ms, const Running& run) {
     auto& samples = timeline_.memory[device];
-    const DeviceState& state = state_[device];
-    const MemorySample sample{time_ms, result_.devices[device].static_bytes + state.activation_bytes,
-                              state.live_activations};
+    const MemorySample sample{time_ms, result_.devices[device].static_bytes + run.activation_bytes,
+                              run.live_activations};
     if (!samples.empty() && samples.back().time_ms == time_ms) {
       samples.back() = sample;
     } else {
@@ -410,44 +481,46 @@ class Engine {
   }
 
   // Memory effects at the start and at the end of compute op `op` (MemoryConfig's model).
-  void on_start(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
-                double time_ms) {
-    DeviceState& state = state_[device];
-    DeviceStats& stats = result_.devices[device];
+  template <bool kTimeline>
+  [[gnu::always_inline]] void on_start(const Op& op, const StageInfo& stage, std::uint32_t device,
+                                       std::uint64_t index, double time_ms, Running& run,
+                                       std::uint64_t activation_limit) {
     if (op.kind == OpKind::Forward) {
-      allocate(state, stats, device, stage.forward_bytes, 1, time_ms);
-      if (!lifetimes_.empty()) {
+      allocate(run, device, stage.forward_bytes, 1, time_ms, activation_limit);
+      if constexpr (kTimeline) {
         lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
                              time_ms,  time_ms, stage.forward_bytes};
       }
     } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
-      allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
+      allocate(run, device, stage.rebuilt_bytes, 0, time_ms, activation_limit);
     } else {
       return;
     }
-    if (options_.record_timeline) record_memory(device, time_ms);
+    if constexpr (kTimeline) record_memory(device, time_ms, run);
   }
 
-  void on_end(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
-              double time_ms) {
-    DeviceState& state = state_[device];
+  template <bool kTimeline>
+  [[gnu::always_inline]] void on_end(const Op& op, const StageInfo& stage, std::uint32_t device,
+                                     std::uint64_t index, double time_ms, Running& run) {
     switch (op.kind) {
       case OpKind::Backward:
-        state.activation_bytes -= stage.backward_frees;
-        --state.live_activations;
+        run.activation_bytes -= stage.backward_frees;
+        --run.live_activations;
         break;
       case OpKind::BackwardInput:
-        state.activation_bytes -= stage.input_frees;  // the rest lives on until W
+        run.activation_bytes -= stage.input_frees;  // the rest lives on until W
         break;
       case OpKind::BackwardWeight:
-        state.activation_bytes -= stage.weight_frees;
-        --state.live_activations;
+        run.activation_bytes -= stage.weight_frees;
+        --run.live_activations;
         break;
       default:
         return;
     }
-    if (options_.record_timeline) record_memory(device, time_ms);
-    if (!lifetimes_.empty() && op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+    if constexpr (kTimeline) {
+      record_memory(device, time_ms, run);
+      if (op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+    }
   }
 
   // The end of F `op`: its output is there at `end` and goes on to the next stage.
@@ -523,18 +596,50 @@ class Engine {
          mirror_key_base_ + std::uint64_t{op.stage} * problem_.iterations + op.iteration);
   }
 
-  // Runs the overlapped pair at state_[device].next: a forward marked kOverlapWithNext and
-  // the B or I right after it (check_structure guarantees the partner). The pair starts
-  // when the device is free and both ops have their inputs, and both end together after
-  // CostModel::pair_time; the forward allocates its stash at the start and the backward
-  // frees at the end. Returns false when the device must wait for an input. Advances
-  // state.next to the partner (the caller's loop steps past it).
-  template <bool kMemory>
-  [[gnu::noinline]] bool run_pair(std::uint32_t device, double& free_ms) {
+  // Where an OptimizerStep `op` of `stage` may start, given that its device is free at
+  // `free_ms`: after the mirror stage's gradients (bidirectional placement) and the
+  // all-reduce of its own (data parallelism). kNotYet when it must wait for the mirror.
+  [[gnu::noinline]] double step_start(const Op& op, const StageInfo& stage, double free_ms,
+                                      std::uint32_t device) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
-    const Op& forward = state.next[0];
-    const Op& backward = state.next[1];
+    double start = free_ms;
+    if (bidirectional_) {
+      const double mirror_ready = mirror_gradients_ready(op);
+      if (mirror_ready == kNotYet) return kNotYet;
+      start = std::max(start, mirror_ready);
+    }
+    if (stage.allreduce_ms > 0) {
+      stats.allreduce_ms += stage.allreduce_ms;
+      if (costs_.data_parallel().overlap_with_cooldown) {
+        const LastGradient& gradient = last_gradient_[op.stage];
+        const double begin = std::max(gradient.start_ms, state.data_parallel_free_ms);
+        state.data_parallel_free_ms = std::max(begin + stage.allreduce_ms, gradient.end_ms);
+        start = std::max(start, state.data_parallel_free_ms);
+      } else {
+        stats.blocked_ms += stage.allreduce_ms;
+        start += stage.allreduce_ms;
+      }
+    }
+    return start;
+  }
+
+  // Runs the overlapped pair at `at` in device `device`'s program: a forward marked
+  // kOverlapWithNext (whose own placement the caller checked) and the B or I right after
+  // it, checked here. The pair starts when the device is free and both ops have their
+  // inputs, and both end together after CostModel::pair_time; the forward allocates its
+  // stash at the start and the backward frees at the end. Returns the input the device
+  // must wait for, or nothing when the pair ran.
+  template <bool kMemory, bool kTimeline>
+  [[gnu::noinline]] std::optional<std::uint64_t> run_pair(std::uint32_t device, const Op* at,
+                                                          Running& run) {
+    const std::vector<Op>& program = schedule_.programs[device];
+    if (overlap_rule(program, static_cast<std::size_t>(at - program.data())) != nullptr ||
+        placement_rule(problem_, device, at[1]) != nullptr) {
+      throw_structure_fault();
+    }
+    const Op& forward = at[0];
+    const Op& backward = at[1];
     const std::uint64_t forward_index = slot(forward);
     const std::uint64_t backward_index = slot(backward);
     if (progress_[forward_index] != Progress::kNothingRun ||
@@ -542,91 +647,119 @@ class Engine {
         progress_[backward_index] == Progress::kComplete) {
       throw_invalid();
     }
-    const auto wait_for = [&](std::uint64_t key) {
-      state.waiting = true;
-      state.awaited = key;
-      state.free_ms = free_ms;
-      return false;
-    };
-    if (forward_time_[forward_index] == kNotYet) return wait_for(input_key(forward_index, false));
+    if (forward_time_[forward_index] == kNotYet) return input_key(forward_index, false);
     if (progress_[backward_index] == Progress::kNothingRun ||
         backward_time_[backward_index] == kNotYet) {
-      return wait_for(input_key(backward_index, true));
+      return input_key(backward_index, true);
     }
     const double start =
-        std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
+        std::max({run.free_ms, forward_time_[forward_index], backward_time_[backward_index]});
     const double duration = costs_.pair_time(forward, backward);
     const double end = start + duration;
     if (end == kNotYet) throw_pair_overflow(forward, backward, device, duration);
-    free_ms = end;
-    stats.busy_ms += duration;
-    stats.path_compute_ms += duration;
-    if (stats.compute_ops == 0) stats.first_start_ms = start;
-    stats.compute_ops += 2;
-    stats.path_ops += 2;
+    run.free_ms = end;
+    run.busy_ms += duration;
+    run.path_compute_ms += duration;
+    if (run.compute_ops == 0) run.first_start_ms = start;
+    run.compute_ops += 2;
+    run.path_ops += 2;
     const StageInfo& forward_stage = stage_info_[forward.stage];
     const StageInfo& backward_stage = stage_info_[backward.stage];
+    const std::uint64_t activation_limit = activation_limit_of(device);
     if constexpr (kMemory) {
-      if (options_.track_memory) {
-        on_start(forward, forward_stage, device, forward_index, start);
-        on_start(backward, backward_stage, device, backward_index, start);
-      }
-      if (options_.record_timeline) {
-        // Drawn as the forward's share of the pair, then the backward's (both marked).
-        const double forward_ms = costs_.op_time(forward);
-        const double parts = forward_ms + costs_.op_time(backward);
-        const double split = parts > 0 ? start + duration * forward_ms / parts : start;
-        timeline_.ops.push_back({start, split, forward, device});
-        Op marked = backward;
-        marked.flags |= kOverlapWithNext;
-        timeline_.ops.push_back({split, end, marked, device});
-      }
+      on_start<kTimeline>(forward, forward_stage, device, forward_index, start, run,
+                          activation_limit);
+      on_start<kTimeline>(backward, backward_stage, device, backward_index, start, run,
+                          activation_limit);
     }
-    finish_forward(forward, forward_stage, forward_index, end, device, free_ms);
-    finish_input_gradient(backward, backward_stage, backward_index, start, end, device, free_ms);
-    if constexpr (kMemory) {
-      if (options_.track_memory) on_end(backward, backward_stage, device, backward_index, end);
+    if constexpr (kTimeline) {
+      // Drawn as the forward's share of the pair, then the backward's (both marked).
+      const double forward_ms = costs_.op_time(forward);
+      const double parts = forward_ms + costs_.op_time(backward);
+      const double split = parts > 0 ? start + duration * forward_ms / parts : start;
+      timeline_.ops.push_back({start, split, forward, device});
+      Op marked = backward;
+      marked.flags |= kOverlapWithNext;
+      timeline_.ops.push_back({split, end, marked, device});
     }
+    finish_forward(forward, forward_stage, forward_index, end, device, run.free_ms);
+    finish_input_gradient(backward, backward_stage, backward_index, start, end, device,
+                          run.free_ms);
+    if constexpr (kMemory) on_end<kTimeline>(backward, backward_stage, device, backward_index, end, run);
     if (several_iterations_) {
       for (const Op* op : {&forward, &backward}) {
         double& iteration_end = result_.iteration_end_ms[op->iteration];
-        iteration_end = std::max(iteration_end, free_ms);
+        iteration_end = std::max(iteration_end, run.free_ms);
       }
     }
-    ++state.next;
-    return true;
+    return std::nullopt;
+  }
+
+  // The most activation bytes `device` may hold before its memory passes 2^64 bytes.
+  std::uint64_t activation_limit_of(std::uint32_t device) const {
+    return std::numeric_limits<std::uint64_t>::max() - result_.devices[device].static_bytes;
   }
 
   // Runs device `device` until its program ends or its next op waits for an input.
-  template <bool kMemory>
+  // Checks each op where it stands as it comes (check_structure's placement rules, in a
+  // few compares for a compute op or a step), so that no separate pass over the schedule
+  // is needed; a fault found here is reported as check_structure reports it. Keeps the
+  // device's running figures in registers (Running) and stores them when it stops.
+  template <bool kMemory, bool kTimeline>
   void run_device(std::uint32_t device) {
     DeviceState& state = state_[device];
-    DeviceStats& stats = result_.devices[device];
+    Running run = load_running(device);
     Progress* const progress = progress_.data();
     double* const forward_time = forward_time_.data();
     double* const backward_time = backward_time_.data();
+    double* const iteration_end = result_.iteration_end_ms.data();
     const StageInfo* const stage_info = stage_info_.data();
-    double free_ms = state.free_ms;
-    for (; state.next != state.end; ++state.next) {
-      const Op& op = *state.next;
-      // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
-      if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) continue;
+    const std::uint32_t stages = stages_;
+    const std::uint32_t iterations = problem_.iterations;
+    const std::uint64_t microbatches = problem_.microbatches;
+    const std::uint64_t activation_limit = activation_limit_of(device);
+    const bool overrides = overrides_;
+    const bool several_iterations = several_iterations_;
+    const bool bidirectional = bidirectional_;
+    const Op* next = state.next;
+    const Op* const end = state.end;
+    // Stops the device at `next`, waiting for input `key` (kNothingAwaited: for good).
+    const auto wait = [&](std::uint64_t key) {
+      state.waiting = true;
+      state.awaited = key;
+      state.next = next;
+      store_running(device, run);
+    };
+    for (; next != end; ++next) {
+      const Op op = *next;  // a copy: the stores below cannot make its fields stale
+      if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) [[unlikely]] {
+        // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
+        if (placement_rule(problem_, device, op) != nullptr) throw_structure_fault();
+        continue;
+      }
+      if (op.stage >= stages) [[unlikely]] throw_structure_fault();
       const StageInfo& stage = stage_info[op.stage];
-      const std::uint64_t index = slot(op);
-      double start = free_ms;
+      // One unsigned compare tests first_microbatch <= microbatch < first + count.
+      if ((stage.device != device) | (op.iteration >= iterations) |
+          (op.microbatch - stage.first_microbatch >= stage.microbatch_count)) [[unlikely]] {
+        throw_structure_fault();
+      }
+      const std::uint64_t index = stage.first_slot + op.iteration * microbatches + op.microbatch;
+      if (op.flags != 0) [[unlikely]] {
+        if (op.kind != OpKind::Forward || op.flags != kOverlapWithNext) throw_structure_fault();
+        Running pair_run = run;  // run_pair gets a copy, so that `run` stays in registers
+        const std::optional<std::uint64_t> awaited =
+            run_pair<kMemory, kTimeline>(device, next, pair_run);
+        run = pair_run;
+        if (awaited) return wait(*awaited);
+        ++next;  // past the partner
+        continue;
+      }
+      double start = run.free_ms;
       switch (op.kind) {
         case OpKind::Forward:
-          if (overlaps_next(op)) [[unlikely]] {
-            if (!run_pair<kMemory>(device, free_ms)) return;
-            continue;
-          }
           if (progress[index] != Progress::kNothingRun) throw_invalid();
-          if (forward_time[index] == kNotYet) {
-            state.waiting = true;
-            state.awaited = input_key(index, false);
-            state.free_ms = free_ms;
-            return;
-          }
+          if (forward_time[index] == kNotYet) return wait(input_key(index, false));
           start = std::max(start, forward_time[index]);
           break;
         case OpKind::Backward:
@@ -637,92 +770,69 @@ class Engine {
           }
           if (progress[index] == Progress::kNothingRun || backward_time[index] == kNotYet) {
             // Without its own F it waits for good: that F is later in this program.
-            state.waiting = true;
-            state.awaited = input_key(index, true);
-            state.free_ms = free_ms;
-            return;
+            return wait(input_key(index, true));
           }
           start = std::max(start, backward_time[index]);
           break;
         case OpKind::BackwardWeight:
           if (progress[index] == Progress::kComplete) throw_invalid();
-          if (progress[index] != Progress::kInputGradientDone) {
-            // Its I is later in this program (or nowhere): nothing can wake it.
-            state.waiting = true;
-            state.awaited = kNothingAwaited;
-            state.free_ms = free_ms;
-            return;
-          }
+          // Its I is later in this program (or nowhere): nothing can wake it.
+          if (progress[index] != Progress::kInputGradientDone) return wait(kNothingAwaited);
           break;
         default:  // OptimizerStep
-          if (bidirectional_) {
-            const double mirror_ready = mirror_gradients_ready(op);
-            if (mirror_ready == kNotYet) {
-              state.waiting = true;
-              state.awaited = mirror_key(op);
-              state.free_ms = free_ms;
-              return;
-            }
-            start = std::max(start, mirror_ready);
-          }
-          if (stage.allreduce_ms > 0) {
-            stats.allreduce_ms += stage.allreduce_ms;
-            if (costs_.data_parallel().overlap_with_cooldown) {
-              const LastGradient& gradient = last_gradient_[op.stage];
-              const double begin = std::max(gradient.start_ms, state.data_parallel_free_ms);
-              state.data_parallel_free_ms = std::max(begin + stage.allreduce_ms, gradient.end_ms);
-              start = std::max(start, state.data_parallel_free_ms);
-            } else {
-              stats.blocked_ms += stage.allreduce_ms;
-              start += stage.allreduce_ms;
-            }
-          }
+          start = step_start(op, stage, start, device);
+          if (start == kNotYet) return wait(mirror_key(op));
           break;
       }
       const double duration =
-          overrides_ ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
-      const double end = start + duration;
+          overrides ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
+      const double end_ms = start + duration;
       // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
       // a wait and be reported as a deadlock.
-      if (end == kNotYet) throw_time_overflow(op, device, duration, false);
-      free_ms = end;
-      stats.busy_ms += duration;
-      if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
-      ++stats.compute_ops;
+      if (end_ms == kNotYet) throw_time_overflow(op, device, duration, false);
+      run.free_ms = end_ms;
+      run.busy_ms += duration;
+      if (run.compute_ops == 0) [[unlikely]] run.first_start_ms = start;
+      ++run.compute_ops;
       if constexpr (kMemory) {
-        if (options_.track_memory) on_start(op, stage, device, index, start);
-        if (options_.record_timeline) timeline_.ops.push_back({start, end, op, device});
+        on_start<kTimeline>(op, stage, device, index, start, run, activation_limit);
       }
+      if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
       switch (op.kind) {
         case OpKind::Forward:
-          stats.path_compute_ms += duration;
-          ++stats.path_ops;
-          finish_forward(op, stage, index, end, device, free_ms);
+          run.path_compute_ms += duration;
+          ++run.path_ops;
+          finish_forward(op, stage, index, end_ms, device, run.free_ms);
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
-          stats.path_compute_ms += duration;
-          ++stats.path_ops;
-          finish_input_gradient(op, stage, index, start, end, device, free_ms);
+          run.path_compute_ms += duration;
+          ++run.path_ops;
+          finish_input_gradient(op, stage, index, start, end_ms, device, run.free_ms);
           break;
         case OpKind::BackwardWeight:
           progress[index] = Progress::kComplete;
-          last_gradient_[op.stage] = {start, end};
-          if (bidirectional_) [[unlikely]] note_gradient(op, end);
+          last_gradient_[op.stage] = {start, end_ms};
+          if (bidirectional) [[unlikely]] note_gradient(op, end_ms);
           break;
         default:
-          stats.step_ms += duration;
+          result_.devices[device].step_ms += duration;
           break;
       }
-      if constexpr (kMemory) {
-        if (options_.track_memory) on_end(op, stage, device, index, end);
-      }
-      if (several_iterations_) {
-        double& iteration_end = result_.iteration_end_ms[op.iteration];
-        iteration_end = std::max(iteration_end, free_ms);
+      if constexpr (kMemory) on_end<kTimeline>(op, stage, device, index, end_ms, run);
+      if (several_iterations) {
+        iteration_end[op.iteration] = std::max(iteration_end[op.iteration], run.free_ms);
       }
     }
-    state.free_ms = free_ms;
+    state.next = next;
+    store_running(device, run);
+  }
+
+  // A fault of the schedule's structure met on the way: reported as check_structure
+  // (common/validate/placement.hpp) reports the schedule's first one.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_structure_fault() const {
+    check_structure(schedule_).throw_if_failed();
+    throw Error("the simulator met an op that check_structure accepts as misplaced");
   }
 
   // An op that runs twice, or a run that stops with ops left, comes only from a schedule
@@ -790,7 +900,13 @@ SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
                           const SimulationOptions& options) {
   try {
     return Engine(schedule, costs, options).run();
+  } catch (const Error&) {
+    // The engine checks each op as it runs it, so it can meet another fault before a
+    // structural one it has not reached: the structural one is reported, as if checked first.
+    if (!options.structure_checked) check_structure(schedule).throw_if_failed();
+    throw;
   } catch (const std::bad_alloc&) {
+    if (!options.structure_checked) check_structure(schedule).throw_if_failed();
     throw Error("not enough memory to simulate " + std::to_string(schedule.op_count()) + " ops" +
                 (options.record_timeline ? " with their timeline recorded" : ""));
   }

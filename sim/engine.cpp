@@ -75,26 +75,10 @@ struct DeviceState {
   double free_ms = 0.0;
   double data_parallel_free_ms = 0.0;
   std::uint64_t activation_bytes = 0;
+  std::uint64_t activation_limit = 0;  // most activation bytes its static bytes leave below 2^64
   std::uint32_t live_activations = 0;
   bool waiting = false;
   std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
-};
-
-// What run_device keeps in registers while one device runs (locals cannot alias the
-// slot arrays it stores to); the fields of DeviceState and DeviceStats of the same names.
-struct Running {
-  double free_ms;
-  double busy_ms;
-  double path_compute_ms;
-  double first_start_ms;
-  std::uint64_t compute_ops;
-  std::uint64_t path_ops;
-  std::uint64_t activation_bytes;
-  std::uint64_t peak_activation_bytes;
-  double peak_time_ms;
-  std::uint32_t live_activations;
-  std::uint32_t peak_activations;
-  double peak_activations_time_ms;
 };
 
 // Bidirectional placement: how far each (stage, iteration) has come with its weight
@@ -153,11 +137,6 @@ class Engine {
   }
 
  private:
-  // Runs listed devices until none can go on.
-  template <bool kMemory, bool kTimeline>
-  void run_devices() {
-    while (worklist_size_ > 0) run_device<kMemory, kTimeline>(worklist_[--worklist_size_]);
-  }
 
   std::uint64_t slot(const Op& op) const {
     return (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
@@ -335,6 +314,10 @@ class Engine {
       stats.weight_bytes = *weight_total;
       stats.static_bytes = *static_total;
     }
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      state_[d].activation_limit =
+          std::numeric_limits<std::uint64_t>::max() - result_.devices[d].static_bytes;
+    }
   }
 
   // Out of line, off the hot path: the activations of `device` would exceed 2^64 bytes.
@@ -419,60 +402,31 @@ class Engine {
     return arrival;
   }
 
-  // Loads what run_device keeps in registers for `device`.
-  Running load_running(std::uint32_t device) const {
-    const DeviceState& state = state_[device];
-    const DeviceStats& stats = result_.devices[device];
-    return {state.free_ms,          stats.busy_ms,
-            stats.path_compute_ms,  stats.first_start_ms,
-            stats.compute_ops,      stats.path_ops,
-            state.activation_bytes, stats.peak_activation_bytes,
-            stats.peak_time_ms,     state.live_activations,
-            stats.peak_activations, stats.peak_activations_time_ms};
-  }
-
-  // Stores it back when the device stops.
-  void store_running(std::uint32_t device, const Running& run) {
-    DeviceState& state = state_[device];
-    DeviceStats& stats = result_.devices[device];
-    state.free_ms = run.free_ms;
-    stats.busy_ms = run.busy_ms;
-    stats.path_compute_ms = run.path_compute_ms;
-    stats.first_start_ms = run.first_start_ms;
-    stats.compute_ops = run.compute_ops;
-    stats.path_ops = run.path_ops;
-    state.activation_bytes = run.activation_bytes;
-    stats.peak_activation_bytes = run.peak_activation_bytes;
-    stats.peak_time_ms = run.peak_time_ms;
-    state.live_activations = run.live_activations;
-    stats.peak_activations = run.peak_activations;
-    stats.peak_activations_time_ms = run.peak_activations_time_ms;
-  }
-
   // Adds `bytes` (and `new_stashes` stashes) to the device's activations at `time_ms`.
   // `activation_limit` is the most activation bytes its static bytes leave below 2^64.
-  [[gnu::always_inline]] static void allocate(Running& run, std::uint32_t device,
-                                              std::uint64_t bytes, std::uint32_t new_stashes,
-                                              double time_ms, std::uint64_t activation_limit) {
-    if (__builtin_add_overflow(run.activation_bytes, bytes, &run.activation_bytes) ||
-        run.activation_bytes > activation_limit) {
+  [[gnu::always_inline]] static void allocate(DeviceState& state, DeviceStats& stats,
+                                              std::uint32_t device, std::uint64_t bytes,
+                                              std::uint32_t new_stashes, double time_ms) {
+    if (__builtin_add_overflow(state.activation_bytes, bytes, &state.activation_bytes) ||
+        state.activation_bytes > state.activation_limit) {
       throw_too_many_activation_bytes(device);
     }
-    run.live_activations += new_stashes;
-    if (run.activation_bytes > run.peak_activation_bytes) {
-      run.peak_activation_bytes = run.activation_bytes;
-      run.peak_time_ms = time_ms;
+    state.live_activations += new_stashes;
+    if (state.activation_bytes > stats.peak_activation_bytes) {
+      stats.peak_activation_bytes = state.activation_bytes;
+      stats.peak_time_ms = time_ms;
     }
-    if (run.live_activations > run.peak_activations) {
-      run.peak_activations = run.live_activations;
-      run.peak_activations_time_ms = time_ms;
+    if (state.live_activations > stats.peak_activations) {
+      stats.peak_activations = state.live_activations;
+      stats.peak_activations_time_ms = time_ms;
     }
   }
 
-  void record_memory(std::uint32_t device, double time_ms, const Running& run) {
+  void record_memory(std::uint32_t device, double time_ms) {
     auto& samples = timeline_.memory[device];
-    const MemorySample sample{time_ms, result_.devices[device].static_bytes + run.activation_bytes,
-                              run.live_activations};
+    const DeviceState& state = state_[device];
+    const MemorySample sample{time_ms, result_.devices[device].static_bytes + state.activation_bytes,
+                              state.live_activations};
     if (!samples.empty() && samples.back().time_ms == time_ms) {
       samples.back() = sample;
     } else {
@@ -483,42 +437,44 @@ class Engine {
   // Memory effects at the start and at the end of compute op `op` (MemoryConfig's model).
   template <bool kTimeline>
   [[gnu::always_inline]] void on_start(const Op& op, const StageInfo& stage, std::uint32_t device,
-                                       std::uint64_t index, double time_ms, Running& run,
-                                       std::uint64_t activation_limit) {
+                                       std::uint64_t index, double time_ms) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
     if (op.kind == OpKind::Forward) {
-      allocate(run, device, stage.forward_bytes, 1, time_ms, activation_limit);
+      allocate(state, stats, device, stage.forward_bytes, 1, time_ms);
       if constexpr (kTimeline) {
         lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
                              time_ms,  time_ms, stage.forward_bytes};
       }
     } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
-      allocate(run, device, stage.rebuilt_bytes, 0, time_ms, activation_limit);
+      allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
     } else {
       return;
     }
-    if constexpr (kTimeline) record_memory(device, time_ms, run);
+    if constexpr (kTimeline) record_memory(device, time_ms);
   }
 
   template <bool kTimeline>
   [[gnu::always_inline]] void on_end(const Op& op, const StageInfo& stage, std::uint32_t device,
-                                     std::uint64_t index, double time_ms, Running& run) {
+                                     std::uint64_t index, double time_ms) {
+    DeviceState& state = state_[device];
     switch (op.kind) {
       case OpKind::Backward:
-        run.activation_bytes -= stage.backward_frees;
-        --run.live_activations;
+        state.activation_bytes -= stage.backward_frees;
+        --state.live_activations;
         break;
       case OpKind::BackwardInput:
-        run.activation_bytes -= stage.input_frees;  // the rest lives on until W
+        state.activation_bytes -= stage.input_frees;  // the rest lives on until W
         break;
       case OpKind::BackwardWeight:
-        run.activation_bytes -= stage.weight_frees;
-        --run.live_activations;
+        state.activation_bytes -= stage.weight_frees;
+        --state.live_activations;
         break;
       default:
         return;
     }
     if constexpr (kTimeline) {
-      record_memory(device, time_ms, run);
+      record_memory(device, time_ms);
       if (op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
     }
   }
@@ -632,12 +588,13 @@ class Engine {
   // must wait for, or nothing when the pair ran.
   template <bool kMemory, bool kTimeline>
   [[gnu::noinline]] std::optional<std::uint64_t> run_pair(std::uint32_t device, const Op* at,
-                                                          Running& run) {
+                                                          double& free_ms) {
     const std::vector<Op>& program = schedule_.programs[device];
     if (overlap_rule(program, static_cast<std::size_t>(at - program.data())) != nullptr ||
         placement_rule(problem_, device, at[1]) != nullptr) {
       throw_structure_fault();
     }
+    DeviceStats& stats = result_.devices[device];
     const Op& forward = at[0];
     const Op& backward = at[1];
     const std::uint64_t forward_index = slot(forward);
@@ -653,24 +610,21 @@ class Engine {
       return input_key(backward_index, true);
     }
     const double start =
-        std::max({run.free_ms, forward_time_[forward_index], backward_time_[backward_index]});
+        std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
     const double duration = costs_.pair_time(forward, backward);
     const double end = start + duration;
     if (end == kNotYet) throw_pair_overflow(forward, backward, device, duration);
-    run.free_ms = end;
-    run.busy_ms += duration;
-    run.path_compute_ms += duration;
-    if (run.compute_ops == 0) run.first_start_ms = start;
-    run.compute_ops += 2;
-    run.path_ops += 2;
+    free_ms = end;
+    stats.busy_ms += duration;
+    stats.path_compute_ms += duration;
+    if (stats.compute_ops == 0) stats.first_start_ms = start;
+    stats.compute_ops += 2;
+    stats.path_ops += 2;
     const StageInfo& forward_stage = stage_info_[forward.stage];
     const StageInfo& backward_stage = stage_info_[backward.stage];
-    const std::uint64_t activation_limit = activation_limit_of(device);
     if constexpr (kMemory) {
-      on_start<kTimeline>(forward, forward_stage, device, forward_index, start, run,
-                          activation_limit);
-      on_start<kTimeline>(backward, backward_stage, device, backward_index, start, run,
-                          activation_limit);
+      on_start<kTimeline>(forward, forward_stage, device, forward_index, start);
+      on_start<kTimeline>(backward, backward_stage, device, backward_index, start);
     }
     if constexpr (kTimeline) {
       // Drawn as the forward's share of the pair, then the backward's (both marked).
@@ -682,53 +636,65 @@ class Engine {
       marked.flags |= kOverlapWithNext;
       timeline_.ops.push_back({split, end, marked, device});
     }
-    finish_forward(forward, forward_stage, forward_index, end, device, run.free_ms);
-    finish_input_gradient(backward, backward_stage, backward_index, start, end, device,
-                          run.free_ms);
-    if constexpr (kMemory) on_end<kTimeline>(backward, backward_stage, device, backward_index, end, run);
+    finish_forward(forward, forward_stage, forward_index, end, device, free_ms);
+    finish_input_gradient(backward, backward_stage, backward_index, start, end, device, free_ms);
+    if constexpr (kMemory) on_end<kTimeline>(backward, backward_stage, device, backward_index, end);
     if (several_iterations_) {
       for (const Op* op : {&forward, &backward}) {
         double& iteration_end = result_.iteration_end_ms[op->iteration];
-        iteration_end = std::max(iteration_end, run.free_ms);
+        iteration_end = std::max(iteration_end, free_ms);
       }
     }
     return std::nullopt;
   }
 
-  // The most activation bytes `device` may hold before its memory passes 2^64 bytes.
-  std::uint64_t activation_limit_of(std::uint32_t device) const {
-    return std::numeric_limits<std::uint64_t>::max() - result_.devices[device].static_bytes;
+  // What the replay loop reads on every op, loaded once for all devices.
+  struct Replay {
+    Progress* progress;
+    double* forward_time;
+    double* backward_time;
+    double* iteration_end;
+    const StageInfo* stage_info;
+    std::uint32_t stages;
+    std::uint32_t iterations;
+    std::uint64_t microbatches;
+    bool overrides;
+    bool several_iterations;
+    bool bidirectional;
+  };
+
+  // Runs listed devices until none can go on.
+  template <bool kMemory, bool kTimeline>
+  void run_devices() {
+    const Replay replay{progress_.data(),     forward_time_.data(),
+                        backward_time_.data(), result_.iteration_end_ms.data(),
+                        stage_info_.data(),   stages_,
+                        problem_.iterations,  problem_.microbatches,
+                        overrides_,           several_iterations_,
+                        bidirectional_};
+    while (worklist_size_ > 0) run_device<kMemory, kTimeline>(worklist_[--worklist_size_], replay);
   }
 
   // Runs device `device` until its program ends or its next op waits for an input.
   // Checks each op where it stands as it comes (check_structure's placement rules, in a
   // few compares for a compute op or a step), so that no separate pass over the schedule
-  // is needed; a fault found here is reported as check_structure reports it. Keeps the
-  // device's running figures in registers (Running) and stores them when it stops.
+  // is needed; a fault found here is reported as check_structure reports it.
   template <bool kMemory, bool kTimeline>
-  void run_device(std::uint32_t device) {
+  [[gnu::always_inline]] void run_device(std::uint32_t device, const Replay& replay) {
     DeviceState& state = state_[device];
-    Running run = load_running(device);
-    Progress* const progress = progress_.data();
-    double* const forward_time = forward_time_.data();
-    double* const backward_time = backward_time_.data();
-    double* const iteration_end = result_.iteration_end_ms.data();
-    const StageInfo* const stage_info = stage_info_.data();
-    const std::uint32_t stages = stages_;
-    const std::uint32_t iterations = problem_.iterations;
-    const std::uint64_t microbatches = problem_.microbatches;
-    const std::uint64_t activation_limit = activation_limit_of(device);
-    const bool overrides = overrides_;
-    const bool several_iterations = several_iterations_;
-    const bool bidirectional = bidirectional_;
+    DeviceStats& stats = result_.devices[device];
+    Progress* const progress = replay.progress;
+    double* const forward_time = replay.forward_time;
+    double* const backward_time = replay.backward_time;
     const Op* next = state.next;
     const Op* const end = state.end;
+    double free_ms = state.free_ms;
     // Stops the device at `next`, waiting for input `key` (kNothingAwaited: for good).
     const auto wait = [&](std::uint64_t key) {
       state.waiting = true;
       state.awaited = key;
       state.next = next;
-      store_running(device, run);
+      state.free_ms = free_ms;
     };
     for (; next != end; ++next) {
       const Op op = *next;  // a copy: the stores below cannot make its fields stale
@@ -737,25 +703,24 @@ class Engine {
         if (placement_rule(problem_, device, op) != nullptr) throw_structure_fault();
         continue;
       }
-      if (op.stage >= stages) [[unlikely]] throw_structure_fault();
-      const StageInfo& stage = stage_info[op.stage];
+      if (op.stage >= replay.stages) [[unlikely]] throw_structure_fault();
+      const StageInfo& stage = replay.stage_info[op.stage];
       // One unsigned compare tests first_microbatch <= microbatch < first + count.
-      if ((stage.device != device) | (op.iteration >= iterations) |
+      if ((stage.device != device) | (op.iteration >= replay.iterations) |
           (op.microbatch - stage.first_microbatch >= stage.microbatch_count)) [[unlikely]] {
         throw_structure_fault();
       }
-      const std::uint64_t index = stage.first_slot + op.iteration * microbatches + op.microbatch;
+      const std::uint64_t index =
+          stage.first_slot + op.iteration * replay.microbatches + op.microbatch;
       if (op.flags != 0) [[unlikely]] {
         if (op.kind != OpKind::Forward || op.flags != kOverlapWithNext) throw_structure_fault();
-        Running pair_run = run;  // run_pair gets a copy, so that `run` stays in registers
         const std::optional<std::uint64_t> awaited =
-            run_pair<kMemory, kTimeline>(device, next, pair_run);
-        run = pair_run;
+            run_pair<kMemory, kTimeline>(device, next, free_ms);
         if (awaited) return wait(*awaited);
         ++next;  // past the partner
         continue;
       }
-      double start = run.free_ms;
+      double start = free_ms;
       switch (op.kind) {
         case OpKind::Forward:
           if (progress[index] != Progress::kNothingRun) throw_invalid();
@@ -785,47 +750,46 @@ class Engine {
           break;
       }
       const double duration =
-          overrides ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
+          replay.overrides ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
       const double end_ms = start + duration;
       // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
       // a wait and be reported as a deadlock.
       if (end_ms == kNotYet) throw_time_overflow(op, device, duration, false);
-      run.free_ms = end_ms;
-      run.busy_ms += duration;
-      if (run.compute_ops == 0) [[unlikely]] run.first_start_ms = start;
-      ++run.compute_ops;
-      if constexpr (kMemory) {
-        on_start<kTimeline>(op, stage, device, index, start, run, activation_limit);
-      }
+      free_ms = end_ms;
+      stats.busy_ms += duration;
+      if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
+      ++stats.compute_ops;
+      if constexpr (kMemory) on_start<kTimeline>(op, stage, device, index, start);
       if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
       switch (op.kind) {
         case OpKind::Forward:
-          run.path_compute_ms += duration;
-          ++run.path_ops;
-          finish_forward(op, stage, index, end_ms, device, run.free_ms);
+          stats.path_compute_ms += duration;
+          ++stats.path_ops;
+          finish_forward(op, stage, index, end_ms, device, free_ms);
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
-          run.path_compute_ms += duration;
-          ++run.path_ops;
-          finish_input_gradient(op, stage, index, start, end_ms, device, run.free_ms);
+          stats.path_compute_ms += duration;
+          ++stats.path_ops;
+          finish_input_gradient(op, stage, index, start, end_ms, device, free_ms);
           break;
         case OpKind::BackwardWeight:
           progress[index] = Progress::kComplete;
           last_gradient_[op.stage] = {start, end_ms};
-          if (bidirectional) [[unlikely]] note_gradient(op, end_ms);
+          if (replay.bidirectional) [[unlikely]] note_gradient(op, end_ms);
           break;
         default:
-          result_.devices[device].step_ms += duration;
+          stats.step_ms += duration;
           break;
       }
-      if constexpr (kMemory) on_end<kTimeline>(op, stage, device, index, end_ms, run);
-      if (several_iterations) {
-        iteration_end[op.iteration] = std::max(iteration_end[op.iteration], run.free_ms);
+      if constexpr (kMemory) on_end<kTimeline>(op, stage, device, index, end_ms);
+      if (replay.several_iterations) {
+        double& iteration_end = replay.iteration_end[op.iteration];
+        iteration_end = std::max(iteration_end, free_ms);
       }
     }
     state.next = next;
-    store_running(device, run);
+    state.free_ms = free_ms;
   }
 
   // A fault of the schedule's structure met on the way: reported as check_structure

@@ -41,8 +41,9 @@ struct Link {
   std::uint32_t to_device = 0;
 };
 
-// Everything the hot loop needs about one stage, resolved once, in one cache-friendly place.
-struct StageInfo {
+// Everything the hot loop needs about one stage, resolved once, in one cache-friendly place
+// (whole cache lines, so that indexing by stage is a shift and an add).
+struct alignas(64) StageInfo {
   std::array<double, kOpKindCount> time{};  // per OpKind; recomputation included
   double allreduce_ms = 0.0;
   std::uint64_t forward_bytes = 0;   // allocated when F starts (stash, or boundary)
@@ -266,19 +267,24 @@ class Engine {
 
   // Notes whether the schedule is a single flush (every op reads weight version 0 and each
   // device's optimizer steps close its program), where one version per device is held.
-  // Locals, not members, inside the loop: a store through a member could alias the ops
-  // (their one-byte fields may alias anything), forcing every field to be reloaded.
   void note_single_flush() {
-    bool single_weight_version = true;
-    for (const auto& program : schedule_.programs) {
-      bool stepped = false;
-      for (const Op& op : program) {
-        const bool is_step = op.kind == OpKind::OptimizerStep;
-        single_weight_version &= op.weight_version == 0 && (is_step || !stepped);
-        stepped |= is_step;
-      }
+    single_weight_version_ = std::all_of(schedule_.programs.begin(), schedule_.programs.end(),
+                                         closes_with_its_steps);
+  }
+
+  // True when every op of `program` reads weight version 0 and its steps, if any, are its
+  // last ops. Branch-free over the ops, so that it costs about one load per op.
+  static bool closes_with_its_steps(const std::vector<Op>& program) {
+    std::size_t body = program.size();
+    while (body > 0 && program[body - 1].kind == OpKind::OptimizerStep) --body;
+    std::uint32_t versions = 0;
+    bool step_in_body = false;
+    for (std::size_t i = 0; i < body; ++i) {
+      versions |= program[i].weight_version;
+      step_in_body |= program[i].kind == OpKind::OptimizerStep;
     }
-    single_weight_version_ = single_weight_version;
+    for (std::size_t i = body; i < program.size(); ++i) versions |= program[i].weight_version;
+    return versions == 0 && !step_in_body;
   }
 
   void prepare_static_memory() {
@@ -710,8 +716,6 @@ class Engine {
           (op.microbatch - stage.first_microbatch >= stage.microbatch_count)) [[unlikely]] {
         throw_structure_fault();
       }
-      const std::uint64_t index =
-          stage.first_slot + op.iteration * replay.microbatches + op.microbatch;
       if (op.flags != 0) [[unlikely]] {
         if (op.kind != OpKind::Forward || op.flags != kOverlapWithNext) throw_structure_fault();
         const std::optional<std::uint64_t> awaited =
@@ -720,6 +724,8 @@ class Engine {
         ++next;  // past the partner
         continue;
       }
+      const std::uint64_t index =
+          stage.first_slot + op.iteration * replay.microbatches + op.microbatch;
       double start = free_ms;
       switch (op.kind) {
         case OpKind::Forward:

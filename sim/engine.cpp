@@ -389,6 +389,7 @@ class Engine {
 
   // Sends a message that device `device` produced at `ready_ms` over `link_index`; returns
   // its arrival time. Blocking mode keeps the sender busy until then.
+  template <bool kTimeline>
   [[gnu::always_inline]] double send(std::uint32_t link_index, double ready_ms, double occupancy_ms, const Op& producer,
               std::uint32_t device, double& device_free_ms) {
     Link& link = links_[link_index];
@@ -402,7 +403,7 @@ class Engine {
       result_.devices[device].blocked_ms += arrival - ready_ms;
       device_free_ms = arrival;
     }
-    if (options_.record_timeline) {
+    if constexpr (kTimeline) {
       timeline_.messages.push_back({start, arrival, link.from_device, link.to_device, producer});
     }
     return arrival;
@@ -486,6 +487,7 @@ class Engine {
   }
 
   // The end of F `op`: its output is there at `end` and goes on to the next stage.
+  template <bool kTimeline>
   [[gnu::always_inline]] void finish_forward(const Op& op, const StageInfo& stage,
                                              std::uint64_t index, double end,
                                              std::uint32_t device, double& free_ms) {
@@ -495,13 +497,14 @@ class Engine {
       forward_time_[index + stage_stride_] =
           stage.forward_link == kNoLink
               ? end
-              : send(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
+              : send<kTimeline>(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
       wake(stage.next_device, input_key(index + stage_stride_, false));
     }
   }
 
   // The end of B or I `op` (which ran from `start`): its input gradient is there at `end`
   // and goes back to the previous stage.
+  template <bool kTimeline>
   [[gnu::always_inline]] void finish_input_gradient(const Op& op, const StageInfo& stage,
                                                     std::uint64_t index, double start,
                                                     double end, std::uint32_t device,
@@ -519,7 +522,7 @@ class Engine {
       backward_time_[index - stage_stride_] =
           stage.backward_link == kNoLink
               ? end
-              : send(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
+              : send<kTimeline>(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
       wake(stage.previous_device, input_key(index - stage_stride_, true));
     }
   }
@@ -642,8 +645,8 @@ class Engine {
       marked.flags |= kOverlapWithNext;
       timeline_.ops.push_back({split, end, marked, device});
     }
-    finish_forward(forward, forward_stage, forward_index, end, device, free_ms);
-    finish_input_gradient(backward, backward_stage, backward_index, start, end, device, free_ms);
+    finish_forward<kTimeline>(forward, forward_stage, forward_index, end, device, free_ms);
+    finish_input_gradient<kTimeline>(backward, backward_stage, backward_index, start, end, device, free_ms);
     if constexpr (kMemory) on_end<kTimeline>(backward, backward_stage, device, backward_index, end);
     if (several_iterations_) {
       for (const Op* op : {&forward, &backward}) {
@@ -735,14 +738,12 @@ class Engine {
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
-          if (progress[index] == Progress::kInputGradientDone ||
-              progress[index] == Progress::kComplete) {
-            throw_invalid();
-          }
-          if (progress[index] == Progress::kNothingRun || backward_time[index] == kNotYet) {
+          if (progress[index] != Progress::kForwardDone) [[unlikely]] {
+            if (progress[index] != Progress::kNothingRun) throw_invalid();  // it ran before
             // Without its own F it waits for good: that F is later in this program.
             return wait(input_key(index, true));
           }
+          if (backward_time[index] == kNotYet) return wait(input_key(index, true));
           start = std::max(start, backward_time[index]);
           break;
         case OpKind::BackwardWeight:
@@ -771,13 +772,13 @@ class Engine {
         case OpKind::Forward:
           stats.path_compute_ms += duration;
           ++stats.path_ops;
-          finish_forward(op, stage, index, end_ms, device, free_ms);
+          finish_forward<kTimeline>(op, stage, index, end_ms, device, free_ms);
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
           stats.path_compute_ms += duration;
           ++stats.path_ops;
-          finish_input_gradient(op, stage, index, start, end_ms, device, free_ms);
+          finish_input_gradient<kTimeline>(op, stage, index, start, end_ms, device, free_ms);
           break;
         case OpKind::BackwardWeight:
           progress[index] = Progress::kComplete;

@@ -706,7 +706,7 @@ class Engine {
       state.free_ms = free_ms;
     };
     for (; next != end; ++next) {
-      const Op op = *next;  // a copy: the stores below cannot make its fields stale
+      const Op& op = *next;
       if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) [[unlikely]] {
         // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
         if (placement_rule(problem_, device, op) != nullptr) throw_structure_fault();

@@ -681,13 +681,44 @@ class Engine {
                         problem_.iterations,  problem_.microbatches,
                         overrides_,           several_iterations_,
                         bidirectional_};
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      state_[d].next = first_to_run(state_[d].next, state_[d].end, d, replay);
+    }
     while (worklist_size_ > 0) run_device<kMemory, kTimeline>(worklist_[--worklist_size_], replay);
   }
 
-  // Runs device `device` until its program ends or its next op waits for an input.
-  // Checks each op where it stands as it comes (check_structure's placement rules, in a
-  // few compares for a compute op or a step), so that no separate pass over the schedule
-  // is needed; a fault found here is reported as check_structure reports it.
+  // The first op from `op` on that the replay runs (a compute op or a step), or `end`; the
+  // sends, receives and FSDP ops before it are skipped (engine.hpp). Each op is checked
+  // against check_structure's placement rules on the way (in a few compares for an op that
+  // runs), so that no separate pass over the schedule is needed; a fault is reported as
+  // check_structure reports the schedule's first.
+  [[gnu::always_inline]] const Op* first_to_run(const Op* op, const Op* end, std::uint32_t device,
+                                                const Replay& replay) const {
+    for (; op != end; ++op) {
+      if (!is_compute(op->kind) && op->kind != OpKind::OptimizerStep) [[unlikely]] {
+        if (placement_rule(problem_, device, *op) != nullptr) throw_structure_fault();
+        continue;
+      }
+      if (op->stage >= replay.stages) [[unlikely]] throw_structure_fault();
+      const StageInfo& stage = replay.stage_info[op->stage];
+      // One unsigned compare tests first_microbatch <= microbatch < first + count.
+      if ((stage.device != device) | (op->iteration >= replay.iterations) |
+          (op->microbatch - stage.first_microbatch >= stage.microbatch_count)) [[unlikely]] {
+        throw_structure_fault();
+      }
+      // The one flag marks an overlapped pair's forward (its partner: run_pair).
+      if (op->flags != 0 && (op->kind != OpKind::Forward || op->flags != kOverlapWithNext))
+          [[unlikely]] {
+        throw_structure_fault();
+      }
+      return op;
+    }
+    return end;
+  }
+
+  // Runs device `device` until its program ends or its next op waits for an input. Its
+  // next op has passed first_to_run's checks, and each op after it passes them before it
+  // is tried, so that an op that waits is checked once, not each time it is tried.
   template <bool kMemory, bool kTimeline>
   [[gnu::always_inline]] void run_device(std::uint32_t device, const Replay& replay) {
     DeviceState& state = state_[device];
@@ -705,22 +736,10 @@ class Engine {
       state.next = next;
       state.free_ms = free_ms;
     };
-    for (; next != end; ++next) {
+    for (; next != end; next = first_to_run(next + 1, end, device, replay)) {
       const Op& op = *next;
-      if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) [[unlikely]] {
-        // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
-        if (placement_rule(problem_, device, op) != nullptr) throw_structure_fault();
-        continue;
-      }
-      if (op.stage >= replay.stages) [[unlikely]] throw_structure_fault();
       const StageInfo& stage = replay.stage_info[op.stage];
-      // One unsigned compare tests first_microbatch <= microbatch < first + count.
-      if ((stage.device != device) | (op.iteration >= replay.iterations) |
-          (op.microbatch - stage.first_microbatch >= stage.microbatch_count)) [[unlikely]] {
-        throw_structure_fault();
-      }
-      if (op.flags != 0) [[unlikely]] {
-        if (op.kind != OpKind::Forward || op.flags != kOverlapWithNext) throw_structure_fault();
+      if (op.flags != 0) [[unlikely]] {  // an overlapped pair's forward (first_to_run)
         const std::optional<std::uint64_t> awaited =
             run_pair<kMemory, kTimeline>(device, next, free_ms);
         if (awaited) return wait(*awaited);

@@ -25,6 +25,7 @@ namespace {
 
 constexpr double kNotYet = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
+constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};  // no input's key (input_key)
 
 // How far a (stage, iteration, micro-batch) slot has come. A scoped enum, not a byte, so
 // that its stores do not alias the engine's other arrays.
@@ -78,8 +79,9 @@ struct DeviceState {
   std::uint64_t activation_bytes = 0;
   std::uint64_t activation_limit = 0;  // most activation bytes its static bytes leave below 2^64
   std::uint32_t live_activations = 0;
-  bool waiting = false;
-  std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
+  // The input it waits for (see input_key); kNothingAwaited while it runs or is listed, or
+  // when nothing can wake it.
+  std::uint64_t awaited = kNothingAwaited;
 };
 
 // Bidirectional placement: how far each (stage, iteration) has come with its weight
@@ -94,7 +96,6 @@ struct GradientProgress {
 constexpr std::uint64_t input_key(std::uint64_t slot, bool gradient) {
   return slot * 2 + (gradient ? 1 : 0);
 }
-constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};
 
 class Engine {
  public:
@@ -381,8 +382,8 @@ class Engine {
   // Lists `device` for another try if it waits for input `key`, which has just come.
   void wake(std::uint32_t device, std::uint64_t key) {
     DeviceState& state = state_[device];
-    if (state.waiting && state.awaited == key) {
-      state.waiting = false;
+    if (state.awaited == key) {
+      state.awaited = kNothingAwaited;
       worklist_[worklist_size_++] = device;
     }
   }
@@ -731,7 +732,6 @@ class Engine {
     double free_ms = state.free_ms;
     // Stops the device at `next`, waiting for input `key` (kNothingAwaited: for good).
     const auto wait = [&](std::uint64_t key) {
-      state.waiting = true;
       state.awaited = key;
       state.next = next;
       state.free_ms = free_ms;

@@ -82,6 +82,11 @@ struct DeviceState {
   // The input it waits for (see input_key); kNothingAwaited while it runs or is listed, or
   // when nothing can wake it.
   std::uint64_t awaited = kNothingAwaited;
+  // For its DeviceStats::compute_ops and path_ops, counted after the run: the ops the
+  // replay skips (sends, receives, FSDP ops) and the W ops and steps it runs.
+  std::uint64_t skipped_ops = 0;
+  std::uint64_t off_path_ops = 0;
+  bool started = false;  // it has run an op
 };
 
 // Bidirectional placement: how far each (stage, iteration) has come with its weight
@@ -627,9 +632,11 @@ class Engine {
     free_ms = end;
     stats.busy_ms += duration;
     stats.path_compute_ms += duration;
-    if (stats.compute_ops == 0) stats.first_start_ms = start;
-    stats.compute_ops += 2;
-    stats.path_ops += 2;
+    DeviceState& state = state_[device];
+    if (!state.started) {
+      state.started = true;
+      stats.first_start_ms = start;
+    }
     const StageInfo& forward_stage = stage_info_[forward.stage];
     const StageInfo& backward_stage = stage_info_[backward.stage];
     if constexpr (kMemory) {
@@ -694,10 +701,11 @@ class Engine {
   // runs), so that no separate pass over the schedule is needed; a fault is reported as
   // check_structure reports the schedule's first.
   [[gnu::always_inline]] const Op* first_to_run(const Op* op, const Op* end, std::uint32_t device,
-                                                const Replay& replay) const {
+                                                const Replay& replay) {
     for (; op != end; ++op) {
       if (!is_compute(op->kind) && op->kind != OpKind::OptimizerStep) [[unlikely]] {
         if (placement_rule(problem_, device, *op) != nullptr) throw_structure_fault();
+        ++state_[device].skipped_ops;
         continue;
       }
       if (op->stage >= replay.stages) [[unlikely]] throw_structure_fault();
@@ -783,29 +791,31 @@ class Engine {
       if (end_ms == kNotYet) throw_time_overflow(op, device, duration, false);
       free_ms = end_ms;
       stats.busy_ms += duration;
-      if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
-      ++stats.compute_ops;
+      if (!state.started) [[unlikely]] {
+        state.started = true;
+        stats.first_start_ms = start;
+      }
       if constexpr (kMemory) on_start<kTimeline>(op, stage, device, index, start);
       if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
       switch (op.kind) {
         case OpKind::Forward:
           stats.path_compute_ms += duration;
-          ++stats.path_ops;
           finish_forward<kTimeline>(op, stage, index, end_ms, device, free_ms);
           break;
         case OpKind::Backward:
         case OpKind::BackwardInput:
           stats.path_compute_ms += duration;
-          ++stats.path_ops;
           finish_input_gradient<kTimeline>(op, stage, index, start, end_ms, device, free_ms);
           break;
         case OpKind::BackwardWeight:
           progress[index] = Progress::kComplete;
+          ++state.off_path_ops;
           last_gradient_[op.stage] = {start, end_ms};
           if (replay.bidirectional) [[unlikely]] note_gradient(op, end_ms);
           break;
         default:
           stats.step_ms += duration;
+          ++state.off_path_ops;
           break;
       }
       if constexpr (kMemory) on_end<kTimeline>(op, stage, device, index, end_ms);
@@ -837,6 +847,9 @@ class Engine {
   SimulationResult finish() {
     for (std::uint32_t d = 0; d < problem_.devices; ++d) {
       DeviceStats& stats = result_.devices[d];
+      // Every op ran once: the program's ops less those skipped.
+      stats.compute_ops = schedule_.programs[d].size() - state_[d].skipped_ops;
+      stats.path_ops = stats.compute_ops - state_[d].off_path_ops;
       stats.finish_ms = stats.compute_ops > 0 ? state_[d].free_ms : 0.0;
       stats.peak_bytes = stats.static_bytes + stats.peak_activation_bytes;
       result_.makespan_ms = std::max(result_.makespan_ms, stats.finish_ms);

@@ -447,19 +447,21 @@ class Engine {
     }
   }
 
-  // Memory effects at the start and at the end of compute op `op` (MemoryConfig's model).
-  template <bool kTimeline>
+  // Memory effects at the start and at the end of compute op `op`, of kind kKind
+  // (MemoryConfig's model).
+  template <bool kTimeline, OpKind kKind>
   [[gnu::always_inline]] void on_start(const Op& op, const StageInfo& stage, std::uint32_t device,
                                        std::uint64_t index, double time_ms) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
-    if (op.kind == OpKind::Forward) {
+    if constexpr (kKind == OpKind::Forward) {
       allocate(state, stats, device, stage.forward_bytes, 1, time_ms);
       if constexpr (kTimeline) {
         lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
                              time_ms,  time_ms, stage.forward_bytes};
       }
-    } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
+    } else if constexpr (produces_input_grad(kKind)) {
+      if (stage.rebuilt_bytes == 0) return;
       allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
     } else {
       return;
@@ -467,28 +469,24 @@ class Engine {
     if constexpr (kTimeline) record_memory(device, time_ms);
   }
 
-  template <bool kTimeline>
-  [[gnu::always_inline]] void on_end(const Op& op, const StageInfo& stage, std::uint32_t device,
+  template <bool kTimeline, OpKind kKind>
+  [[gnu::always_inline]] void on_end(const StageInfo& stage, std::uint32_t device,
                                      std::uint64_t index, double time_ms) {
     DeviceState& state = state_[device];
-    switch (op.kind) {
-      case OpKind::Backward:
-        state.activation_bytes -= stage.backward_frees;
-        --state.live_activations;
-        break;
-      case OpKind::BackwardInput:
-        state.activation_bytes -= stage.input_frees;  // the rest lives on until W
-        break;
-      case OpKind::BackwardWeight:
-        state.activation_bytes -= stage.weight_frees;
-        --state.live_activations;
-        break;
-      default:
-        return;
+    if constexpr (kKind == OpKind::Backward) {
+      state.activation_bytes -= stage.backward_frees;
+      --state.live_activations;
+    } else if constexpr (kKind == OpKind::BackwardInput) {
+      state.activation_bytes -= stage.input_frees;  // the rest lives on until W
+    } else if constexpr (kKind == OpKind::BackwardWeight) {
+      state.activation_bytes -= stage.weight_frees;
+      --state.live_activations;
+    } else {
+      return;
     }
     if constexpr (kTimeline) {
       record_memory(device, time_ms);
-      if (op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+      if constexpr (kKind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
     }
   }
 
@@ -510,12 +508,12 @@ class Engine {
 
   // The end of B or I `op` (which ran from `start`): its input gradient is there at `end`
   // and goes back to the previous stage.
-  template <bool kTimeline>
+  template <bool kTimeline, OpKind kKind>
   [[gnu::always_inline]] void finish_input_gradient(const Op& op, const StageInfo& stage,
                                                     std::uint64_t index, double start,
                                                     double end, std::uint32_t device,
                                                     double& free_ms) {
-    if (op.kind == OpKind::Backward) {
+    if constexpr (kKind == OpKind::Backward) {
       progress_[index] = Progress::kComplete;
       last_gradient_[op.stage] = {start, end};
       if (bidirectional_) [[unlikely]] note_gradient(op, end);
@@ -639,9 +637,16 @@ class Engine {
     }
     const StageInfo& forward_stage = stage_info_[forward.stage];
     const StageInfo& backward_stage = stage_info_[backward.stage];
+    const bool full_backward = backward.kind == OpKind::Backward;
     if constexpr (kMemory) {
-      on_start<kTimeline>(forward, forward_stage, device, forward_index, start);
-      on_start<kTimeline>(backward, backward_stage, device, backward_index, start);
+      on_start<kTimeline, OpKind::Forward>(forward, forward_stage, device, forward_index, start);
+      if (full_backward) {
+        on_start<kTimeline, OpKind::Backward>(backward, backward_stage, device, backward_index,
+                                              start);
+      } else {
+        on_start<kTimeline, OpKind::BackwardInput>(backward, backward_stage, device,
+                                                   backward_index, start);
+      }
     }
     if constexpr (kTimeline) {
       // Drawn as the forward's share of the pair, then the backward's (both marked).
@@ -654,8 +659,19 @@ class Engine {
       timeline_.ops.push_back({split, end, marked, device});
     }
     finish_forward<kTimeline>(forward, forward_stage, forward_index, end, device, free_ms);
-    finish_input_gradient<kTimeline>(backward, backward_stage, backward_index, start, end, device, free_ms);
-    if constexpr (kMemory) on_end<kTimeline>(backward, backward_stage, device, backward_index, end);
+    if (full_backward) {
+      finish_input_gradient<kTimeline, OpKind::Backward>(backward, backward_stage, backward_index,
+                                                         start, end, device, free_ms);
+      if constexpr (kMemory) {
+        on_end<kTimeline, OpKind::Backward>(backward_stage, device, backward_index, end);
+      }
+    } else {
+      finish_input_gradient<kTimeline, OpKind::BackwardInput>(
+          backward, backward_stage, backward_index, start, end, device, free_ms);
+      if constexpr (kMemory) {
+        on_end<kTimeline, OpKind::BackwardInput>(backward_stage, device, backward_index, end);
+      }
+    }
     if (several_iterations_) {
       for (const Op* op : {&forward, &backward}) {
         double& iteration_end = result_.iteration_end_ms[op->iteration];
@@ -725,13 +741,57 @@ class Engine {
     return end;
   }
 
+  // Runs op `op` (of kind kKind, in slot `index`) of device `device` from `start`, when its
+  // inputs are there and the device is free: its time, stats, memory and outputs. One copy
+  // per kind, so that nothing in it tests the kind again.
+  template <bool kMemory, bool kTimeline, OpKind kKind>
+  [[gnu::always_inline]] void run_op(const Op& op, const StageInfo& stage, std::uint64_t index,
+                                     double start, std::uint32_t device, double& free_ms,
+                                     const Replay& replay) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    const double duration =
+        replay.overrides ? costs_.op_time(op) : stage.time[static_cast<int>(kKind)];
+    const double end_ms = start + duration;
+    // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
+    // a wait and be reported as a deadlock.
+    if (end_ms == kNotYet) throw_time_overflow(op, device, duration, false);
+    free_ms = end_ms;
+    stats.busy_ms += duration;
+    if (!state.started) [[unlikely]] {
+      state.started = true;
+      stats.first_start_ms = start;
+    }
+    if constexpr (kMemory) on_start<kTimeline, kKind>(op, stage, device, index, start);
+    if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
+    if constexpr (kKind == OpKind::Forward) {
+      stats.path_compute_ms += duration;
+      finish_forward<kTimeline>(op, stage, index, end_ms, device, free_ms);
+    } else if constexpr (produces_input_grad(kKind)) {
+      stats.path_compute_ms += duration;
+      finish_input_gradient<kTimeline, kKind>(op, stage, index, start, end_ms, device, free_ms);
+    } else if constexpr (kKind == OpKind::BackwardWeight) {
+      replay.progress[index] = Progress::kComplete;
+      ++state.off_path_ops;
+      last_gradient_[op.stage] = {start, end_ms};
+      if (replay.bidirectional) [[unlikely]] note_gradient(op, end_ms);
+    } else {
+      stats.step_ms += duration;
+      ++state.off_path_ops;
+    }
+    if constexpr (kMemory) on_end<kTimeline, kKind>(stage, device, index, end_ms);
+    if (replay.several_iterations) {
+      double& iteration_end = replay.iteration_end[op.iteration];
+      iteration_end = std::max(iteration_end, free_ms);
+    }
+  }
+
   // Runs device `device` until its program ends or its next op waits for an input. Its
   // next op has passed first_to_run's checks, and each op after it passes them before it
   // is tried, so that an op that waits is checked once, not each time it is tried.
   template <bool kMemory, bool kTimeline>
   [[gnu::always_inline]] void run_device(std::uint32_t device, const Replay& replay) {
     DeviceState& state = state_[device];
-    DeviceStats& stats = result_.devices[device];
     Progress* const progress = replay.progress;
     double* const forward_time = replay.forward_time;
     double* const backward_time = replay.backward_time;
@@ -756,72 +816,53 @@ class Engine {
       }
       const std::uint64_t index =
           stage.first_slot + op.iteration * replay.microbatches + op.microbatch;
-      double start = free_ms;
+      // Whether B or I `op` has its own F's output and its gradient; waits if not.
+      const auto input_gradient_ready = [&] {
+        if (progress[index] != Progress::kForwardDone) [[unlikely]] {
+          if (progress[index] != Progress::kNothingRun) throw_invalid();  // it ran before
+          // Without its own F it waits for good: that F is later in this program.
+          wait(input_key(index, true));
+          return false;
+        }
+        if (backward_time[index] == kNotYet) {
+          wait(input_key(index, true));
+          return false;
+        }
+        return true;
+      };
       switch (op.kind) {
         case OpKind::Forward:
           if (progress[index] != Progress::kNothingRun) throw_invalid();
           if (forward_time[index] == kNotYet) return wait(input_key(index, false));
-          start = std::max(start, forward_time[index]);
+          run_op<kMemory, kTimeline, OpKind::Forward>(op, stage, index,
+                                                      std::max(free_ms, forward_time[index]),
+                                                      device, free_ms, replay);
           break;
         case OpKind::Backward:
+          if (!input_gradient_ready()) return;
+          run_op<kMemory, kTimeline, OpKind::Backward>(op, stage, index,
+                                                       std::max(free_ms, backward_time[index]),
+                                                       device, free_ms, replay);
+          break;
         case OpKind::BackwardInput:
-          if (progress[index] != Progress::kForwardDone) [[unlikely]] {
-            if (progress[index] != Progress::kNothingRun) throw_invalid();  // it ran before
-            // Without its own F it waits for good: that F is later in this program.
-            return wait(input_key(index, true));
-          }
-          if (backward_time[index] == kNotYet) return wait(input_key(index, true));
-          start = std::max(start, backward_time[index]);
+          if (!input_gradient_ready()) return;
+          run_op<kMemory, kTimeline, OpKind::BackwardInput>(
+              op, stage, index, std::max(free_ms, backward_time[index]), device, free_ms, replay);
           break;
         case OpKind::BackwardWeight:
           if (progress[index] == Progress::kComplete) throw_invalid();
           // Its I is later in this program (or nowhere): nothing can wake it.
           if (progress[index] != Progress::kInputGradientDone) return wait(kNothingAwaited);
+          run_op<kMemory, kTimeline, OpKind::BackwardWeight>(op, stage, index, free_ms, device,
+                                                             free_ms, replay);
           break;
-        default:  // OptimizerStep
-          start = step_start(op, stage, start, device);
+        default: {  // OptimizerStep
+          const double start = step_start(op, stage, free_ms, device);
           if (start == kNotYet) return wait(mirror_key(op));
+          run_op<kMemory, kTimeline, OpKind::OptimizerStep>(op, stage, index, start, device,
+                                                            free_ms, replay);
           break;
-      }
-      const double duration =
-          replay.overrides ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
-      const double end_ms = start + duration;
-      // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
-      // a wait and be reported as a deadlock.
-      if (end_ms == kNotYet) throw_time_overflow(op, device, duration, false);
-      free_ms = end_ms;
-      stats.busy_ms += duration;
-      if (!state.started) [[unlikely]] {
-        state.started = true;
-        stats.first_start_ms = start;
-      }
-      if constexpr (kMemory) on_start<kTimeline>(op, stage, device, index, start);
-      if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
-      switch (op.kind) {
-        case OpKind::Forward:
-          stats.path_compute_ms += duration;
-          finish_forward<kTimeline>(op, stage, index, end_ms, device, free_ms);
-          break;
-        case OpKind::Backward:
-        case OpKind::BackwardInput:
-          stats.path_compute_ms += duration;
-          finish_input_gradient<kTimeline>(op, stage, index, start, end_ms, device, free_ms);
-          break;
-        case OpKind::BackwardWeight:
-          progress[index] = Progress::kComplete;
-          ++state.off_path_ops;
-          last_gradient_[op.stage] = {start, end_ms};
-          if (replay.bidirectional) [[unlikely]] note_gradient(op, end_ms);
-          break;
-        default:
-          stats.step_ms += duration;
-          ++state.off_path_ops;
-          break;
-      }
-      if constexpr (kMemory) on_end<kTimeline>(op, stage, device, index, end_ms);
-      if (replay.several_iterations) {
-        double& iteration_end = replay.iteration_end[op.iteration];
-        iteration_end = std::max(iteration_end, free_ms);
+        }
       }
     }
     state.next = next;

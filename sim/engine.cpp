@@ -726,9 +726,10 @@ class Engine {
       }
       if (op->stage >= replay.stages) [[unlikely]] throw_structure_fault();
       const StageInfo& stage = replay.stage_info[op->stage];
+      if (stage.device != device) [[unlikely]] throw_structure_fault();
+      if (op->iteration >= replay.iterations) [[unlikely]] throw_structure_fault();
       // One unsigned compare tests first_microbatch <= microbatch < first + count.
-      if ((stage.device != device) | (op->iteration >= replay.iterations) |
-          (op->microbatch - stage.first_microbatch >= stage.microbatch_count)) [[unlikely]] {
+      if (op->microbatch - stage.first_microbatch >= stage.microbatch_count) [[unlikely]] {
         throw_structure_fault();
       }
       // The one flag marks an overlapped pair's forward (its partner: run_pair).

@@ -691,24 +691,35 @@ class Engine {
     std::uint32_t stages;
     std::uint32_t iterations;
     std::uint64_t microbatches;
-    bool overrides;
     bool several_iterations;
     bool bidirectional;
   };
 
-  // Runs listed devices until none can go on.
+  // Runs listed devices until none can go on, with the cost model's per-op overrides
+  // (CostModel::op_time) or its stage times.
   template <bool kMemory, bool kTimeline>
+  void run_devices() {
+    if (overrides_) {
+      run_devices<kMemory, kTimeline, true>();
+    } else {
+      run_devices<kMemory, kTimeline, false>();
+    }
+  }
+
+  template <bool kMemory, bool kTimeline, bool kOverrides>
   void run_devices() {
     const Replay replay{progress_.data(),     forward_time_.data(),
                         backward_time_.data(), result_.iteration_end_ms.data(),
                         stage_info_.data(),   stages_,
                         problem_.iterations,  problem_.microbatches,
-                        overrides_,           several_iterations_,
+                        several_iterations_,
                         bidirectional_};
     for (std::uint32_t d = 0; d < problem_.devices; ++d) {
       state_[d].next = first_to_run(state_[d].next, state_[d].end, d, replay);
     }
-    while (worklist_size_ > 0) run_device<kMemory, kTimeline>(worklist_[--worklist_size_], replay);
+    while (worklist_size_ > 0) {
+      run_device<kMemory, kTimeline, kOverrides>(worklist_[--worklist_size_], replay);
+    }
   }
 
   // The first op from `op` on that the replay runs (a compute op or a step), or `end`; the
@@ -745,14 +756,14 @@ class Engine {
   // Runs op `op` (of kind kKind, in slot `index`) of device `device` from `start`, when its
   // inputs are there and the device is free: its time, stats, memory and outputs. One copy
   // per kind, so that nothing in it tests the kind again.
-  template <bool kMemory, bool kTimeline, OpKind kKind>
+  template <bool kMemory, bool kTimeline, bool kOverrides, OpKind kKind>
   [[gnu::always_inline]] void run_op(const Op& op, const StageInfo& stage, std::uint64_t index,
                                      double start, std::uint32_t device, double& free_ms,
                                      const Replay& replay) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
     const double duration =
-        replay.overrides ? costs_.op_time(op) : stage.time[static_cast<int>(kKind)];
+        kOverrides ? costs_.op_time(op) : stage.time[static_cast<int>(kKind)];
     const double end_ms = start + duration;
     // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
     // a wait and be reported as a deadlock.
@@ -790,7 +801,7 @@ class Engine {
   // Runs device `device` until its program ends or its next op waits for an input. Its
   // next op has passed first_to_run's checks, and each op after it passes them before it
   // is tried, so that an op that waits is checked once, not each time it is tried.
-  template <bool kMemory, bool kTimeline>
+  template <bool kMemory, bool kTimeline, bool kOverrides>
   [[gnu::always_inline]] void run_device(std::uint32_t device, const Replay& replay) {
     DeviceState& state = state_[device];
     Progress* const progress = replay.progress;
@@ -835,32 +846,32 @@ class Engine {
         case OpKind::Forward:
           if (progress[index] != Progress::kNothingRun) throw_invalid();
           if (forward_time[index] == kNotYet) return wait(input_key(index, false));
-          run_op<kMemory, kTimeline, OpKind::Forward>(op, stage, index,
+          run_op<kMemory, kTimeline, kOverrides, OpKind::Forward>(op, stage, index,
                                                       std::max(free_ms, forward_time[index]),
                                                       device, free_ms, replay);
           break;
         case OpKind::Backward:
           if (!input_gradient_ready()) return;
-          run_op<kMemory, kTimeline, OpKind::Backward>(op, stage, index,
+          run_op<kMemory, kTimeline, kOverrides, OpKind::Backward>(op, stage, index,
                                                        std::max(free_ms, backward_time[index]),
                                                        device, free_ms, replay);
           break;
         case OpKind::BackwardInput:
           if (!input_gradient_ready()) return;
-          run_op<kMemory, kTimeline, OpKind::BackwardInput>(
+          run_op<kMemory, kTimeline, kOverrides, OpKind::BackwardInput>(
               op, stage, index, std::max(free_ms, backward_time[index]), device, free_ms, replay);
           break;
         case OpKind::BackwardWeight:
           if (progress[index] == Progress::kComplete) throw_invalid();
           // Its I is later in this program (or nowhere): nothing can wake it.
           if (progress[index] != Progress::kInputGradientDone) return wait(kNothingAwaited);
-          run_op<kMemory, kTimeline, OpKind::BackwardWeight>(op, stage, index, free_ms, device,
+          run_op<kMemory, kTimeline, kOverrides, OpKind::BackwardWeight>(op, stage, index, free_ms, device,
                                                              free_ms, replay);
           break;
         default: {  // OptimizerStep
           const double start = step_start(op, stage, free_ms, device);
           if (start == kNotYet) return wait(mirror_key(op));
-          run_op<kMemory, kTimeline, OpKind::OptimizerStep>(op, stage, index, start, device,
+          run_op<kMemory, kTimeline, kOverrides, OpKind::OptimizerStep>(op, stage, index, start, device,
                                                             free_ms, replay);
           break;
         }

@@ -7,6 +7,7 @@
 // asserted: the exit status is 0 whenever the files that exist can be read.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -194,9 +195,21 @@ std::vector<Row> summary_rows(const std::map<std::string, Suite>& suites) {
   }
 
   for (const char* comm : {"0", "1"}) {
-    const std::string run = std::string("BM_Simulate/1f1b/p:64/m:4096/v:1/memory:1/comm:") + comm;
-    rows.push_back({"simulate 1f1b/p:64/m:4096/memory:1/comm:" + std::string(comm) + " (1 core)",
-                    field("sim", run, "ops/s"), "M ops/s", 1e6, Goal::AtLeast, 50});
+    const std::string point = std::string("1f1b/p:64/m:4096/v:1/memory:1/comm:") + comm;
+    const std::string label = "simulate 1f1b/p:64/m:4096/memory:1/comm:" + std::string(comm);
+    const std::optional<Reading> current = field("sim", "BM_Simulate/" + point, "ops/s");
+    const std::optional<Reading> previous = field("sim", "BM_SimulatePrevious/" + point, "ops/s");
+    rows.push_back({label + " (1 core)", current, "M ops/s", 1e6, Goal::AtLeast, 150});
+    rows.push_back({label + ", previous engine, same run", previous, "M ops/s", 1e6});
+    // Both engines measured in one process, so that the ratio is free of the machine's load
+    // between runs.
+    std::optional<Reading> speedup;
+    if (current && previous && previous->value > 0) {
+      speedup = Reading{current->value / previous->value,
+                        std::min(current->repetitions, previous->repetitions)};
+    }
+    rows.push_back({label + ": speed-up over the previous engine", speedup, "x", 1,
+                    Goal::AtLeast, 2});
   }
   for (const std::string& schedule : schedules_with_runs(suites, "sim", "BM_Simulate/")) {
     rows.push_back(

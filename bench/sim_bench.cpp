@@ -4,7 +4,10 @@
 //   BM_Simulate/<schedule>          p in {4, 16, 64, 256}, m in {64, 1024, 16384}, v in {1, 2, 4}
 //                                   (chunked schedules), memory accounting off/on, free or
 //                                   costed communication; plus 1F1B p = 64, m = 4096, the
-//                                   target point (>= 50 million ops/s with memory on).
+//                                   target point (>= 150 million ops/s with memory on).
+//   BM_SimulatePrevious/1f1b        the target point on the engine before the single-pass
+//                                   rewrite (bench/previous_engine.hpp), measured in the same
+//                                   run, so that the speed-up reads from one machine state.
 //   BM_SimulateTimeline/<schedule>  the same with the full timeline recorded (every op span,
 //                                   message, memory sample and activation lifetime), m <= 1024.
 //   BM_Simulate_Large               1F1B p = 1024, m = 65536: 134 million ops; target under
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "bench/bench_support.hpp"
+#include "bench/previous_engine.hpp"
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
 
@@ -26,9 +30,15 @@ namespace {
 
 using pipewise::bench::make_problem;
 
+// A simulator under test: sim::simulate, or the previous engine.
+using Simulator = pipewise::sim::SimulationResult (*)(const pipewise::Schedule&,
+                                                      const pipewise::sim::CostModel&,
+                                                      const pipewise::sim::SimulationOptions&);
+
 void run_simulation(benchmark::State& state, const std::string& name,
                     const pipewise::Problem& problem, bool communication,
-                    const pipewise::sim::SimulationOptions& options) {
+                    const pipewise::sim::SimulationOptions& options,
+                    Simulator simulator = pipewise::sim::simulate) {
   const pipewise::Schedule* schedule = nullptr;
   try {
     schedule = &pipewise::bench::cached_schedule(name, problem, false);
@@ -39,7 +49,7 @@ void run_simulation(benchmark::State& state, const std::string& name,
   const pipewise::sim::CostModel costs =
       pipewise::sim::resolve_costs(pipewise::bench::benchmark_costs(communication), problem);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(pipewise::sim::simulate(*schedule, costs, options));
+    benchmark::DoNotOptimize(simulator(*schedule, costs, options));
   }
   const auto ops = static_cast<double>(schedule->op_count());
   state.counters["ops"] = ops;
@@ -54,6 +64,16 @@ void simulate(benchmark::State& state, const std::string& name) {
   run_simulation(state, name, make_problem(state.range(0), state.range(1), state.range(2),
                    pipewise::find_schedule(name).placement),
                  state.range(4) != 0, options);
+}
+
+// Arguments as for simulate; runs the previous engine (bench/previous_engine.hpp).
+void simulate_previous(benchmark::State& state, const std::string& name) {
+  pipewise::sim::SimulationOptions options;
+  options.track_memory = state.range(3) != 0;
+  options.record_timeline = false;
+  run_simulation(state, name, make_problem(state.range(0), state.range(1), state.range(2),
+                   pipewise::find_schedule(name).placement),
+                 state.range(4) != 0, options, pipewise::bench::previous::simulate);
 }
 
 // Arguments: p, m, v, communication costs (0/1); memory accounting and timeline on.
@@ -119,7 +139,16 @@ void register_benchmarks(bool with_large_case) {
          chunks,
          {0, 1},
          {0, 1}});
-    if (info.name == "1f1b") grid->Args({64, 4096, 1, 1, 0})->Args({64, 4096, 1, 1, 1});
+    if (info.name == "1f1b") {
+      grid->Args({64, 4096, 1, 1, 0})->Args({64, 4096, 1, 1, 1});
+      benchmark::RegisterBenchmark(("BM_SimulatePrevious/" + info.name).c_str(),
+                                   simulate_previous, info.name)
+          ->ArgNames({"p", "m", "v", "memory", "comm"})
+          ->Unit(benchmark::kMillisecond)
+          ->Args({4, 64, 1, 1, 1})
+          ->Args({64, 4096, 1, 1, 0})
+          ->Args({64, 4096, 1, 1, 1});
+    }
     pipewise::bench::add_args_product(
         benchmark::RegisterBenchmark(("BM_SimulateTimeline/" + info.name).c_str(),
                                      simulate_with_timeline, info.name)

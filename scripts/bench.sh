@@ -72,7 +72,7 @@ fi
 # The runs that have targets again, repeated: the summary reports their medians.
 repeat=(--benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true)
 run_suite sim_targets "$build_dir/bench/sim_bench" "${repeat[@]}" --benchmark_min_time=0.5 \
-  --benchmark_filter='^BM_Simulate/1f1b/p:64/m:4096/'
+  --benchmark_filter='^BM_Simulate(Previous)?/1f1b/p:64/m:4096/'
 run_suite exec_targets "$build_dir/bench/exec_bench" "${repeat[@]}" --benchmark_min_time=0.5 \
   --benchmark_filter='^BM_ExecutorOverhead/p:[12]/m:16384/observer:0/'
 run_suite sweep_targets "$build_dir/bench/sweep_bench" "${repeat[@]}" --benchmark_min_time=0.1

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -24,6 +25,7 @@ namespace {
 
 constexpr double kNotYet = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
+constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};  // no input's key (input_key)
 
 // How far a (stage, iteration, micro-batch) slot has come. A scoped enum, not a byte, so
 // that its stores do not alias the engine's other arrays.
@@ -40,8 +42,9 @@ struct Link {
   std::uint32_t to_device = 0;
 };
 
-// Everything the hot loop needs about one stage, resolved once, in one cache-friendly place.
-struct StageInfo {
+// Everything the hot loop needs about one stage, resolved once, in one cache-friendly place
+// (whole cache lines, so that indexing by stage is a shift and an add).
+struct alignas(64) StageInfo {
   std::array<double, kOpKindCount> time{};  // per OpKind; recomputation included
   double allreduce_ms = 0.0;
   std::uint64_t forward_bytes = 0;   // allocated when F starts (stash, or boundary)
@@ -49,6 +52,9 @@ struct StageInfo {
   std::uint64_t backward_frees = 0;  // released when B ends
   std::uint64_t input_frees = 0;     // released when I ends
   std::uint64_t weight_frees = 0;    // released when W ends
+  std::uint64_t first_slot = 0;        // slot of (stage, iteration 0, micro-batch 0)
+  std::uint32_t first_microbatch = 0;  // it runs micro-batches first .. first + count − 1
+  std::uint32_t microbatch_count = 0;  // (m, or m/2 with bidirectional placement)
   std::uint32_t device = 0;
   std::uint32_t next_device = 0;      // device of stage+1 (when there is one)
   std::uint32_t previous_device = 0;  // device of stage-1 (when there is one)
@@ -71,9 +77,16 @@ struct DeviceState {
   double free_ms = 0.0;
   double data_parallel_free_ms = 0.0;
   std::uint64_t activation_bytes = 0;
+  std::uint64_t activation_limit = 0;  // most activation bytes its static bytes leave below 2^64
   std::uint32_t live_activations = 0;
-  bool waiting = false;
-  std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
+  // The input it waits for (see input_key); kNothingAwaited while it runs or is listed, or
+  // when nothing can wake it.
+  std::uint64_t awaited = kNothingAwaited;
+  // For its DeviceStats::compute_ops and path_ops, counted after the run: the ops the
+  // replay skips (sends, receives, FSDP ops) and the W ops and steps it runs.
+  std::uint64_t skipped_ops = 0;
+  std::uint64_t off_path_ops = 0;
+  bool started = false;  // it has run an op
 };
 
 // Bidirectional placement: how far each (stage, iteration) has come with its weight
@@ -88,7 +101,6 @@ struct GradientProgress {
 constexpr std::uint64_t input_key(std::uint64_t slot, bool gradient) {
   return slot * 2 + (gradient ? 1 : 0);
 }
-constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};
 
 class Engine {
  public:
@@ -114,14 +126,16 @@ class Engine {
     worklist_.resize(problem_.devices);
     for (std::uint32_t d = 0; d < problem_.devices; ++d) worklist_[d] = problem_.devices - 1 - d;
     worklist_size_ = problem_.devices;
-    const bool detailed = options_.track_memory || options_.record_timeline;
-    while (worklist_size_ > 0) {
-      const std::uint32_t device = worklist_[--worklist_size_];
-      if (detailed) {
-        run_device<true>(device);
+    if (options_.record_timeline) {
+      if (options_.track_memory) {
+        run_devices<true, true>();
       } else {
-        run_device<false>(device);
+        run_devices<false, true>();
       }
+    } else if (options_.track_memory) {
+      run_devices<true, false>();
+    } else {
+      run_devices<false, false>();
     }
     for (const DeviceState& state : state_) {
       if (state.next != state.end) throw_invalid();
@@ -130,13 +144,20 @@ class Engine {
   }
 
  private:
+
   std::uint64_t slot(const Op& op) const {
     return (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
            op.microbatch;
   }
 
   void prepare() {
-    if (!options_.structure_checked) check_structure(schedule_).throw_if_failed();
+    // The ops themselves are checked as they run (run_device); the problem and the
+    // program count first, since every index depends on them.
+    if (!options_.structure_checked) {
+      for (const auto& issue : {problem_issue(problem_), program_count_issue(schedule_)}) {
+        if (issue) throw Error(format_issue(*issue));
+      }
+    }
     if (costs_.problem() != problem_) {
       throw Error("the cost model was resolved for another problem than the schedule's");
     }
@@ -217,6 +238,11 @@ class Engine {
     for (std::uint32_t s = 0; s < stages_; ++s) {
       StageInfo& info = stage_info_[s];
       info.device = problem_.device_of_stage(s);
+      info.first_slot = stage_stride_ * s;
+      const bool second_copy = problem_.bidirectional() && s >= problem_.devices;
+      info.first_microbatch = second_copy ? problem_.microbatches / 2 : 0;
+      info.microbatch_count = problem_.bidirectional() ? problem_.microbatches / 2
+                                                       : problem_.microbatches;
       const StageCosts& time = costs_.stage(s);
       const double rerun = recompute ? costs_.rerun_ms(s) : 0.0;
       info.time[static_cast<int>(OpKind::Forward)] = time.forward;
@@ -247,19 +273,24 @@ class Engine {
 
   // Notes whether the schedule is a single flush (every op reads weight version 0 and each
   // device's optimizer steps close its program), where one version per device is held.
-  // Locals, not members, inside the loop: a store through a member could alias the ops
-  // (their one-byte fields may alias anything), forcing every field to be reloaded.
   void note_single_flush() {
-    bool single_weight_version = true;
-    for (const auto& program : schedule_.programs) {
-      bool stepped = false;
-      for (const Op& op : program) {
-        const bool is_step = op.kind == OpKind::OptimizerStep;
-        single_weight_version &= op.weight_version == 0 && (is_step || !stepped);
-        stepped |= is_step;
-      }
+    single_weight_version_ = std::all_of(schedule_.programs.begin(), schedule_.programs.end(),
+                                         closes_with_its_steps);
+  }
+
+  // True when every op of `program` reads weight version 0 and its steps, if any, are its
+  // last ops. Branch-free over the ops, so that it costs about one load per op.
+  static bool closes_with_its_steps(const std::vector<Op>& program) {
+    std::size_t body = program.size();
+    while (body > 0 && program[body - 1].kind == OpKind::OptimizerStep) --body;
+    std::uint32_t versions = 0;
+    bool step_in_body = false;
+    for (std::size_t i = 0; i < body; ++i) {
+      versions |= program[i].weight_version;
+      step_in_body |= program[i].kind == OpKind::OptimizerStep;
     }
-    single_weight_version_ = single_weight_version;
+    for (std::size_t i = body; i < program.size(); ++i) versions |= program[i].weight_version;
+    return versions == 0 && !step_in_body;
   }
 
   void prepare_static_memory() {
@@ -294,6 +325,10 @@ class Engine {
       }
       stats.weight_bytes = *weight_total;
       stats.static_bytes = *static_total;
+    }
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      state_[d].activation_limit =
+          std::numeric_limits<std::uint64_t>::max() - result_.devices[d].static_bytes;
     }
   }
 
@@ -352,14 +387,15 @@ class Engine {
   // Lists `device` for another try if it waits for input `key`, which has just come.
   void wake(std::uint32_t device, std::uint64_t key) {
     DeviceState& state = state_[device];
-    if (state.waiting && state.awaited == key) {
-      state.waiting = false;
+    if (state.awaited == key) {
+      state.awaited = kNothingAwaited;
       worklist_[worklist_size_++] = device;
     }
   }
 
   // Sends a message that device `device` produced at `ready_ms` over `link_index`; returns
   // its arrival time. Blocking mode keeps the sender busy until then.
+  template <bool kTimeline>
   [[gnu::always_inline]] double send(std::uint32_t link_index, double ready_ms, double occupancy_ms, const Op& producer,
               std::uint32_t device, double& device_free_ms) {
     Link& link = links_[link_index];
@@ -373,17 +409,19 @@ class Engine {
       result_.devices[device].blocked_ms += arrival - ready_ms;
       device_free_ms = arrival;
     }
-    if (options_.record_timeline) {
+    if constexpr (kTimeline) {
       timeline_.messages.push_back({start, arrival, link.from_device, link.to_device, producer});
     }
     return arrival;
   }
 
-  void allocate(DeviceState& state, DeviceStats& stats, std::uint32_t device, std::uint64_t bytes,
-                std::uint32_t new_stashes, double time_ms) {
-    std::uint64_t total = 0;
+  // Adds `bytes` (and `new_stashes` stashes) to the device's activations at `time_ms`.
+  // `activation_limit` is the most activation bytes its static bytes leave below 2^64.
+  [[gnu::always_inline]] static void allocate(DeviceState& state, DeviceStats& stats,
+                                              std::uint32_t device, std::uint64_t bytes,
+                                              std::uint32_t new_stashes, double time_ms) {
     if (__builtin_add_overflow(state.activation_bytes, bytes, &state.activation_bytes) ||
-        __builtin_add_overflow(state.activation_bytes, stats.static_bytes, &total)) {
+        state.activation_bytes > state.activation_limit) {
       throw_too_many_activation_bytes(device);
     }
     state.live_activations += new_stashes;
@@ -409,48 +447,51 @@ class Engine {
     }
   }
 
-  // Memory effects at the start and at the end of compute op `op` (MemoryConfig's model).
-  void on_start(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
-                double time_ms) {
+  // Memory effects at the start and at the end of compute op `op`, of kind kKind
+  // (MemoryConfig's model).
+  template <bool kTimeline, OpKind kKind>
+  [[gnu::always_inline]] void on_start(const Op& op, const StageInfo& stage, std::uint32_t device,
+                                       std::uint64_t index, double time_ms) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
-    if (op.kind == OpKind::Forward) {
+    if constexpr (kKind == OpKind::Forward) {
       allocate(state, stats, device, stage.forward_bytes, 1, time_ms);
-      if (!lifetimes_.empty()) {
+      if constexpr (kTimeline) {
         lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
                              time_ms,  time_ms, stage.forward_bytes};
       }
-    } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
+    } else if constexpr (produces_input_grad(kKind)) {
+      if (stage.rebuilt_bytes == 0) return;
       allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
     } else {
       return;
     }
-    if (options_.record_timeline) record_memory(device, time_ms);
+    if constexpr (kTimeline) record_memory(device, time_ms);
   }
 
-  void on_end(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
-              double time_ms) {
+  template <bool kTimeline, OpKind kKind>
+  [[gnu::always_inline]] void on_end(const StageInfo& stage, std::uint32_t device,
+                                     std::uint64_t index, double time_ms) {
     DeviceState& state = state_[device];
-    switch (op.kind) {
-      case OpKind::Backward:
-        state.activation_bytes -= stage.backward_frees;
-        --state.live_activations;
-        break;
-      case OpKind::BackwardInput:
-        state.activation_bytes -= stage.input_frees;  // the rest lives on until W
-        break;
-      case OpKind::BackwardWeight:
-        state.activation_bytes -= stage.weight_frees;
-        --state.live_activations;
-        break;
-      default:
-        return;
+    if constexpr (kKind == OpKind::Backward) {
+      state.activation_bytes -= stage.backward_frees;
+      --state.live_activations;
+    } else if constexpr (kKind == OpKind::BackwardInput) {
+      state.activation_bytes -= stage.input_frees;  // the rest lives on until W
+    } else if constexpr (kKind == OpKind::BackwardWeight) {
+      state.activation_bytes -= stage.weight_frees;
+      --state.live_activations;
+    } else {
+      return;
     }
-    if (options_.record_timeline) record_memory(device, time_ms);
-    if (!lifetimes_.empty() && op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+    if constexpr (kTimeline) {
+      record_memory(device, time_ms);
+      if constexpr (kKind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+    }
   }
 
   // The end of F `op`: its output is there at `end` and goes on to the next stage.
+  template <bool kTimeline>
   [[gnu::always_inline]] void finish_forward(const Op& op, const StageInfo& stage,
                                              std::uint64_t index, double end,
                                              std::uint32_t device, double& free_ms) {
@@ -460,18 +501,19 @@ class Engine {
       forward_time_[index + stage_stride_] =
           stage.forward_link == kNoLink
               ? end
-              : send(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
+              : send<kTimeline>(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
       wake(stage.next_device, input_key(index + stage_stride_, false));
     }
   }
 
   // The end of B or I `op` (which ran from `start`): its input gradient is there at `end`
   // and goes back to the previous stage.
+  template <bool kTimeline, OpKind kKind>
   [[gnu::always_inline]] void finish_input_gradient(const Op& op, const StageInfo& stage,
                                                     std::uint64_t index, double start,
                                                     double end, std::uint32_t device,
                                                     double& free_ms) {
-    if (op.kind == OpKind::Backward) {
+    if constexpr (kKind == OpKind::Backward) {
       progress_[index] = Progress::kComplete;
       last_gradient_[op.stage] = {start, end};
       if (bidirectional_) [[unlikely]] note_gradient(op, end);
@@ -484,7 +526,7 @@ class Engine {
       backward_time_[index - stage_stride_] =
           stage.backward_link == kNoLink
               ? end
-              : send(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
+              : send<kTimeline>(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
       wake(stage.previous_device, input_key(index - stage_stride_, true));
     }
   }
@@ -523,18 +565,51 @@ class Engine {
          mirror_key_base_ + std::uint64_t{op.stage} * problem_.iterations + op.iteration);
   }
 
-  // Runs the overlapped pair at state_[device].next: a forward marked kOverlapWithNext and
-  // the B or I right after it (check_structure guarantees the partner). The pair starts
-  // when the device is free and both ops have their inputs, and both end together after
-  // CostModel::pair_time; the forward allocates its stash at the start and the backward
-  // frees at the end. Returns false when the device must wait for an input. Advances
-  // state.next to the partner (the caller's loop steps past it).
-  template <bool kMemory>
-  [[gnu::noinline]] bool run_pair(std::uint32_t device, double& free_ms) {
+  // Where an OptimizerStep `op` of `stage` may start, given that its device is free at
+  // `free_ms`: after the mirror stage's gradients (bidirectional placement) and the
+  // all-reduce of its own (data parallelism). kNotYet when it must wait for the mirror.
+  [[gnu::noinline]] double step_start(const Op& op, const StageInfo& stage, double free_ms,
+                                      std::uint32_t device) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
-    const Op& forward = state.next[0];
-    const Op& backward = state.next[1];
+    double start = free_ms;
+    if (bidirectional_) {
+      const double mirror_ready = mirror_gradients_ready(op);
+      if (mirror_ready == kNotYet) return kNotYet;
+      start = std::max(start, mirror_ready);
+    }
+    if (stage.allreduce_ms > 0) {
+      stats.allreduce_ms += stage.allreduce_ms;
+      if (costs_.data_parallel().overlap_with_cooldown) {
+        const LastGradient& gradient = last_gradient_[op.stage];
+        const double begin = std::max(gradient.start_ms, state.data_parallel_free_ms);
+        state.data_parallel_free_ms = std::max(begin + stage.allreduce_ms, gradient.end_ms);
+        start = std::max(start, state.data_parallel_free_ms);
+      } else {
+        stats.blocked_ms += stage.allreduce_ms;
+        start += stage.allreduce_ms;
+      }
+    }
+    return start;
+  }
+
+  // Runs the overlapped pair at `at` in device `device`'s program: a forward marked
+  // kOverlapWithNext (whose own placement the caller checked) and the B or I right after
+  // it, checked here. The pair starts when the device is free and both ops have their
+  // inputs, and both end together after CostModel::pair_time; the forward allocates its
+  // stash at the start and the backward frees at the end. Returns the input the device
+  // must wait for, or nothing when the pair ran.
+  template <bool kMemory, bool kTimeline>
+  [[gnu::noinline]] std::optional<std::uint64_t> run_pair(std::uint32_t device, const Op* at,
+                                                          double& free_ms) {
+    const std::vector<Op>& program = schedule_.programs[device];
+    if (overlap_rule(program, static_cast<std::size_t>(at - program.data())) != nullptr ||
+        placement_rule(problem_, device, at[1]) != nullptr) {
+      throw_structure_fault();
+    }
+    DeviceStats& stats = result_.devices[device];
+    const Op& forward = at[0];
+    const Op& backward = at[1];
     const std::uint64_t forward_index = slot(forward);
     const std::uint64_t backward_index = slot(backward);
     if (progress_[forward_index] != Progress::kNothingRun ||
@@ -542,16 +617,10 @@ class Engine {
         progress_[backward_index] == Progress::kComplete) {
       throw_invalid();
     }
-    const auto wait_for = [&](std::uint64_t key) {
-      state.waiting = true;
-      state.awaited = key;
-      state.free_ms = free_ms;
-      return false;
-    };
-    if (forward_time_[forward_index] == kNotYet) return wait_for(input_key(forward_index, false));
+    if (forward_time_[forward_index] == kNotYet) return input_key(forward_index, false);
     if (progress_[backward_index] == Progress::kNothingRun ||
         backward_time_[backward_index] == kNotYet) {
-      return wait_for(input_key(backward_index, true));
+      return input_key(backward_index, true);
     }
     const double start =
         std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
@@ -561,31 +630,47 @@ class Engine {
     free_ms = end;
     stats.busy_ms += duration;
     stats.path_compute_ms += duration;
-    if (stats.compute_ops == 0) stats.first_start_ms = start;
-    stats.compute_ops += 2;
-    stats.path_ops += 2;
+    DeviceState& state = state_[device];
+    if (!state.started) {
+      state.started = true;
+      stats.first_start_ms = start;
+    }
     const StageInfo& forward_stage = stage_info_[forward.stage];
     const StageInfo& backward_stage = stage_info_[backward.stage];
+    const bool full_backward = backward.kind == OpKind::Backward;
     if constexpr (kMemory) {
-      if (options_.track_memory) {
-        on_start(forward, forward_stage, device, forward_index, start);
-        on_start(backward, backward_stage, device, backward_index, start);
-      }
-      if (options_.record_timeline) {
-        // Drawn as the forward's share of the pair, then the backward's (both marked).
-        const double forward_ms = costs_.op_time(forward);
-        const double parts = forward_ms + costs_.op_time(backward);
-        const double split = parts > 0 ? start + duration * forward_ms / parts : start;
-        timeline_.ops.push_back({start, split, forward, device});
-        Op marked = backward;
-        marked.flags |= kOverlapWithNext;
-        timeline_.ops.push_back({split, end, marked, device});
+      on_start<kTimeline, OpKind::Forward>(forward, forward_stage, device, forward_index, start);
+      if (full_backward) {
+        on_start<kTimeline, OpKind::Backward>(backward, backward_stage, device, backward_index,
+                                              start);
+      } else {
+        on_start<kTimeline, OpKind::BackwardInput>(backward, backward_stage, device,
+                                                   backward_index, start);
       }
     }
-    finish_forward(forward, forward_stage, forward_index, end, device, free_ms);
-    finish_input_gradient(backward, backward_stage, backward_index, start, end, device, free_ms);
-    if constexpr (kMemory) {
-      if (options_.track_memory) on_end(backward, backward_stage, device, backward_index, end);
+    if constexpr (kTimeline) {
+      // Drawn as the forward's share of the pair, then the backward's (both marked).
+      const double forward_ms = costs_.op_time(forward);
+      const double parts = forward_ms + costs_.op_time(backward);
+      const double split = parts > 0 ? start + duration * forward_ms / parts : start;
+      timeline_.ops.push_back({start, split, forward, device});
+      Op marked = backward;
+      marked.flags |= kOverlapWithNext;
+      timeline_.ops.push_back({split, end, marked, device});
+    }
+    finish_forward<kTimeline>(forward, forward_stage, forward_index, end, device, free_ms);
+    if (full_backward) {
+      finish_input_gradient<kTimeline, OpKind::Backward>(backward, backward_stage, backward_index,
+                                                         start, end, device, free_ms);
+      if constexpr (kMemory) {
+        on_end<kTimeline, OpKind::Backward>(backward_stage, device, backward_index, end);
+      }
+    } else {
+      finish_input_gradient<kTimeline, OpKind::BackwardInput>(
+          backward, backward_stage, backward_index, start, end, device, free_ms);
+      if constexpr (kMemory) {
+        on_end<kTimeline, OpKind::BackwardInput>(backward_stage, device, backward_index, end);
+      }
     }
     if (several_iterations_) {
       for (const Op* op : {&forward, &backward}) {
@@ -593,136 +678,214 @@ class Engine {
         iteration_end = std::max(iteration_end, free_ms);
       }
     }
-    ++state.next;
-    return true;
+    return std::nullopt;
   }
 
-  // Runs device `device` until its program ends or its next op waits for an input.
-  template <bool kMemory>
-  void run_device(std::uint32_t device) {
+  // What the replay loop reads on every op, loaded once for all devices.
+  struct Replay {
+    Progress* progress;
+    double* forward_time;
+    double* backward_time;
+    double* iteration_end;
+    const StageInfo* stage_info;
+    std::uint32_t stages;
+    std::uint32_t iterations;
+    std::uint64_t microbatches;
+    bool several_iterations;
+    bool bidirectional;
+  };
+
+  // Runs listed devices until none can go on, with the cost model's per-op overrides
+  // (CostModel::op_time) or its stage times.
+  template <bool kMemory, bool kTimeline>
+  void run_devices() {
+    if (overrides_) {
+      run_devices<kMemory, kTimeline, true>();
+    } else {
+      run_devices<kMemory, kTimeline, false>();
+    }
+  }
+
+  template <bool kMemory, bool kTimeline, bool kOverrides>
+  void run_devices() {
+    const Replay replay{progress_.data(),     forward_time_.data(),
+                        backward_time_.data(), result_.iteration_end_ms.data(),
+                        stage_info_.data(),   stages_,
+                        problem_.iterations,  problem_.microbatches,
+                        several_iterations_,
+                        bidirectional_};
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      state_[d].next = first_to_run(state_[d].next, state_[d].end, d, replay);
+    }
+    while (worklist_size_ > 0) {
+      run_device<kMemory, kTimeline, kOverrides>(worklist_[--worklist_size_], replay);
+    }
+  }
+
+  // The first op from `op` on that the replay runs (a compute op or a step), or `end`; the
+  // sends, receives and FSDP ops before it are skipped (engine.hpp). Each op is checked
+  // against check_structure's placement rules on the way (in a few compares for an op that
+  // runs), so that no separate pass over the schedule is needed; a fault is reported as
+  // check_structure reports the schedule's first.
+  [[gnu::always_inline]] const Op* first_to_run(const Op* op, const Op* end, std::uint32_t device,
+                                                const Replay& replay) {
+    for (; op != end; ++op) {
+      if (!is_compute(op->kind) && op->kind != OpKind::OptimizerStep) [[unlikely]] {
+        if (placement_rule(problem_, device, *op) != nullptr) throw_structure_fault();
+        ++state_[device].skipped_ops;
+        continue;
+      }
+      if (op->stage >= replay.stages) [[unlikely]] throw_structure_fault();
+      const StageInfo& stage = replay.stage_info[op->stage];
+      if (stage.device != device) [[unlikely]] throw_structure_fault();
+      if (op->iteration >= replay.iterations) [[unlikely]] throw_structure_fault();
+      // One unsigned compare tests first_microbatch <= microbatch < first + count.
+      if (op->microbatch - stage.first_microbatch >= stage.microbatch_count) [[unlikely]] {
+        throw_structure_fault();
+      }
+      // The one flag marks an overlapped pair's forward (its partner: run_pair).
+      if (op->flags != 0 && (op->kind != OpKind::Forward || op->flags != kOverlapWithNext))
+          [[unlikely]] {
+        throw_structure_fault();
+      }
+      return op;
+    }
+    return end;
+  }
+
+  // Runs op `op` (of kind kKind, in slot `index`) of device `device` from `start`, when its
+  // inputs are there and the device is free: its time, stats, memory and outputs. One copy
+  // per kind, so that nothing in it tests the kind again.
+  template <bool kMemory, bool kTimeline, bool kOverrides, OpKind kKind>
+  [[gnu::always_inline]] void run_op(const Op& op, const StageInfo& stage, std::uint64_t index,
+                                     double start, std::uint32_t device, double& free_ms,
+                                     const Replay& replay) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
-    Progress* const progress = progress_.data();
-    double* const forward_time = forward_time_.data();
-    double* const backward_time = backward_time_.data();
-    const StageInfo* const stage_info = stage_info_.data();
+    const double duration =
+        kOverrides ? costs_.op_time(op) : stage.time[static_cast<int>(kKind)];
+    const double end_ms = start + duration;
+    // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
+    // a wait and be reported as a deadlock.
+    if (end_ms == kNotYet) throw_time_overflow(op, device, duration, false);
+    free_ms = end_ms;
+    stats.busy_ms += duration;
+    if (!state.started) [[unlikely]] {
+      state.started = true;
+      stats.first_start_ms = start;
+    }
+    if constexpr (kMemory) on_start<kTimeline, kKind>(op, stage, device, index, start);
+    if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
+    if constexpr (kKind == OpKind::Forward) {
+      stats.path_compute_ms += duration;
+      finish_forward<kTimeline>(op, stage, index, end_ms, device, free_ms);
+    } else if constexpr (produces_input_grad(kKind)) {
+      stats.path_compute_ms += duration;
+      finish_input_gradient<kTimeline, kKind>(op, stage, index, start, end_ms, device, free_ms);
+    } else if constexpr (kKind == OpKind::BackwardWeight) {
+      replay.progress[index] = Progress::kComplete;
+      ++state.off_path_ops;
+      last_gradient_[op.stage] = {start, end_ms};
+      if (replay.bidirectional) [[unlikely]] note_gradient(op, end_ms);
+    } else {
+      stats.step_ms += duration;
+      ++state.off_path_ops;
+    }
+    if constexpr (kMemory) on_end<kTimeline, kKind>(stage, device, index, end_ms);
+    if (replay.several_iterations) {
+      double& iteration_end = replay.iteration_end[op.iteration];
+      iteration_end = std::max(iteration_end, free_ms);
+    }
+  }
+
+  // Runs device `device` until its program ends or its next op waits for an input. Its
+  // next op has passed first_to_run's checks, and each op after it passes them before it
+  // is tried, so that an op that waits is checked once, not each time it is tried.
+  template <bool kMemory, bool kTimeline, bool kOverrides>
+  [[gnu::always_inline]] void run_device(std::uint32_t device, const Replay& replay) {
+    DeviceState& state = state_[device];
+    Progress* const progress = replay.progress;
+    double* const forward_time = replay.forward_time;
+    double* const backward_time = replay.backward_time;
+    const Op* next = state.next;
+    const Op* const end = state.end;
     double free_ms = state.free_ms;
-    for (; state.next != state.end; ++state.next) {
-      const Op& op = *state.next;
-      // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
-      if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) continue;
-      const StageInfo& stage = stage_info[op.stage];
-      const std::uint64_t index = slot(op);
-      double start = free_ms;
+    // Stops the device at `next`, waiting for input `key` (kNothingAwaited: for good).
+    const auto wait = [&](std::uint64_t key) {
+      state.awaited = key;
+      state.next = next;
+      state.free_ms = free_ms;
+    };
+    for (; next != end; next = first_to_run(next + 1, end, device, replay)) {
+      const Op& op = *next;
+      const StageInfo& stage = replay.stage_info[op.stage];
+      if (op.flags != 0) [[unlikely]] {  // an overlapped pair's forward (first_to_run)
+        const std::optional<std::uint64_t> awaited =
+            run_pair<kMemory, kTimeline>(device, next, free_ms);
+        if (awaited) return wait(*awaited);
+        ++next;  // past the partner
+        continue;
+      }
+      const std::uint64_t index =
+          stage.first_slot + op.iteration * replay.microbatches + op.microbatch;
+      // Whether B or I `op` has its own F's output and its gradient; waits if not.
+      const auto input_gradient_ready = [&] {
+        if (progress[index] != Progress::kForwardDone) [[unlikely]] {
+          if (progress[index] != Progress::kNothingRun) throw_invalid();  // it ran before
+          // Without its own F it waits for good: that F is later in this program.
+          wait(input_key(index, true));
+          return false;
+        }
+        if (backward_time[index] == kNotYet) {
+          wait(input_key(index, true));
+          return false;
+        }
+        return true;
+      };
       switch (op.kind) {
         case OpKind::Forward:
-          if (overlaps_next(op)) [[unlikely]] {
-            if (!run_pair<kMemory>(device, free_ms)) return;
-            continue;
-          }
           if (progress[index] != Progress::kNothingRun) throw_invalid();
-          if (forward_time[index] == kNotYet) {
-            state.waiting = true;
-            state.awaited = input_key(index, false);
-            state.free_ms = free_ms;
-            return;
-          }
-          start = std::max(start, forward_time[index]);
+          if (forward_time[index] == kNotYet) return wait(input_key(index, false));
+          run_op<kMemory, kTimeline, kOverrides, OpKind::Forward>(op, stage, index,
+                                                      std::max(free_ms, forward_time[index]),
+                                                      device, free_ms, replay);
           break;
         case OpKind::Backward:
+          if (!input_gradient_ready()) return;
+          run_op<kMemory, kTimeline, kOverrides, OpKind::Backward>(op, stage, index,
+                                                       std::max(free_ms, backward_time[index]),
+                                                       device, free_ms, replay);
+          break;
         case OpKind::BackwardInput:
-          if (progress[index] == Progress::kInputGradientDone ||
-              progress[index] == Progress::kComplete) {
-            throw_invalid();
-          }
-          if (progress[index] == Progress::kNothingRun || backward_time[index] == kNotYet) {
-            // Without its own F it waits for good: that F is later in this program.
-            state.waiting = true;
-            state.awaited = input_key(index, true);
-            state.free_ms = free_ms;
-            return;
-          }
-          start = std::max(start, backward_time[index]);
+          if (!input_gradient_ready()) return;
+          run_op<kMemory, kTimeline, kOverrides, OpKind::BackwardInput>(
+              op, stage, index, std::max(free_ms, backward_time[index]), device, free_ms, replay);
           break;
         case OpKind::BackwardWeight:
           if (progress[index] == Progress::kComplete) throw_invalid();
-          if (progress[index] != Progress::kInputGradientDone) {
-            // Its I is later in this program (or nowhere): nothing can wake it.
-            state.waiting = true;
-            state.awaited = kNothingAwaited;
-            state.free_ms = free_ms;
-            return;
-          }
+          // Its I is later in this program (or nowhere): nothing can wake it.
+          if (progress[index] != Progress::kInputGradientDone) return wait(kNothingAwaited);
+          run_op<kMemory, kTimeline, kOverrides, OpKind::BackwardWeight>(op, stage, index, free_ms, device,
+                                                             free_ms, replay);
           break;
-        default:  // OptimizerStep
-          if (bidirectional_) {
-            const double mirror_ready = mirror_gradients_ready(op);
-            if (mirror_ready == kNotYet) {
-              state.waiting = true;
-              state.awaited = mirror_key(op);
-              state.free_ms = free_ms;
-              return;
-            }
-            start = std::max(start, mirror_ready);
-          }
-          if (stage.allreduce_ms > 0) {
-            stats.allreduce_ms += stage.allreduce_ms;
-            if (costs_.data_parallel().overlap_with_cooldown) {
-              const LastGradient& gradient = last_gradient_[op.stage];
-              const double begin = std::max(gradient.start_ms, state.data_parallel_free_ms);
-              state.data_parallel_free_ms = std::max(begin + stage.allreduce_ms, gradient.end_ms);
-              start = std::max(start, state.data_parallel_free_ms);
-            } else {
-              stats.blocked_ms += stage.allreduce_ms;
-              start += stage.allreduce_ms;
-            }
-          }
+        default: {  // OptimizerStep
+          const double start = step_start(op, stage, free_ms, device);
+          if (start == kNotYet) return wait(mirror_key(op));
+          run_op<kMemory, kTimeline, kOverrides, OpKind::OptimizerStep>(op, stage, index, start, device,
+                                                            free_ms, replay);
           break;
-      }
-      const double duration =
-          overrides_ ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
-      const double end = start + duration;
-      // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
-      // a wait and be reported as a deadlock.
-      if (end == kNotYet) throw_time_overflow(op, device, duration, false);
-      free_ms = end;
-      stats.busy_ms += duration;
-      if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
-      ++stats.compute_ops;
-      if constexpr (kMemory) {
-        if (options_.track_memory) on_start(op, stage, device, index, start);
-        if (options_.record_timeline) timeline_.ops.push_back({start, end, op, device});
-      }
-      switch (op.kind) {
-        case OpKind::Forward:
-          stats.path_compute_ms += duration;
-          ++stats.path_ops;
-          finish_forward(op, stage, index, end, device, free_ms);
-          break;
-        case OpKind::Backward:
-        case OpKind::BackwardInput:
-          stats.path_compute_ms += duration;
-          ++stats.path_ops;
-          finish_input_gradient(op, stage, index, start, end, device, free_ms);
-          break;
-        case OpKind::BackwardWeight:
-          progress[index] = Progress::kComplete;
-          last_gradient_[op.stage] = {start, end};
-          if (bidirectional_) [[unlikely]] note_gradient(op, end);
-          break;
-        default:
-          stats.step_ms += duration;
-          break;
-      }
-      if constexpr (kMemory) {
-        if (options_.track_memory) on_end(op, stage, device, index, end);
-      }
-      if (several_iterations_) {
-        double& iteration_end = result_.iteration_end_ms[op.iteration];
-        iteration_end = std::max(iteration_end, free_ms);
+        }
       }
     }
+    state.next = next;
     state.free_ms = free_ms;
+  }
+
+  // A fault of the schedule's structure met on the way: reported as check_structure
+  // (common/validate/placement.hpp) reports the schedule's first one.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_structure_fault() const {
+    check_structure(schedule_).throw_if_failed();
+    throw Error("the simulator met an op that check_structure accepts as misplaced");
   }
 
   // An op that runs twice, or a run that stops with ops left, comes only from a schedule
@@ -737,6 +900,9 @@ class Engine {
   SimulationResult finish() {
     for (std::uint32_t d = 0; d < problem_.devices; ++d) {
       DeviceStats& stats = result_.devices[d];
+      // Every op ran once: the program's ops less those skipped.
+      stats.compute_ops = schedule_.programs[d].size() - state_[d].skipped_ops;
+      stats.path_ops = stats.compute_ops - state_[d].off_path_ops;
       stats.finish_ms = stats.compute_ops > 0 ? state_[d].free_ms : 0.0;
       stats.peak_bytes = stats.static_bytes + stats.peak_activation_bytes;
       result_.makespan_ms = std::max(result_.makespan_ms, stats.finish_ms);
@@ -790,7 +956,13 @@ SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
                           const SimulationOptions& options) {
   try {
     return Engine(schedule, costs, options).run();
+  } catch (const Error&) {
+    // The engine checks each op as it runs it, so it can meet another fault before a
+    // structural one it has not reached: the structural one is reported, as if checked first.
+    if (!options.structure_checked) check_structure(schedule).throw_if_failed();
+    throw;
   } catch (const std::bad_alloc&) {
+    if (!options.structure_checked) check_structure(schedule).throw_if_failed();
     throw Error("not enough memory to simulate " + std::to_string(schedule.op_count()) + " ops" +
                 (options.record_timeline ? " with their timeline recorded" : ""));
   }

@@ -49,8 +49,11 @@ struct SimulationOptions {
   std::string timeline_name = "predicted";
   // The caller has already checked this very schedule with check_structure
   // (common/validate/placement.hpp) and found it sound, e.g. once for the many cost models
-  // it is simulated under: the simulator skips its own check. A schedule that was not
-  // checked must leave this false (the engine relies on what the check guarantees).
+  // it is simulated under. The simulator checks each op's placement as it first reaches
+  // it either way (a few compares); when this is false, an error met during the run is
+  // first traced to the schedule's first structural fault, if any, so that the message
+  // names that fault as a check before the run would have. A schedule that was not checked
+  // must leave this false.
   bool structure_checked = false;
 };
 

@@ -1,0 +1,805 @@
+// A frozen copy of the simulator as it was before the single-pass engine (sim/engine.cpp
+// at commit f7ba0d2), callable only from the benchmarks: sim_bench measures it beside the
+// current engine in the same run, so that the speed-up is read from one machine state.
+// Not maintained: it changes only if the shared headers it uses change their interfaces.
+#include "bench/previous_engine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "common/ir/error.hpp"
+#include "common/numeric/checked_arithmetic.hpp"
+#include "common/resources/resource_limits.hpp"
+#include "common/text/format.hpp"
+#include "sim/activation_effects.hpp"
+#include "sim/memory_estimate.hpp"
+#include "common/ir/weight_versions.hpp"
+#include "common/validate/placement.hpp"
+#include "common/validate/validate.hpp"
+
+namespace pipewise::bench::previous {
+namespace {
+
+using namespace pipewise::sim;  // NOLINT: the frozen code names sim types unqualified
+
+constexpr double kNotYet = std::numeric_limits<double>::infinity();
+constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
+
+// How far a (stage, iteration, micro-batch) slot has come. A scoped enum, not a byte, so
+// that its stores do not alias the engine's other arrays.
+enum class Progress : std::uint8_t {
+  kNothingRun = 0,
+  kForwardDone = 1,
+  kInputGradientDone = 2,  // I ran, W pending
+  kComplete = 3,           // B or W ran
+};
+
+struct Link {
+  double free_ms = 0.0;
+  std::uint32_t from_device = 0;
+  std::uint32_t to_device = 0;
+};
+
+// Everything the hot loop needs about one stage, resolved once, in one cache-friendly place.
+struct StageInfo {
+  std::array<double, kOpKindCount> time{};  // per OpKind; recomputation included
+  double allreduce_ms = 0.0;
+  std::uint64_t forward_bytes = 0;   // allocated when F starts (stash, or boundary)
+  std::uint64_t rebuilt_bytes = 0;   // allocated when B or I starts (recompute working set)
+  std::uint64_t backward_frees = 0;  // released when B ends
+  std::uint64_t input_frees = 0;     // released when I ends
+  std::uint64_t weight_frees = 0;    // released when W ends
+  std::uint32_t device = 0;
+  std::uint32_t next_device = 0;      // device of stage+1 (when there is one)
+  std::uint32_t previous_device = 0;  // device of stage-1 (when there is one)
+  std::uint32_t forward_link = kNoLink;   // link of the message to stage+1, if on another device
+  std::uint32_t backward_link = kNoLink;  // link of the message to stage-1, if on another device
+  bool feeds_next = false;      // F's output goes on to stage+1 (not where a pipeline ends)
+  bool feeds_previous = false;  // B/I's gradient goes back to stage-1 (not where one starts)
+};
+
+// The latest op that computed weight gradients (B or W) of a stage.
+struct LastGradient {
+  double start_ms = 0.0;
+  double end_ms = 0.0;
+};
+
+// Per-device state beside the public DeviceStats.
+struct DeviceState {
+  const Op* next = nullptr;  // the next op of its program
+  const Op* end = nullptr;
+  double free_ms = 0.0;
+  double data_parallel_free_ms = 0.0;
+  std::uint64_t activation_bytes = 0;
+  std::uint32_t live_activations = 0;
+  bool waiting = false;
+  std::uint64_t awaited = 0;  // while waiting: the input it waits for (see input_key)
+};
+
+// Bidirectional placement: how far each (stage, iteration) has come with its weight
+// gradients, for the mirror stage's optimizer step (see run_step).
+struct GradientProgress {
+  std::uint32_t done = 0;     // B and W ops run
+  double ready_ms = kNotYet;  // when the last of them ended
+};
+
+// Names the input an op waits for: the arrival of F(slot)'s activation, or of B/I(slot)'s
+// gradient. Each is produced once, so a device is woken only by what it waits for.
+constexpr std::uint64_t input_key(std::uint64_t slot, bool gradient) {
+  return slot * 2 + (gradient ? 1 : 0);
+}
+constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};
+
+class Engine {
+ public:
+  Engine(const Schedule& schedule, const CostModel& costs, const SimulationOptions& options)
+      : schedule_(schedule),
+        problem_(schedule.problem),
+        costs_(costs),
+        options_(options),
+        stages_(problem_.stages()),
+        blocking_(costs.communication().mode == CommMode::Blocking),
+        latency_ms_(costs.communication().latency_ms),
+        activation_occupancy_ms_(costs.activation_occupancy_ms()),
+        gradient_occupancy_ms_(costs.gradient_occupancy_ms()),
+        overrides_(costs.has_op_overrides()),
+        several_iterations_(problem_.iterations > 1),
+        bidirectional_(problem_.bidirectional()),
+        stage_stride_(std::uint64_t{problem_.iterations} * problem_.microbatches) {}
+
+  SimulationResult run() {
+    prepare();
+    // Devices that may be able to go on; each is listed at most once (see wake), so p
+    // entries suffice.
+    worklist_.resize(problem_.devices);
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) worklist_[d] = problem_.devices - 1 - d;
+    worklist_size_ = problem_.devices;
+    const bool detailed = options_.track_memory || options_.record_timeline;
+    while (worklist_size_ > 0) {
+      const std::uint32_t device = worklist_[--worklist_size_];
+      if (detailed) {
+        run_device<true>(device);
+      } else {
+        run_device<false>(device);
+      }
+    }
+    for (const DeviceState& state : state_) {
+      if (state.next != state.end) throw_invalid();
+    }
+    return finish();
+  }
+
+ private:
+  std::uint64_t slot(const Op& op) const {
+    return (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
+           op.microbatch;
+  }
+
+  void prepare() {
+    if (!options_.structure_checked) check_structure(schedule_).throw_if_failed();
+    if (costs_.problem() != problem_) {
+      throw Error("the cost model was resolved for another problem than the schedule's");
+    }
+    const std::uint64_t per_stage = std::uint64_t{problem_.iterations} * problem_.microbatches;
+    const std::uint64_t slots = per_stage * stages_;
+    if (slots > (std::uint64_t{1} << 32)) {
+      throw Error("p*v*m*n = " + std::to_string(slots) +
+                  " stage micro-batches is more than the 2^32 the simulator supports");
+    }
+    require_memory_for_slots(slots);
+    prepare_stages();
+    if (options_.track_memory) note_single_flush();
+    forward_time_.assign(slots, kNotYet);
+    backward_time_.assign(slots, kNotYet);
+    progress_.assign(slots, Progress::kNothingRun);
+    for (std::uint32_t s = 0; s < stages_; ++s) {
+      const auto first = static_cast<std::ptrdiff_t>(per_stage * s);
+      // A pipeline's first stage has its input; its last computes the loss itself.
+      if (problem_.starts_pipeline(s)) std::fill_n(forward_time_.begin() + first, per_stage, 0.0);
+      if (problem_.ends_pipeline(s)) std::fill_n(backward_time_.begin() + first, per_stage, 0.0);
+    }
+    if (problem_.bidirectional()) {
+      gradient_progress_.assign(std::size_t{stages_} * problem_.iterations, GradientProgress{});
+      mirror_key_base_ = 2 * slots;
+    }
+
+    last_gradient_.assign(stages_, LastGradient{});
+    state_.assign(problem_.devices, DeviceState{});
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      state_[d].next = schedule_.programs[d].data();
+      state_[d].end = schedule_.programs[d].data() + schedule_.programs[d].size();
+    }
+    result_.schedule_name = schedule_.name;
+    result_.problem = problem_;
+    result_.devices.assign(problem_.devices, DeviceStats{});
+    result_.iteration_end_ms.assign(problem_.iterations, 0.0);
+    if (options_.track_memory) prepare_static_memory();
+    if (options_.record_timeline) {
+      timeline_.name = options_.timeline_name;
+      timeline_.problem = problem_;
+      timeline_.ops.reserve(schedule_.op_count());
+      timeline_.memory.resize(problem_.devices);
+      if (options_.track_memory) {
+        ActivationLifetime never_allocated;
+        never_allocated.allocated_ms = -1.0;
+        lifetimes_.assign(slots, never_allocated);
+        for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+          timeline_.memory[d].push_back({0.0, result_.devices[d].static_bytes, 0});
+        }
+      }
+    }
+  }
+
+  // Refuses, with the estimate, a problem whose per-slot state does not fit in memory: a
+  // schedule read from a small file can claim 2^32 slots.
+  void require_memory_for_slots(std::uint64_t slots) const {
+    std::uint64_t bytes = slots * kSimulatorBytesPerSlot;
+    if (options_.record_timeline && options_.track_memory) {
+      bytes += slots * sizeof(ActivationLifetime);
+    }
+    if (bytes < kAlwaysAffordableBytes) return;  // no message to build for every simulation
+    require_available_memory(schedule_.name + " " + problem_sizes(problem_), bytes,
+                             "the simulator's state of its " + format_count(slots) +
+                                 " (stage, iteration, micro-batch) slots");
+  }
+
+  void prepare_stages() {
+    stage_info_.assign(stages_, StageInfo{});
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> link_index;
+    const auto link_between = [&](std::uint32_t from, std::uint32_t to) {
+      if (from == to) return kNoLink;
+      const auto [found, added] =
+          link_index.emplace(std::pair{from, to}, static_cast<std::uint32_t>(links_.size()));
+      if (added) links_.push_back({0.0, from, to});
+      return found->second;
+    };
+    const bool recompute = costs_.recompute();
+    for (std::uint32_t s = 0; s < stages_; ++s) {
+      StageInfo& info = stage_info_[s];
+      info.device = problem_.device_of_stage(s);
+      const StageCosts& time = costs_.stage(s);
+      const double rerun = recompute ? costs_.rerun_ms(s) : 0.0;
+      info.time[static_cast<int>(OpKind::Forward)] = time.forward;
+      info.time[static_cast<int>(OpKind::Backward)] = time.backward() + rerun;
+      info.time[static_cast<int>(OpKind::BackwardInput)] = time.backward_input + rerun;
+      info.time[static_cast<int>(OpKind::BackwardWeight)] = time.backward_weight;
+      info.time[static_cast<int>(OpKind::OptimizerStep)] = time.optimizer_step;
+      info.allreduce_ms = costs_.allreduce_ms(s);
+      if (!std::isfinite(info.allreduce_ms)) throw_allreduce_overflow(s);
+      const ActivationEffects effects = activation_effects(costs_, s);
+      info.forward_bytes = effects.forward_bytes;
+      info.rebuilt_bytes = effects.rebuilt_bytes;
+      info.backward_frees = effects.backward_frees;
+      info.input_frees = effects.input_frees;
+      info.weight_frees = effects.weight_frees;
+    }
+    for (std::uint32_t s = 0; s + 1 < stages_; ++s) {
+      if (problem_.ends_pipeline(s)) continue;  // the two copies of bidirectional placement
+      stage_info_[s].feeds_next = true;
+      stage_info_[s + 1].feeds_previous = true;
+      stage_info_[s].next_device = stage_info_[s + 1].device;
+      stage_info_[s + 1].previous_device = stage_info_[s].device;
+      stage_info_[s].forward_link = link_between(stage_info_[s].device, stage_info_[s + 1].device);
+      stage_info_[s + 1].backward_link =
+          link_between(stage_info_[s + 1].device, stage_info_[s].device);
+    }
+  }
+
+  // Notes whether the schedule is a single flush (every op reads weight version 0 and each
+  // device's optimizer steps close its program), where one version per device is held.
+  // Locals, not members, inside the loop: a store through a member could alias the ops
+  // (their one-byte fields may alias anything), forcing every field to be reloaded.
+  void note_single_flush() {
+    bool single_weight_version = true;
+    for (const auto& program : schedule_.programs) {
+      bool stepped = false;
+      for (const Op& op : program) {
+        const bool is_step = op.kind == OpKind::OptimizerStep;
+        single_weight_version &= op.weight_version == 0 && (is_step || !stepped);
+        stepped |= is_step;
+      }
+    }
+    single_weight_version_ = single_weight_version;
+  }
+
+  void prepare_static_memory() {
+    if (single_weight_version_) {
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        result_.devices[d].weight_versions = schedule_.programs[d].empty() ? 0 : 1;
+      }
+    } else {
+      const std::vector<std::uint32_t> versions = weight_versions_held(schedule_);
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        result_.devices[d].weight_versions = versions[d];
+      }
+    }
+    for (std::uint32_t s = 0; s < stages_; ++s) {
+      const std::uint32_t device = stage_info_[s].device;
+      DeviceStats& stats = result_.devices[device];
+      const std::uint64_t copies = std::max<std::uint32_t>(stats.weight_versions, 1);
+      const StageMemory& memory = costs_.stage_memory(s);
+      // Sizes near 2^64 would wrap to a small, wrong number: refuse them, naming the input.
+      const auto weights = checked_multiply(memory.parameter_bytes, copies);
+      const auto with_gradients = weights ? checked_add(*weights, memory.gradient_bytes) : std::nullopt;
+      const auto weight_total = weights ? checked_add(stats.weight_bytes, *weights) : std::nullopt;
+      const auto stage_static =
+          with_gradients ? checked_add(*with_gradients, memory.optimizer_state_bytes) : std::nullopt;
+      const auto static_total =
+          stage_static ? checked_add(stats.static_bytes, *stage_static) : std::nullopt;
+      if (!weight_total || !static_total) {
+        too_many_bytes("device " + std::to_string(device) + "'s static memory (weights x " +
+                           std::to_string(copies) + " version(s), gradients, optimizer state)",
+                       "the parameter, gradient or optimizer state bytes are too large")
+            .throw_if_failed();
+      }
+      stats.weight_bytes = *weight_total;
+      stats.static_bytes = *static_total;
+    }
+  }
+
+  // Out of line, off the hot path: the activations of `device` would exceed 2^64 bytes.
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_too_many_activation_bytes(
+      std::uint32_t device) {
+    too_many_bytes("device " + std::to_string(device) +
+                       "'s memory (static memory plus its stashed activations)",
+                   "the activation bytes (or the parameter bytes beside them) are too large")
+        .throw_if_failed();
+    throw Error("unreachable");
+  }
+
+  // Out of line: stage `stage`'s all-reduce would take longer than a double holds.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_allreduce_overflow(std::uint32_t stage) const {
+    throw Error("the times are too large to simulate: the data-parallel all-reduce of stage " +
+                std::to_string(stage) + " (its parameter bytes over the data-parallel bandwidth, " +
+                std::to_string(costs_.data_parallel().replicas) +
+                " replicas) would take longer than the largest time a double holds (1.8e+308 "
+                "ms): the parameter bytes are too large or the data-parallel bandwidth too small");
+  }
+
+  // Out of line: the overlapped pair of `forward` and `backward` on `device` would end at
+  // infinity.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_pair_overflow(const Op& forward,
+                                                              const Op& backward,
+                                                              std::uint32_t device,
+                                                              double duration_ms) const {
+    throw Error("the times are too large to simulate: the overlapped pair (" +
+                op_label(forward, problem_.microbatches) + ";" +
+                op_label(backward, problem_.microbatches) + ") on device " +
+                std::to_string(device) + " (" + format_number(duration_ms) +
+                " ms) would end after the largest time a double holds (1.8e+308 ms): its "
+                "pair time (the overlap's pair override, or its ops' times) is too large");
+  }
+
+  // Out of line: op `op` on `device` would end (or its message arrive) at infinity.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_time_overflow(const Op& op, std::uint32_t device,
+                                                               double duration_ms,
+                                                               bool message) const {
+    const std::string label = op_label(op, problem_.microbatches);
+    if (message) {
+      throw Error("the times are too large to simulate: the message of op " + label +
+                  " on device " + std::to_string(device) +
+                  " would arrive after the largest time a double holds (1.8e+308 ms): the "
+                  "latency, the message bytes or the op times are too large");
+    }
+    throw Error("the times are too large to simulate: op " + label + " on device " +
+                std::to_string(device) + " (" + format_number(duration_ms) +
+                " ms) would end after the largest time a double holds (1.8e+308 ms): its "
+                "stage's op times" +
+                (op.kind == OpKind::OptimizerStep ? std::string(" or its data-parallel all-reduce") : "") +
+                " are too large");
+  }
+
+  // Lists `device` for another try if it waits for input `key`, which has just come.
+  void wake(std::uint32_t device, std::uint64_t key) {
+    DeviceState& state = state_[device];
+    if (state.waiting && state.awaited == key) {
+      state.waiting = false;
+      worklist_[worklist_size_++] = device;
+    }
+  }
+
+  // Sends a message that device `device` produced at `ready_ms` over `link_index`; returns
+  // its arrival time. Blocking mode keeps the sender busy until then.
+  [[gnu::always_inline]] double send(std::uint32_t link_index, double ready_ms, double occupancy_ms, const Op& producer,
+              std::uint32_t device, double& device_free_ms) {
+    Link& link = links_[link_index];
+    const double start = std::max(ready_ms, link.free_ms);
+    link.free_ms = start + occupancy_ms;
+    const double arrival = link.free_ms + latency_ms_;
+    if (arrival == kNotYet) throw_time_overflow(producer, device, 0.0, true);
+    ++result_.messages;
+    result_.message_ms += occupancy_ms + latency_ms_;
+    if (blocking_) {
+      result_.devices[device].blocked_ms += arrival - ready_ms;
+      device_free_ms = arrival;
+    }
+    if (options_.record_timeline) {
+      timeline_.messages.push_back({start, arrival, link.from_device, link.to_device, producer});
+    }
+    return arrival;
+  }
+
+  void allocate(DeviceState& state, DeviceStats& stats, std::uint32_t device, std::uint64_t bytes,
+                std::uint32_t new_stashes, double time_ms) {
+    std::uint64_t total = 0;
+    if (__builtin_add_overflow(state.activation_bytes, bytes, &state.activation_bytes) ||
+        __builtin_add_overflow(state.activation_bytes, stats.static_bytes, &total)) {
+      throw_too_many_activation_bytes(device);
+    }
+    state.live_activations += new_stashes;
+    if (state.activation_bytes > stats.peak_activation_bytes) {
+      stats.peak_activation_bytes = state.activation_bytes;
+      stats.peak_time_ms = time_ms;
+    }
+    if (state.live_activations > stats.peak_activations) {
+      stats.peak_activations = state.live_activations;
+      stats.peak_activations_time_ms = time_ms;
+    }
+  }
+
+  void record_memory(std::uint32_t device, double time_ms) {
+    auto& samples = timeline_.memory[device];
+    const DeviceState& state = state_[device];
+    const MemorySample sample{time_ms, result_.devices[device].static_bytes + state.activation_bytes,
+                              state.live_activations};
+    if (!samples.empty() && samples.back().time_ms == time_ms) {
+      samples.back() = sample;
+    } else {
+      samples.push_back(sample);
+    }
+  }
+
+  // Memory effects at the start and at the end of compute op `op` (MemoryConfig's model).
+  void on_start(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
+                double time_ms) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    if (op.kind == OpKind::Forward) {
+      allocate(state, stats, device, stage.forward_bytes, 1, time_ms);
+      if (!lifetimes_.empty()) {
+        lifetimes_[index] = {op.stage, op.iteration,      op.microbatch,      device,
+                             time_ms,  time_ms, stage.forward_bytes};
+      }
+    } else if (produces_input_grad(op.kind) && stage.rebuilt_bytes > 0) {
+      allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
+    } else {
+      return;
+    }
+    if (options_.record_timeline) record_memory(device, time_ms);
+  }
+
+  void on_end(const Op& op, const StageInfo& stage, std::uint32_t device, std::uint64_t index,
+              double time_ms) {
+    DeviceState& state = state_[device];
+    switch (op.kind) {
+      case OpKind::Backward:
+        state.activation_bytes -= stage.backward_frees;
+        --state.live_activations;
+        break;
+      case OpKind::BackwardInput:
+        state.activation_bytes -= stage.input_frees;  // the rest lives on until W
+        break;
+      case OpKind::BackwardWeight:
+        state.activation_bytes -= stage.weight_frees;
+        --state.live_activations;
+        break;
+      default:
+        return;
+    }
+    if (options_.record_timeline) record_memory(device, time_ms);
+    if (!lifetimes_.empty() && op.kind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+  }
+
+  // The end of F `op`: its output is there at `end` and goes on to the next stage.
+  [[gnu::always_inline]] void finish_forward(const Op& op, const StageInfo& stage,
+                                             std::uint64_t index, double end,
+                                             std::uint32_t device, double& free_ms) {
+    progress_[index] = Progress::kForwardDone;
+    forward_time_[index] = end;
+    if (stage.feeds_next) {
+      forward_time_[index + stage_stride_] =
+          stage.forward_link == kNoLink
+              ? end
+              : send(stage.forward_link, end, activation_occupancy_ms_, op, device, free_ms);
+      wake(stage.next_device, input_key(index + stage_stride_, false));
+    }
+  }
+
+  // The end of B or I `op` (which ran from `start`): its input gradient is there at `end`
+  // and goes back to the previous stage.
+  [[gnu::always_inline]] void finish_input_gradient(const Op& op, const StageInfo& stage,
+                                                    std::uint64_t index, double start,
+                                                    double end, std::uint32_t device,
+                                                    double& free_ms) {
+    if (op.kind == OpKind::Backward) {
+      progress_[index] = Progress::kComplete;
+      last_gradient_[op.stage] = {start, end};
+      if (bidirectional_) [[unlikely]] note_gradient(op, end);
+    } else {
+      progress_[index] = Progress::kInputGradientDone;
+      result_.split_backward = true;
+    }
+    backward_time_[index] = end;
+    if (stage.feeds_previous) {
+      backward_time_[index - stage_stride_] =
+          stage.backward_link == kNoLink
+              ? end
+              : send(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
+      wake(stage.previous_device, input_key(index - stage_stride_, true));
+    }
+  }
+
+  // Bidirectional placement: the wait key of step `step` for its mirror's gradients.
+  std::uint64_t mirror_key(const Op& step) const {
+    return mirror_key_base_ +
+           std::uint64_t{problem_.mirror_stage(step.stage)} * problem_.iterations + step.iteration;
+  }
+
+  // When the mirror stage of step `step` has all its weight gradients of the step's
+  // iteration and has sent them over (latency + the stage's gradient bytes on the link);
+  // kNotYet before.
+  double mirror_gradients_ready(const Op& step) const {
+    const std::uint32_t mirror = problem_.mirror_stage(step.stage);
+    const GradientProgress& progress =
+        gradient_progress_[std::size_t{mirror} * problem_.iterations + step.iteration];
+    if (progress.ready_ms == kNotYet) return kNotYet;
+    if (stage_info_[mirror].device == stage_info_[step.stage].device) return progress.ready_ms;
+    const double bytes = static_cast<double>(costs_.stage_memory(mirror).gradient_bytes);
+    const double ready = progress.ready_ms + latency_ms_ + costs_.communication().occupancy_ms(bytes);
+    // An arrival at infinity would read as "not yet" and be reported as a deadlock.
+    if (ready == kNotYet) throw_time_overflow(step, stage_info_[step.stage].device, 0.0, true);
+    return ready;
+  }
+
+  // Bidirectional placement: counts gradient op `op` (a B or W that ended at `end`); the
+  // last of its stage and iteration wakes the mirror's device if its step waits.
+  void note_gradient(const Op& op, double end) {
+    GradientProgress& progress =
+        gradient_progress_[std::size_t{op.stage} * problem_.iterations + op.iteration];
+    if (++progress.done < problem_.microbatches / 2) return;
+    progress.ready_ms = end;
+    const std::uint32_t mirror = problem_.mirror_stage(op.stage);
+    wake(stage_info_[mirror].device,
+         mirror_key_base_ + std::uint64_t{op.stage} * problem_.iterations + op.iteration);
+  }
+
+  // Runs the overlapped pair at state_[device].next: a forward marked kOverlapWithNext and
+  // the B or I right after it (check_structure guarantees the partner). The pair starts
+  // when the device is free and both ops have their inputs, and both end together after
+  // CostModel::pair_time; the forward allocates its stash at the start and the backward
+  // frees at the end. Returns false when the device must wait for an input. Advances
+  // state.next to the partner (the caller's loop steps past it).
+  template <bool kMemory>
+  [[gnu::noinline]] bool run_pair(std::uint32_t device, double& free_ms) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    const Op& forward = state.next[0];
+    const Op& backward = state.next[1];
+    const std::uint64_t forward_index = slot(forward);
+    const std::uint64_t backward_index = slot(backward);
+    if (progress_[forward_index] != Progress::kNothingRun ||
+        progress_[backward_index] == Progress::kInputGradientDone ||
+        progress_[backward_index] == Progress::kComplete) {
+      throw_invalid();
+    }
+    const auto wait_for = [&](std::uint64_t key) {
+      state.waiting = true;
+      state.awaited = key;
+      state.free_ms = free_ms;
+      return false;
+    };
+    if (forward_time_[forward_index] == kNotYet) return wait_for(input_key(forward_index, false));
+    if (progress_[backward_index] == Progress::kNothingRun ||
+        backward_time_[backward_index] == kNotYet) {
+      return wait_for(input_key(backward_index, true));
+    }
+    const double start =
+        std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
+    const double duration = costs_.pair_time(forward, backward);
+    const double end = start + duration;
+    if (end == kNotYet) throw_pair_overflow(forward, backward, device, duration);
+    free_ms = end;
+    stats.busy_ms += duration;
+    stats.path_compute_ms += duration;
+    if (stats.compute_ops == 0) stats.first_start_ms = start;
+    stats.compute_ops += 2;
+    stats.path_ops += 2;
+    const StageInfo& forward_stage = stage_info_[forward.stage];
+    const StageInfo& backward_stage = stage_info_[backward.stage];
+    if constexpr (kMemory) {
+      if (options_.track_memory) {
+        on_start(forward, forward_stage, device, forward_index, start);
+        on_start(backward, backward_stage, device, backward_index, start);
+      }
+      if (options_.record_timeline) {
+        // Drawn as the forward's share of the pair, then the backward's (both marked).
+        const double forward_ms = costs_.op_time(forward);
+        const double parts = forward_ms + costs_.op_time(backward);
+        const double split = parts > 0 ? start + duration * forward_ms / parts : start;
+        timeline_.ops.push_back({start, split, forward, device});
+        Op marked = backward;
+        marked.flags |= kOverlapWithNext;
+        timeline_.ops.push_back({split, end, marked, device});
+      }
+    }
+    finish_forward(forward, forward_stage, forward_index, end, device, free_ms);
+    finish_input_gradient(backward, backward_stage, backward_index, start, end, device, free_ms);
+    if constexpr (kMemory) {
+      if (options_.track_memory) on_end(backward, backward_stage, device, backward_index, end);
+    }
+    if (several_iterations_) {
+      for (const Op* op : {&forward, &backward}) {
+        double& iteration_end = result_.iteration_end_ms[op->iteration];
+        iteration_end = std::max(iteration_end, free_ms);
+      }
+    }
+    ++state.next;
+    return true;
+  }
+
+  // Runs device `device` until its program ends or its next op waits for an input.
+  template <bool kMemory>
+  void run_device(std::uint32_t device) {
+    DeviceState& state = state_[device];
+    DeviceStats& stats = result_.devices[device];
+    Progress* const progress = progress_.data();
+    double* const forward_time = forward_time_.data();
+    double* const backward_time = backward_time_.data();
+    const StageInfo* const stage_info = stage_info_.data();
+    double free_ms = state.free_ms;
+    for (; state.next != state.end; ++state.next) {
+      const Op& op = *state.next;
+      // Sends and receives are modelled on the edges; FSDP ops cost nothing (engine.hpp).
+      if (!is_compute(op.kind) && op.kind != OpKind::OptimizerStep) continue;
+      const StageInfo& stage = stage_info[op.stage];
+      const std::uint64_t index = slot(op);
+      double start = free_ms;
+      switch (op.kind) {
+        case OpKind::Forward:
+          if (overlaps_next(op)) [[unlikely]] {
+            if (!run_pair<kMemory>(device, free_ms)) return;
+            continue;
+          }
+          if (progress[index] != Progress::kNothingRun) throw_invalid();
+          if (forward_time[index] == kNotYet) {
+            state.waiting = true;
+            state.awaited = input_key(index, false);
+            state.free_ms = free_ms;
+            return;
+          }
+          start = std::max(start, forward_time[index]);
+          break;
+        case OpKind::Backward:
+        case OpKind::BackwardInput:
+          if (progress[index] == Progress::kInputGradientDone ||
+              progress[index] == Progress::kComplete) {
+            throw_invalid();
+          }
+          if (progress[index] == Progress::kNothingRun || backward_time[index] == kNotYet) {
+            // Without its own F it waits for good: that F is later in this program.
+            state.waiting = true;
+            state.awaited = input_key(index, true);
+            state.free_ms = free_ms;
+            return;
+          }
+          start = std::max(start, backward_time[index]);
+          break;
+        case OpKind::BackwardWeight:
+          if (progress[index] == Progress::kComplete) throw_invalid();
+          if (progress[index] != Progress::kInputGradientDone) {
+            // Its I is later in this program (or nowhere): nothing can wake it.
+            state.waiting = true;
+            state.awaited = kNothingAwaited;
+            state.free_ms = free_ms;
+            return;
+          }
+          break;
+        default:  // OptimizerStep
+          if (bidirectional_) {
+            const double mirror_ready = mirror_gradients_ready(op);
+            if (mirror_ready == kNotYet) {
+              state.waiting = true;
+              state.awaited = mirror_key(op);
+              state.free_ms = free_ms;
+              return;
+            }
+            start = std::max(start, mirror_ready);
+          }
+          if (stage.allreduce_ms > 0) {
+            stats.allreduce_ms += stage.allreduce_ms;
+            if (costs_.data_parallel().overlap_with_cooldown) {
+              const LastGradient& gradient = last_gradient_[op.stage];
+              const double begin = std::max(gradient.start_ms, state.data_parallel_free_ms);
+              state.data_parallel_free_ms = std::max(begin + stage.allreduce_ms, gradient.end_ms);
+              start = std::max(start, state.data_parallel_free_ms);
+            } else {
+              stats.blocked_ms += stage.allreduce_ms;
+              start += stage.allreduce_ms;
+            }
+          }
+          break;
+      }
+      const double duration =
+          overrides_ ? costs_.op_time(op) : stage.time[static_cast<int>(op.kind)];
+      const double end = start + duration;
+      // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
+      // a wait and be reported as a deadlock.
+      if (end == kNotYet) throw_time_overflow(op, device, duration, false);
+      free_ms = end;
+      stats.busy_ms += duration;
+      if (stats.compute_ops == 0) [[unlikely]] stats.first_start_ms = start;
+      ++stats.compute_ops;
+      if constexpr (kMemory) {
+        if (options_.track_memory) on_start(op, stage, device, index, start);
+        if (options_.record_timeline) timeline_.ops.push_back({start, end, op, device});
+      }
+      switch (op.kind) {
+        case OpKind::Forward:
+          stats.path_compute_ms += duration;
+          ++stats.path_ops;
+          finish_forward(op, stage, index, end, device, free_ms);
+          break;
+        case OpKind::Backward:
+        case OpKind::BackwardInput:
+          stats.path_compute_ms += duration;
+          ++stats.path_ops;
+          finish_input_gradient(op, stage, index, start, end, device, free_ms);
+          break;
+        case OpKind::BackwardWeight:
+          progress[index] = Progress::kComplete;
+          last_gradient_[op.stage] = {start, end};
+          if (bidirectional_) [[unlikely]] note_gradient(op, end);
+          break;
+        default:
+          stats.step_ms += duration;
+          break;
+      }
+      if constexpr (kMemory) {
+        if (options_.track_memory) on_end(op, stage, device, index, end);
+      }
+      if (several_iterations_) {
+        double& iteration_end = result_.iteration_end_ms[op.iteration];
+        iteration_end = std::max(iteration_end, free_ms);
+      }
+    }
+    state.free_ms = free_ms;
+  }
+
+  // An op that runs twice, or a run that stops with ops left, comes only from a schedule
+  // that breaks a rule check_structure does not check (a duplicate or missing op, a
+  // deadlock): the validator names it, in the format `pipewise validate` prints.
+  [[noreturn]] void throw_invalid() const {
+    const ValidationReport report = validate_schedule(schedule_);
+    if (!report.ok()) throw Error(format_issue(report.issues.front()));
+    throw Error("the simulation stopped with ops left in a schedule the validator accepts");
+  }
+
+  SimulationResult finish() {
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      DeviceStats& stats = result_.devices[d];
+      stats.finish_ms = stats.compute_ops > 0 ? state_[d].free_ms : 0.0;
+      stats.peak_bytes = stats.static_bytes + stats.peak_activation_bytes;
+      result_.makespan_ms = std::max(result_.makespan_ms, stats.finish_ms);
+    }
+    if (problem_.iterations == 1) result_.iteration_end_ms[0] = result_.makespan_ms;
+    if (options_.record_timeline) {
+      for (const ActivationLifetime& lifetime : lifetimes_) {
+        if (lifetime.allocated_ms >= 0) timeline_.activations.push_back(lifetime);
+      }
+      result_.timeline = std::move(timeline_);
+    }
+    return std::move(result_);
+  }
+
+  const Schedule& schedule_;
+  const Problem& problem_;
+  const CostModel& costs_;
+  const SimulationOptions& options_;
+  const std::uint32_t stages_;
+  const bool blocking_;
+  const double latency_ms_;
+  const double activation_occupancy_ms_;
+  const double gradient_occupancy_ms_;
+  const bool overrides_;
+  const bool several_iterations_;
+  const bool bidirectional_;
+  const std::uint64_t stage_stride_;  // slots of one stage: n·m
+  bool single_weight_version_ = true;
+
+  // Per (stage, iteration, micro-batch) slot, stage-major (see slot()).
+  std::vector<double> forward_time_;   // before F: its input's arrival; after: F's end
+  std::vector<double> backward_time_;  // before B/I: its gradient's arrival; after: its end
+  std::vector<Progress> progress_;
+  std::vector<ActivationLifetime> lifetimes_;  // only when recording the timeline
+
+  std::vector<StageInfo> stage_info_;
+  std::vector<Link> links_;
+  std::vector<LastGradient> last_gradient_;  // per stage
+  std::vector<GradientProgress> gradient_progress_;  // bidirectional: per (stage, iteration)
+  std::uint64_t mirror_key_base_ = 0;  // wait keys of mirror gradients start here
+  std::vector<DeviceState> state_;
+  std::vector<std::uint32_t> worklist_;
+  std::uint32_t worklist_size_ = 0;
+  SimulationResult result_;
+  Timeline timeline_;
+};
+
+}  // namespace
+
+sim::SimulationResult simulate(const Schedule& schedule, const sim::CostModel& costs,
+                               const sim::SimulationOptions& options) {
+  try {
+    return Engine(schedule, costs, options).run();
+  } catch (const std::bad_alloc&) {
+    throw Error("not enough memory to simulate " + std::to_string(schedule.op_count()) + " ops" +
+                (options.record_timeline ? " with their timeline recorded" : ""));
+  }
+}
+
+}  // namespace pipewise::bench::previous

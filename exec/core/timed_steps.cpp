@@ -60,6 +60,7 @@ TimedSteps run_timed_steps(const Schedule& schedule, Backend& backend,
   TimedSteps timed;
   // One step; returns its op times when `recorded`.
   const auto step = [&](bool recorded) {
+    if (hooks.before_step) hooks.before_step();
     TimingRecorder host(backend);
     OriginKeeper keeper(host);
     RunObserver* const observer = recorded ? &keeper : nullptr;

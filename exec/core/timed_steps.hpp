@@ -33,6 +33,11 @@ struct StepHooks {
   // op times of the run that started at `origin_ns` (e.g. CudaBackend::replay_device_timeline).
   // Empty: the host-observed times are the op times.
   std::function<void(std::int64_t origin_ns, TimingRecorder& step)> device_times;
+  // Called before every step, warm-up included. A multi-process run meets its ranks there, so
+  // that every device starts a step together, as the devices of one process do (each step
+  // then measures one flush from all devices ready, as the simulator predicts it, rather
+  // than overlapping the previous step's tail on another rank). Empty: nothing.
+  std::function<void()> before_step;
 };
 
 struct TimedSteps {

@@ -116,7 +116,12 @@ DistributedSteps run_distributed_steps(const MpiWorld& world, const GridCommunic
   DistributedSteps result;
   result.start_offsets = measure_clock_offsets(world, kClockRounds, deadline());
   options.devices = {grid.self().device};
-  TimedSteps own = run_timed_steps(schedule, backend, options, hooks);
+  StepHooks meeting_hooks = hooks;
+  meeting_hooks.before_step = [&] {
+    if (hooks.before_step) hooks.before_step();
+    meet(MPI_COMM_WORLD, deadline(), "the start of a step");
+  };
+  TimedSteps own = run_timed_steps(schedule, backend, options, meeting_hooks);
   result.end_offsets = measure_clock_offsets(world, kClockRounds, deadline());
 
   const WaitPolicy waiting = world.waiting();

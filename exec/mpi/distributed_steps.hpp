@@ -24,7 +24,8 @@ struct DistributedSteps {
 };
 
 // Collective over the world: runs the warm-up, profiling and timed steps of `options` of
-// `schedule` on this rank's device (run_timed_steps with devices = {its device}) on `backend`,
+// `schedule` on this rank's device (run_timed_steps with devices = {its device}, every step
+// started by all ranks together: StepHooks::before_step meets them) on `backend`,
 // which reaches the other devices through its transport, measures the clocks of every rank
 // against rank 0's before and after, and gathers everything on rank 0. Throws
 // pipewise::Error when a step fails on this rank (run_schedule's error) or a rank does not

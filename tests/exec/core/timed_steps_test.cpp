@@ -70,6 +70,15 @@ TEST_F(TimedStepsTest, KeepsTheLossOfEveryStepAndTheMemoryPeaks) {
   EXPECT_EQ(timed.memory[1].weight_versions, 1u);
 }
 
+TEST_F(TimedStepsTest, CallsBeforeStepBeforeEveryStepWarmUpIncluded) {
+  options_.profile_steps = 2;
+  std::size_t calls = 0;
+  hooks_.before_step = [&] { ++calls; };
+  const TimedSteps timed = run_timed_steps(schedule_, backend_, options_, hooks_);
+  EXPECT_EQ(calls, 2u + 2u + 3u);
+  EXPECT_EQ(timed.mean_losses.size(), calls);
+}
+
 TEST(ProfilingSteps, SpreadEvenlyAmongTheTimedStepsFromTheFirstOn) {
   // P = 3, K = 5: the k-th profiling step is step floor(8k/3): steps 0, 2 and 5.
   std::vector<std::uint32_t> profiling;

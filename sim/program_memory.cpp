@@ -21,30 +21,6 @@ std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b) {
   return __builtin_mul_overflow(a, b, &product) ? kSaturated : product;
 }
 
-// Whether every op reads weight version 0 and each device's optimizer steps close its
-// program: one version per device is then held (as the simulator decides it).
-bool single_flush(const Schedule& schedule) {
-  for (const auto& program : schedule.programs) {
-    bool stepped = false;
-    for (const Op& op : program) {
-      const bool is_step = op.kind == OpKind::OptimizerStep;
-      if (op.weight_version != 0 || (stepped && !is_step)) return false;
-      stepped |= is_step;
-    }
-  }
-  return true;
-}
-
-// The weight versions each device holds (at least one where it has ops).
-std::vector<std::uint32_t> versions_held(const Schedule& schedule) {
-  if (!single_flush(schedule)) return weight_versions_held(schedule);
-  std::vector<std::uint32_t> versions(schedule.problem.devices, 0);
-  for (std::uint32_t d = 0; d < schedule.problem.devices; ++d) {
-    versions[d] = schedule.programs[d].empty() ? 0 : 1;
-  }
-  return versions;
-}
-
 // The most activation bytes `program` holds at once: each op's allocation at its start, then
 // its frees at its end (an overlapped pair allocates both ops' bytes before its backward
 // frees, which is this order too).
@@ -89,7 +65,7 @@ std::vector<ProgramMemoryPeak> program_memory_peaks(const Schedule& schedule, co
   const Problem& problem = schedule.problem;
   std::vector<ActivationEffects> effects(problem.stages());
   for (std::uint32_t s = 0; s < problem.stages(); ++s) effects[s] = activation_effects(costs, s);
-  const std::vector<std::uint32_t> versions = versions_held(schedule);
+  const std::vector<std::uint32_t> versions = weight_versions_held(schedule);
   std::vector<ProgramMemoryPeak> peaks(problem.devices);
   for (std::uint32_t s = 0; s < problem.stages(); ++s) {
     const std::uint32_t device = problem.device_of_stage(s);

@@ -1,7 +1,10 @@
 #pragma once
 #include <string_view>
 
+#include <memory>
+
 #include "common/ir/schedule.hpp"
+#include "common/ir/schedule_stream.hpp"
 
 // The generators behind the registry (registry.hpp), one per file. Each emits compute and
 // OptimizerStep ops only and assigns weight versions. The registry checks a problem before
@@ -13,17 +16,21 @@ namespace pipewise {
 // naive: micro-batches one at a time; device d runs F(d, j), B(d, j) for j = 0..m-1, then
 // steps. REQUIRES v = 1.
 Schedule generate_naive(const Problem& problem);
+std::unique_ptr<ScheduleStream> stream_naive(const Problem& problem);
 
 // gpipe: F(d, 0..m-1), then B(d, 0..m-1), then steps. REQUIRES v = 1.
 Schedule generate_gpipe(const Problem& problem);
+std::unique_ptr<ScheduleStream> stream_gpipe(const Problem& problem);
 
 // 1f1b (PipeDream-Flush): min(p-d-1, m) warm-up forwards, F/B pairs, cool-down backwards,
 // then steps. REQUIRES v = 1.
 Schedule generate_one_f_one_b(const Problem& problem);
+std::unique_ptr<ScheduleStream> stream_one_f_one_b(const Problem& problem);
 
 // interleaved: Megatron-LM's interleaved 1F1B over v looped chunks per device. With v = 1
 // it is exactly 1f1b.
 Schedule generate_interleaved(const Problem& problem);
+std::unique_ptr<ScheduleStream> stream_interleaved(const Problem& problem);
 // Its rules: looped placement, and m >= p when v > 1.
 Status interleaved_rules(const Problem& problem);
 

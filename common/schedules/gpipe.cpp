@@ -1,24 +1,20 @@
 // gpipe: Huang et al. 2019, "GPipe: Efficient Training of Giant Neural Networks using
 // Pipeline Parallelism", §2.2 and Fig. 2c: every device runs the forwards of all m
 // micro-batches, then their backwards, then a synchronous update (the flush). Backwards
-// run in micro-batch order, as torch.distributed.pipelining's ScheduleGPipe does.
+// run in micro-batch order, as torch.distributed.pipelining's ScheduleGPipe does: the
+// one-forward-one-backward order with all m forwards as warm-up.
+#include "common/schedules/flushed_order.hpp"
 #include "common/schedules/generators.hpp"
-#include "common/schedules/program_builder.hpp"
 
 namespace pipewise {
 
-Schedule generate_gpipe(const Problem& problem) {
-  const std::uint32_t m = problem.microbatches;
-  return flushed_schedule(
-      "gpipe", problem, 2 * std::size_t{m},
-      [m](std::uint32_t device, std::uint32_t iteration, std::vector<Op>& program) {
-        for (std::uint32_t j = 0; j < m; ++j) {
-          program.push_back(compute_op(OpKind::Forward, device, j, iteration));
-        }
-        for (std::uint32_t j = 0; j < m; ++j) {
-          program.push_back(compute_op(OpKind::Backward, device, j, iteration));
-        }
-      });
+std::unique_ptr<ScheduleStream> stream_gpipe(const Problem& problem) {
+  return flushed_stream("gpipe", problem,
+                        {.work = problem.microbatches,
+                         .warmup = std::vector<std::uint64_t>(problem.devices, problem.microbatches),
+                         .table = {}});
 }
+
+Schedule generate_gpipe(const Problem& problem) { return materialize(*stream_gpipe(problem)); }
 
 }  // namespace pipewise

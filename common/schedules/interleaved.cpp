@@ -18,17 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "common/schedules/flushed_order.hpp"
 #include "common/schedules/generators.hpp"
 #include "common/schedules/program_builder.hpp"
 
 namespace pipewise {
 namespace {
-
-// One entry of the schedule table: which chunk runs which micro-batch.
-struct VirtualMicrobatch {
-  std::uint32_t microbatch;
-  std::uint32_t chunk;
-};
 
 // The smallest group size Megatron accepts for p devices and m micro-batches (see above).
 // REQUIRES: m >= p.
@@ -69,34 +64,28 @@ Status interleaved_rules(const Problem& problem) {
   return {};
 }
 
-Schedule generate_interleaved(const Problem& problem) {
+std::unique_ptr<ScheduleStream> stream_interleaved(const Problem& problem) {
   const std::uint32_t p = problem.devices;
   const std::uint32_t v = problem.chunks;
   const std::uint64_t work = std::uint64_t{problem.microbatches} * v;
-  const std::uint32_t group =
-      v == 1 ? problem.microbatches : microbatch_group_size(p, problem.microbatches);
-  const std::vector<VirtualMicrobatch> table = schedule_table(problem.microbatches, v, group);
-  const auto warmup = [&](std::uint32_t device) {
-    if (v == 1) return one_f_one_b_warmup(p, device, work);
-    const std::uint64_t ahead = 2 * std::uint64_t{p - device - 1} + std::uint64_t{v - 1} * group;
-    return ahead < work ? ahead : work;
-  };
-  return flushed_schedule(
-      "interleaved", problem, 2 * work,
-      [&](std::uint32_t device, std::uint32_t iteration, std::vector<Op>& program) {
-        append_one_f_one_b(
-            work, warmup(device),
-            [&](std::uint64_t k) {
-              const VirtualMicrobatch& entry = table[k];
-              program.push_back(compute_op(OpKind::Forward, entry.chunk * p + device,
-                                           entry.microbatch, iteration));
-            },
-            [&](std::uint64_t k) {
-              const VirtualMicrobatch& entry = table[k];
-              program.push_back(compute_op(OpKind::Backward, (v - 1 - entry.chunk) * p + device,
-                                           entry.microbatch, iteration));
-            });
-      });
+  FlushedOrder order{.work = work, .warmup = std::vector<std::uint64_t>(p), .table = {}};
+  if (v == 1) {
+    for (std::uint32_t device = 0; device < p; ++device) {
+      order.warmup[device] = one_f_one_b_warmup(p, device, work);
+    }
+  } else {
+    const std::uint32_t group = microbatch_group_size(p, problem.microbatches);
+    order.table = schedule_table(problem.microbatches, v, group);
+    for (std::uint32_t device = 0; device < p; ++device) {
+      const std::uint64_t ahead = 2 * std::uint64_t{p - device - 1} + std::uint64_t{v - 1} * group;
+      order.warmup[device] = ahead < work ? ahead : work;
+    }
+  }
+  return flushed_stream("interleaved", problem, std::move(order));
+}
+
+Schedule generate_interleaved(const Problem& problem) {
+  return materialize(*stream_interleaved(problem));
 }
 
 }  // namespace pipewise

@@ -5,27 +5,23 @@
 // min(p-d-1, m) warm-up forwards, alternates one forward and one backward, drains the
 // remaining backwards, then flushes. It keeps at most p - d activations on device d,
 // against m for GPipe, with the same bubble.
+#include "common/schedules/flushed_order.hpp"
 #include "common/schedules/generators.hpp"
 #include "common/schedules/program_builder.hpp"
 
 namespace pipewise {
 
+std::unique_ptr<ScheduleStream> stream_one_f_one_b(const Problem& problem) {
+  std::vector<std::uint64_t> warmup(problem.devices);
+  for (std::uint32_t device = 0; device < problem.devices; ++device) {
+    warmup[device] = one_f_one_b_warmup(problem.devices, device, problem.microbatches);
+  }
+  return flushed_stream("1f1b", problem,
+                        {.work = problem.microbatches, .warmup = std::move(warmup), .table = {}});
+}
+
 Schedule generate_one_f_one_b(const Problem& problem) {
-  const std::uint32_t m = problem.microbatches;
-  const std::uint32_t p = problem.devices;
-  return flushed_schedule(
-      "1f1b", problem, 2 * std::size_t{m},
-      [m, p](std::uint32_t device, std::uint32_t iteration, std::vector<Op>& program) {
-        const auto microbatch = [](std::uint64_t k) { return static_cast<std::uint32_t>(k); };
-        append_one_f_one_b(
-            m, one_f_one_b_warmup(p, device, m),
-            [&](std::uint64_t k) {
-              program.push_back(compute_op(OpKind::Forward, device, microbatch(k), iteration));
-            },
-            [&](std::uint64_t k) {
-              program.push_back(compute_op(OpKind::Backward, device, microbatch(k), iteration));
-            });
-      });
+  return materialize(*stream_one_f_one_b(problem));
 }
 
 }  // namespace pipewise

@@ -41,47 +41,41 @@ inline std::uint64_t one_f_one_b_warmup(std::uint32_t devices, std::uint32_t dev
   return ahead < work ? ahead : work;
 }
 
-// The one-forward-one-backward order over `work` items of one device: forwards 0..w-1
-// (warm-up), then forward k+w followed by backward k for k = 0..work-w-1 (steady state),
-// then the remaining backwards (cool-down). `emit_forward(k)` and `emit_backward(k)` append
-// the ops of item k; the backward callback is where a schedule adds its optimizer steps.
-// REQUIRES: warmup <= work.
+// One item of the one-forward-one-backward order: forward or backward number `index`.
+struct OrderItem {
+  bool forward = true;
+  std::uint64_t index = 0;
+};
+
+// The item at `position` of the one-forward-one-backward order over `work` items of one
+// device with `warmup` warm-up forwards: forwards 0..w-1 (warm-up), then forward k+w
+// followed by backward k for k = 0..work-w-1 (steady state), then the remaining backwards
+// (cool-down). REQUIRES: warmup <= work, position < 2·work.
+constexpr OrderItem one_f_one_b_item(std::uint64_t work, std::uint64_t warmup,
+                                     std::uint64_t position) {
+  if (position < warmup) return {true, position};
+  const std::uint64_t steady_end = 2 * work - warmup;
+  if (position < steady_end) {
+    const std::uint64_t step = position - warmup;
+    return step % 2 == 0 ? OrderItem{true, warmup + step / 2} : OrderItem{false, step / 2};
+  }
+  return {false, position - work};
+}
+
+// The one-forward-one-backward order over `work` items of one device (one_f_one_b_item):
+// `emit_forward(k)` and `emit_backward(k)` append the ops of item k; the backward callback
+// is where a schedule adds its optimizer steps. REQUIRES: warmup <= work.
 template <class EmitForward, class EmitBackward>
 void append_one_f_one_b(std::uint64_t work, std::uint64_t warmup, EmitForward&& emit_forward,
                         EmitBackward&& emit_backward) {
-  for (std::uint64_t k = 0; k < warmup; ++k) emit_forward(k);
-  for (std::uint64_t k = 0; k + warmup < work; ++k) {
-    emit_forward(k + warmup);
-    emit_backward(k);
-  }
-  for (std::uint64_t k = work - warmup; k < work; ++k) emit_backward(k);
-}
-
-// A synchronous schedule: on each device, for every iteration i, the ops that
-// `emit_iteration(device, i, program)` appends, then a flush: one OptimizerStep per stage
-// the device owns (chunk order), each dated to micro-batch m-1 of iteration i.
-// `ops_per_iteration` is the per-device count emit_iteration appends (used to reserve).
-// Weight versions are assigned. REQUIRES: looped placement (chunk c of device d is stage
-// c*p + d).
-template <class EmitIteration>
-Schedule flushed_schedule(std::string name, const Problem& problem, std::size_t ops_per_iteration,
-                          EmitIteration&& emit_iteration) {
-  Schedule schedule{std::move(name), problem, {}};
-  schedule.programs.resize(problem.devices);
-  const std::size_t steps_per_iteration = problem.chunks;
-  for (std::uint32_t device = 0; device < problem.devices; ++device) {
-    auto& program = schedule.programs[device];
-    program.reserve((ops_per_iteration + steps_per_iteration) * problem.iterations);
-    for (std::uint32_t iteration = 0; iteration < problem.iterations; ++iteration) {
-      emit_iteration(device, iteration, program);
-      for (std::uint32_t chunk = 0; chunk < problem.chunks; ++chunk) {
-        program.push_back(optimizer_step_op(chunk * problem.devices + device,
-                                            problem.microbatches - 1, iteration));
-      }
+  for (std::uint64_t position = 0; position < 2 * work; ++position) {
+    const OrderItem item = one_f_one_b_item(work, warmup, position);
+    if (item.forward) {
+      emit_forward(item.index);
+    } else {
+      emit_backward(item.index);
     }
   }
-  assign_weight_versions(schedule);
-  return schedule;
 }
 
 // The stages device `device` owns, in ascending order: the order of its optimizer steps in

@@ -12,6 +12,8 @@ struct Entry {
   ScheduleInfo info;
   Schedule (*generate)(const Problem&);
   Status (*rules)(const Problem&) = nullptr;  // beyond Problem::validity and v = 1
+  // The same schedule produced op by op (schedule_stream.hpp), where the generator has it.
+  std::unique_ptr<ScheduleStream> (*stream)(const Problem&) = nullptr;
 };
 
 const std::vector<Entry>& entries() {
@@ -21,26 +23,25 @@ const std::vector<Entry>& entries() {
         .summary = "micro-batches one at a time, no pipelining (m = 1: plain model parallelism)",
         .uses_chunks = false,
         .asynchronous = false},
-       generate_naive},
+       generate_naive, nullptr, stream_naive},
       {{.name = "gpipe",
         .aliases = {},
         .summary = "GPipe: all forwards, all backwards, then a flush (Huang et al. 2019)",
         .uses_chunks = false,
         .asynchronous = false},
-       generate_gpipe},
+       generate_gpipe, nullptr, stream_gpipe},
       {{.name = "1f1b",
         .aliases = {"pipedream-flush"},
         .summary = "1F1B with a flush: warm-up, F/B pairs, cool-down (Megatron-LM's default)",
         .uses_chunks = false,
         .asynchronous = false},
-       generate_one_f_one_b},
+       generate_one_f_one_b, nullptr, stream_one_f_one_b},
       {{.name = "interleaved",
         .aliases = {},
         .summary = "Megatron-LM interleaved 1F1B over v looped chunks per device (SC'21)",
         .uses_chunks = true,
         .asynchronous = false},
-       generate_interleaved,
-       interleaved_rules},
+       generate_interleaved, interleaved_rules, stream_interleaved},
       {{.name = "pipedream",
         .aliases = {},
         .summary = "PipeDream: 1F1B, no flush, a step per micro-batch, p-s weight versions",
@@ -189,6 +190,17 @@ Schedule generate_schedule(std::string_view name, const Problem& problem) {
     throw Error(
         entry.info.name + " with " + problem_sizes(problem) + " needs more memory than is available");
   }
+}
+
+bool can_stream(std::string_view name) { return find_entry(name).stream != nullptr; }
+
+std::unique_ptr<ScheduleStream> stream_schedule(std::string_view name, const Problem& problem) {
+  const Entry& entry = find_entry(name);
+  if (entry.stream == nullptr) {
+    throw Error(entry.info.name + " cannot be streamed: generate it whole (generate_schedule)");
+  }
+  schedule_accepts(entry.info.name, problem).throw_if_failed();
+  return entry.stream(problem);
 }
 
 }  // namespace pipewise

@@ -4,7 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "common/ir/schedule.hpp"
+#include "common/ir/schedule_stream.hpp"
 
 namespace pipewise {
 
@@ -54,5 +57,16 @@ Status schedule_accepts(std::string_view name, const Problem& problem);
 // pipewise::Error with schedule_accepts's reason when it does not accept `problem`, or when
 // the process runs out of memory generating it (callers check first: max_op_count).
 Schedule generate_schedule(std::string_view name, const Problem& problem);
+
+// Whether schedule `name` (or an alias) can be produced op by op (stream_schedule): the
+// flushed one-forward-one-backward schedules (naive, gpipe, 1f1b, interleaved). Throws
+// pipewise::Error only for an unknown name.
+bool can_stream(std::string_view name);
+
+// The schedule generate_schedule would return, as a stream: its ops produced on demand, in
+// memory that grows with p (and v·m for interleaved's schedule table), not with p·m.
+// Throws pipewise::Error when the schedule cannot be streamed (can_stream) or with
+// schedule_accepts's reason.
+std::unique_ptr<ScheduleStream> stream_schedule(std::string_view name, const Problem& problem);
 
 }  // namespace pipewise

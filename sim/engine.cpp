@@ -26,6 +26,31 @@ namespace {
 constexpr double kNotYet = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
 constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};  // no input's key (input_key)
+// Ops a streamed device's buffer holds (ScheduleStream::read fills it when it runs out).
+constexpr std::size_t kStreamBufferOps = 512;
+// Fewest micro-batches per stage the streamed state's window holds (see Window).
+constexpr std::uint64_t kSmallestWindow = 64;
+
+// Slots between two stages' windows beyond the window itself: with a power-of-two stride
+// the same micro-batch of neighbouring stages would share a cache set (p = 1024: 2.18 s
+// against 3.35 s for the 134 M-op 1F1B).
+constexpr std::uint64_t kWindowPadding = 24;
+
+// Thrown when the window over a streamed schedule's micro-batches is too small for it:
+// simulate() starts again with one twice as large.
+struct WindowTooSmall {};
+
+// The (stage, iteration, micro-batch) slots the engine keeps state for. A whole schedule:
+// one per slot, n·m per stage. A streamed one: a window of mask + 1 micro-batches per
+// stage (a power of two; `microbatches` with the padding), slot (s, j) for
+// j = iteration·m + micro-batch at s·microbatches + (j & mask), reused once the slot's
+// last op has run. A slot still in use when its successor j + mask + 1 needs it throws
+// WindowTooSmall: a stream runs each stage's forwards in order, so that the successor's
+// forward input is the first to arrive, or its forward the first to run.
+struct Window {
+  std::uint64_t microbatches = 0;          // slots per stage
+  std::uint64_t mask = ~std::uint64_t{0};  // j -> its slot's offset: j & mask
+};
 
 // How far a (stage, iteration, micro-batch) slot has come. A scoped enum, not a byte, so
 // that its stores do not alias the engine's other arrays.
@@ -62,6 +87,8 @@ struct alignas(64) StageInfo {
   std::uint32_t backward_link = kNoLink;  // link of the message to stage-1, if on another device
   bool feeds_next = false;      // F's output goes on to stage+1 (not where a pipeline ends)
   bool feeds_previous = false;  // B/I's gradient goes back to stage-1 (not where one starts)
+  bool starts_pipeline = false;  // its F's input is there from the start
+  bool ends_pipeline = false;    // its B's gradient is there once F ran (the loss)
 };
 
 // The latest op that computed weight gradients (B or W) of a stage.
@@ -73,7 +100,8 @@ struct LastGradient {
 // Per-device state beside the public DeviceStats.
 struct DeviceState {
   const Op* next = nullptr;  // the next op of its program
-  const Op* end = nullptr;
+  const Op* end = nullptr;   // of its program, or of its buffer when streamed
+  std::uint64_t streamed_ops = 0;  // ops its stream has given (streamed schedules)
   double free_ms = 0.0;
   double data_parallel_free_ms = 0.0;
   std::uint64_t activation_bytes = 0;
@@ -104,9 +132,13 @@ constexpr std::uint64_t input_key(std::uint64_t slot, bool gradient) {
 
 class Engine {
  public:
-  Engine(const Schedule& schedule, const CostModel& costs, const SimulationOptions& options)
+  // Replays `schedule`, or `stream` (then with `window` slots per stage) when it is not null.
+  Engine(const Schedule* schedule, ScheduleStream* stream, Window window, const CostModel& costs,
+         const SimulationOptions& options)
       : schedule_(schedule),
-        problem_(schedule.problem),
+        stream_(stream),
+        problem_(stream != nullptr ? stream->problem() : schedule->problem),
+        name_(stream != nullptr ? stream->name() : schedule->name),
         costs_(costs),
         options_(options),
         stages_(problem_.stages()),
@@ -117,7 +149,8 @@ class Engine {
         overrides_(costs.has_op_overrides()),
         several_iterations_(problem_.iterations > 1),
         bidirectional_(problem_.bidirectional()),
-        stage_stride_(std::uint64_t{problem_.iterations} * problem_.microbatches) {}
+        window_mask_(window.mask),
+        stage_stride_(window.microbatches) {}
 
   SimulationResult run() {
     prepare();
@@ -126,16 +159,22 @@ class Engine {
     worklist_.resize(problem_.devices);
     for (std::uint32_t d = 0; d < problem_.devices; ++d) worklist_[d] = problem_.devices - 1 - d;
     worklist_size_ = problem_.devices;
-    if (options_.record_timeline) {
+    if (options_.record_timeline) {  // never streamed
       if (options_.track_memory) {
-        run_devices<true, true>();
+        run_devices<true, true, false>();
       } else {
-        run_devices<false, true>();
+        run_devices<false, true, false>();
+      }
+    } else if (stream_ != nullptr) {
+      if (options_.track_memory) {
+        run_devices<true, false, true>();
+      } else {
+        run_devices<false, false, true>();
       }
     } else if (options_.track_memory) {
-      run_devices<true, false>();
+      run_devices<true, false, false>();
     } else {
-      run_devices<false, false>();
+      run_devices<false, false, false>();
     }
     for (const DeviceState& state : state_) {
       if (state.next != state.end) throw_invalid();
@@ -146,22 +185,23 @@ class Engine {
  private:
 
   std::uint64_t slot(const Op& op) const {
-    return (std::uint64_t{op.stage} * problem_.iterations + op.iteration) * problem_.microbatches +
-           op.microbatch;
+    return stage_stride_ * op.stage +
+           ((std::uint64_t{op.iteration} * problem_.microbatches + op.microbatch) & window_mask_);
   }
 
   void prepare() {
     // The ops themselves are checked as they run (run_device); the problem and the
     // program count first, since every index depends on them.
     if (!options_.structure_checked) {
-      for (const auto& issue : {problem_issue(problem_), program_count_issue(schedule_)}) {
-        if (issue) throw Error(format_issue(*issue));
+      if (const auto issue = problem_issue(problem_)) throw Error(format_issue(*issue));
+      if (schedule_ != nullptr) {
+        if (const auto issue = program_count_issue(*schedule_)) throw Error(format_issue(*issue));
       }
     }
     if (costs_.problem() != problem_) {
       throw Error("the cost model was resolved for another problem than the schedule's");
     }
-    const std::uint64_t per_stage = std::uint64_t{problem_.iterations} * problem_.microbatches;
+    const std::uint64_t per_stage = stage_stride_;
     const std::uint64_t slots = per_stage * stages_;
     if (slots > (std::uint64_t{1} << 32)) {
       throw Error("p*v*m*n = " + std::to_string(slots) +
@@ -169,7 +209,6 @@ class Engine {
     }
     require_memory_for_slots(slots);
     prepare_stages();
-    if (options_.track_memory) note_single_flush();
     forward_time_.assign(slots, kNotYet);
     backward_time_.assign(slots, kNotYet);
     progress_.assign(slots, Progress::kNothingRun);
@@ -186,11 +225,18 @@ class Engine {
 
     last_gradient_.assign(stages_, LastGradient{});
     state_.assign(problem_.devices, DeviceState{});
-    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
-      state_[d].next = schedule_.programs[d].data();
-      state_[d].end = schedule_.programs[d].data() + schedule_.programs[d].size();
+    if (stream_ != nullptr) {
+      stream_buffers_.resize(std::size_t{problem_.devices} * kStreamBufferOps);
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        refill(d, state_[d].next, state_[d].end);
+      }
+    } else {
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        state_[d].next = schedule_->programs[d].data();
+        state_[d].end = schedule_->programs[d].data() + schedule_->programs[d].size();
+      }
     }
-    result_.schedule_name = schedule_.name;
+    result_.schedule_name = name_;
     result_.problem = problem_;
     result_.devices.assign(problem_.devices, DeviceStats{});
     result_.iteration_end_ms.assign(problem_.iterations, 0.0);
@@ -198,7 +244,7 @@ class Engine {
     if (options_.record_timeline) {
       timeline_.name = options_.timeline_name;
       timeline_.problem = problem_;
-      timeline_.ops.reserve(schedule_.op_count());
+      timeline_.ops.reserve(schedule_->op_count());
       timeline_.memory.resize(problem_.devices);
       if (options_.track_memory) {
         ActivationLifetime never_allocated;
@@ -219,7 +265,7 @@ class Engine {
       bytes += slots * sizeof(ActivationLifetime);
     }
     if (bytes < kAlwaysAffordableBytes) return;  // no message to build for every simulation
-    require_available_memory(schedule_.name + " " + problem_sizes(problem_), bytes,
+    require_available_memory(name_ + " " + problem_sizes(problem_), bytes,
                              "the simulator's state of its " + format_count(slots) +
                                  " (stage, iteration, micro-batch) slots");
   }
@@ -239,6 +285,8 @@ class Engine {
       StageInfo& info = stage_info_[s];
       info.device = problem_.device_of_stage(s);
       info.first_slot = stage_stride_ * s;
+      info.starts_pipeline = problem_.starts_pipeline(s);
+      info.ends_pipeline = problem_.ends_pipeline(s);
       const bool second_copy = problem_.bidirectional() && s >= problem_.devices;
       info.first_microbatch = second_copy ? problem_.microbatches / 2 : 0;
       info.microbatch_count = problem_.bidirectional() ? problem_.microbatches / 2
@@ -271,35 +319,45 @@ class Engine {
     }
   }
 
-  // Notes whether the schedule is a single flush (every op reads weight version 0 and each
-  // device's optimizer steps close its program), where one version per device is held.
-  void note_single_flush() {
-    single_weight_version_ = std::all_of(schedule_.programs.begin(), schedule_.programs.end(),
-                                         closes_with_its_steps);
+  // The number of ops in device `device`'s program.
+  std::uint64_t program_size(std::uint32_t device) const {
+    return stream_ != nullptr ? stream_->program_size(device) : schedule_->programs[device].size();
   }
 
-  // True when every op of `program` reads weight version 0 and its steps, if any, are its
-  // last ops. Branch-free over the ops, so that it costs about one load per op.
-  static bool closes_with_its_steps(const std::vector<Op>& program) {
-    std::size_t body = program.size();
-    while (body > 0 && program[body - 1].kind == OpKind::OptimizerStep) --body;
-    std::uint32_t versions = 0;
-    bool step_in_body = false;
-    for (std::size_t i = 0; i < body; ++i) {
-      versions |= program[i].weight_version;
-      step_in_body |= program[i].kind == OpKind::OptimizerStep;
+  // Streamed schedules: reads the next ops of device `device` into its buffer and points
+  // `next` and `end` at them; false (the program has ended) when there are none. Always
+  // false for a whole schedule, whose program ends at its end.
+  [[gnu::noinline]] bool refill(std::uint32_t device, const Op*& next, const Op*& end) {
+    if (stream_ == nullptr) return false;
+    Op* buffer = stream_buffers_.data() + std::size_t{device} * kStreamBufferOps;
+    const std::size_t read = stream_->read(device, buffer, kStreamBufferOps);
+    state_[device].streamed_ops += read;
+    next = buffer;
+    end = buffer + read;
+    return read > 0;
+  }
+
+  // Slot `index` (of `stage`) has run its last op. A streamed schedule's window frees it for
+  // the next micro-batch to use it, as prepare() set it up; a whole schedule's is marked
+  // complete, so that an op that runs again is found.
+  template <bool kStreamed>
+  [[gnu::always_inline]] void complete(std::uint64_t index, const StageInfo& stage) {
+    if constexpr (!kStreamed) {
+      progress_[index] = Progress::kComplete;
+      return;
     }
-    for (std::size_t i = body; i < program.size(); ++i) versions |= program[i].weight_version;
-    return versions == 0 && !step_in_body;
+    progress_[index] = Progress::kNothingRun;
+    forward_time_[index] = stage.starts_pipeline ? 0.0 : kNotYet;
+    backward_time_[index] = stage.ends_pipeline ? 0.0 : kNotYet;
   }
 
   void prepare_static_memory() {
-    if (single_weight_version_) {
-      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
-        result_.devices[d].weight_versions = schedule_.programs[d].empty() ? 0 : 1;
-      }
-    } else {
-      const std::vector<std::uint32_t> versions = weight_versions_held(schedule_);
+    // A stream's iterations each end with a flush: one version held (its promise).
+    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+      result_.devices[d].weight_versions = program_size(d) == 0 ? 0 : 1;
+    }
+    if (stream_ == nullptr) {
+      const std::vector<std::uint32_t> versions = weight_versions_held(*schedule_);
       for (std::uint32_t d = 0; d < problem_.devices; ++d) {
         result_.devices[d].weight_versions = versions[d];
       }
@@ -491,13 +549,17 @@ class Engine {
   }
 
   // The end of F `op`: its output is there at `end` and goes on to the next stage.
-  template <bool kTimeline>
+  template <bool kTimeline, bool kStreamed>
   [[gnu::always_inline]] void finish_forward(const Op& op, const StageInfo& stage,
                                              std::uint64_t index, double end,
                                              std::uint32_t device, double& free_ms) {
     progress_[index] = Progress::kForwardDone;
     forward_time_[index] = end;
     if (stage.feeds_next) {
+      // A window's slot still held by an earlier micro-batch.
+      if constexpr (kStreamed) {
+        if (forward_time_[index + stage_stride_] != kNotYet) [[unlikely]] throw_invalid();
+      }
       forward_time_[index + stage_stride_] =
           stage.forward_link == kNoLink
               ? end
@@ -508,13 +570,12 @@ class Engine {
 
   // The end of B or I `op` (which ran from `start`): its input gradient is there at `end`
   // and goes back to the previous stage.
-  template <bool kTimeline, OpKind kKind>
+  template <bool kTimeline, bool kStreamed, OpKind kKind>
   [[gnu::always_inline]] void finish_input_gradient(const Op& op, const StageInfo& stage,
                                                     std::uint64_t index, double start,
                                                     double end, std::uint32_t device,
                                                     double& free_ms) {
     if constexpr (kKind == OpKind::Backward) {
-      progress_[index] = Progress::kComplete;
       last_gradient_[op.stage] = {start, end};
       if (bidirectional_) [[unlikely]] note_gradient(op, end);
     } else {
@@ -529,6 +590,7 @@ class Engine {
               : send<kTimeline>(stage.backward_link, end, gradient_occupancy_ms_, op, device, free_ms);
       wake(stage.previous_device, input_key(index - stage_stride_, true));
     }
+    if constexpr (kKind == OpKind::Backward) complete<kStreamed>(index, stage);
   }
 
   // Bidirectional placement: the wait key of step `step` for its mirror's gradients.
@@ -602,7 +664,8 @@ class Engine {
   template <bool kMemory, bool kTimeline>
   [[gnu::noinline]] std::optional<std::uint64_t> run_pair(std::uint32_t device, const Op* at,
                                                           double& free_ms) {
-    const std::vector<Op>& program = schedule_.programs[device];
+    if (stream_ != nullptr) throw_invalid();  // a stream marks no pairs (its promise)
+    const std::vector<Op>& program = schedule_->programs[device];
     if (overlap_rule(program, static_cast<std::size_t>(at - program.data())) != nullptr ||
         placement_rule(problem_, device, at[1]) != nullptr) {
       throw_structure_fault();
@@ -658,15 +721,15 @@ class Engine {
       marked.flags |= kOverlapWithNext;
       timeline_.ops.push_back({split, end, marked, device});
     }
-    finish_forward<kTimeline>(forward, forward_stage, forward_index, end, device, free_ms);
+    finish_forward<kTimeline, false>(forward, forward_stage, forward_index, end, device, free_ms);
     if (full_backward) {
-      finish_input_gradient<kTimeline, OpKind::Backward>(backward, backward_stage, backward_index,
+      finish_input_gradient<kTimeline, false, OpKind::Backward>(backward, backward_stage, backward_index,
                                                          start, end, device, free_ms);
       if constexpr (kMemory) {
         on_end<kTimeline, OpKind::Backward>(backward_stage, device, backward_index, end);
       }
     } else {
-      finish_input_gradient<kTimeline, OpKind::BackwardInput>(
+      finish_input_gradient<kTimeline, false, OpKind::BackwardInput>(
           backward, backward_stage, backward_index, start, end, device, free_ms);
       if constexpr (kMemory) {
         on_end<kTimeline, OpKind::BackwardInput>(backward_stage, device, backward_index, end);
@@ -691,34 +754,35 @@ class Engine {
     std::uint32_t stages;
     std::uint32_t iterations;
     std::uint64_t microbatches;
+    std::uint64_t window_mask;  // Window::mask
     bool several_iterations;
     bool bidirectional;
   };
 
   // Runs listed devices until none can go on, with the cost model's per-op overrides
   // (CostModel::op_time) or its stage times.
-  template <bool kMemory, bool kTimeline>
+  template <bool kMemory, bool kTimeline, bool kStreamed>
   void run_devices() {
     if (overrides_) {
-      run_devices<kMemory, kTimeline, true>();
+      run_devices<kMemory, kTimeline, kStreamed, true>();
     } else {
-      run_devices<kMemory, kTimeline, false>();
+      run_devices<kMemory, kTimeline, kStreamed, false>();
     }
   }
 
-  template <bool kMemory, bool kTimeline, bool kOverrides>
+  template <bool kMemory, bool kTimeline, bool kStreamed, bool kOverrides>
   void run_devices() {
     const Replay replay{progress_.data(),     forward_time_.data(),
                         backward_time_.data(), result_.iteration_end_ms.data(),
                         stage_info_.data(),   stages_,
                         problem_.iterations,  problem_.microbatches,
-                        several_iterations_,
+                        window_mask_,         several_iterations_,
                         bidirectional_};
     for (std::uint32_t d = 0; d < problem_.devices; ++d) {
       state_[d].next = first_to_run(state_[d].next, state_[d].end, d, replay);
     }
     while (worklist_size_ > 0) {
-      run_device<kMemory, kTimeline, kOverrides>(worklist_[--worklist_size_], replay);
+      run_device<kMemory, kTimeline, kStreamed, kOverrides>(worklist_[--worklist_size_], replay);
     }
   }
 
@@ -756,7 +820,7 @@ class Engine {
   // Runs op `op` (of kind kKind, in slot `index`) of device `device` from `start`, when its
   // inputs are there and the device is free: its time, stats, memory and outputs. One copy
   // per kind, so that nothing in it tests the kind again.
-  template <bool kMemory, bool kTimeline, bool kOverrides, OpKind kKind>
+  template <bool kMemory, bool kTimeline, bool kStreamed, bool kOverrides, OpKind kKind>
   [[gnu::always_inline]] void run_op(const Op& op, const StageInfo& stage, std::uint64_t index,
                                      double start, std::uint32_t device, double& free_ms,
                                      const Replay& replay) {
@@ -778,12 +842,13 @@ class Engine {
     if constexpr (kTimeline) timeline_.ops.push_back({start, end_ms, op, device});
     if constexpr (kKind == OpKind::Forward) {
       stats.path_compute_ms += duration;
-      finish_forward<kTimeline>(op, stage, index, end_ms, device, free_ms);
+      finish_forward<kTimeline, kStreamed>(op, stage, index, end_ms, device, free_ms);
     } else if constexpr (produces_input_grad(kKind)) {
       stats.path_compute_ms += duration;
-      finish_input_gradient<kTimeline, kKind>(op, stage, index, start, end_ms, device, free_ms);
+      finish_input_gradient<kTimeline, kStreamed, kKind>(op, stage, index, start, end_ms, device,
+                                                         free_ms);
     } else if constexpr (kKind == OpKind::BackwardWeight) {
-      replay.progress[index] = Progress::kComplete;
+      complete<kStreamed>(index, stage);
       ++state.off_path_ops;
       last_gradient_[op.stage] = {start, end_ms};
       if (replay.bidirectional) [[unlikely]] note_gradient(op, end_ms);
@@ -801,33 +866,40 @@ class Engine {
   // Runs device `device` until its program ends or its next op waits for an input. Its
   // next op has passed first_to_run's checks, and each op after it passes them before it
   // is tried, so that an op that waits is checked once, not each time it is tried.
-  template <bool kMemory, bool kTimeline, bool kOverrides>
+  template <bool kMemory, bool kTimeline, bool kStreamed, bool kOverrides>
   [[gnu::always_inline]] void run_device(std::uint32_t device, const Replay& replay) {
     DeviceState& state = state_[device];
     Progress* const progress = replay.progress;
     double* const forward_time = replay.forward_time;
     double* const backward_time = replay.backward_time;
     const Op* next = state.next;
-    const Op* const end = state.end;
+    const Op* end = state.end;
     double free_ms = state.free_ms;
     // Stops the device at `next`, waiting for input `key` (kNothingAwaited: for good).
     const auto wait = [&](std::uint64_t key) {
       state.awaited = key;
       state.next = next;
+      state.end = end;
       state.free_ms = free_ms;
     };
-    for (; next != end; next = first_to_run(next + 1, end, device, replay)) {
+    for (;;) {
+      if (next == end) [[unlikely]] {  // the program ended, or a streamed one's buffer
+        if (!kStreamed || !refill(device, next, end)) break;
+        next = first_to_run(next, end, device, replay);
+        continue;
+      }
       const Op& op = *next;
       const StageInfo& stage = replay.stage_info[op.stage];
       if (op.flags != 0) [[unlikely]] {  // an overlapped pair's forward (first_to_run)
         const std::optional<std::uint64_t> awaited =
             run_pair<kMemory, kTimeline>(device, next, free_ms);
         if (awaited) return wait(*awaited);
-        ++next;  // past the partner
+        next = first_to_run(next + 2, end, device, replay);  // past the partner
         continue;
       }
+      const std::uint64_t microbatch = op.iteration * replay.microbatches + op.microbatch;
       const std::uint64_t index =
-          stage.first_slot + op.iteration * replay.microbatches + op.microbatch;
+          stage.first_slot + (kStreamed ? microbatch & replay.window_mask : microbatch);
       // Whether B or I `op` has its own F's output and its gradient; waits if not.
       const auto input_gradient_ready = [&] {
         if (progress[index] != Progress::kForwardDone) [[unlikely]] {
@@ -846,62 +918,82 @@ class Engine {
         case OpKind::Forward:
           if (progress[index] != Progress::kNothingRun) throw_invalid();
           if (forward_time[index] == kNotYet) return wait(input_key(index, false));
-          run_op<kMemory, kTimeline, kOverrides, OpKind::Forward>(op, stage, index,
+          run_op<kMemory, kTimeline, kStreamed, kOverrides, OpKind::Forward>(op, stage, index,
                                                       std::max(free_ms, forward_time[index]),
                                                       device, free_ms, replay);
           break;
         case OpKind::Backward:
           if (!input_gradient_ready()) return;
-          run_op<kMemory, kTimeline, kOverrides, OpKind::Backward>(op, stage, index,
+          run_op<kMemory, kTimeline, kStreamed, kOverrides, OpKind::Backward>(op, stage, index,
                                                        std::max(free_ms, backward_time[index]),
                                                        device, free_ms, replay);
           break;
         case OpKind::BackwardInput:
           if (!input_gradient_ready()) return;
-          run_op<kMemory, kTimeline, kOverrides, OpKind::BackwardInput>(
+          run_op<kMemory, kTimeline, kStreamed, kOverrides, OpKind::BackwardInput>(
               op, stage, index, std::max(free_ms, backward_time[index]), device, free_ms, replay);
           break;
         case OpKind::BackwardWeight:
           if (progress[index] == Progress::kComplete) throw_invalid();
           // Its I is later in this program (or nowhere): nothing can wake it.
           if (progress[index] != Progress::kInputGradientDone) return wait(kNothingAwaited);
-          run_op<kMemory, kTimeline, kOverrides, OpKind::BackwardWeight>(op, stage, index, free_ms, device,
+          run_op<kMemory, kTimeline, kStreamed, kOverrides, OpKind::BackwardWeight>(op, stage, index, free_ms, device,
                                                              free_ms, replay);
           break;
         default: {  // OptimizerStep
           const double start = step_start(op, stage, free_ms, device);
           if (start == kNotYet) return wait(mirror_key(op));
-          run_op<kMemory, kTimeline, kOverrides, OpKind::OptimizerStep>(op, stage, index, start, device,
+          run_op<kMemory, kTimeline, kStreamed, kOverrides, OpKind::OptimizerStep>(op, stage, index, start, device,
                                                             free_ms, replay);
           break;
         }
       }
+      next = first_to_run(next + 1, end, device, replay);
     }
     state.next = next;
+    state.end = end;
     state.free_ms = free_ms;
   }
 
   // A fault of the schedule's structure met on the way: reported as check_structure
   // (common/validate/placement.hpp) reports the schedule's first one.
   [[noreturn, gnu::cold, gnu::noinline]] void throw_structure_fault() const {
-    check_structure(schedule_).throw_if_failed();
+    if (stream_ != nullptr) throw_broken_stream();
+    check_structure(*schedule_).throw_if_failed();
     throw Error("the simulator met an op that check_structure accepts as misplaced");
   }
 
   // An op that runs twice, or a run that stops with ops left, comes only from a schedule
   // that breaks a rule check_structure does not check (a duplicate or missing op, a
   // deadlock): the validator names it, in the format `pipewise validate` prints.
-  [[noreturn]] void throw_invalid() const {
-    const ValidationReport report = validate_schedule(schedule_);
+  // With a window, a slot was still in use when a later micro-batch needed it
+  // (WindowTooSmall); a stream's schedule is valid (its promise).
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_invalid() const {
+    if (stream_ != nullptr) {
+      if (window_mask_ + 1 < std::uint64_t{problem_.iterations} * problem_.microbatches) {
+        throw WindowTooSmall{};
+      }
+      throw_broken_stream();
+    }
+    const ValidationReport report = validate_schedule(*schedule_);
     if (!report.ok()) throw Error(format_issue(report.issues.front()));
     throw Error("the simulation stopped with ops left in a schedule the validator accepts");
+  }
+
+  // A streamed schedule broke a promise of ScheduleStream: a fault of its generator.
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_broken_stream() const {
+    throw Error("the streamed schedule " + name_ + " (" + problem_sizes(problem_) +
+                ") is not one the simulator can run: generate it whole and validate it "
+                "(pipewise validate)");
   }
 
   SimulationResult finish() {
     for (std::uint32_t d = 0; d < problem_.devices; ++d) {
       DeviceStats& stats = result_.devices[d];
       // Every op ran once: the program's ops less those skipped.
-      stats.compute_ops = schedule_.programs[d].size() - state_[d].skipped_ops;
+      stats.compute_ops =
+          (stream_ != nullptr ? state_[d].streamed_ops : schedule_->programs[d].size()) -
+          state_[d].skipped_ops;
       stats.path_ops = stats.compute_ops - state_[d].off_path_ops;
       stats.finish_ms = stats.compute_ops > 0 ? state_[d].free_ms : 0.0;
       stats.peak_bytes = stats.static_bytes + stats.peak_activation_bytes;
@@ -917,8 +1009,10 @@ class Engine {
     return std::move(result_);
   }
 
-  const Schedule& schedule_;
+  const Schedule* const schedule_;  // the whole schedule, or
+  ScheduleStream* const stream_;    // the streamed one
   const Problem& problem_;
+  const std::string name_;
   const CostModel& costs_;
   const SimulationOptions& options_;
   const std::uint32_t stages_;
@@ -929,14 +1023,15 @@ class Engine {
   const bool overrides_;
   const bool several_iterations_;
   const bool bidirectional_;
-  const std::uint64_t stage_stride_;  // slots of one stage: n·m
-  bool single_weight_version_ = true;
+  const std::uint64_t window_mask_;   // Window::mask
+  const std::uint64_t stage_stride_;  // slots of one stage: Window::microbatches
 
   // Per (stage, iteration, micro-batch) slot, stage-major (see slot()).
   std::vector<double> forward_time_;   // before F: its input's arrival; after: F's end
   std::vector<double> backward_time_;  // before B/I: its gradient's arrival; after: its end
   std::vector<Progress> progress_;
   std::vector<ActivationLifetime> lifetimes_;  // only when recording the timeline
+  std::vector<Op> stream_buffers_;  // streamed: kStreamBufferOps per device
 
   std::vector<StageInfo> stage_info_;
   std::vector<Link> links_;
@@ -954,8 +1049,11 @@ class Engine {
 
 SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
                           const SimulationOptions& options) {
+  const std::uint64_t slots_per_stage =
+      std::uint64_t{schedule.problem.iterations} * schedule.problem.microbatches;
   try {
-    return Engine(schedule, costs, options).run();
+    return Engine(&schedule, nullptr, Window{.microbatches = slots_per_stage}, costs, options)
+        .run();
   } catch (const Error&) {
     // The engine checks each op as it runs it, so it can meet another fault before a
     // structural one it has not reached: the structural one is reported, as if checked first.
@@ -965,6 +1063,31 @@ SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
     if (!options.structure_checked) check_structure(schedule).throw_if_failed();
     throw Error("not enough memory to simulate " + std::to_string(schedule.op_count()) + " ops" +
                 (options.record_timeline ? " with their timeline recorded" : ""));
+  }
+}
+
+SimulationResult simulate(ScheduleStream& stream, const CostModel& costs,
+                          const SimulationOptions& options) {
+  if (options.record_timeline) {
+    throw Error("a streamed schedule has no timeline: simulate the whole schedule to record one");
+  }
+  const Problem& problem = stream.problem();
+  const std::uint64_t every_slot = std::uint64_t{problem.iterations} * problem.microbatches;
+  std::uint64_t window = kSmallestWindow;
+  while (window < std::min(stream.microbatches_in_flight(), every_slot)) window *= 2;
+  for (;;) {
+    stream.rewind();
+    try {
+      return Engine(nullptr, &stream,
+                    Window{.microbatches = window + kWindowPadding, .mask = window - 1}, costs,
+                    options)
+          .run();
+    } catch (const WindowTooSmall&) {
+      window *= 2;  // at most log2(n·m) times: a window of every slot is never too small
+    } catch (const std::bad_alloc&) {
+      throw Error("not enough memory to simulate the streamed schedule " + stream.name() + " (" +
+                  problem_sizes(problem) + ")");
+    }
   }
 }
 

@@ -31,13 +31,15 @@
 //  - Memory: see MemoryConfig in cost_model.hpp. Static bytes per device are weights
 //    (× weight versions held, common/ir/weight_versions.hpp), gradients and optimizer state.
 // Cost: O(ops) time and O(p·v·m·n) memory (two doubles and one byte per stage and
-// micro-batch), no allocation per op unless the timeline is recorded.
+// micro-batch; a streamed schedule: per stage and micro-batch in flight), no allocation per
+// op unless the timeline is recorded.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/ir/schedule.hpp"
+#include "common/ir/schedule_stream.hpp"
 #include "sim/cost_model.hpp"
 #include "common/timeline/timeline.hpp"
 
@@ -101,6 +103,15 @@ struct SimulationResult {
 // ("deadlock: ..." naming the waiting ops, each with the producer it waits for, in a
 // cycle; or the op whose producer no device will run), or when memory runs out.
 SimulationResult simulate(const Schedule& schedule, const CostModel& costs,
+                          const SimulationOptions& options = {});
+
+// The same for a streamed schedule (schedule_stream.hpp), with the same result as
+// simulating materialize(stream), in memory that grows with p and the micro-batches in
+// flight instead of p·m: the state of a window of micro-batches per stage, reused as they
+// finish (started again with a window twice as large when one is too small, rarely).
+// REQUIRES: costs was resolved for stream.problem(). Throws pipewise::Error when the
+// options ask for a timeline (it needs every op), or as simulate() does.
+SimulationResult simulate(ScheduleStream& stream, const CostModel& costs,
                           const SimulationOptions& options = {});
 
 }  // namespace pipewise::sim

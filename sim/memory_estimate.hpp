@@ -34,6 +34,17 @@ Status memory_to_simulate(std::string_view name, const Problem& problem);
 // memory_to_simulate, throwing pipewise::Error with the reason when it does not fit.
 void require_memory_to_simulate(std::string_view name, const Problem& problem);
 
+// Most ops a streamed simulation (schedule_stream.hpp) takes on: 2^34, about 6 minutes at
+// the 50 M ops/s it runs at with p = 1024 here. Its memory stays small whatever the size,
+// so time is what bounds it: a larger one is refused instead of running for hours.
+inline constexpr std::uint64_t kMostStreamedOps = std::uint64_t{1} << 34;
+
+// Whether schedule `name` for `problem` is small enough to simulate streamed; if not, one
+// line: "1f1b p=1024 v=1 m=1000000000 n=1 has 2.0e+12 ops, more than the 1.7e+10 a
+// streamed simulation takes (about 6 minutes at 50 M ops/s)". Throws pipewise::Error as
+// estimate_simulation_memory does.
+Status work_to_simulate_streamed(std::string_view name, const Problem& problem);
+
 // What a simulated run's outputs add to the simulation: the timeline recorded for them,
 // and the memory each writer takes while it builds its text.
 struct OutputRequest {

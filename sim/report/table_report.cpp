@@ -4,6 +4,7 @@
 
 #include "common/ir/problem.hpp"
 #include "common/text/format.hpp"
+#include "common/text/text_table.hpp"
 
 namespace pipewise::sim {
 namespace {
@@ -58,22 +59,30 @@ std::string metrics_table(const Metrics& metrics) {
                 ? "makespan is " + format_percent(*metrics.gap_to_lower_bound) + " above it)"
                 : std::string("gap undefined: the bound is 0)")));
   out += "\n";
-  out += "device  busy ms  idle ms  blocked ms  utilization  peak memory  peak activations"
-         "  peak at ms  weight versions\n";
+  // Columns as wide as their widest cell: a makespan of 10^8 ms still reads.
+  using Align = TextTable::Align;
+  TextTable table({{"device", Align::Right},
+                   {"busy ms", Align::Right},
+                   {"idle ms", Align::Right},
+                   {"blocked ms", Align::Right},
+                   {"utilization", Align::Right},
+                   {"peak memory", Align::Right},
+                   {"peak activations", Align::Right},
+                   {"peak at ms", Align::Right},
+                   {"weight versions", Align::Right}});
   for (const DeviceMetrics& device : metrics.devices) {
     // "peak at ms" stands beside the peak activations it dates (not the byte peak, which
     // is the static memory from time 0 when activations take no bytes).
-    out += padded(std::to_string(device.device), 6) + padded(format_fixed(device.busy_ms, 3), 9) +
-           padded(format_fixed(device.idle_ms, 3), 9) +
-           padded(format_fixed(device.blocked_ms, 3), 12) +
-           padded(device.utilization ? format_percent(*device.utilization) : "n/a", 13) +
-           padded(format_bytes(static_cast<double>(device.peak_memory_bytes)), 13) +
-           padded(std::to_string(device.peak_activations), 18) +
-           padded(device.peak_activations > 0 ? format_fixed(device.peak_activations_time_ms, 3)
-                                              : "n/a",
-                  12) +
-           padded(std::to_string(device.weight_versions), 17) + "\n";
+    table.add_row({std::to_string(device.device), format_fixed(device.busy_ms, 3),
+                   format_fixed(device.idle_ms, 3), format_fixed(device.blocked_ms, 3),
+                   device.utilization ? format_percent(*device.utilization) : "n/a",
+                   format_bytes(static_cast<double>(device.peak_memory_bytes)),
+                   std::to_string(device.peak_activations),
+                   device.peak_activations > 0 ? format_fixed(device.peak_activations_time_ms, 3)
+                                               : "n/a",
+                   std::to_string(device.weight_versions)});
   }
+  out += table.render();
   return out;
 }
 

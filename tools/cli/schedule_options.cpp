@@ -15,9 +15,17 @@ namespace po = boost::program_options;
 namespace pipewise::tools {
 namespace {
 
-// `name` generated for the problem of -p, -m, -n, --placement, and -v when `takes_chunks`.
+// The problem of -p, -m, -n, --placement, and -v when `takes_chunks`, for schedule `name`.
+Problem generated_problem(const po::variables_map& values, const std::string& name,
+                          bool takes_chunks);
+
+// `name` generated for generated_problem.
 Schedule generated_schedule(const po::variables_map& values, const std::string& name,
-                            bool takes_chunks);
+                            bool takes_chunks) {
+  const Problem problem = generated_problem(values, name, takes_chunks);
+  sim::require_memory_to_simulate(name, problem);
+  return generate_schedule(name, problem);
+}
 
 }  // namespace
 
@@ -83,6 +91,15 @@ Schedule schedule_from_options(const po::variables_map& values, FileCheck check)
   return generated_schedule(values, name, true);
 }
 
+std::unique_ptr<ScheduleStream> schedule_stream_from_options(const po::variables_map& values) {
+  if (values.count("schedule-file") || !values.count("schedule")) return nullptr;
+  const std::string name = values["schedule"].as<std::string>();
+  if (name.find(',') != std::string::npos || !can_stream(name)) return nullptr;
+  const Problem problem = generated_problem(values, name, true);
+  sim::work_to_simulate_streamed(name, problem).throw_if_failed();
+  return stream_schedule(name, problem);
+}
+
 std::vector<Schedule> schedules_from_options(const po::variables_map& values, FileCheck check) {
   if (values.count("schedule-file") || !values.count("schedule") ||
       values["schedule"].as<std::string>().find(',') == std::string::npos) {
@@ -106,8 +123,8 @@ std::vector<Schedule> schedules_from_options(const po::variables_map& values, Fi
 
 namespace {
 
-Schedule generated_schedule(const po::variables_map& values, const std::string& name,
-                            bool takes_chunks) {
+Problem generated_problem(const po::variables_map& values, const std::string& name,
+                          bool takes_chunks) {
   if (!values.count("stages")) throw Error("--stages is required");
   if (!values.count("microbatches")) throw Error("--microbatches is required");
   // A schedule that runs on one placement and chunk count (zbv, dualpipe, ...) gets them
@@ -123,8 +140,7 @@ Schedule generated_schedule(const po::variables_map& values, const std::string& 
   if (values.count("placement")) {
     problem.placement = placement_from_name(values["placement"].as<std::string>());
   }
-  sim::require_memory_to_simulate(name, problem);
-  return generate_schedule(name, problem);
+  return problem;
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "common/ir/schedule.hpp"
+#include "common/ir/schedule_stream.hpp"
 #include "tools/cli/command_line.hpp"  // the commands that take these options parse with it
 
 namespace pipewise::tools {
@@ -28,6 +31,14 @@ enum class FileCheck {
 // FileCheck::Validated, "FILE: invalid schedule: RULE: MESSAGE".
 Schedule schedule_from_options(const boost::program_options::variables_map& values,
                                FileCheck check = FileCheck::AsRead);
+
+// The schedule -s NAME and the sizes describe, as a stream (schedule_stream.hpp) for
+// commands that need no op of it kept, when NAME can be streamed (can_stream); null for a
+// --schedule-file, a list of names or a schedule that cannot. Throws pipewise::Error as
+// schedule_from_options does, or when the schedule has more ops than a streamed
+// simulation takes (sim::work_to_simulate_streamed).
+std::unique_ptr<ScheduleStream> schedule_stream_from_options(
+    const boost::program_options::variables_map& values);
 
 // The schedules of `pipewise run --schedule LIST` (comma-separated names, e.g.
 // naive,gpipe,1f1b,interleaved), each generated for the same -p, -m, -n and --placement; -v

@@ -87,23 +87,35 @@ int run_simulate(const std::vector<std::string>& args) {
   const std::uint32_t ascii_width = bounded_option(values, "ascii-width", 160, 8, 100000);
   const sim::CostConfig config = simulation_costs_from_options(values);
 
-  const Schedule schedule = schedule_from_options(values, FileCheck::Validated);
   sim::OutputRequest outputs_requested;
   outputs_requested.trace = values.count("trace") > 0;
   outputs_requested.svg = values.count("svg") > 0;
   outputs_requested.memory_detail = values.count("memory-detail") > 0;
   outputs_requested.timeline = outputs_requested.trace || outputs_requested.svg ||
                                outputs_requested.memory_detail || values.count("ascii") > 0;
-  sim::memory_for_outputs(schedule.name + " " + problem_sizes(schedule.problem),
-                          schedule.op_count(), outputs_requested)
-      .throw_if_failed();
-  const sim::CostModel costs = resolve_costs_from(
-      config, schedule.problem, values.count("costs") ? values["costs"].as<std::string>() : "");
+  const std::string costs_file = values.count("costs") ? values["costs"].as<std::string>() : "";
   sim::SimulationOptions simulation;
   simulation.record_timeline = outputs_requested.timeline;
-  simulation.timeline_name = "simulated " + schedule.name;
-  const sim::SimulationResult result = sim::simulate(schedule, costs, simulation);
-  const sim::Metrics metrics = sim::compute_metrics(result, costs, microbatch_size);
+  // Without a timeline no op needs keeping: a generator that streams its schedule is read
+  // as the simulator goes (memory in p and the micro-batches in flight, not p·m).
+  const std::unique_ptr<ScheduleStream> stream =
+      outputs_requested.timeline ? nullptr : schedule_stream_from_options(values);
+  std::optional<sim::CostModel> costs;
+  std::optional<sim::SimulationResult> simulated;
+  if (stream != nullptr) {
+    costs = resolve_costs_from(config, stream->problem(), costs_file);
+    simulated = sim::simulate(*stream, *costs, simulation);
+  } else {
+    const Schedule schedule = schedule_from_options(values, FileCheck::Validated);
+    sim::memory_for_outputs(schedule.name + " " + problem_sizes(schedule.problem),
+                            schedule.op_count(), outputs_requested)
+        .throw_if_failed();
+    costs = resolve_costs_from(config, schedule.problem, costs_file);
+    simulation.timeline_name = "simulated " + schedule.name;
+    simulated = sim::simulate(schedule, *costs, simulation);
+  }
+  const sim::SimulationResult& result = *simulated;
+  const sim::Metrics metrics = sim::compute_metrics(result, *costs, microbatch_size);
 
   OutputSet outputs;
   if (values.count("trace")) add_option_file(outputs, values, "trace", chrome_trace_json({*result.timeline}));

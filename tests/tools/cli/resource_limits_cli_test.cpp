@@ -1,5 +1,6 @@
 // Resource limits at the command line: a schedule, or a model to run for real, that cannot
-// fit in memory is refused before any work with the estimate on one line; absurd sizes get a clear error; a sweep
+// fit in memory is refused before any work with the estimate on one line (a streamed one,
+// too long to simulate, with its op count); absurd sizes get a clear error; a sweep
 // skips the points that cannot fit, saying why, and runs the rest, and refuses a grid whose
 // results alone cannot fit.
 #include <gtest/gtest.h>
@@ -17,13 +18,25 @@ namespace pipewise::tools::testing {
 namespace {
 
 TEST(ResourceLimitsCli, SimulateRefusesAScheduleLargerThanMemoryWithTheEstimate) {
-  // 1f1b p=1024 m=10^9: 1.024e12 (stage, micro-batch) slots, 2.048e12 + 1024 ops;
-  // 16 bytes per op + 17 per slot = 5.0176e13 bytes = 45.6 TiB.
+  // zb-h1 (whole schedules only) p=1024 m=10^9: 1.024e12 (stage, micro-batch) slots,
+  // 3.072e12 + 1024 ops; 16 bytes per op + 17 per slot = 6.656e13 bytes = 60.5 TiB.
+  const CliResult result = run_pipewise("simulate -s zb-h1 -p 1024 -m 1000000000");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("zb-h1 p=1024 v=1 m=1000000000 n=1 needs 60.5 TiB for its 3.1e+12 "
+                            "ops; this machine has "),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out, "");
+}
+
+TEST(ResourceLimitsCli, SimulateRefusesAStreamedScheduleTooLongToSimulate) {
+  // 1f1b streams in little memory, but 2.048e12 ops would take hours.
   const CliResult result = run_pipewise("simulate -s 1f1b -p 1024 -m 1000000000");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(line_count(result.err), 1u) << result.err;
-  EXPECT_NE(result.err.find("1f1b p=1024 v=1 m=1000000000 n=1 needs 45.6 TiB for its 2.0e+12 "
-                            "ops; this machine has "),
+  EXPECT_NE(result.err.find("1f1b p=1024 v=1 m=1000000000 n=1 has 2.0e+12 ops, more than the "
+                            "1.7e+10 a streamed simulation takes"),
             std::string::npos)
       << result.err;
   EXPECT_EQ(result.out, "");

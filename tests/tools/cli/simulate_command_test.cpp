@@ -71,6 +71,22 @@ TEST_F(SimulateCommand, JsonReportOfOneFOneB) {
   EXPECT_EQ(report["devices"].size(), 4u);
 }
 
+TEST_F(SimulateCommand, AStreamedRunReportsWhatTheWholeScheduleDoes) {
+  // Without a timeline output these schedules are streamed; --svg makes the command keep
+  // the whole schedule. The JSON reports must be identical.
+  const fs::path svg = directory_ / "timeline.svg";
+  for (const std::string arguments :
+       {"-s 1f1b -p 8 -m 64", "-s naive -p 3 -m 5 -n 2",
+        "-s interleaved -p 4 -v 3 -m 100 -n 2 --latency-us 30 --activation-bytes 1e6 --bandwidth 10",
+        "-s gpipe -p 3 -m 200 --parameter-bytes 1e9 --optimizer adam --data-parallel-size 4"}) {
+    const Outcome streamed = simulate(arguments + " -f json");
+    const Outcome whole = simulate(arguments + " -f json --svg '" + svg.string() + "'");
+    ASSERT_EQ(streamed.status, 0) << arguments << ": " << streamed.err;
+    ASSERT_EQ(whole.status, 0) << arguments << ": " << whole.err;
+    EXPECT_EQ(streamed.out, whole.out) << arguments;
+  }
+}
+
 TEST_F(SimulateCommand, CostFlagsAndMicrobatchSize) {
   const Outcome outcome = simulate(
       "-s gpipe -p 2 -m 4 --cost-f 2 --cost-b 3 --microbatch-size 8 --data-parallel 2 --format json");

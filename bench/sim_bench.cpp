@@ -10,19 +10,21 @@
 //                                   run, so that the speed-up reads from one machine state.
 //   BM_SimulateTimeline/<schedule>  the same with the full timeline recorded (every op span,
 //                                   message, memory sample and activation lifetime), m <= 1024.
-//   BM_Simulate_Large               1F1B p = 1024, m = 65536: 134 million ops; target under
-//                                   15 s and 8 GiB. Opt-in: registered only when
-//                                   --benchmark_filter names it, and best run alone, since
+//   BM_Simulate_Large/m:<m>         1F1B p = 1024, streamed: m = 65536 (134 million ops;
+//                                   targets under 4 s and 1 GiB) and m = 524288 (1.07 billion;
+//                                   under 30 s and 1 GiB). Opt-in: registered only when
+//                                   --benchmark_filter names it, and each best run alone, since
 //                                   its peak memory is the process's VmHWM.
 #include <benchmark/benchmark.h>
 
-#include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bench/bench_support.hpp"
 #include "bench/previous_engine.hpp"
+#include "common/schedules/registry.hpp"
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
 
@@ -86,30 +88,28 @@ void simulate_with_timeline(benchmark::State& state, const std::string& name) {
                  state.range(3) != 0, options);
 }
 
-// One timed simulation of 1F1B p = 1024, m = 65536 with memory accounting and costed
-// communication. Also reports the generation's wall and CPU time and the process's peak
-// resident memory (schedule and simulator state together).
+// One timed simulation of 1F1B p = 1024 with m = state.range(0), streamed (its ops made
+// as the simulator reads them, its state a window over the micro-batches in flight), with
+// memory accounting and costed communication. Also reports the process's peak resident
+// memory (VmHWM: run each m in a process of its own).
 void simulate_large(benchmark::State& state) {
-  const pipewise::Problem problem = make_problem(1024, 65536, 1);
-  const auto generation_start = std::chrono::steady_clock::now();
-  const double generation_cpu_start = pipewise::bench::process_cpu_seconds();
-  const pipewise::Schedule schedule = pipewise::generate_schedule("1f1b", problem);
-  const double generation_cpu = pipewise::bench::process_cpu_seconds() - generation_cpu_start;
-  const std::chrono::duration<double> generation =
-      std::chrono::steady_clock::now() - generation_start;
+  const pipewise::Problem problem = make_problem(1024, state.range(0), 1);
+  const std::unique_ptr<pipewise::ScheduleStream> stream =
+      pipewise::stream_schedule("1f1b", problem);
   const pipewise::sim::CostModel costs =
       pipewise::sim::resolve_costs(pipewise::bench::benchmark_costs(true), problem);
   pipewise::sim::SimulationOptions options;
   options.track_memory = true;
   options.record_timeline = false;
+  std::uint64_t ops = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(pipewise::sim::simulate(schedule, costs, options));
+    const pipewise::sim::SimulationResult result = pipewise::sim::simulate(*stream, costs, options);
+    ops = 0;
+    for (const pipewise::sim::DeviceStats& device : result.devices) ops += device.compute_ops;
+    benchmark::DoNotOptimize(result.makespan_ms);
   }
-  const auto ops = static_cast<double>(schedule.op_count());
-  state.counters["ops"] = ops;
-  state.counters["ops/s"] = pipewise::bench::ops_rate(ops);
-  state.counters["generate_s"] = generation.count();
-  state.counters["generate_cpu_s"] = generation_cpu;
+  state.counters["ops"] = static_cast<double>(ops);
+  state.counters["ops/s"] = pipewise::bench::ops_rate(static_cast<double>(ops));
   state.counters["peak_GiB"] =
       static_cast<double>(pipewise::bench::peak_resident_bytes()) / (1024.0 * 1024.0 * 1024.0);
 }
@@ -158,6 +158,9 @@ void register_benchmarks(bool with_large_case) {
   }
   if (with_large_case) {
     benchmark::RegisterBenchmark("BM_Simulate_Large", simulate_large)
+        ->ArgName("m")
+        ->Arg(65536)
+        ->Arg(524288)
         ->Iterations(1)
         ->Unit(benchmark::kSecond);
   }

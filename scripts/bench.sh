@@ -5,8 +5,9 @@
 # Builds the suites into $BUILD_DIR (default build/; configured as Release when it does not
 # exist yet), runs each with Google Benchmark's JSON output into $BUILD_DIR/bench-results/
 # (<suite>.json, console output in <suite>.txt), repeats the runs that have targets
-# (<suite>_targets.json), then runs the 134-million-op simulation (BM_Simulate_Large) in a
-# process of its own, since its peak memory is the process's. About 4 minutes of CPU time;
+# (<suite>_targets.json), then runs the streamed 134-million-op and 1.07-billion-op
+# simulations (BM_Simulate_Large) in processes of their own, since their peak memory is the
+# process's. About 4 minutes of CPU time;
 # longer in wall time on a loaded machine.
 #
 # Environment:
@@ -78,7 +79,9 @@ run_suite exec_targets "$build_dir/bench/exec_bench" "${repeat[@]}" --benchmark_
 run_suite sweep_targets "$build_dir/bench/sweep_bench" "${repeat[@]}" --benchmark_min_time=0.1
 run_suite cli_targets "$build_dir/bench/cli_bench" "${repeat[@]}" --benchmark_min_time=0.5
 if [ "${BENCH_LARGE:-1}" != "0" ]; then
-  run_suite sim_large "$build_dir/bench/sim_bench" --benchmark_filter=BM_Simulate_Large
+  # One process each: their peak memory is the process's VmHWM.
+  run_suite sim_large "$build_dir/bench/sim_bench" --benchmark_filter='BM_Simulate_Large/m:65536/'
+  run_suite sim_huge "$build_dir/bench/sim_bench" --benchmark_filter='BM_Simulate_Large/m:524288/'
 fi
 echo "load after the run: $(uptime)" | tee -a "$results/machine.txt"
 echo

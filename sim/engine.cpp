@@ -26,8 +26,12 @@ namespace {
 constexpr double kNotYet = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
 constexpr std::uint64_t kNothingAwaited = ~std::uint64_t{0};  // no input's key (input_key)
-// Ops a streamed device's buffer holds (ScheduleStream::read fills it when it runs out).
+// Ops a streamed device's buffer holds (ScheduleStream::read fills it when it runs out):
+// kStreamBufferOps, fewer when p·kStreamBufferOps would pass kStreamBufferBudget, never
+// fewer than kSmallestStreamBuffer.
 constexpr std::size_t kStreamBufferOps = 512;
+constexpr std::size_t kStreamBufferBudget = std::size_t{1} << 20;  // 16 MiB of ops
+constexpr std::size_t kSmallestStreamBuffer = 16;
 // Fewest micro-batches per stage the streamed state's window holds (see Window).
 constexpr std::uint64_t kSmallestWindow = 64;
 
@@ -226,7 +230,11 @@ class Engine {
     last_gradient_.assign(stages_, LastGradient{});
     state_.assign(problem_.devices, DeviceState{});
     if (stream_ != nullptr) {
-      stream_buffers_.resize(std::size_t{problem_.devices} * kStreamBufferOps);
+      // kStreamBufferOps per device, fewer where p is large (at most kStreamBufferBudget in
+      // all; 65536 devices would otherwise take 512 MiB of buffers).
+      buffer_ops_ = std::clamp<std::size_t>(kStreamBufferBudget / problem_.devices,
+                                            kSmallestStreamBuffer, kStreamBufferOps);
+      stream_buffers_.resize(std::size_t{problem_.devices} * buffer_ops_);
       for (std::uint32_t d = 0; d < problem_.devices; ++d) {
         refill(d, state_[d].next, state_[d].end);
       }
@@ -329,8 +337,8 @@ class Engine {
   // false for a whole schedule, whose program ends at its end.
   [[gnu::noinline]] bool refill(std::uint32_t device, const Op*& next, const Op*& end) {
     if (stream_ == nullptr) return false;
-    Op* buffer = stream_buffers_.data() + std::size_t{device} * kStreamBufferOps;
-    const std::size_t read = stream_->read(device, buffer, kStreamBufferOps);
+    Op* buffer = stream_buffers_.data() + std::size_t{device} * buffer_ops_;
+    const std::size_t read = stream_->read(device, buffer, buffer_ops_);
     state_[device].streamed_ops += read;
     next = buffer;
     end = buffer + read;
@@ -1031,7 +1039,8 @@ class Engine {
   std::vector<double> backward_time_;  // before B/I: its gradient's arrival; after: its end
   std::vector<Progress> progress_;
   std::vector<ActivationLifetime> lifetimes_;  // only when recording the timeline
-  std::vector<Op> stream_buffers_;  // streamed: kStreamBufferOps per device
+  std::vector<Op> stream_buffers_;  // streamed: buffer_ops_ per device
+  std::size_t buffer_ops_ = 0;
 
   std::vector<StageInfo> stage_info_;
   std::vector<Link> links_;
@@ -1073,8 +1082,12 @@ SimulationResult simulate(ScheduleStream& stream, const CostModel& costs,
   }
   const Problem& problem = stream.problem();
   const std::uint64_t every_slot = std::uint64_t{problem.iterations} * problem.microbatches;
-  std::uint64_t window = kSmallestWindow;
-  while (window < std::min(stream.microbatches_in_flight(), every_slot)) window *= 2;
+  // A power of two: at least the micro-batches the stream says are in flight (and
+  // kSmallestWindow), at most the first to hold every micro-batch.
+  const std::uint64_t wanted =
+      std::min(std::max(stream.microbatches_in_flight(), kSmallestWindow), every_slot);
+  std::uint64_t window = 1;
+  while (window < wanted) window *= 2;
   for (;;) {
     stream.rewind();
     try {

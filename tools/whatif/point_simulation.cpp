@@ -1,16 +1,32 @@
 #include "tools/whatif/point_simulation.hpp"
 
+#include <memory>
+
 #include "common/schedules/registry.hpp"
 #include "sim/engine.hpp"
 #include "sim/memory_estimate.hpp"
 
 namespace pipewise::tools {
 
+namespace {
+
+// The numbers the what-if engines compare, from one simulated run.
+PointMetrics point_metrics(const sim::SimulationResult& run);
+
+}  // namespace
+
 Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& problem,
                                     const sim::CostConfig& costs) {
   if (Status accepted = schedule_accepts(schedule, problem); !accepted.ok()) return accepted;
   Result<sim::CostModel> model = sim::try_resolve_costs(costs, problem);
   if (!model.ok()) return model.status();
+  if (can_stream(schedule)) {
+    // Its ops made as the simulator reads them: memory in p and the micro-batches in
+    // flight, so that a large point costs time, not gigabytes (times the sweep's threads).
+    if (Status work = sim::work_to_simulate_streamed(schedule, problem); !work.ok()) return work;
+    const std::unique_ptr<ScheduleStream> stream = stream_schedule(schedule, problem);
+    return point_metrics(sim::simulate(*stream, *model));
+  }
   if (Status memory = sim::memory_to_simulate(schedule, problem); !memory.ok()) return memory;
   return simulate_point(generate_schedule(schedule, problem), costs);
 }
@@ -22,8 +38,12 @@ Result<PointMetrics> simulate_point(const Schedule& schedule, const sim::CostCon
   sim::SimulationOptions options;
   options.record_timeline = false;
   options.structure_checked = structure_checked;
-  const sim::SimulationResult run = sim::simulate(schedule, *model, options);
+  return point_metrics(sim::simulate(schedule, *model, options));
+}
 
+namespace {
+
+PointMetrics point_metrics(const sim::SimulationResult& run) {
   PointMetrics metrics;
   metrics.makespan_ms = run.makespan_ms;
   const double devices = static_cast<double>(run.devices.size());
@@ -48,5 +68,7 @@ Result<PointMetrics> simulate_point(const Schedule& schedule, const sim::CostCon
   metrics.bubble_ratio = run.makespan_ms > 0 ? 1.0 - busy / (devices * run.makespan_ms) : 0.0;
   return metrics;
 }
+
+}  // namespace
 
 }  // namespace pipewise::tools

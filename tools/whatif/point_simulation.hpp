@@ -33,10 +33,11 @@ struct PointMetrics {
   std::vector<DeviceMemoryPeak> devices;  // every device's peak, in device order
 };
 
-// Generates schedule `schedule` for `problem`, resolves `costs` for it and simulates it.
-// A configuration that cannot be simulated is an answer, not an error: the failure says why
-// (the schedule does not accept the problem, the costs do not fit it, or this machine lacks
-// the memory to simulate it). Throws pipewise::Error only for an unknown schedule name.
+// Generates schedule `schedule` for `problem` (streamed where it can be: schedule_stream.hpp),
+// resolves `costs` for it and simulates it. A configuration that cannot be simulated is an
+// answer, not an error: the failure says why (the schedule does not accept the problem, the
+// costs do not fit it, this machine lacks the memory to simulate it, or a streamed one has
+// more ops than sim::kMostStreamedOps). Throws pipewise::Error only for an unknown schedule name.
 Result<PointMetrics> simulate_point(std::string_view schedule, const Problem& problem,
                                     const sim::CostConfig& costs);
 

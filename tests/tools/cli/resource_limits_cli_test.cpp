@@ -75,23 +75,26 @@ TEST(ResourceLimitsCli, RunRefusesAModelLargerThanMemoryBeforeAllocatingIt) {
 }
 
 TEST(ResourceLimitsCli, SweepSkipsThePointThatCannotFitAndRunsTheOthers) {
-  // 1f1b p=65536 m=2^20: 2^36 slots, 2^37 + 65536 ops (1.4e11); 16 bytes per op + 17 per
-  // slot = 3.37e12 bytes = 3.1 TiB. The other three points are small.
-  const CliResult result =
-      run_pipewise("sweep -s 1f1b -p 2,65536 -m 4,1048576 --threads 2 --format json");
+  // zb-h1 (whole schedules only) p=65536 m=2^20: 2^36 slots, 3·2^36 + 65536 ops (2.1e11);
+  // 16 bytes per op + 17 per slot = 4.47e12 bytes = 4.06 TiB. 1f1b streams the same point
+  // in little memory but has 1.4e11 ops, more than a streamed simulation takes. The other
+  // points are small.
+  const CliResult result = run_pipewise(
+      "sweep -s zb-h1,1f1b -p 2,65536 -m 4,1048576 --threads 2 --format json");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const nlohmann::json sweep = nlohmann::json::parse(result.out);
-  ASSERT_EQ(sweep.at("points").size(), 4u);
+  ASSERT_EQ(sweep.at("points").size(), 8u);
   for (const nlohmann::json& point : sweep.at("points")) {
     const bool huge = point.at("p") == 65536 && point.at("m") == 1048576;
     EXPECT_EQ(point.at("status"), huge ? "skipped" : "ok") << point.dump();
     if (!huge) continue;
     const std::string reason = point.at("reason");
-    EXPECT_EQ(reason.rfind("1f1b p=65536 v=1 m=1048576 n=1 needs 3.06 TiB for its 1.4e+11 ops; "
-                           "this machine has ",
-                           0),
-              0u)
-        << reason;
+    const std::string expected =
+        point.at("schedule") == "zb-h1"
+            ? "zb-h1 p=65536 v=1 m=1048576 n=1 needs 4.06 TiB for its 2.1e+11 ops; this machine has "
+            : "1f1b p=65536 v=1 m=1048576 n=1 has 1.4e+11 ops, more than the 1.7e+10 a streamed "
+              "simulation takes";
+    EXPECT_EQ(reason.rfind(expected, 0), 0u) << reason;
   }
 }
 

@@ -34,9 +34,15 @@ Schedule unflushed_one_f_one_b(std::string name, const Problem& problem,
 }
 
 std::vector<std::uint32_t> stages_of_device(const Problem& problem, std::uint32_t device) {
+  // Chunk c holds stages c·p .. c·p + p − 1: looped, device d runs c·p + d; on a V (and
+  // bidirectional placement) the odd chunks run back, c·p + p − 1 − d. One per chunk, in
+  // ascending order, without a pass over every stage (p = 65536 made that p² per schedule).
   std::vector<std::uint32_t> stages;
-  for (std::uint32_t stage = 0; stage < problem.stages(); ++stage) {
-    if (problem.device_of_stage(stage) == device) stages.push_back(stage);
+  stages.reserve(problem.chunks);
+  const std::uint32_t p = problem.devices;
+  for (std::uint32_t chunk = 0; chunk < problem.chunks; ++chunk) {
+    const bool back = problem.placement != Placement::Looped && chunk % 2 == 1;
+    stages.push_back(chunk * p + (back ? p - 1 - device : device));
   }
   return stages;
 }

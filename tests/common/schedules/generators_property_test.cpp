@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/ir/error.hpp"
+#include "common/schedules/program_builder.hpp"
 #include "common/schedules/registry.hpp"
 #include "tests/common/schedules/generator_test_support.hpp"
 
@@ -117,6 +120,32 @@ TEST(GeneratorProperties, EveryScheduleIsCompleteOrderedAndDeadlockFree) {
             EXPECT_EQ(schedule.problem, problem);
             expect_well_formed(schedule, context);
           }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pipewise
+
+namespace pipewise {
+namespace {
+
+TEST(StagesOfDevice, AreTheStagesDeviceOfStagePutOnItInAscendingOrder) {
+  for (const auto& [placement, chunk_counts] :
+       {std::pair{Placement::Looped, std::vector<std::uint32_t>{1, 2, 3, 4}},
+        std::pair{Placement::VShape, std::vector<std::uint32_t>{2}},
+        std::pair{Placement::Bidirectional, std::vector<std::uint32_t>{2}}}) {
+    for (const std::uint32_t v : chunk_counts) {
+      for (std::uint32_t p = 1; p <= 7; ++p) {
+        const Problem problem{p, v, 2 * p, 1, placement};
+        for (std::uint32_t d = 0; d < p; ++d) {
+          std::vector<std::uint32_t> expected;
+          for (std::uint32_t s = 0; s < problem.stages(); ++s) {
+            if (problem.device_of_stage(s) == d) expected.push_back(s);
+          }
+          EXPECT_EQ(stages_of_device(problem, d), expected) << problem_sizes(problem) << " d=" << d;
         }
       }
     }

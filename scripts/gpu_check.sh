@@ -2,7 +2,9 @@
 # The GPU check: builds pipewise in Release, runs the CUDA test suites (planning, the module
 # loader, the backend's startup and GPU tests), then measures gpipe, 1f1b, interleaved and
 # pipedream on 4 emulated devices of one GPU (and on 4 real GPUs when the machine has
-# them), plus 1f1b over NCCL loopbacks (--transport nccl), with the CUDA backend (the module
+# them), plus 1f1b over NCCL loopbacks (--transport nccl), and gpipe, interleaved and
+# pipedream predicted from one 1f1b profile (pipewise profile --backend cuda; run --costs),
+# with the CUDA backend (the module
 # build/tools/libpipewise_cuda.so that `pipewise run --backend cuda` loads), against the
 # simulator's prediction from the same run's profiled costs, and prints one summary table.
 #
@@ -77,6 +79,21 @@ for set in "${device_sets[@]}"; do
 done
 # The NCCL path on one GPU: each emulated device's one-rank loopback, inside green contexts.
 run_one 1f1b "--emulate 4" emulated-nccl --transport nccl
+# Profile once, predict the others: 1f1b profiled on the emulated devices (pipewise profile
+# --backend cuda), then gpipe, interleaved (another p*v) and pipedream predicted from that
+# file (run --costs) instead of from their own runs.
+profile="$results/costs-1f1b-emulated.json"
+rm -f "$profile"
+if "$build_dir"/tools/pipewise profile --backend cuda --schedule 1f1b --stages 4 \
+    --microbatches "$microbatches" --emulate 4 -o "$profile" >/dev/null 2>"$results/profile.err"; then
+  rm -f "$results/profile.err"
+  run_one gpipe "--emulate 4" emulated-from-profile --costs "$profile"
+  run_one interleaved "--emulate 4" emulated-from-profile --chunks 2 --costs "$profile"
+  run_one pipedream "--emulate 4" emulated-from-profile --iterations 4 --costs "$profile"
+else
+  runs_status=1
+  echo "profile --backend cuda failed: $(tail -n 1 "$results/profile.err")"
+fi
 
 # The summary: one header, then each run's row behind its name ("-" for an empty cell, so
 # that the columns stay aligned); a failed run points at its error, printed above.

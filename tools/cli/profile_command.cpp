@@ -28,7 +28,7 @@ namespace pipewise::tools {
 namespace {
 
 constexpr const char* kProfileUsage =
-    "usage: pipewise profile [--backend cpu] --schedule NAME --stages P --microbatches M\n"
+    "usage: pipewise profile [--backend cpu|cuda] --schedule NAME --stages P --microbatches M\n"
     "                        [--chunks V] -o FILE [run's model and profiling flags]\n"
     "Profiles a pipeline once and writes a simulator cost file (sim/cost_file.hpp) that\n"
     "`simulate`, `sweep` and `search` read with --costs, and `run --costs` predicts other\n"
@@ -49,7 +49,8 @@ constexpr const char* kProfileUsage =
     "micro-batch size or optimizer are refused with one line. Under mpirun (-np p*d: one rank\n"
     "per device and replica, as run lays them out) the pipeline runs across the ranks and the\n"
     "file holds the costs of running that way: messages over MPI and, with d > 1 replicas,\n"
-    "the gradient all-reduce (\"data_parallel\"). --backend cuda is not supported yet.\n"
+    "the gradient all-reduce (\"data_parallel\"). --backend cuda profiles in one process, on\n"
+    "the GPUs (or SM partitions, --emulate) that run --backend cuda would use.\n"
     "Example: pipewise profile -s 1f1b -p 2 -m 8 -o costs.json";
 
 // Writes the cost file of `run` (the profiled pipeline) and the summary line.
@@ -60,7 +61,7 @@ int write_profile(const po::variables_map& values, const RunRequest& request,
       profile_from_steps(run.isolated, lowered, intervals_of(run.timed.profiled));
   const exec::MlpModel layer_model(request.model, request.model.layers());
   const exec::ExecutionProfile layers_alone =
-      exec::profile_cpu_execution(layer_model, task, request.optimizer, request.profile);
+      profile_alone(request, layer_model, task, lowered.problem.devices);
   ProfileSetting setting;
   setting.backend = request.backend;
   setting.schedule = request.schedule.name;
@@ -108,12 +109,15 @@ int run_profile(const std::vector<std::string>& args) {
     if (values.count(run_only)) throw Error(std::string("--") + run_only + " is a flag of run, not of profile");
   }
   RunRequest request = request_from_options(values);
-  if (request.backend != "cpu") throw Error("profile: --backend " + request.backend + " is not supported yet (cpu only)");
+  if (request.backend == "cuda" && exec::mpi::launched_world_size() > 1) {
+    throw Error("profile --backend cuda runs in one process (the GPUs or SM partitions of run "
+                "--backend cuda); under mpirun only --backend cpu is supported");
+  }
   if (request.steps.profile_steps == 0) throw Error("--profile-steps must be at least 1: the stage costs are measured inside the pipeline");
   request.schedule = schedule_from_options(values, FileCheck::Validated);
   const Schedule lowered = lower_communication(request.schedule);
   const exec::MlpModel model(request.model, lowered.problem.model_stages());
-  require_memory_for_cpu_run(request, lowered, model);
+  if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
   if (exec::mpi::launched_world_size() > 1) {
     // One pipeline device per rank, messages over MPI, and with p·d ranks d replicas whose

@@ -215,8 +215,7 @@ BackendRun time_steps(const RunRequest& request, const Schedule& lowered,
 
 BackendRun run_on_cpu(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
                       const exec::SyntheticTask& task) {
-  exec::ExecutionProfile isolated =
-      exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
+  exec::ExecutionProfile isolated = profile_alone(request, model, task, lowered.problem.devices);
   exec::CpuBackend backend(model, task, request.optimizer);
   return time_steps(request, lowered, backend, std::move(isolated));
 }
@@ -240,13 +239,27 @@ const exec::cuda::CudaModule& cuda_module() {
   return *loaded.module;
 }
 
-BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
-                       const exec::SyntheticTask& task) {
+}  // namespace
+
+exec::ExecutionProfile profile_alone(const RunRequest& request, const exec::MlpModel& model,
+                                     const exec::SyntheticTask& task,
+                                     std::uint32_t pipeline_devices) {
+  if (request.backend != "cuda") {
+    return exec::profile_cpu_execution(model, task, request.optimizer, request.profile);
+  }
   const exec::cuda::CudaModule& module = cuda_module();
   const exec::cuda::DeviceCount count = module.device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
-  exec::ExecutionProfile isolated = module.profile_execution(
-      model, task, request.optimizer, request.gpu, lowered.problem.devices, request.profile);
+  return module.profile_execution(model, task, request.optimizer, request.gpu, pipeline_devices,
+                                  request.profile);
+}
+
+namespace {
+
+BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
+                       const exec::SyntheticTask& task) {
+  const exec::cuda::CudaModule& module = cuda_module();
+  exec::ExecutionProfile isolated = profile_alone(request, model, task, lowered.problem.devices);
   const std::unique_ptr<exec::TrainingBackend> backend =
       module.make_backend(model, task, request.optimizer, request.gpu);
   return time_steps(request, lowered, *backend, std::move(isolated));

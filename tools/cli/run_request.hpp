@@ -67,6 +67,14 @@ void require_memory_for_cpu_run(const RunRequest& request, const Schedule& lower
 // Every op of every step in `steps`, as intervals.
 std::vector<exec::StepIntervals> intervals_of(const std::vector<exec::TimingRecorder>& steps);
 
+// The ops of `model` timed alone on the request's backend (CPU, or the GPUs or SM
+// partitions a CUDA run over `pipeline_devices` devices would use), in the simulator's units.
+// Throws pipewise::Error with one line when the CUDA backend is asked for and this build
+// has no CUDA module, it cannot be loaded, or there is no device.
+exec::ExecutionProfile profile_alone(const RunRequest& request, const exec::MlpModel& model,
+                                     const exec::SyntheticTask& task,
+                                     std::uint32_t pipeline_devices);
+
 // The ops of `lowered` timed alone, then its warm-up, profiling and timed steps, in this
 // process on the request's backend. Throws pipewise::Error for a data-parallel request (that
 // needs mpirun) or a run that fails.

@@ -149,5 +149,26 @@ TEST_F(ProfileCommand, BadInputIsRefusedInOneLineWithNoFileWritten) {
   EXPECT_EQ(line_count(failed.err), 1u) << failed.err;
 }
 
+TEST(ProfileCudaBackend, WithoutCudaOrADeviceSaysSoInOneLineWithNoFileWritten) {
+  const ScratchDirectory scratch;
+  const std::string costs = scratch.file("costs.json");
+  const CliResult result = run_pipewise(
+      "profile --backend cuda --model 8,8,8,4 -s 1f1b -p 2 -m 2 --steps 1 --profile-steps 1 -o '" +
+      costs + "'");
+  if (result.exit_code == 0) {
+    // A GPU is here: the file is the GPU's costs, as the CPU's would be.
+    const nlohmann::json file = nlohmann::json::parse(read_whole_file(costs));
+    EXPECT_EQ(file["profile"]["backend"], "cuda");
+    EXPECT_EQ(file["stages"].size(), 2u);
+    GTEST_SKIP() << "this build has CUDA and the machine a GPU: profiled on it";
+  }
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  const bool explained = result.err.find("pipewise was built without CUDA") != std::string::npos ||
+                         result.err.find("no CUDA device") != std::string::npos;
+  EXPECT_TRUE(explained) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(costs));
+}
+
 }  // namespace
 }  // namespace pipewise::tools::testing

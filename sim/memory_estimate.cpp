@@ -39,9 +39,9 @@ Status work_to_simulate_streamed(std::string_view name, const Problem& problem) 
   const MemoryEstimate estimate = estimate_simulation_memory(name, problem);
   if (estimate.ops <= kMostStreamedOps) return {};
   return Status::failure(find_schedule(name).name + " " + problem_sizes(problem) + " has " +
-                         format_count(estimate.ops) + " ops, more than the " +
-                         format_count(kMostStreamedOps) +
-                         " a streamed simulation takes (about 6 minutes at 50 M ops/s)");
+                         format_count(estimate.ops) + " ops (" + std::to_string(estimate.ops) +
+                         "), more than the 2^34 (" + std::to_string(kMostStreamedOps) +
+                         ") a streamed simulation takes (about 6 minutes at 50 M ops/s)");
 }
 
 std::uint64_t estimate_output_memory(std::uint64_t ops, const OutputRequest& outputs) {

@@ -40,8 +40,8 @@ void require_memory_to_simulate(std::string_view name, const Problem& problem);
 inline constexpr std::uint64_t kMostStreamedOps = std::uint64_t{1} << 34;
 
 // Whether schedule `name` for `problem` is small enough to simulate streamed; if not, one
-// line: "1f1b p=1024 v=1 m=1000000000 n=1 has 2.0e+12 ops, more than the 1.7e+10 a
-// streamed simulation takes (about 6 minutes at 50 M ops/s)". Throws pipewise::Error as
+// line: "1f1b p=1024 v=1 m=1000000000 n=1 has 2.0e+12 ops (2048000001024), more than the
+// 2^34 (17179869184) a streamed simulation takes (about 6 minutes at 50 M ops/s)". Throws pipewise::Error as
 // estimate_simulation_memory does.
 Status work_to_simulate_streamed(std::string_view name, const Problem& problem);
 

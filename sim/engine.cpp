@@ -360,11 +360,12 @@ class Engine {
   }
 
   void prepare_static_memory() {
-    // A stream's iterations each end with a flush: one version held (its promise).
-    for (std::uint32_t d = 0; d < problem_.devices; ++d) {
-      result_.devices[d].weight_versions = program_size(d) == 0 ? 0 : 1;
-    }
-    if (stream_ == nullptr) {
+    if (stream_ != nullptr) {
+      // Each of a stream's iterations ends with a flush: one version held (its promise).
+      for (std::uint32_t d = 0; d < problem_.devices; ++d) {
+        result_.devices[d].weight_versions = program_size(d) == 0 ? 0 : 1;
+      }
+    } else {
       const std::vector<std::uint32_t> versions = weight_versions_held(*schedule_);
       for (std::uint32_t d = 0; d < problem_.devices; ++d) {
         result_.devices[d].weight_versions = versions[d];

@@ -340,6 +340,11 @@ class Engine {
     Op* buffer = stream_buffers_.data() + std::size_t{device} * buffer_ops_;
     const std::size_t read = stream_->read(device, buffer, buffer_ops_);
     state_[device].streamed_ops += read;
+    streamed_ops_ += read;
+    if (streamed_ops_ >= next_progress_ && options_.on_stream_progress) {
+      options_.on_stream_progress(streamed_ops_);
+      next_progress_ = streamed_ops_ + kStreamProgressOps;
+    }
     next = buffer;
     end = buffer + read;
     return read > 0;
@@ -1042,6 +1047,8 @@ class Engine {
   std::vector<ActivationLifetime> lifetimes_;  // only when recording the timeline
   std::vector<Op> stream_buffers_;  // streamed: buffer_ops_ per device
   std::size_t buffer_ops_ = 0;
+  std::uint64_t streamed_ops_ = 0;                   // read from the stream, all devices
+  std::uint64_t next_progress_ = kStreamProgressOps;  // on_stream_progress's next call
 
   std::vector<StageInfo> stage_info_;
   std::vector<Link> links_;

@@ -34,6 +34,7 @@
 // micro-batch; a streamed schedule: per stage and micro-batch in flight), no allocation per
 // op unless the timeline is recorded.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,7 +58,15 @@ struct SimulationOptions {
   // names that fault as a check before the run would have. A schedule that was not checked
   // must leave this false.
   bool structure_checked = false;
+  // Streamed schedules only: called with the ops read so far, about every
+  // kStreamProgressOps of them (outside the replay's hot loop, as buffers are refilled), so
+  // that a long run can show how far it is. Counts start again from 0 if the run starts
+  // again with a larger window.
+  std::function<void(std::uint64_t ops_read)> on_stream_progress;
 };
+
+// How many ops a streamed simulation reads between two calls of on_stream_progress.
+inline constexpr std::uint64_t kStreamProgressOps = std::uint64_t{1} << 22;
 
 // What one device did.
 struct DeviceStats {

@@ -162,6 +162,26 @@ TEST(StreamedSimulation, UsesAWindowSmallerThanEveryMicroBatch) {
   EXPECT_EQ(stream.rewinds, 1);
 }
 
+TEST(StreamedSimulation, ReportsItsProgressAsItReadsTheStream) {
+  // 1F1B p = 8, m = 300000: 4,800,008 ops, more than one kStreamProgressOps.
+  const Problem problem{8, 1, 300000, 1, Placement::Looped};
+  const CostModel costs = resolve_costs(CostConfig{}, problem);
+  const std::unique_ptr<ScheduleStream> stream = stream_schedule("1f1b", problem);
+  std::uint64_t total = 0;
+  for (std::uint32_t d = 0; d < problem.devices; ++d) total += stream->program_size(d);
+  std::vector<std::uint64_t> reported;
+  SimulationOptions options;
+  options.on_stream_progress = [&reported](std::uint64_t read) { reported.push_back(read); };
+  const SimulationResult run = simulate(*stream, costs, options);
+  EXPECT_GT(run.makespan_ms, 0.0);
+  ASSERT_FALSE(reported.empty());
+  EXPECT_GE(reported.front(), kStreamProgressOps);
+  for (std::size_t i = 1; i < reported.size(); ++i) {
+    EXPECT_GE(reported[i], reported[i - 1] + kStreamProgressOps);
+  }
+  EXPECT_LE(reported.back(), total);
+}
+
 TEST(StreamedSimulation, RefusesToRecordATimeline) {
   const Problem problem{2, 1, 4, 1, Placement::Looped};
   const CostModel costs = resolve_costs(CostConfig{}, problem);

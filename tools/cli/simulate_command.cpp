@@ -22,6 +22,7 @@
 #include "tools/cli/simulation_cost_options.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/progress_bar.hpp"
 #include "tools/cli/report_output.hpp"
 #include "tools/cli/schedule_options.hpp"
 
@@ -29,6 +30,9 @@ namespace po = boost::program_options;
 
 namespace pipewise::tools {
 namespace {
+
+// Streamed runs of this many ops or more show a progress bar (about 1 s at 60 M ops/s).
+constexpr std::uint64_t kOpsWorthAProgressBar = std::uint64_t{1} << 26;
 
 constexpr const char* kUsage =
     "usage: pipewise simulate -s NAME -p P -m M [-v V] [-n N] | --schedule-file FILE\n"
@@ -104,7 +108,15 @@ int run_simulate(const std::vector<std::string>& args) {
   std::optional<sim::SimulationResult> simulated;
   if (stream != nullptr) {
     costs = resolve_costs_from(config, stream->problem(), costs_file);
+    std::uint64_t ops = 0;
+    for (std::uint32_t d = 0; d < stream->problem().devices; ++d) ops += stream->program_size(d);
+    // A bar on a terminal for a run of seconds or more (nothing in a pipe or a file).
+    ProgressBar bar(ops, stderr);
+    if (ops >= kOpsWorthAProgressBar) {
+      simulation.on_stream_progress = [&bar](std::uint64_t read) { bar.update(read); };
+    }
     simulated = sim::simulate(*stream, *costs, simulation);
+    bar.finish();
   } else {
     const Schedule schedule = schedule_from_options(values, FileCheck::Validated);
     sim::memory_for_outputs(schedule.name + " " + problem_sizes(schedule.problem),

@@ -327,16 +327,9 @@ class Engine {
     }
   }
 
-  // The number of ops in device `device`'s program.
-  std::uint64_t program_size(std::uint32_t device) const {
-    return stream_ != nullptr ? stream_->program_size(device) : schedule_->programs[device].size();
-  }
-
-  // Streamed schedules: reads the next ops of device `device` into its buffer and points
-  // `next` and `end` at them; false (the program has ended) when there are none. Always
-  // false for a whole schedule, whose program ends at its end.
+  // Streamed schedules only: reads the next ops of device `device` into its buffer and
+  // points `next` and `end` at them; false (the program has ended) when there are none.
   [[gnu::noinline]] bool refill(std::uint32_t device, const Op*& next, const Op*& end) {
-    if (stream_ == nullptr) return false;
     Op* buffer = stream_buffers_.data() + std::size_t{device} * buffer_ops_;
     const std::size_t read = stream_->read(device, buffer, buffer_ops_);
     state_[device].streamed_ops += read;
@@ -368,7 +361,7 @@ class Engine {
     if (stream_ != nullptr) {
       // Each of a stream's iterations ends with a flush: one version held (its promise).
       for (std::uint32_t d = 0; d < problem_.devices; ++d) {
-        result_.devices[d].weight_versions = program_size(d) == 0 ? 0 : 1;
+        result_.devices[d].weight_versions = stream_->program_size(d) == 0 ? 0 : 1;
       }
     } else {
       const std::vector<std::uint32_t> versions = weight_versions_held(*schedule_);

@@ -15,6 +15,7 @@ ActivationEffects activation_effects(const CostModel& costs, std::uint32_t stage
   effects.backward_frees = rebuilt + kept;
   effects.input_frees = rebuilt - std::min(rebuilt, memory.weight_gradient_bytes);
   effects.weight_frees = std::min(rebuilt, memory.weight_gradient_bytes) + kept;
+  effects.step_bytes = memory.step_working_bytes;
   return effects;
 }
 

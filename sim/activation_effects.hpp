@@ -15,6 +15,7 @@ struct ActivationEffects {
   std::uint64_t backward_frees = 0;  // released when B ends
   std::uint64_t input_frees = 0;     // released when I ends
   std::uint64_t weight_frees = 0;    // released when W ends (I's and W's add up to B's)
+  std::uint64_t step_bytes = 0;      // held from the start to the end of its optimizer step
 };
 
 // The effects of stage `stage`'s ops. REQUIRES: stage < costs.problem().stages().

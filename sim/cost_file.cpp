@@ -68,6 +68,7 @@ StageMemoryOverride stage_memory_fields(JsonFields& fields) {
   memory.stash_bytes = fields.non_negative("stash_bytes");
   memory.checkpoint_bytes = fields.non_negative("checkpoint_bytes");
   memory.working_set_bytes = fields.non_negative("working_set_bytes");
+  memory.step_working_bytes = fields.non_negative("step_working_bytes");
   return memory;
 }
 
@@ -174,6 +175,8 @@ void read_memory(JsonFields& fields, MemoryConfig& memory) {
     throw Error(fields.path_of("weight_gradient_fraction") + " must be between 0 and 1");
   }
   memory.recompute = fields.boolean("recompute").value_or(memory.recompute);
+  memory.step_working_bytes =
+      fields.non_negative("step_working_bytes").value_or(memory.step_working_bytes);
 }
 
 // A "profile" section's compute times (contention factors or one layer's times): every

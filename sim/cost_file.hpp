@@ -24,7 +24,8 @@
 //        "optimizer_state_bytes": 3.6e10,                // weights, gradients, optimizer state,
 //        "stash_bytes": 2e9,        // kept from F to B per micro-batch (no recomputation),
 //        "checkpoint_bytes": 1e8,   // kept from F to B per micro-batch under recomputation,
-//        "working_set_bytes": 4e8}  // rebuilt during B under recomputation
+//        "working_set_bytes": 4e8,  // rebuilt during B under recomputation
+//        "step_working_bytes": 0}   // held only while its optimizer step runs
 //     ],
 //     "devices": [              // stragglers: every time of the device's stages × slowdown
 //       {"device": 2, "slowdown": 1.3}
@@ -64,7 +65,9 @@
 //       "activation_bytes_per_layer": 1e8,  // A_layer stashed per layer and micro-batch
 //       "working_set_factor": 1.0,          // α: recomputation rebuilds α·L·A_layer
 //       "weight_gradient_fraction": 1.0,    // share of the stash W still needs after I
-//       "recompute": false      // keep only the boundary activation; B reruns F
+//       "recompute": false,     // keep only the boundary activation; B reruns F
+//       "step_working_bytes": 0 // held only during the optimizer steps (e.g. the other
+//                               //   copy's gradient a bidirectional stage adds)
 //     }
 //   }
 //

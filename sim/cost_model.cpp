@@ -320,7 +320,8 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
            size_status(optimizer_state, "optimizer state bytes"),
            size_status(memory.layers, "layers"),
            size_status(memory.activation_bytes_per_layer, "activation bytes per layer"),
-           size_status(memory.working_set_factor, "working-set factor")});
+           size_status(memory.working_set_factor, "working-set factor"),
+           size_status(memory.step_working_bytes, "step working bytes")});
       !status.ok()) {
     return status;
   }
@@ -343,7 +344,8 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
         {stash, "stashed activation bytes (layers x activation bytes per layer)"},
         {comm.activation_bytes, "activation bytes"},
         {memory.working_set_factor * stash,
-         "recomputation working set (working-set factor x layers x activation bytes per layer)"}}) {
+         "recomputation working set (working-set factor x layers x activation bytes per layer)"},
+        {memory.step_working_bytes, "step working bytes"}}) {
     if (Result<std::uint64_t> bytes = bytes_from_double(value, what); !bytes.ok()) {
       return bytes.status();
     }
@@ -357,6 +359,7 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   stage_memory.stash_bytes = bytes_of(chunk_stash);
   stage_memory.boundary_bytes = bytes_of(comm.activation_bytes);
   stage_memory.working_set_bytes = bytes_of(memory.working_set_factor * chunk_stash);
+  stage_memory.step_working_bytes = bytes_of(memory.step_working_bytes / v);
   model.memory_.assign(stages, stage_memory);
   for (std::size_t i = 0; i < config.stages.size(); ++i) {
     const StageMemoryOverride& given = config.stages[i].memory;
@@ -368,9 +371,11 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
         {&given.optimizer_state_bytes, &resolved.optimizer_state_bytes},
         {&given.stash_bytes, &resolved.stash_bytes},
         {&given.checkpoint_bytes, &resolved.boundary_bytes},
-        {&given.working_set_bytes, &resolved.working_set_bytes}};
+        {&given.working_set_bytes, &resolved.working_set_bytes},
+        {&given.step_working_bytes, &resolved.step_working_bytes}};
     const char* const names[] = {"parameter bytes", "gradient bytes", "optimizer state bytes",
-                                 "stash bytes", "checkpoint bytes", "working-set bytes"};
+                                 "stash bytes", "checkpoint bytes", "working-set bytes",
+                                 "step working bytes"};
     for (std::size_t f = 0; f < std::size(fields); ++f) {
       if (!fields[f].first->has_value()) continue;
       const double bytes = **fields[f].first;

@@ -138,6 +138,11 @@ struct MemoryConfig {
   double working_set_factor = 1.0;        // α, see above
   double weight_gradient_fraction = 1.0;  // share of the stash that W still needs after I
   bool recompute = false;
+  // Held only while the share's optimizer steps run, on top of the gradients: a buffer the
+  // step fills and frees (e.g. the other copy's gradient to add, with bidirectional
+  // placement; an all-gather buffer). Each of the share's stages holds its part during its
+  // own step.
+  double step_working_bytes = 0;
 };
 
 // One stage's time for one exact op, replacing the stage's time for that op only.
@@ -166,6 +171,7 @@ struct StageMemoryOverride {
   std::optional<double> stash_bytes;        // kept from F to B per micro-batch, no recomputation
   std::optional<double> checkpoint_bytes;   // kept from F to B per micro-batch under recomputation
   std::optional<double> working_set_bytes;  // rebuilt during B or I under recomputation
+  std::optional<double> step_working_bytes;  // held only while its optimizer step runs
 };
 
 struct StageOverride {
@@ -238,6 +244,7 @@ struct StageMemory {
   std::uint64_t boundary_bytes = 0;         // kept from F to B per micro-batch (recompute)
   std::uint64_t working_set_bytes = 0;      // rebuilt during B/I (recompute)
   std::uint64_t weight_gradient_bytes = 0;  // part of the stash (or working set) W frees
+  std::uint64_t step_working_bytes = 0;     // held only while its optimizer step runs
 };
 
 // The costs of one problem, per model stage. Cheap to query from the simulator's hot loop.

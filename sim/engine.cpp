@@ -81,6 +81,7 @@ struct alignas(64) StageInfo {
   std::uint64_t backward_frees = 0;  // released when B ends
   std::uint64_t input_frees = 0;     // released when I ends
   std::uint64_t weight_frees = 0;    // released when W ends
+  std::uint64_t step_bytes = 0;      // held while its optimizer step runs
   std::uint64_t first_slot = 0;        // slot of (stage, iteration 0, micro-batch 0)
   std::uint32_t first_microbatch = 0;  // it runs micro-batches first .. first + count − 1
   std::uint32_t microbatch_count = 0;  // (m, or m/2 with bidirectional placement)
@@ -314,6 +315,7 @@ class Engine {
       info.backward_frees = effects.backward_frees;
       info.input_frees = effects.input_frees;
       info.weight_frees = effects.weight_frees;
+      info.step_bytes = effects.step_bytes;
     }
     for (std::uint32_t s = 0; s + 1 < stages_; ++s) {
       if (problem_.ends_pipeline(s)) continue;  // the two copies of bidirectional placement
@@ -528,6 +530,9 @@ class Engine {
     } else if constexpr (produces_input_grad(kKind)) {
       if (stage.rebuilt_bytes == 0) return;
       allocate(state, stats, device, stage.rebuilt_bytes, 0, time_ms);
+    } else if constexpr (kKind == OpKind::OptimizerStep) {
+      if (stage.step_bytes == 0) return;
+      allocate(state, stats, device, stage.step_bytes, 0, time_ms);
     } else {
       return;
     }
@@ -546,12 +551,17 @@ class Engine {
     } else if constexpr (kKind == OpKind::BackwardWeight) {
       state.activation_bytes -= stage.weight_frees;
       --state.live_activations;
+    } else if constexpr (kKind == OpKind::OptimizerStep) {
+      if (stage.step_bytes == 0) return;
+      state.activation_bytes -= stage.step_bytes;
     } else {
       return;
     }
     if constexpr (kTimeline) {
       record_memory(device, time_ms);
-      if constexpr (kKind != OpKind::BackwardInput) lifetimes_[index].released_ms = time_ms;
+      if constexpr (kKind == OpKind::Backward || kKind == OpKind::BackwardWeight) {
+        lifetimes_[index].released_ms = time_ms;
+      }
     }
   }
 

@@ -87,6 +87,8 @@ struct DeviceStats {
   std::uint64_t weight_bytes = 0;        // weights × versions held (stashed copies included)
   std::uint64_t static_bytes = 0;        // weight_bytes + gradients + optimizer state
   std::uint64_t peak_bytes = 0;          // static_bytes + peak activation bytes
+  // The most bytes held at once besides the static ones: stashed activations, recomputation
+  // working sets, and the step working bytes of an optimizer step while it runs.
   std::uint64_t peak_activation_bytes = 0;
   std::uint32_t peak_activations = 0;    // most (stage, micro-batch) stashes alive at once
   double peak_time_ms = 0.0;             // first time the byte peak was reached

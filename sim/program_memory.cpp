@@ -37,6 +37,9 @@ std::uint64_t peak_activations(const std::vector<Op>& program, const std::vector
       case OpKind::BackwardInput:
         held = saturating_add(held, stage.rebuilt_bytes);
         break;
+      case OpKind::OptimizerStep:
+        held = saturating_add(held, stage.step_bytes);
+        break;
       default:
         break;
     }
@@ -51,6 +54,9 @@ std::uint64_t peak_activations(const std::vector<Op>& program, const std::vector
         break;
       case OpKind::BackwardWeight:
         held -= stage.weight_frees;
+        break;
+      case OpKind::OptimizerStep:
+        held -= stage.step_bytes;
         break;
       default:
         break;

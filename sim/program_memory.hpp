@@ -17,7 +17,7 @@ namespace pipewise::sim {
 // One device's memory as simulate() reports it (DeviceStats).
 struct ProgramMemoryPeak {
   std::uint64_t static_bytes = 0;           // weights × versions held, gradients, optimizer state
-  std::uint64_t peak_activation_bytes = 0;  // the most activation bytes held at once
+  std::uint64_t peak_activation_bytes = 0;  // the most held at once besides static (DeviceStats)
   std::uint64_t peak_bytes = 0;             // static_bytes + peak_activation_bytes
 };
 

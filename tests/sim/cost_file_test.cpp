@@ -50,7 +50,7 @@ TEST(CostFile, ReadsEverySection) {
     "data_parallel": {"replicas": 8, "latency": 0.2, "bandwidth": 40, "overlap": false},
     "memory": {"parameter_bytes": 1e6, "optimizer": "adam", "layers": 2,
                "activation_bytes_per_layer": 500, "working_set_factor": 1.25,
-               "weight_gradient_fraction": 0.5, "recompute": true}
+               "weight_gradient_fraction": 0.5, "recompute": true, "step_working_bytes": 3000}
   })");
   EXPECT_DOUBLE_EQ(config.device_share.forward, 2.0);
   EXPECT_DOUBLE_EQ(config.device_share.backward_input, 3.0);  // B - W
@@ -83,6 +83,7 @@ TEST(CostFile, ReadsEverySection) {
   EXPECT_EQ(model.stage_memory(0).stash_bytes, 500u);               // L / v × A_layer
   EXPECT_EQ(model.stage_memory(0).working_set_bytes, 625u);         // × 1.25
   EXPECT_EQ(model.stage_memory(0).boundary_bytes, 1000u);
+  EXPECT_EQ(model.stage_memory(0).step_working_bytes, 1500u);      // 3000 / v
 }
 
 TEST(CostFile, SlowLastStageWithTheLoss) {

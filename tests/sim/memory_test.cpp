@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/schedules/registry.hpp"
 #include "sim/cost_model.hpp"
 #include "sim/engine.hpp"
 #include "sim/metrics.hpp"
@@ -41,6 +42,29 @@ TEST(Memory, GpipeHoldsEveryMicrobatchOnEveryDevice) {
         EXPECT_EQ(result.devices[d].peak_activations, m) << "p=" << p << " m=" << m;
         EXPECT_EQ(result.devices[d].peak_activation_bytes, m * 1000u);
       }
+    }
+  }
+}
+
+// A buffer held only while an optimizer step runs (step_working_bytes) adds to what the device
+// holds then: in 1F1B every backward has freed its stash before the steps, so the step's
+// buffer is the peak when it is larger than the stashes, and leaves it alone when smaller.
+TEST(Memory, StepWorkingBytesAreHeldOnlyDuringTheStep) {
+  const Schedule schedule = generate_schedule("1f1b", Problem{2, 1, 4, 1, Placement::Looped});
+  for (const double step_bytes : {5000.0, 500.0}) {
+    CostConfig config = stash_config();
+    config.device_share.optimizer_step = 1.0;
+    config.memory.step_working_bytes = step_bytes;
+    const SimulationResult result = run(schedule, config, true);
+    for (std::uint32_t d = 0; d < 2; ++d) {
+      // Device d stashes at most p - d micro-batches of 1000 bytes.
+      const std::uint64_t stashes = (2 - d) * 1000u;
+      EXPECT_EQ(result.devices[d].peak_activation_bytes,
+                std::max<std::uint64_t>(stashes, static_cast<std::uint64_t>(step_bytes)))
+          << "device " << d << " step bytes " << step_bytes;
+      // The last sample (the end of the step) is back to the static bytes alone.
+      ASSERT_FALSE(result.timeline->memory[d].empty());
+      EXPECT_EQ(result.timeline->memory[d].back().bytes, result.devices[d].static_bytes);
     }
   }
 }

@@ -16,7 +16,8 @@ namespace pipewise::sim {
 namespace {
 
 // Memory model variants: 0 stashes whole activations, 1 recomputes (boundaries kept, a
-// working set rebuilt), 2 splits the stash between I and W; the last model stage holds more.
+// working set rebuilt), 2 splits the stash between I and W and holds a buffer during each
+// optimizer step; the last model stage holds more.
 CostConfig memory_config(int variant, std::uint32_t last_stage) {
   CostConfig config;
   config.device_share = {1.0, 2.0, 1.0, 0.5};
@@ -30,7 +31,10 @@ CostConfig memory_config(int variant, std::uint32_t last_stage) {
     config.memory.recompute = true;
     config.memory.working_set_factor = 1.5;
   }
-  if (variant == 2) config.memory.weight_gradient_fraction = 0.4;
+  if (variant == 2) {
+    config.memory.weight_gradient_fraction = 0.4;
+    config.memory.step_working_bytes = 4000;  // held during each optimizer step
+  }
   StageOverride heavy;
   heavy.stage = last_stage;
   heavy.memory.parameter_bytes = 9000;

@@ -113,6 +113,9 @@ sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Proble
   memory.activation_bytes_per_layer = static_cast<double>(stash) / static_cast<double>(layers);
   memory.weight_gradient_fraction =
       static_cast<double>(stash - last_outputs) / static_cast<double>(stash);
+  // With bidirectional placement a stage's optimizer step receives the other copy's gradient
+  // and holds it while it adds it to its own (CpuBackend::optimizer_step).
+  if (problem.bidirectional()) memory.step_working_bytes = memory.parameter_bytes;
   return memory;
 }
 

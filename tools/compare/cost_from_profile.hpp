@@ -34,9 +34,11 @@ sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, 
 // buffers the backends account (MemoryCategory): the parameter bytes of its stages, the
 // optimizer's state per parameter, and per micro-batch of `rows` samples a stash of every
 // layer's output plus the stage input when it comes from another stage; after I, W still needs
-// all of it but the last layer's output. The simulator gives each of the device's v chunks
-// 1/v of the share, so uneven chunks are each charged the device's mean; with bidirectional
-// placement each of the device's two stages is a whole share, so the share is their mean.
+// all of it but the last layer's output; with bidirectional placement each stage's optimizer
+// step also holds the other copy's gradient (step_working_bytes). The simulator gives each
+// of the device's v chunks 1/v of the share, so uneven chunks are each charged the device's
+// mean; with bidirectional placement each of the device's two stages is a whole share, so
+// the share is their mean.
 // REQUIRES: model.stages() == problem.model_stages(), device < problem.devices.
 sim::MemoryConfig device_memory_config(const exec::MlpModel& model, const Problem& problem,
                                        std::uint32_t device, std::uint32_t rows,

@@ -1,5 +1,6 @@
 #include "tools/cli/model_options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <iostream>
@@ -337,6 +338,20 @@ bool has_model_options(const po::variables_map& values) {
     if (values.count(flag)) return true;
   }
   return false;
+}
+
+std::optional<std::string> given_model_flag(const po::variables_map& values,
+                                            std::initializer_list<std::string_view> allowed) {
+  const auto is_allowed = [&](std::string_view flag) {
+    return std::find(allowed.begin(), allowed.end(), flag) != allowed.end();
+  };
+  for (const char* flag : {"model", "print-model"}) {
+    if (values.count(flag) && !is_allowed(flag)) return flag;
+  }
+  for (const char* flag : kModelFlags) {
+    if (values.count(flag) && !is_allowed(flag)) return flag;
+  }
+  return std::nullopt;
 }
 
 ModelDescription model_from_options(const po::variables_map& values,

@@ -2,8 +2,10 @@
 // The command-line form of a model description: --model NAME|FILE picks a preset or a JSON
 // file, and flags (Megatron-LM's names where they mean the same) override its fields.
 #include <boost/program_options.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tools/model/model_description.hpp"
 
@@ -20,6 +22,11 @@ std::string model_presets_help();
 
 // True when any option added by add_model_options was given (other than --print-model).
 bool has_model_options(const boost::program_options::variables_map& values);
+
+// The name (without "--") of the first option add_model_options added, --model and
+// --print-model included, that was given and is not in `allowed`; none when there is none.
+std::optional<std::string> given_model_flag(const boost::program_options::variables_map& values,
+                                            std::initializer_list<std::string_view> allowed);
 
 // The model the options describe: --model (a preset name, else a JSON file path), or a
 // model built from the flags alone when they describe its layers, else `fallback`; then

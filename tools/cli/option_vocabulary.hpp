@@ -25,7 +25,7 @@
 // | --parameter-bytes        | --param-bytes                          | bytes   | simulate, search                                         |
 // | --layer-activation-bytes |                                        | bytes   | simulate, model flags, search                            |
 // | --recompute              | --recompute-granularity                |         | simulate, sweep, recommend (a list), partition, search   |
-// | --costs FILE             |                                        |         | simulate, sweep, search, run                             |
+// | --costs FILE             |                                        |         | simulate, sweep, search, run, recommend                  |
 // | -f, --format             |                                        |         | show, simulate, sweep, search                            |
 // | -o, --output FILE        |                                        |         | show, simulate, sweep, recommend, partition, search,     |
 // |                          |                                        |         | profile (the cost file)                                  |

@@ -15,6 +15,7 @@
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/cli/range_expression.hpp"
 #include "tools/whatif/recommend.hpp"
+#include "tools/cli/recommend_from_profile.hpp"
 #include "tools/cli/recommend_json.hpp"
 #include "tools/cli/recommend_report.hpp"
 #include "tools/cli/recommend_search.hpp"
@@ -42,6 +43,12 @@ constexpr const char* kUsage =
     "bubble ratio. With no model arguments it analyses the default: GPT-3 175B on 64\n"
     "H100-80GB-class devices (pipewise recommend --model gpt3-175b --print-model shows it).\n"
     "Exits 1 when no configuration is valid or none fits.\n"
+    "With --costs FILE (a cost file `pipewise profile` wrote) it recommends for the profiled\n"
+    "MLP instead: every schedule (asynchronous ones when named), p dividing --devices, v, d =\n"
+    "devices / p, m = --global-batch-size / (the profile's micro-batch size x d), each\n"
+    "predicted exactly as `pipewise run --costs FILE` predicts it, ranked under --memory-cap\n"
+    "(none by default), with the `pipewise run` command that measures the best one; d > 1\n"
+    "needs a profile taken across replicas (mpirun, d > 1).\n"
     "Example: pipewise recommend --model bert-large --devices 16 --memory-cap 40 --svg out.svg";
 
 std::vector<Recompute> recompute_list(const po::variables_map& values) {
@@ -84,6 +91,9 @@ int run_recommend(const std::vector<std::string>& args) {
        "simulate every configuration (default: skip those whose lower bound is already slower "
        "than every answer they could be; the answers are the same)");
   // clang-format on
+  add_option(options, vocabulary::costs,
+             {.detail = "recommend for the model a `pipewise profile` cost file measured (needs "
+                        "--devices and --global-batch-size)"});
   add_option(options, vocabulary::format, {.detail = "table or json", .default_value = "table"});
   add_option(options, vocabulary::output);
   add_option(options, vocabulary::svg,
@@ -94,6 +104,7 @@ int run_recommend(const std::vector<std::string>& args) {
   po::variables_map values;
   const std::string usage = std::string(kUsage) + "\n\n" + model_presets_help();
   if (parse_or_help(args, options, values, usage.c_str())) return 0;
+  if (values.count("costs")) return recommend_from_profile_command(values);
 
   const ModelDescription model = model_from_options(values, &default_model());
   if (print_model_if_asked(values, model)) return 0;

@@ -149,6 +149,64 @@ TEST_F(ProfileCommand, BadInputIsRefusedInOneLineWithNoFileWritten) {
   EXPECT_EQ(line_count(failed.err), 1u) << failed.err;
 }
 
+// recommend --costs closes the loop: its best configuration's `pipewise run` command predicts
+// exactly the step the recommendation printed (the same costs and simulator), and measures it.
+TEST_F(ProfileCommand, RecommendNamesARunThatPredictsItsStep) {
+  const CliResult recommended = run_pipewise("recommend --costs '" + costs_ +
+                                             "' --devices 2 --global-batch-size 16 -f json");
+  ASSERT_EQ(recommended.exit_code, 0) << recommended.err;
+  const nlohmann::json answer = nlohmann::json::parse(recommended.out);
+  EXPECT_EQ(answer["schema"], "pipewise.profiled-recommendation");
+  ASSERT_GE(answer["answers"].size(), 2u);
+  const nlohmann::json& best = answer["answers"][0];
+  EXPECT_EQ(best["microbatches"], 4);  // 16 samples / 4 per micro-batch, d = 1 (no all-reduce measured)
+  EXPECT_LE(best["step_ms"].get<double>(), answer["answers"][1]["step_ms"].get<double>());
+  std::string command = best["run"].get<std::string>();
+  ASSERT_EQ(command.rfind("pipewise run ", 0), 0u) << command;
+  command = command.substr(std::string("pipewise ").size()) +
+            " --steps 1 --warmup-steps 1 --profile-repeats 3 --format csv";
+  const CliResult ran = run_pipewise(command);
+  ASSERT_EQ(ran.exit_code, 0) << command << "\n" << ran.err;
+  std::istringstream lines(ran.out);
+  std::string header;
+  std::string row;
+  std::getline(lines, header);
+  std::getline(lines, row);
+  std::istringstream cells(row);
+  std::string cell;
+  for (int column = 0; column < 8; ++column) std::getline(cells, cell, ',');  // predicted_step_ms
+  EXPECT_NEAR(std::stod(cell), best["step_ms"].get<double>(), 1e-3 + 1e-5 * std::stod(cell)) << ran.out;
+
+  const CliResult table = run_pipewise("recommend --costs '" + costs_ + "' --devices 2 --global-batch-size 16");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("measure the best one beside this prediction:\n  pipewise run "), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("d > 1 replicas need the all-reduce measured"), std::string::npos) << table.out;
+}
+
+TEST_F(ProfileCommand, RecommendFromTheFileRefusesBadInputInOneLine) {
+  const std::string file = " --costs '" + costs_ + "'";
+  const std::string no_devices = "recommend" + file + " --global-batch-size 16";
+  expect_refused({"NoDevices", no_devices.c_str(), "needs --devices N"});
+  const std::string no_batch = "recommend" + file + " --devices 2";
+  expect_refused({"NoBatch", no_batch.c_str(), "needs --global-batch-size SAMPLES"});
+  const std::string model_flag = "recommend" + file + " --devices 2 --global-batch-size 16 --hidden-size 64";
+  expect_refused({"ModelFlag", model_flag.c_str(), "--hidden-size cannot be used with --costs"});
+  const std::string plain = scratch_->write("plain.json", "{\"compute\": {\"forward\": 1}}");
+  const std::string unmeasured = "recommend --costs '" + plain + "' --devices 2 --global-batch-size 16";
+  expect_refused({"Unmeasured", unmeasured.c_str(), "has no \"profile\" section"});
+
+  // Nothing fits a 1-byte cap: exit 1 with one line, the report (what was tried) on stdout,
+  // no -o file written.
+  const std::string written = scratch_->file("answer.txt");
+  const CliResult none = run_pipewise("recommend" + file + " --devices 2 --global-batch-size 16 --memory-cap 1e-9 -o '" +
+                                      written + "'");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(line_count(none.err), 1u) << none.err;
+  EXPECT_NE(none.err.find("no configuration fits"), std::string::npos) << none.err;
+  EXPECT_FALSE(std::filesystem::exists(written));
+}
+
 TEST(ProfileCudaBackend, WithoutCudaOrADeviceSaysSoInOneLineWithNoFileWritten) {
   const ScratchDirectory scratch;
   const std::string costs = scratch.file("costs.json");

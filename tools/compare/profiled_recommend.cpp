@@ -1,0 +1,214 @@
+#include "tools/compare/profiled_recommend.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <utility>
+
+#include "common/ir/error.hpp"
+#include "common/ir/lower.hpp"
+#include "common/schedules/registry.hpp"
+#include "exec/model/mlp_model.hpp"
+#include "exec/model/optimizer.hpp"
+#include "sim/engine.hpp"
+#include "sim/memory_estimate.hpp"
+#include "sim/metrics.hpp"
+#include "sim/program_memory.hpp"
+#include "tools/compare/cost_from_profile.hpp"
+#include "tools/compare/measured_costs.hpp"
+
+namespace pipewise::tools {
+namespace {
+
+std::vector<std::string> synchronous_schedules() {
+  std::vector<std::string> names;
+  for (const ScheduleInfo& info : schedule_catalog()) {
+    if (!info.asynchronous) names.push_back(info.name);
+  }
+  return names;
+}
+
+std::vector<std::uint32_t> divisors(std::uint32_t value) {
+  std::vector<std::uint32_t> found;
+  for (std::uint32_t d = 1; d <= value; ++d) {
+    if (value % d == 0) found.push_back(d);
+  }
+  return found;
+}
+
+// The v to try for `info` at p stages of a model of `layers` layers.
+std::vector<std::uint32_t> chunks_for(const ScheduleInfo& info, std::uint32_t stages, std::uint32_t layers,
+                                      const std::vector<std::uint32_t>& asked) {
+  if (info.fixed_chunks != 0) return {info.fixed_chunks};
+  if (!info.uses_chunks) return {1};
+  if (!asked.empty()) return asked;
+  std::vector<std::uint32_t> chunks;
+  for (std::uint32_t v = 2; std::uint64_t{v} * stages <= layers; ++v) chunks.push_back(v);
+  return chunks;
+}
+
+// The optimizer the profile ran, for its state's size (the learning rate does not matter).
+exec::OptimizerConfig optimizer_named(const std::string& name) {
+  if (name == "adam") return exec::OptimizerConfig::adam(0.001f);
+  return exec::OptimizerConfig::sgd(0.01f, name == "momentum" ? 0.9f : 0.0f);
+}
+
+// Predicts `candidate`, valid for `problem` (the schedule accepts it, the model can be split
+// for it, it can be simulated here).
+void predict_valid(ProfiledCandidate& candidate, const Problem& problem, const sim::CostConfig& file,
+                   const std::string& path, const ProfiledSearch& search) {
+  const sim::ProfileOrigin& origin = *file.profile;
+  const exec::MlpModel model(exec::MlpConfig{origin.widths}, problem.model_stages());
+  const Schedule lowered = lower_communication(generate_schedule(candidate.schedule, problem));
+  sim::CostConfig costs = costs_for_run(file, path, model, problem, origin.microbatch_size, origin.optimizer);
+  costs.data_parallel.replicas = candidate.replicas;
+
+  const exec::OptimizerConfig optimizer = optimizer_named(origin.optimizer);
+  for (std::uint32_t d = 0; d < problem.devices; ++d) {
+    costs.memory = device_memory_config(model, problem, d, origin.microbatch_size, optimizer);
+    const sim::CostModel resolved = sim::resolve_costs(costs, problem);
+    if (d == 0) {
+      const sim::SimulationResult result = sim::simulate(lowered, resolved);
+      const sim::Metrics metrics = sim::compute_metrics(result, resolved);
+      candidate.step_ms = metrics.makespan_ms;
+      candidate.bubble_ratio = metrics.bubble_ratio.value_or(0.0);
+    }
+    const std::uint64_t peak = sim::program_memory_peaks(lowered, resolved)[d].peak_bytes;
+    if (d == 0 || peak > candidate.peak_bytes) {
+      candidate.peak_bytes = peak;
+      candidate.peak_device = d;
+    }
+  }
+  candidate.fits = !search.memory_cap_bytes ||
+                   static_cast<double>(candidate.peak_bytes) <= *search.memory_cap_bytes;
+}
+
+// Predicts `candidate` (its fields other than the outcome set), or sets its validity.
+void predict(ProfiledCandidate& candidate, const sim::CostConfig& file, const std::string& path,
+             const ProfiledSearch& search) {
+  const sim::ProfileOrigin& origin = *file.profile;
+  const std::uint64_t per_microbatch = std::uint64_t{origin.microbatch_size} * candidate.replicas;
+  if (search.global_batch % per_microbatch != 0 || search.global_batch / per_microbatch > UINT32_MAX) {
+    candidate.validity = Status::failure(fmt::format(
+        "the global batch {} is not a whole number of micro-batches of {} samples on each of d = {} "
+        "replica(s)",
+        search.global_batch, origin.microbatch_size, candidate.replicas));
+    return;
+  }
+  candidate.microbatches = static_cast<std::uint32_t>(search.global_batch / per_microbatch);
+  if (candidate.replicas > 1 && file.data_parallel.replicas <= 1) {
+    candidate.validity = Status::failure(
+        "d > 1 replicas need the all-reduce measured: profile under mpirun with p·d ranks, d > 1");
+    return;
+  }
+  const ScheduleInfo& info = find_schedule(candidate.schedule);
+  Problem problem;
+  problem.devices = candidate.stages;
+  problem.chunks = candidate.chunks;
+  problem.microbatches = candidate.microbatches;
+  problem.placement = info.placement;
+  if (Status accepted = schedule_accepts(candidate.schedule, problem); !accepted.ok()) {
+    candidate.validity = std::move(accepted);
+    return;
+  }
+  const std::uint32_t layers = static_cast<std::uint32_t>(origin.layers.size());
+  if (problem.model_stages() > layers) {
+    candidate.validity = Status::failure(fmt::format("the model's {} layers cannot make {} stages",
+                                                     layers, problem.model_stages()));
+    return;
+  }
+  if (Status memory = sim::memory_to_simulate(candidate.schedule, problem); !memory.ok()) {
+    candidate.validity = std::move(memory);
+    return;
+  }
+  try {
+    predict_valid(candidate, problem, file, path, search);
+  } catch (const Error& error) {
+    candidate.validity = Status::failure(error.what());
+  }
+}
+
+// Quotes `word` for a POSIX shell unless it is made only of characters a shell leaves alone.
+std::string shell_word(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.' || c == '/' || c == ',' || c == '=' || c == ':';
+  });
+  if (plain) return word;
+  std::string quoted = "'";
+  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
+ProfiledRecommendation recommend_from_profile(const sim::CostConfig& file, const std::string& path,
+                                              const ProfiledSearch& search) {
+  if (!file.profile) {
+    throw Error(path + " has no \"profile\" section: recommend --costs needs a cost file written by "
+                       "pipewise profile, which describes the model to lay out");
+  }
+  if (search.devices == 0) throw Error("recommend --costs needs at least one device");
+  if (search.global_batch == 0) throw Error("recommend --costs needs a global batch of at least one sample");
+  const std::uint32_t layers = static_cast<std::uint32_t>(file.profile->layers.size());
+  const std::vector<std::string> schedules =
+      search.schedules.empty() ? synchronous_schedules() : search.schedules;
+  const std::vector<std::uint32_t> stages = search.stages.empty() ? divisors(search.devices) : search.stages;
+
+  ProfiledRecommendation recommendation;
+  for (const std::string& name : schedules) {
+    const ScheduleInfo& info = find_schedule(name);
+    for (const std::uint32_t p : stages) {
+      for (const std::uint32_t v : chunks_for(info, p, layers, search.chunks)) {
+        ProfiledCandidate candidate;
+        candidate.schedule = info.name;
+        candidate.stages = p;
+        candidate.chunks = v;
+        if (p == 0 || search.devices % p != 0) {
+          candidate.validity = Status::failure(
+              fmt::format("p = {} does not divide the {} devices", p, search.devices));
+        } else {
+          candidate.replicas = search.devices / p;
+          predict(candidate, file, path, search);
+        }
+        recommendation.candidates.push_back(std::move(candidate));
+      }
+    }
+  }
+  if (recommendation.candidates.empty()) {
+    throw Error(fmt::format("nothing to search: no v of these schedules makes p·v at most the model's {} layers",
+                            layers));
+  }
+  // Fitting ones first, then those over the cap, then the invalid ones: each group by step
+  // time, ties to the smaller peak (stable: then the search order).
+  const auto group = [](const ProfiledCandidate& c) { return !c.validity.ok() ? 2 : c.fits ? 0 : 1; };
+  std::stable_sort(recommendation.candidates.begin(), recommendation.candidates.end(),
+                   [&](const ProfiledCandidate& a, const ProfiledCandidate& b) {
+                     if (group(a) != group(b)) return group(a) < group(b);
+                     if (group(a) == 2) return false;
+                     if (a.step_ms != b.step_ms) return a.step_ms < b.step_ms;
+                     return a.peak_bytes < b.peak_bytes;
+                   });
+  for (const ProfiledCandidate& candidate : recommendation.candidates) {
+    if (group(candidate) == 0) ++recommendation.fitting;
+    if (group(candidate) == 1) ++recommendation.exceeding;
+  }
+  return recommendation;
+}
+
+std::string run_command_line(const ProfiledCandidate& candidate, const sim::ProfileOrigin& origin,
+                             const std::string& costs_path) {
+  std::string widths;
+  for (const std::uint32_t width : origin.widths) widths += (widths.empty() ? "" : ",") + std::to_string(width);
+  std::string line;
+  const std::uint32_t ranks = candidate.stages * candidate.replicas;
+  if (origin.processes > 1 || candidate.replicas > 1) line = fmt::format("mpirun -np {} ", ranks);
+  line += fmt::format("pipewise run --backend {} -s {} -p {}", origin.backend, candidate.schedule,
+                      candidate.stages);
+  if (candidate.chunks > 1) line += fmt::format(" -v {}", candidate.chunks);
+  line += fmt::format(" -m {} --model {} --microbatch-size {} --optimizer {} --costs {}",
+                      candidate.microbatches, widths, origin.microbatch_size, origin.optimizer,
+                      shell_word(costs_path));
+  return line;
+}
+
+}  // namespace pipewise::tools

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 #include <utility>
 
 #include "common/ir/error.hpp"
 #include "common/ir/lower.hpp"
 #include "common/schedules/registry.hpp"
+#include "common/text/format.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/optimizer.hpp"
 #include "sim/engine.hpp"
@@ -18,6 +20,11 @@
 
 namespace pipewise::tools {
 namespace {
+
+// The most ops (generated, then simulated) one search takes: each configuration's schedule is
+// generated, lowered, simulated once and its memory replayed per device, about 10 M ops a
+// second here.
+constexpr std::uint64_t kMostSearchOps = std::uint64_t{1} << 25;
 
 std::vector<std::string> synchronous_schedules() {
   std::vector<std::string> names;
@@ -82,9 +89,10 @@ void predict_valid(ProfiledCandidate& candidate, const Problem& problem, const s
                    static_cast<double>(candidate.peak_bytes) <= *search.memory_cap_bytes;
 }
 
-// Predicts `candidate` (its fields other than the outcome set), or sets its validity.
-void predict(ProfiledCandidate& candidate, const sim::CostConfig& file, const std::string& path,
-             const ProfiledSearch& search) {
+// The problem of `candidate` (its fields other than m and the outcome set), or none with its
+// validity set to the reason it cannot be run or predicted.
+std::optional<Problem> plan(ProfiledCandidate& candidate, const sim::CostConfig& file,
+                            const ProfiledSearch& search) {
   const sim::ProfileOrigin& origin = *file.profile;
   const std::uint64_t per_microbatch = std::uint64_t{origin.microbatch_size} * candidate.replicas;
   if (search.global_batch % per_microbatch != 0 || search.global_batch / per_microbatch > UINT32_MAX) {
@@ -92,13 +100,13 @@ void predict(ProfiledCandidate& candidate, const sim::CostConfig& file, const st
         "the global batch {} is not a whole number of micro-batches of {} samples on each of d = {} "
         "replica(s)",
         search.global_batch, origin.microbatch_size, candidate.replicas));
-    return;
+    return std::nullopt;
   }
   candidate.microbatches = static_cast<std::uint32_t>(search.global_batch / per_microbatch);
   if (candidate.replicas > 1 && file.data_parallel.replicas <= 1) {
     candidate.validity = Status::failure(
         "d > 1 replicas need the all-reduce measured: profile under mpirun with p·d ranks, d > 1");
-    return;
+    return std::nullopt;
   }
   const ScheduleInfo& info = find_schedule(candidate.schedule);
   Problem problem;
@@ -108,23 +116,19 @@ void predict(ProfiledCandidate& candidate, const sim::CostConfig& file, const st
   problem.placement = info.placement;
   if (Status accepted = schedule_accepts(candidate.schedule, problem); !accepted.ok()) {
     candidate.validity = std::move(accepted);
-    return;
+    return std::nullopt;
   }
   const std::uint32_t layers = static_cast<std::uint32_t>(origin.layers.size());
   if (problem.model_stages() > layers) {
     candidate.validity = Status::failure(fmt::format("the model's {} layers cannot make {} stages",
                                                      layers, problem.model_stages()));
-    return;
+    return std::nullopt;
   }
   if (Status memory = sim::memory_to_simulate(candidate.schedule, problem); !memory.ok()) {
     candidate.validity = std::move(memory);
-    return;
+    return std::nullopt;
   }
-  try {
-    predict_valid(candidate, problem, file, path, search);
-  } catch (const Error& error) {
-    candidate.validity = Status::failure(error.what());
-  }
+  return problem;
 }
 
 // Quotes `word` for a POSIX shell unless it is made only of characters a shell leaves alone.
@@ -155,6 +159,8 @@ ProfiledRecommendation recommend_from_profile(const sim::CostConfig& file, const
   const std::vector<std::uint32_t> stages = search.stages.empty() ? divisors(search.devices) : search.stages;
 
   ProfiledRecommendation recommendation;
+  std::vector<std::optional<Problem>> problems;  // of each candidate that can be predicted
+  std::uint64_t ops = 0;
   for (const std::string& name : schedules) {
     const ScheduleInfo& info = find_schedule(name);
     for (const std::uint32_t p : stages) {
@@ -163,15 +169,33 @@ ProfiledRecommendation recommend_from_profile(const sim::CostConfig& file, const
         candidate.schedule = info.name;
         candidate.stages = p;
         candidate.chunks = v;
+        std::optional<Problem> problem;
         if (p == 0 || search.devices % p != 0) {
           candidate.validity = Status::failure(
               fmt::format("p = {} does not divide the {} devices", p, search.devices));
         } else {
           candidate.replicas = search.devices / p;
-          predict(candidate, file, path, search);
+          problem = plan(candidate, file, search);
         }
+        if (problem && __builtin_add_overflow(ops, max_op_count(info, *problem), &ops)) ops = UINT64_MAX;
         recommendation.candidates.push_back(std::move(candidate));
+        problems.push_back(std::move(problem));
       }
+    }
+  }
+  if (ops > kMostSearchOps) {
+    throw Error(fmt::format(
+        "the search would simulate {} ops, more than the {} this command takes (about half a "
+        "minute): narrow it with -s, -p or -v, or ask for a smaller --global-batch-size",
+        format_count(ops), format_count(kMostSearchOps)));
+  }
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (!problems[i]) continue;
+    ProfiledCandidate& candidate = recommendation.candidates[i];
+    try {
+      predict_valid(candidate, *problems[i], file, path, search);
+    } catch (const Error& error) {
+      candidate.validity = Status::failure(error.what());
     }
   }
   if (recommendation.candidates.empty()) {

@@ -63,7 +63,9 @@ struct ProfiledRecommendation {
 // all-reduce applied to d replicas; each device's memory sized from the model by
 // device_memory_config, its peak from the program) on the lowered schedule. Throws
 // pipewise::Error when the file has no "profile" section (only a measured file describes a
-// model to lay out), or when the search is empty (no devices, no batch, an unknown schedule).
+// model to lay out), when the search is empty (no devices, no batch, an unknown schedule), or
+// when its schedules would hold more than 2^25 ops in all (half a minute or more: the
+// message says how to narrow it).
 ProfiledRecommendation recommend_from_profile(const sim::CostConfig& file, const std::string& path,
                                               const ProfiledSearch& search);
 

@@ -176,6 +176,23 @@ TEST(ProfiledRecommend, SaysWhyAConfigurationCannotBeRun) {
   EXPECT_EQ(recommendation.fitting, 1u);  // p = 8, d = 2: m = 1
 }
 
+// A search that would take minutes is refused before anything is generated: 2^25 micro-batches
+// of 1F1B alone hold over 2^26 ops.
+TEST(ProfiledRecommend, RefusesASearchTooLargeToRunInSeconds) {
+  ProfiledSearch search;
+  search.devices = 1;
+  search.global_batch = std::uint64_t{4} << 25;
+  search.schedules = {"1f1b"};
+  try {
+    recommend_from_profile(measured_file(false), "costs.json", search);
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("narrow it"), std::string::npos) << error.what();
+  }
+  search.global_batch = std::uint64_t{4} << 16;  // 2^16 micro-batches: answered
+  EXPECT_EQ(recommend_from_profile(measured_file(false), "costs.json", search).fitting, 1u);
+}
+
 TEST(ProfiledRecommend, RefusesAFileThatDescribesNoModel) {
   sim::CostConfig file = measured_file(false);
   file.profile.reset();

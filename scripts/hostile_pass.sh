@@ -140,5 +140,12 @@ try special refuse:"no schedule fits" "\$P search -p 4 -m 8 --activation-bytes 1
 try crash refuse:"one split of the model" "echo '{\"stages\": [{\"stage\": 1, \"forward\": 2}]}' >c.json; \$P search -p 3 -m 5 -v 1,2,3 --costs c.json"
 try crash ok:"best:" "echo '{\"stages\": [{\"stage\": 1, \"forward\": 2}]}' >c.json; \$P search -p 3 -m 5 --costs c.json"
 
+# recommend --costs: a profile's search that would run for minutes, numbers, escaped paths.
+profile_tiny="\$P profile -s 1f1b -p 2 -m 2 --model 8,8,4 --microbatch-size 4 --steps 1 --warmup-steps 1 --profile-steps 1 --profile-repeats 1"
+try crash refuse:"narrow it" "$profile_tiny -o c.json >/dev/null && \$P recommend --costs c.json --devices 1 --global-batch-size 134217728"
+try number refuse:"--memory-cap" "$profile_tiny -o c.json >/dev/null && \$P recommend --costs c.json --devices 2 --global-batch-size 8 --memory-cap 1e400"
+try message ok:"measure the best one" "$profile_tiny -o \$'x\\e.json' >/dev/null && \$P recommend --costs \$'x\\e.json' --devices 2 --global-batch-size 8"
+try output refuse:"no configuration fits" "$profile_tiny -o c.json >/dev/null && \$P recommend --costs c.json --devices 2 --global-batch-size 8 --memory-cap 1e-9 -o a"
+
 echo "hostile pass: $tries inputs, $found found"
 [ "$found" -eq 0 ]

@@ -131,15 +131,31 @@ std::optional<Problem> plan(ProfiledCandidate& candidate, const sim::CostConfig&
   return problem;
 }
 
-// Quotes `word` for a POSIX shell unless it is made only of characters a shell leaves alone.
+// Quotes `word` for a POSIX shell unless it is made only of characters a shell leaves alone;
+// a word with control characters becomes bash's $'...' with each as \xHH, so that none
+// reaches the terminal raw.
 std::string shell_word(const std::string& word) {
   const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '-' || c == '.' || c == '/' || c == ',' || c == '=' || c == ':';
   });
   if (plain) return word;
-  std::string quoted = "'";
-  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::none_of(word.begin(), word.end(), control)) {
+    std::string quoted = "'";
+    for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+  }
+  std::string quoted = "$'";
+  for (const char c : word) {
+    if (control(c)) {
+      quoted += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else if (c == '\'' || c == '\\') {
+      quoted += std::string("\\") + c;
+    } else {
+      quoted += c;
+    }
+  }
   return quoted + "'";
 }
 

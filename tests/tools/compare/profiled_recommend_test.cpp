@@ -224,6 +224,9 @@ TEST(ProfiledRecommend, TheRunCommandReproducesTheConfiguration) {
   EXPECT_EQ(run_command_line(candidate, *file.profile, "it's.json"),
             "mpirun -np 4 pipewise run --backend cpu -s 1f1b -p 2 -m 8 --model 12,24,24,32,32,24,24,16,5 "
             "--microbatch-size 4 --optimizer adam --costs 'it'\\''s.json'");
+  // Control characters never reach the terminal raw: bash's $'...' with \xHH.
+  const std::string escaped = run_command_line(candidate, *file.profile, "x\x1b[2J'\\.json");
+  EXPECT_TRUE(escaped.ends_with(" --costs $'x\\x1b[2J\\'\\\\.json'")) << escaped;
 }
 
 }  // namespace

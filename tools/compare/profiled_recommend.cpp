@@ -118,6 +118,11 @@ std::optional<Problem> plan(ProfiledCandidate& candidate, const sim::CostConfig&
     candidate.validity = std::move(accepted);
     return std::nullopt;
   }
+  if (origin.backend == "cuda" && problem.bidirectional()) {  // CudaBackend::prepare refuses it
+    candidate.validity = Status::failure(
+        "the CUDA backend runs one model copy: bidirectional placement runs on --backend cpu");
+    return std::nullopt;
+  }
   const std::uint32_t layers = static_cast<std::uint32_t>(origin.layers.size());
   if (problem.model_stages() > layers) {
     candidate.validity = Status::failure(fmt::format("the model's {} layers cannot make {} stages",

@@ -193,6 +193,21 @@ TEST(ProfiledRecommend, RefusesASearchTooLargeToRunInSeconds) {
   EXPECT_EQ(recommend_from_profile(measured_file(false), "costs.json", search).fitting, 1u);
 }
 
+// The CUDA backend runs one model copy: a GPU profile never recommends DualPipe.
+TEST(ProfiledRecommend, AGpuProfileLeavesOutWhatTheCudaBackendCannotRun) {
+  sim::CostConfig file = measured_file(false);
+  file.profile->backend = "cuda";
+  ProfiledSearch search;
+  search.devices = 4;
+  search.global_batch = 32;
+  search.schedules = {"dualpipe", "1f1b"};
+  const ProfiledRecommendation recommendation = recommend_from_profile(file, "costs.json", search);
+  const ProfiledCandidate& dualpipe = find(recommendation, "dualpipe", 4, 2);
+  EXPECT_FALSE(dualpipe.validity.ok());
+  EXPECT_NE(dualpipe.validity.reason().find("--backend cpu"), std::string::npos) << dualpipe.validity.reason();
+  EXPECT_TRUE(find(recommendation, "1f1b", 4, 1).validity.ok());
+}
+
 TEST(ProfiledRecommend, RefusesAFileThatDescribesNoModel) {
   sim::CostConfig file = measured_file(false);
   file.profile.reset();

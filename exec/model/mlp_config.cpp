@@ -6,6 +6,12 @@
 
 namespace pipewise::exec {
 
+std::string widths_text(const std::vector<std::uint32_t>& widths) {
+  std::string text;
+  for (const std::uint32_t width : widths) text += (text.empty() ? "" : ",") + std::to_string(width);
+  return text;
+}
+
 MlpConfig MlpConfig::uniform(std::uint32_t inputs, std::uint32_t hidden, std::uint32_t depth,
                              std::uint32_t classes, std::uint64_t seed) {
   if (depth == 0) throw Error("an MLP needs at least one layer (depth 0 given)");

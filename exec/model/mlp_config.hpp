@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace pipewise::exec {
@@ -28,5 +29,8 @@ struct MlpConfig {
   // than two classes.
   void check() const;
 };
+
+// `widths` as `pipewise run --model` takes them: "100,1024,10".
+std::string widths_text(const std::vector<std::uint32_t>& widths);
 
 }  // namespace pipewise::exec

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -14,6 +14,7 @@
 #include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
+#include "exec/model/mlp_config.hpp"
 #include "tools/cli/command_line.hpp"
 #include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/model_options.hpp"
@@ -45,12 +46,10 @@ void refuse_model_flags(const po::variables_map& values) {
   }
 }
 
-std::uint64_t required_whole(const po::variables_map& values, const char* name, std::uint64_t most) {
-  if (!values.count(name)) {
-    throw Error(std::string("recommend --costs needs --") + name +
-                (std::string(name) == "devices" ? " N (the devices to lay the model out on)"
-                                                 : " SAMPLES (the samples per training step)"));
-  }
+// The whole number option `name`, from 1 to `most`; `meaning` says what it is when missing.
+std::uint64_t required_whole(const po::variables_map& values, const char* name, std::uint64_t most,
+                             const char* meaning) {
+  if (!values.count(name)) throw Error(fmt::format("recommend --costs needs --{} {}", name, meaning));
   const std::int64_t value = values[name].as<std::int64_t>();
   if (value < 1 || static_cast<std::uint64_t>(value) > most) {
     throw Error(fmt::format("--{} must be a whole number from 1 to {} (got {})", name, most, value));
@@ -60,8 +59,10 @@ std::uint64_t required_whole(const po::variables_map& values, const char* name, 
 
 ProfiledSearch search_of(const po::variables_map& values) {
   ProfiledSearch search;
-  search.devices = static_cast<std::uint32_t>(required_whole(values, "devices", 65536));
-  search.global_batch = required_whole(values, "global-batch-size", UINT32_MAX);
+  search.devices = static_cast<std::uint32_t>(
+      required_whole(values, "devices", 65536, "N (the devices to lay the model out on)"));
+  search.global_batch =
+      required_whole(values, "global-batch-size", UINT32_MAX, "SAMPLES (the samples per training step)");
   if (values.count("memory-cap")) {
     const double gib = values["memory-cap"].as<double>();
     if (!(gib > 0) || !std::isfinite(gib)) {
@@ -77,12 +78,6 @@ ProfiledSearch search_of(const po::variables_map& values) {
     search.chunks = parse_range_expression(values["chunks"].as<std::string>(), "chunks", 1, 65536);
   }
   return search;
-}
-
-std::string widths_text(const std::vector<std::uint32_t>& widths) {
-  std::string text;
-  for (const std::uint32_t width : widths) text += (text.empty() ? "" : ",") + std::to_string(width);
-  return text;
 }
 
 // The configurations the answer lists: the `top` fastest that fit, and those over the cap
@@ -119,16 +114,16 @@ std::string origin_text(const sim::ProfileOrigin& origin, const std::string& cos
   return fmt::format(
       "the MLP {} ({} layers) profiled in {}: micro-batches of {} samples, {} optimizer, {} "
       "backend, {} ({} stages, {})",
-      widths_text(origin.widths), origin.layers.size(), printable(costs_path), origin.microbatch_size,
+      exec::widths_text(origin.widths), origin.layers.size(), printable(costs_path), origin.microbatch_size,
       origin.optimizer, origin.backend, origin.schedule, origin.model_stages,
       origin.processes > 1 ? std::to_string(origin.processes) + " MPI ranks" : std::string("one process"));
 }
 
 void add_candidate_row(TextTable& table, const ProfiledCandidate& candidate, const std::string& rank,
                        const ProfiledCandidate* best) {
-  std::string versus = "best";
-  if (best != nullptr && &candidate != best) {
-    versus = format_signed_percent(candidate.step_ms / best->step_ms - 1.0);
+  std::string versus = "-";  // nothing fits: nothing to compare with
+  if (best != nullptr) {
+    versus = &candidate == best ? "best" : format_signed_percent(candidate.step_ms / best->step_ms - 1.0);
   }
   table.add_row({rank, candidate.schedule, std::to_string(candidate.stages), std::to_string(candidate.chunks),
                  std::to_string(candidate.replicas), std::to_string(candidate.microbatches),

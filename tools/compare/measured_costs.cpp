@@ -14,12 +14,6 @@ constexpr double kFloatBytes = sizeof(float);
 // `over` / `under`, or 1 when nothing was measured under it (a kind of op that takes no time).
 double ratio(double over, double under) { return under > 0 ? over / under : 1.0; }
 
-std::string widths_text(const std::vector<std::uint32_t>& widths) {
-  std::string text;
-  for (const std::uint32_t width : widths) text += (text.empty() ? "" : ",") + std::to_string(width);
-  return text;
-}
-
 // One layer's (a one-layer stage's) times alone, B as one op split as `split_backward` says.
 sim::StageCosts alone_costs(const exec::StageProfile& measured, bool split_backward) {
   sim::StageCosts costs;
@@ -139,8 +133,8 @@ sim::CostConfig costs_for_run(const sim::CostConfig& file, const std::string& pa
   }
   const sim::ProfileOrigin& origin = *file.profile;
   if (origin.widths != model.config().widths) {
-    throw Error(path + " profiled the model " + widths_text(origin.widths) + "; this run trains " +
-                widths_text(model.config().widths));
+    throw Error(path + " profiled the model " + exec::widths_text(origin.widths) + "; this run trains " +
+                exec::widths_text(model.config().widths));
   }
   if (origin.microbatch_size != microbatch_size) {
     throw Error(path + " profiled micro-batches of " + std::to_string(origin.microbatch_size) +

@@ -242,8 +242,6 @@ ProfiledRecommendation recommend_from_profile(const sim::CostConfig& file, const
 
 std::string run_command_line(const ProfiledCandidate& candidate, const sim::ProfileOrigin& origin,
                              const std::string& costs_path) {
-  std::string widths;
-  for (const std::uint32_t width : origin.widths) widths += (widths.empty() ? "" : ",") + std::to_string(width);
   std::string line;
   const std::uint32_t ranks = candidate.stages * candidate.replicas;
   if (origin.processes > 1 || candidate.replicas > 1) line = fmt::format("mpirun -np {} ", ranks);
@@ -251,7 +249,7 @@ std::string run_command_line(const ProfiledCandidate& candidate, const sim::Prof
                       candidate.stages);
   if (candidate.chunks > 1) line += fmt::format(" -v {}", candidate.chunks);
   line += fmt::format(" -m {} --model {} --microbatch-size {} --optimizer {} --costs {}",
-                      candidate.microbatches, widths, origin.microbatch_size, origin.optimizer,
+                      candidate.microbatches, exec::widths_text(origin.widths), origin.microbatch_size, origin.optimizer,
                       shell_word(costs_path));
   return line;
 }

@@ -150,14 +150,9 @@ int run_recommend(const std::vector<std::string>& args) {
     outputs.commit();
     return 0;
   }
-  // No answer: no output file is written (a failure leaves none); the report, which says
-  // what was tried and by how much each configuration exceeds the cap, still goes to
-  // standard output when no -o was given.
-  if (!values.count("output")) {
-    OutputSet outputs;
-    outputs.add_standard_output(std::move(report), "the report");
-    outputs.commit();
-  }
+  // No answer: the report says what was tried and by how much each configuration exceeds
+  // the cap.
+  show_unanswered_report(values, std::move(report));
   if (recommendation.exceeding == 0) {
     throw Error("no valid configuration: " + recommendation.candidates.front().validity.reason());
   }

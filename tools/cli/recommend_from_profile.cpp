@@ -274,13 +274,7 @@ int recommend_from_profile_command(const po::variables_map& values) {
     write_report(values, std::move(report));
     return 0;
   }
-  // No answer: no output file (a failure leaves none); the report, which says what was tried
-  // and why nothing fits, still goes to standard output when no -o was given.
-  if (!values.count("output")) {
-    OutputSet outputs;
-    outputs.add_standard_output(std::move(report), "the report");
-    outputs.commit();
-  }
+  show_unanswered_report(values, std::move(report));  // what was tried, why nothing fits
   if (recommendation.exceeding == 0) {
     throw Error("no configuration could be predicted: " + invalid_reasons(recommendation).front().first);
   }

@@ -24,4 +24,11 @@ void write_report(const boost::program_options::variables_map& values, std::stri
   outputs.commit();
 }
 
+void show_unanswered_report(const boost::program_options::variables_map& values, std::string report) {
+  if (values.count("output")) return;
+  OutputSet outputs;
+  outputs.add_standard_output(std::move(report), "the report");
+  outputs.commit();
+}
+
 }  // namespace pipewise::tools

@@ -24,4 +24,9 @@ void add_option_file(OutputSet& outputs, const boost::program_options::variables
 // pipewise::Error naming an output it cannot write.
 void write_report(const boost::program_options::variables_map& values, std::string report);
 
+// For a command that found no answer and is about to fail: no output file is written (a
+// failure leaves none), but the report, which says what was tried and why nothing answered,
+// still goes to standard output when no -o was given.
+void show_unanswered_report(const boost::program_options::variables_map& values, std::string report);
+
 }  // namespace pipewise::tools

@@ -13,15 +13,7 @@
 namespace pipewise::tools {
 namespace {
 
-exec::StageProfile timed(double forward, double backward_weight, double backward, double step) {
-  exec::StageProfile stage;
-  stage.forward_ms = forward;
-  stage.backward_input_ms = backward - backward_weight;
-  stage.backward_weight_ms = backward_weight;
-  stage.backward_ms = backward;
-  stage.optimizer_step_ms = step;
-  return stage;
-}
+using exec::test::timed_stage;
 
 class MeasuredCosts : public ::testing::Test {
  protected:
@@ -30,12 +22,12 @@ class MeasuredCosts : public ::testing::Test {
   MeasuredCosts()
       : profiled_(exec::test::small_mlp(), 2, exec::PartitionRule::ByLayers) {
     // Inside the pipeline: F 12 and 6 ms, B 24 and 12 (W 8 and 4), optimizer 0.8 and 0.4.
-    in_pipeline_.stages = {timed(12, 8, 24, 0.8), timed(6, 4, 12, 0.4)};
+    in_pipeline_.stages = {timed_stage(12, 8, 24, 0.8), timed_stage(6, 4, 12, 0.4)};
     in_pipeline_.transfer.latency_ms = 0.05;
     in_pipeline_.transfer.ms_per_byte = 1e-7;
     // Alone, each layer: F 1.5 (12 in all: the pipeline's 18 is 1.5x), B 3 with W 1 (W in
     // all 8, the pipeline's 12 is 1.5x; I 16 against 24), optimizer 0.1 (0.8 against 1.2).
-    for (std::uint32_t l = 0; l < 8; ++l) layers_alone_.stages.push_back(timed(1.5, 1, 3, 0.1));
+    for (std::uint32_t l = 0; l < 8; ++l) layers_alone_.stages.push_back(timed_stage(1.5, 1, 3, 0.1));
     setting_.backend = "cpu";
     setting_.schedule = "1f1b";
     setting_.microbatch_size = 8;

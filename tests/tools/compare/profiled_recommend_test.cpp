@@ -19,22 +19,14 @@
 namespace pipewise::tools {
 namespace {
 
-exec::StageProfile timed(double forward, double backward_weight, double backward, double step) {
-  exec::StageProfile stage;
-  stage.forward_ms = forward;
-  stage.backward_input_ms = backward - backward_weight;
-  stage.backward_weight_ms = backward_weight;
-  stage.backward_ms = backward;
-  stage.optimizer_step_ms = step;
-  return stage;
-}
+using exec::test::timed_stage;
 
 // A profile of exec::test::small_mlp (8 layers) at p = 2, m = 8: stage 0 twice as slow as
 // stage 1, each layer timed alone, micro-batches of 4 samples, Adam.
 sim::CostConfig measured_file(bool with_allreduce) {
   const exec::MlpModel model(exec::test::small_mlp(), 2);
   exec::ExecutionProfile in_pipeline;
-  in_pipeline.stages = {timed(12, 8, 24, 0.8), timed(6, 4, 12, 0.4)};
+  in_pipeline.stages = {timed_stage(12, 8, 24, 0.8), timed_stage(6, 4, 12, 0.4)};
   in_pipeline.transfer.latency_ms = 0.05;
   in_pipeline.transfer.ms_per_byte = 1e-7;
   if (with_allreduce) {
@@ -43,7 +35,7 @@ sim::CostConfig measured_file(bool with_allreduce) {
     in_pipeline.data_parallel.ms_per_byte = 1e-6;
   }
   exec::ExecutionProfile alone;
-  for (std::uint32_t l = 0; l < 8; ++l) alone.stages.push_back(timed(1.0 + l % 3, 1, 3, 0.1));
+  for (std::uint32_t l = 0; l < 8; ++l) alone.stages.push_back(timed_stage(1.0 + l % 3, 1, 3, 0.1));
   ProfileSetting setting;
   setting.backend = "cpu";
   setting.schedule = "1f1b";

@@ -7,7 +7,6 @@
 #include "common/ir/lower.hpp"
 #include "common/ir/weight_versions.hpp"
 #include "common/schedules/registry.hpp"
-#include "exec/core/execution_profile.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/model/synthetic_task.hpp"
 
@@ -87,17 +86,6 @@ inline Schedule with_deferred_weight_gradients(const Schedule& schedule) {
 }
 
 // ||a - b|| / ||b|| (Euclidean norms); a and b have the same length.
-// A stage's profiled times: F, W, the whole B (I = B - W) and the optimizer step, in ms.
-inline StageProfile timed_stage(double forward, double backward_weight, double backward, double step) {
-  StageProfile stage;
-  stage.forward_ms = forward;
-  stage.backward_input_ms = backward - backward_weight;
-  stage.backward_weight_ms = backward_weight;
-  stage.backward_ms = backward;
-  stage.optimizer_step_ms = step;
-  return stage;
-}
-
 inline double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
   double difference = 0.0;
   double norm = 0.0;

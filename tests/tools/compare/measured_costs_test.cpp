@@ -9,11 +9,12 @@
 #include "sim/cost_file.hpp"
 #include "tools/compare/measured_costs.hpp"
 #include "../../exec/exec_test_support.hpp"
+#include "tests/tools/compare/stage_profiles.hpp"
 
 namespace pipewise::tools {
 namespace {
 
-using exec::test::timed_stage;
+using testing::timed_stage;
 
 class MeasuredCosts : public ::testing::Test {
  protected:

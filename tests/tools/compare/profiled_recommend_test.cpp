@@ -15,11 +15,12 @@
 #include "tools/compare/predicted_run.hpp"
 #include "tools/compare/profiled_recommend.hpp"
 #include "../../exec/exec_test_support.hpp"
+#include "tests/tools/compare/stage_profiles.hpp"
 
 namespace pipewise::tools {
 namespace {
 
-using exec::test::timed_stage;
+using testing::timed_stage;
 
 // A profile of exec::test::small_mlp (8 layers) at p = 2, m = 8: stage 0 twice as slow as
 // stage 1, each layer timed alone, micro-batches of 4 samples, Adam.

@@ -2,7 +2,9 @@
 
 #include "common/io/atomic_file.hpp"
 #include "common/ir/error.hpp"
+#include "common/text/escaped_text.hpp"
 #include "sim/cost_file.hpp"
+#include "tools/compare/measured_costs.hpp"
 
 namespace pipewise::tools {
 
@@ -17,6 +19,9 @@ sim::CostConfig read_cost_file(const std::string& path, const sim::CostConfig& b
 
 sim::CostModel resolve_costs_from(const sim::CostConfig& config, const Problem& problem,
                                   const std::string& path) {
+  if (config.profile && config.profile->model_stages != problem.model_stages()) {
+    return sim::resolve_costs(costs_at_split(config, printable(path), problem), problem);
+  }
   Result<sim::CostModel> costs = sim::try_resolve_costs(config, problem);
   if (costs.ok()) return std::move(costs.value());
   const std::string& reason = costs.status().reason();

@@ -15,6 +15,7 @@
 #include "common/schedules/registry.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/cost_file_input.hpp"
+#include "tools/compare/measured_costs.hpp"
 #include "tools/cli/model_options.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
@@ -47,7 +48,8 @@ constexpr const char* kUsage =
     "Costs: by default F = --forward-ms, B = --backward-ms per micro-batch of one device's share\n"
     "of the model (each of v chunks takes 1/v), free communication, and memory counted in\n"
     "units A of one micro-batch's activations of a device's share. --costs FILE reads a\n"
-    "simulator cost file (pipewise simulate --costs); --model derives times, messages and\n"
+    "simulator cost file (pipewise simulate --costs; one `pipewise profile` wrote costs every\n"
+    "p*v of its model from its layers); --model derives times, messages and\n"
     "memory in bytes from a model description at its first micro-batch size and its\n"
     "data-parallel size (default 1). A progress bar is drawn on stderr when it is a terminal.\n"
     "Example: pipewise sweep -p pow2:2..16 -m pow2:1..64 -v 1,2 --svg sweep.svg";
@@ -79,6 +81,22 @@ void require_a_simulated_point(const std::vector<SweepRow>& rows) {
   std::string text = fmt::format("no point of the sweep could be simulated: all {} skipped", rows.size());
   for (const auto& [count, reason] : order) text += fmt::format("; {} because {}", count, reason);
   throw Error(text);
+}
+
+// The costs of a measured file (`pipewise profile`) at every (p, v): its model split into
+// p·v stages, each stage the sum of its layers away from the profiled split (costs_at_split),
+// messages sized for looped placement.
+ShapeCostSource measured_shape_costs(const sim::CostConfig& file, const std::string& path) {
+  return [file, path](std::uint32_t devices, std::uint32_t chunks) -> Result<PipelineCosts> {
+    Problem problem;
+    problem.devices = devices;
+    problem.chunks = chunks;
+    try {
+      return fixed_shape_costs(costs_at_split(file, printable(path), problem))(devices, chunks);
+    } catch (const Error& error) {
+      return Status::failure(error.what());
+    }
+  };
 }
 
 struct CostSource {
@@ -142,7 +160,8 @@ CostSource cost_source(const po::variables_map& values) {
   }
   CostSource source;
   source.unit = has_no_memory_sizes(config) ? MemoryUnit::Activations : MemoryUnit::Bytes;
-  source.costs = fixed_shape_costs(config);
+  source.costs = config.profile ? measured_shape_costs(config, values["costs"].as<std::string>())
+                                : fixed_shape_costs(config);
   source.description = description;
   return source;
 }

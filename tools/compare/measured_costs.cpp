@@ -170,4 +170,14 @@ sim::CostConfig costs_for_run(const sim::CostConfig& file, const std::string& pa
   return derived;
 }
 
+sim::CostConfig costs_at_split(const sim::CostConfig& file, const std::string& path, const Problem& problem) {
+  const sim::ProfileOrigin& origin = *file.profile;
+  if (problem.model_stages() > origin.layers.size()) {
+    throw Error(path + " profiled a model of " + std::to_string(origin.layers.size()) +
+                " layers, which cannot be split into " + std::to_string(problem.model_stages()) + " stages");
+  }
+  const exec::MlpModel model(exec::MlpConfig{origin.widths}, problem.model_stages());
+  return costs_for_run(file, path, model, problem, origin.microbatch_size, origin.optimizer);
+}
+
 }  // namespace pipewise::tools

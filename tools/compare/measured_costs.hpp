@@ -53,4 +53,11 @@ sim::CostConfig costs_for_run(const sim::CostConfig& file, const std::string& pa
                               const exec::MlpModel& model, const Problem& problem,
                               std::uint32_t microbatch_size, const std::string& optimizer);
 
+// The timing costs a measured `file` (read from `path`) gives `problem` on its own: the model
+// it profiled split for `problem` as `pipewise run` splits it, with the profile's micro-batch
+// size and optimizer (costs_for_run: the file as it is at its own split, each stage the sum
+// of its layers at another). Throws pipewise::Error naming the file when the model has fewer
+// layers than problem.model_stages(). REQUIRES: file.profile.
+sim::CostConfig costs_at_split(const sim::CostConfig& file, const std::string& path, const Problem& problem);
+
 }  // namespace pipewise::tools

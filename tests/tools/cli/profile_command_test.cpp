@@ -83,9 +83,23 @@ TEST_F(ProfileCommand, SimulateAndSweepReadTheFileAsIs) {
   EXPECT_EQ(swept.exit_code, 0) << swept.err;
 }
 
-TEST_F(ProfileCommand, SimulateRefusesTheFileAtAnotherSplit) {
-  const std::string arguments = "simulate -s interleaved -p 2 -v 2 -m 8 --costs '" + costs_ + "'";
-  expect_refused({"AnotherSplit", arguments.c_str(), "profiled with the model in 2 stages"});
+// At another split than the profiled one, simulate and sweep cost each stage as the sum of its
+// layers, exactly as run --costs predicts it; a split the model cannot make is refused.
+TEST_F(ProfileCommand, SimulateAndSweepCostAnotherSplitFromTheLayers) {
+  const CliResult simulated =
+      run_pipewise("simulate -s interleaved -p 2 -v 2 -m 4 -f json --costs '" + costs_ + "'");
+  ASSERT_EQ(simulated.exit_code, 0) << simulated.err;
+  const double makespan = nlohmann::json::parse(simulated.out)["makespan"].get<double>();
+  const double predicted = predicted_step_ms("-s interleaved -p 2 -v 2 -m 4 --costs '" + costs_ + "'");
+  EXPECT_NEAR(makespan, predicted, 1e-3 + 1e-5 * predicted);
+
+  const CliResult swept =
+      run_pipewise("sweep -s interleaved -p 2 -v 2 -m 4 -f csv --costs '" + costs_ + "'");
+  ASSERT_EQ(swept.exit_code, 0) << swept.err;
+  EXPECT_NE(swept.out.find("interleaved,2,2,4,"), std::string::npos) << swept.out;
+
+  const std::string too_many = "simulate -s 1f1b -p 8 -m 8 --costs '" + costs_ + "'";
+  expect_refused({"MoreStagesThanLayers", too_many.c_str(), "cannot be split into 8 stages"});
 }
 
 // The prediction comes from the file: every time in it doubled (and the bandwidth halved)

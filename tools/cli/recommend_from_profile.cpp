@@ -15,6 +15,7 @@
 #include "common/text/format.hpp"
 #include "common/text/text_table.hpp"
 #include "exec/model/mlp_config.hpp"
+#include "tools/cli/configuration_chart.hpp"
 #include "tools/cli/command_line.hpp"
 #include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/model_options.hpp"
@@ -30,13 +31,15 @@ namespace {
 // How many configurations over the cap the answer shows: the fastest ones that beat the best
 // that fits (or the fastest, when none fits).
 constexpr std::size_t kOverCapShown = 3;
+// How many of those that fit the picture draws.
+constexpr std::size_t kChartFittingRows = 8;
 
 // Refuses the flags recommend takes that mean nothing for a profiled model: the file
 // describes the model, its micro-batch size and its machine, and the executor has no
 // recomputation.
 void refuse_model_flags(const po::variables_map& values) {
   std::optional<std::string> flag = given_model_flag(values, {"devices", "memory-cap", "global-batch-size"});
-  for (const char* search_flag : {"recompute", "target-bubble", "search", "exhaustive", "svg"}) {
+  for (const char* search_flag : {"recompute", "target-bubble", "search", "exhaustive"}) {
     if (!flag && values.count(search_flag)) flag = search_flag;
   }
   if (flag) {
@@ -160,7 +163,58 @@ std::optional<std::string> core_warning(const ProfiledCandidate& best, const sim
                      workers, cores);
 }
 
+std::string row_label(const ProfiledCandidate& candidate) {
+  std::string label = fmt::format("{} p={}", candidate.schedule, candidate.stages);
+  if (candidate.chunks > 1) label += fmt::format(" v={}", candidate.chunks);
+  return label + fmt::format(" d={} m={}", candidate.replicas, candidate.microbatches);
+}
+
+// The best configuration's predicted timeline, at m = 2p when its m is larger (legible ops),
+// or none when the schedule does not take that m.
+std::optional<TimelinePicture> best_timeline(const sim::CostConfig& file, const std::string& path,
+                                             const ProfiledCandidate& best) {
+  const std::uint32_t shown = std::min(best.microbatches, 2 * best.stages);
+  try {
+    const PredictedRun predicted = predict_with_timeline(file, path, best, shown);
+    SvgOptions options;
+    options.width_px = kChartTimelineWidth;
+    TimelinePicture picture;
+    picture.drawing = timeline_drawing({*predicted.result.timeline}, options);
+    picture.caption = shown == best.microbatches
+                          ? "predicted timeline of the best configuration"
+                          : fmt::format("predicted timeline of the best configuration at m = {} instead of {} "
+                                        "(same schedule, p, v and costs; at the real m the steady phase is longer)",
+                                        shown, best.microbatches);
+    return picture;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
+
+std::string profiled_recommendation_svg(const ProfiledRecommendation& recommendation, const ProfiledSearch& search,
+                                        const sim::CostConfig& file, const std::string& costs_path) {
+  const sim::ProfileOrigin& origin = *file.profile;
+  ConfigurationChart chart;
+  chart.title = "pipewise recommend --costs " + printable(costs_path);
+  chart.subtitles.push_back(printable(origin_text(origin, costs_path)));
+  chart.subtitles.push_back(fmt::format(
+      "{} devices, global batch {} samples: {} configurations, {} predicted, {} fit{}", search.devices,
+      search.global_batch, recommendation.candidates.size(), recommendation.fitting + recommendation.exceeding,
+      recommendation.fitting,
+      search.memory_cap_bytes ? " in " + format_bytes(*search.memory_cap_bytes) + " per device" : std::string()));
+  chart.cap_bytes = search.memory_cap_bytes;
+  const Answers answers = answers_of(recommendation, kChartFittingRows);
+  for (const auto* group : {&answers.fitting, &answers.over_cap}) {
+    for (const ProfiledCandidate* candidate : *group) {
+      chart.rows.push_back({row_label(*candidate), candidate->step_ms, static_cast<double>(candidate->static_bytes),
+                            static_cast<double>(candidate->peak_bytes), candidate->fits});
+    }
+  }
+  if (!answers.fitting.empty()) chart.timeline = best_timeline(file, costs_path, *answers.fitting.front());
+  return configuration_chart_svg(chart);
+}
 
 std::string profiled_recommendation_report(const ProfiledRecommendation& recommendation,
                                            const ProfiledSearch& search, const sim::ProfileOrigin& origin,
@@ -271,7 +325,12 @@ int recommend_from_profile_command(const po::variables_map& values) {
                            ? profiled_recommendation_json(recommendation, search, *file.profile, path, top)
                            : profiled_recommendation_report(recommendation, search, *file.profile, path, top);
   if (recommendation.fitting > 0) {
-    write_report(values, std::move(report));
+    OutputSet outputs;
+    add_report(outputs, values, std::move(report));
+    if (values.count("svg")) {
+      add_option_file(outputs, values, "svg", profiled_recommendation_svg(recommendation, search, file, path));
+    }
+    outputs.commit();
     return 0;
   }
   show_unanswered_report(values, std::move(report));  // what was tried, why nothing fits

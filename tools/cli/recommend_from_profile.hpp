@@ -10,8 +10,8 @@
 namespace pipewise::tools {
 
 // Runs `pipewise recommend --costs FILE` with the parsed `values`: --devices and
-// --global-batch-size are required, --memory-cap (GiB), -s, -p, -v, --top, -f table|json
-// and -o apply; every other model or search flag is refused in one line (the file
+// --global-batch-size are required, --memory-cap (GiB), -s, -p, -v, --top, -f table|json,
+// -o and --svg apply; every other model or search flag is refused in one line (the file
 // describes the model). Returns the exit status: 0 when some configuration fits, else
 // throws pipewise::Error saying why none does (the report still goes to stdout).
 int recommend_from_profile_command(const boost::program_options::variables_map& values);
@@ -23,6 +23,12 @@ int recommend_from_profile_command(const boost::program_options::variables_map& 
 std::string profiled_recommendation_report(const ProfiledRecommendation& recommendation,
                                            const ProfiledSearch& search, const sim::ProfileOrigin& origin,
                                            const std::string& costs_path, std::size_t top);
+
+// The picture (--svg, configuration_chart.hpp): the eight best that fit and the faster ones
+// over the cap, step time and peak memory against the cap, and the best one's predicted
+// timeline (at m = 2p when its m is larger). `file` is the cost file read from `costs_path`.
+std::string profiled_recommendation_svg(const ProfiledRecommendation& recommendation, const ProfiledSearch& search,
+                                        const sim::CostConfig& file, const std::string& costs_path);
 
 // The same as JSON (schema "pipewise.profiled-recommendation", version 1; README).
 std::string profiled_recommendation_json(const ProfiledRecommendation& recommendation,

@@ -17,6 +17,7 @@
 #include "sim/program_memory.hpp"
 #include "tools/compare/cost_from_profile.hpp"
 #include "tools/compare/measured_costs.hpp"
+#include "tools/compare/predicted_run.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -59,29 +60,59 @@ exec::OptimizerConfig optimizer_named(const std::string& name) {
   return exec::OptimizerConfig::sgd(0.01f, name == "momentum" ? 0.9f : 0.0f);
 }
 
-// Predicts `candidate`, valid for `problem` (the schedule accepts it, the model can be split
-// for it, it can be simulated here).
-void predict_valid(ProfiledCandidate& candidate, const Problem& problem, const sim::CostConfig& file,
-                   const std::string& path, const ProfiledSearch& search) {
+// What `pipewise run --costs` predicts a configuration from: its lowered schedule, the timing
+// costs and each device's memory share.
+struct RunModel {
+  Schedule lowered;
+  sim::CostConfig timing;
+  std::vector<sim::MemoryConfig> memory;  // per device
+};
+
+// The run model of `candidate` on `problem` (valid: the schedule accepts it, the model can be
+// split for it).
+RunModel run_model(const ProfiledCandidate& candidate, const Problem& problem, const sim::CostConfig& file,
+                   const std::string& path) {
   const sim::ProfileOrigin& origin = *file.profile;
   const exec::MlpModel model(exec::MlpConfig{origin.widths}, problem.model_stages());
-  const Schedule lowered = lower_communication(generate_schedule(candidate.schedule, problem));
-  sim::CostConfig costs = costs_for_run(file, path, model, problem, origin.microbatch_size, origin.optimizer);
-  costs.data_parallel.replicas = candidate.replicas;
-
+  RunModel run;
+  run.lowered = lower_communication(generate_schedule(candidate.schedule, problem));
+  run.timing = costs_for_run(file, path, model, problem, origin.microbatch_size, origin.optimizer);
+  run.timing.data_parallel.replicas = candidate.replicas;
   const exec::OptimizerConfig optimizer = optimizer_named(origin.optimizer);
   for (std::uint32_t d = 0; d < problem.devices; ++d) {
-    costs.memory = device_memory_config(model, problem, d, origin.microbatch_size, optimizer);
-    const sim::CostModel resolved = sim::resolve_costs(costs, problem);
+    run.memory.push_back(device_memory_config(model, problem, d, origin.microbatch_size, optimizer));
+  }
+  return run;
+}
+
+Problem problem_of(const ProfiledCandidate& candidate) {
+  Problem problem;
+  problem.devices = candidate.stages;
+  problem.chunks = candidate.chunks;
+  problem.microbatches = candidate.microbatches;
+  problem.placement = find_schedule(candidate.schedule).placement;
+  return problem;
+}
+
+// Predicts `candidate`, valid for `problem` (the schedule accepts it, the model can be split
+// for it, it can be simulated here), without a timeline: one simulation for the times, and
+// each device's peak from its program under its own memory share.
+void predict_valid(ProfiledCandidate& candidate, const Problem& problem, const sim::CostConfig& file,
+                   const std::string& path, const ProfiledSearch& search) {
+  RunModel run = run_model(candidate, problem, file, path);
+  for (std::uint32_t d = 0; d < problem.devices; ++d) {
+    run.timing.memory = run.memory[d];
+    const sim::CostModel resolved = sim::resolve_costs(run.timing, problem);
     if (d == 0) {
-      const sim::SimulationResult result = sim::simulate(lowered, resolved);
+      const sim::SimulationResult result = sim::simulate(run.lowered, resolved);
       const sim::Metrics metrics = sim::compute_metrics(result, resolved);
       candidate.step_ms = metrics.makespan_ms;
       candidate.bubble_ratio = metrics.bubble_ratio.value_or(0.0);
     }
-    const std::uint64_t peak = sim::program_memory_peaks(lowered, resolved)[d].peak_bytes;
-    if (d == 0 || peak > candidate.peak_bytes) {
-      candidate.peak_bytes = peak;
+    const sim::ProgramMemoryPeak peak = sim::program_memory_peaks(run.lowered, resolved)[d];
+    if (d == 0 || peak.peak_bytes > candidate.peak_bytes) {
+      candidate.peak_bytes = peak.peak_bytes;
+      candidate.static_bytes = peak.static_bytes;
       candidate.peak_device = d;
     }
   }
@@ -108,12 +139,7 @@ std::optional<Problem> plan(ProfiledCandidate& candidate, const sim::CostConfig&
         "d > 1 replicas need the all-reduce measured: profile under mpirun with p·d ranks, d > 1");
     return std::nullopt;
   }
-  const ScheduleInfo& info = find_schedule(candidate.schedule);
-  Problem problem;
-  problem.devices = candidate.stages;
-  problem.chunks = candidate.chunks;
-  problem.microbatches = candidate.microbatches;
-  problem.placement = info.placement;
+  const Problem problem = problem_of(candidate);
   if (Status accepted = schedule_accepts(candidate.schedule, problem); !accepted.ok()) {
     candidate.validity = std::move(accepted);
     return std::nullopt;
@@ -252,6 +278,15 @@ std::string run_command_line(const ProfiledCandidate& candidate, const sim::Prof
                       candidate.microbatches, exec::widths_text(origin.widths), origin.microbatch_size, origin.optimizer,
                       shell_word(costs_path));
   return line;
+}
+
+PredictedRun predict_with_timeline(const sim::CostConfig& file, const std::string& path,
+                                   ProfiledCandidate candidate, std::uint32_t microbatches) {
+  candidate.microbatches = microbatches;
+  const Problem problem = problem_of(candidate);
+  schedule_accepts(candidate.schedule, problem).throw_if_failed();
+  const RunModel run = run_model(candidate, problem, file, path);
+  return predict_run(run.lowered, run.timing, run.memory);
 }
 
 }  // namespace pipewise::tools

@@ -12,6 +12,7 @@
 
 #include "common/ir/status.hpp"
 #include "sim/cost_model.hpp"
+#include "tools/compare/predicted_run.hpp"
 
 namespace pipewise::tools {
 
@@ -42,7 +43,8 @@ struct ProfiledCandidate {
   Status validity;
   double step_ms = 0;        // the predicted step (one iteration of the schedule)
   double bubble_ratio = 0;   // idle / (p · step)
-  std::uint64_t peak_bytes = 0;  // the fullest device's peak
+  std::uint64_t peak_bytes = 0;    // the fullest device's peak
+  std::uint64_t static_bytes = 0;  // its weights, gradients and optimizer state
   std::uint32_t peak_device = 0;
   bool fits = false;  // every device's peak within the cap
 };
@@ -68,6 +70,13 @@ struct ProfiledRecommendation {
 // message says how to narrow it).
 ProfiledRecommendation recommend_from_profile(const sim::CostConfig& file, const std::string& path,
                                               const ProfiledSearch& search);
+
+// `candidate` (one recommend_from_profile predicted) at `microbatches` micro-batches instead
+// of its own m, predicted with its timeline as `run --costs` predicts it (predict_run: each
+// device's memory track from its own share). Throws pipewise::Error when the schedule does
+// not take that m.
+PredictedRun predict_with_timeline(const sim::CostConfig& file, const std::string& path,
+                                   ProfiledCandidate candidate, std::uint32_t microbatches);
 
 // The command that runs `candidate` on the profiled backend and sets its measurement beside
 // this very prediction: `pipewise run ... --costs PATH`, under `mpirun -np p·d` when the

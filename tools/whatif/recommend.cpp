@@ -72,12 +72,6 @@ bool repeats_even_split(const Candidate& candidate, const PipelineCosts& costs) 
                      [&](const StageSplit& split) { return split.layer_count == first; });
 }
 
-// The shape whose stages are the model stages of `problem`: bidirectional placement splits
-// the model into p stages (each device holds two of them, one per copy), not p·v.
-PipelineShape model_stage_shape(PipelineShape shape, const Problem& problem) {
-  if (problem.bidirectional()) shape.chunks = 1;
-  return shape;
-}
 
 // What simulating one candidate needs, from its preparation.
 struct PreparedCandidate {
@@ -156,9 +150,6 @@ int category(const Candidate& candidate) {
   return candidate.validity.ok() ? 1 : 2;
 }
 
-}  // namespace
-
-namespace {
 
 // The step times a candidate must beat to be among the answers: the answers' count-th
 // best fitting step overall, and the best fitting step of each schedule and of each p.
@@ -381,6 +372,11 @@ Recommendation recommend(const ModelDescription& model, const RecommendOptions& 
     if (candidate.over_cap_unsimulated) ++recommendation.over_cap_unsimulated;
   }
   return recommendation;
+}
+
+PipelineShape model_stage_shape(PipelineShape shape, const Problem& problem) {
+  if (problem.bidirectional()) shape.chunks = 1;
+  return shape;
 }
 
 }  // namespace pipewise::tools

@@ -44,6 +44,11 @@ void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& 
 // order.
 void rank_candidates(std::vector<Candidate>& candidates);
 
+// The shape whose stages are the model stages of `problem` (what pipeline_costs splits the
+// model into): `shape` itself, but with v = 1 for bidirectional placement, which splits the
+// model into p stages (each device holds two of them, one per copy).
+PipelineShape model_stage_shape(PipelineShape shape, const Problem& problem);
+
 // Searches the configurations of `model` on its devices under its memory cap
 // (model.device.hardware.memory_bytes): enumerate, evaluate, rank. Throws pipewise::Error when a
 // single layer does not fit the cap on any configuration ("layer 0 (transformer) alone

@@ -186,8 +186,14 @@ TEST_F(ProfileCommand, RecommendNamesARunThatPredictsItsStep) {
   const double predicted = csv_predicted_step_ms(command);
   EXPECT_NEAR(predicted, best["step_ms"].get<double>(), 1e-3 + 1e-5 * predicted) << command;
 
-  const CliResult table = run_pipewise("recommend --costs '" + costs_ + "' --devices 2 --global-batch-size 16");
+  const std::string picture = scratch_->file("recommend.svg");
+  const CliResult table = run_pipewise("recommend --costs '" + costs_ + "' --devices 2 --global-batch-size 16 --svg '" +
+                                       picture + "'");
   ASSERT_EQ(table.exit_code, 0) << table.err;
+  const std::string svg = read_whole_file(picture);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("best: " + best["schedule"].get<std::string>()), std::string::npos);
+  EXPECT_NE(svg.find("predicted timeline of the best configuration"), std::string::npos);
   EXPECT_NE(table.out.find("measure the best one beside this prediction:\n  pipewise run "), std::string::npos)
       << table.out;
   EXPECT_NE(table.out.find("d > 1 replicas need the all-reduce measured"), std::string::npos) << table.out;
@@ -206,14 +212,16 @@ TEST_F(ProfileCommand, RecommendFromTheFileRefusesBadInputInOneLine) {
   expect_refused({"Unmeasured", unmeasured.c_str(), "has no \"profile\" section"});
 
   // Nothing fits a 1-byte cap: exit 1 with one line, the report (what was tried) on stdout,
-  // no -o file written.
+  // neither the -o file nor the picture written.
   const std::string written = scratch_->file("answer.txt");
+  const std::string picture = scratch_->file("answer.svg");
   const CliResult none = run_pipewise("recommend" + file + " --devices 2 --global-batch-size 16 --memory-cap 1e-9 -o '" +
-                                      written + "'");
+                                      written + "' --svg '" + picture + "'");
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_EQ(line_count(none.err), 1u) << none.err;
   EXPECT_NE(none.err.find("no configuration fits"), std::string::npos) << none.err;
   EXPECT_FALSE(std::filesystem::exists(written));
+  EXPECT_FALSE(std::filesystem::exists(picture));
 }
 
 TEST(ProfileCudaBackend, WithoutCudaOrADeviceSaysSoInOneLineWithNoFileWritten) {

@@ -2,7 +2,6 @@
 // hand, and on the built-in default.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -111,6 +110,16 @@ TEST(RecommendCommand, NothingFittingIsAnErrorAfterTheAnalysis) {
   EXPECT_NE(result.err.find("no configuration fits the 5.5 GiB memory cap"), std::string::npos) << result.err;
 }
 
+// The picture draws the best configuration's timeline on its own placement (V-shape here).
+TEST(RecommendCommand, ThePictureDrawsAVShapeSchedule) {
+  const ScratchDirectory scratch;
+  const std::string svg = scratch.file("zbv.svg");
+  const CliResult result =
+      run_pipewise("recommend --model bert-large --devices 8 -s zbv --top 1 --svg '" + svg + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(read_whole_file(svg).find("best: zbv"), std::string::npos);
+}
+
 TEST(RecommendCommand, NoValidConfigurationSaysWhy) {
   // 5 pipeline stages cannot share BERT-Large's 8 devices.
   const CliResult result = run_pipewise("recommend --model bert-large --stages 5");
@@ -121,14 +130,12 @@ TEST(RecommendCommand, NoValidConfigurationSaysWhy) {
   EXPECT_NE(result.err.find("no valid configuration: p = 5 does not divide the 8 devices"), std::string::npos);
 }
 
-TEST(RecommendCommand, DefaultModelRunsInSecondsAndAnswersLikeMegatronLm) {
+// (Its speed is bench/'s: cli_bench's recommend suite.)
+TEST(RecommendCommand, DefaultModelAnswersLikeMegatronLm) {
   const ScratchDirectory scratch;
   const std::string svg = scratch.file("whatif.svg");
-  const auto start = std::chrono::steady_clock::now();
   const CliResult result = run_pipewise("recommend --svg '" + svg + "'");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_LT(seconds, 30.0);
   EXPECT_NE(result.out.find("gpt3-175b: 96 transformer layers"), std::string::npos);
   // GPT-3 175B on 64 A100s: tensor parallelism over the 8 GPUs of a node with sequence
   // parallelism, as Megatron-LM trains it; no step beats the model FLOPs at the peak:

@@ -28,10 +28,20 @@ std::string configuration_chart_svg(const ConfigurationChart& chart) {
   const bool has_best = !rows.empty() && rows.front().fits;
   const double best_ms = has_best ? rows.front().step_ms : 0;
   double longest_ms = 0;
-  double largest_bytes = chart.cap_bytes.value_or(0);
+  double largest_bytes = 0;
   for (const ChartRow& row : rows) {
     longest_ms = std::max(longest_ms, row.step_ms);
     largest_bytes = std::max(largest_bytes, row.peak_bytes);
+  }
+  // With a cap the memory axis ends at 1.5 times it (or at the largest configuration that
+  // fits): a configuration far over it (TiB against a GiB cap) would flatten the others' bars.
+  // Longer bars are cut at the end of the axis (an axis break); their labels keep the value.
+  if (chart.cap_bytes) {
+    double axis_end = 1.5 * *chart.cap_bytes;
+    for (const ChartRow& row : rows) {
+      if (row.fits) axis_end = std::max(axis_end, row.peak_bytes);
+    }
+    largest_bytes = std::min(std::max(largest_bytes, *chart.cap_bytes), axis_end);
   }
   // Row labels are drawn right-aligned before the bars: the column is as wide as the
   // longest (11 px, about 0.62 em a character, bold included), the picture wider with it.
@@ -95,13 +105,19 @@ std::string configuration_chart_svg(const ConfigurationChart& chart) {
     }
     svg.text(time_left + time_width + 4, y + 13, time_label, 10);
 
-    const double static_width = row.static_bytes * scale;
-    const double total_width = row.peak_bytes * scale;
+    const double axis_width = panel_width - 70;
+    const double static_width = std::min(row.static_bytes * scale, axis_width);
+    const double total_width = std::min(row.peak_bytes * scale, axis_width);
     svg.rect(memory_left, y, static_width, kBarHeight, kStaticColour);
     svg.rect(memory_left + static_width, y, std::max(0.0, total_width - static_width), kBarHeight, colour);
     // Labels that would sit on the cap line move past it.
     double label_x = memory_left + total_width + 4;
     if (cap_x && label_x < *cap_x + 4 && label_x + 52 > *cap_x) label_x = *cap_x + 4;
+    if (row.peak_bytes * scale > axis_width) {  // cut: an axis break near its end
+      for (const double x : {memory_left + axis_width - 12, memory_left + axis_width - 7}) {
+        svg.line(x, y - 2, x - 3, y + kBarHeight + 2, "#ffffff", 2);
+      }
+    }
     svg.text(label_x, y + 13, format_bytes(row.peak_bytes), 10);
   }
   if (rows.empty()) svg.text(time_left, chart_top + 14, "no configuration could be simulated", 12);

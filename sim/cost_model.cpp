@@ -173,7 +173,8 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
     return Status::failure(
         "the costs were profiled with the model in " + std::to_string(config.profile->model_stages) +
         " stages and this problem has p*v = " + std::to_string(problem.model_stages()) +
-        ": profile that split, or predict it with pipewise run --costs (per-layer costs)");
+        ": profile that split, or let simulate, sweep, run or recommend --costs cost it from "
+        "the layers");
   }
   const std::uint32_t stages = problem.stages();
   const double v = problem.stages_per_device_share();

@@ -243,7 +243,7 @@ TEST(CostFileProfile, FitsOnlyTheSplitItWasMeasuredAt) {
   EXPECT_EQ(parse_cost_config(measured).profile->processes, 1u);  // a file from before MPI profiles
   EXPECT_EQ(error_of(measured, problem_of(2, 8, 2)),
             "the costs were profiled with the model in 2 stages and this problem has p*v = 4: "
-            "profile that split, or predict it with pipewise run --costs (per-layer costs)");
+            "profile that split, or let simulate, sweep, run or recommend --costs cost it from the layers");
 }
 
 TEST(CostFileProfile, RefusesAnIncompleteProfile) {

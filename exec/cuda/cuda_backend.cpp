@@ -24,6 +24,8 @@ constexpr std::size_t kArenaGrowthBytes = std::size_t{64} << 20;
 // After a cancelled run, how long finish waits for a device's GPU work to make progress
 // before aborting the NCCL communicators that hold it.
 constexpr std::int64_t kCancelledStallNs = 2'000'000'000;
+// A pipeline device of a multi-process run that another process runs (DevicePlan).
+constexpr int kOtherProcess = -1;
 
 template <typename T>
 void upload(DeviceBuffer& target, const std::vector<T>& values, cudaStream_t stream) {
@@ -69,9 +71,34 @@ CudaBackend::CudaBackend(const MlpModel& model, const SyntheticTask& task, Optim
 
 CudaBackend::~CudaBackend() { tear_down_devices(); }
 
+std::vector<DeviceState*> CudaBackend::local_devices() const {
+  std::vector<DeviceState*> local;
+  for (const auto& device : devices_) {
+    if (device) local.push_back(device.get());
+  }
+  return local;
+}
+
+DeviceState& CudaBackend::local(std::uint32_t device) const {
+  if (device >= devices_.size()) {
+    throw Error("no device " + std::to_string(device) + " in the last run (it had " +
+                std::to_string(devices_.size()) + ")");
+  }
+  if (!devices_[device]) {
+    throw Error("device " + std::to_string(device) + " runs in another process (this rank runs device " +
+                std::to_string(options_.rank ? options_.rank->device : 0) + ")");
+  }
+  return *devices_[device];
+}
+
+NcclComm& CudaBackend::pipeline_comm(std::uint32_t device) {
+  if (rank_pipeline_) return *rank_pipeline_;
+  return clique_.at(device);
+}
+
 void CudaBackend::tear_down_devices() noexcept {
   clique_.clear();
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     try {
       ScopedLane scope(device->lane);
       cudaStreamSynchronize(device->lane.stream);
@@ -92,23 +119,39 @@ void CudaBackend::tear_down_devices() noexcept {
   nccl_warmed_up_ = false;
 }
 
+DevicePlan CudaBackend::plan_devices(std::uint32_t pipeline_devices) const {
+  if (!options_.rank) return select_devices(options_.devices, pipeline_devices, visible_gpus_);
+  const RankPlacement& rank = *options_.rank;
+  DevicePlan plan{DeviceMode::OnePerGpu, std::vector<int>(pipeline_devices, kOtherProcess)};
+  plan.gpu_of_device.at(rank.device) = rank_gpu(options_.devices, rank.local_rank, visible_gpus_);
+  return plan;
+}
+
 void CudaBackend::build_devices(const DevicePlan& plan) {
   for (std::uint32_t s = 0; s < stages_.size(); ++s) {
     if (stages_[s]->home) download_stage(s);
   }
   tear_down_devices();
-  lanes_ = std::make_unique<LaneSet>(plan, options_.green_contexts, options_.sms_per_device);
+  DevicePlan here{plan.mode, {}};
+  for (int gpu : plan.gpu_of_device) {
+    if (gpu != kOtherProcess) here.gpu_of_device.push_back(gpu);
+  }
+  lanes_ = std::make_unique<LaneSet>(here, options_.green_contexts, options_.sms_per_device);
+  devices_.clear();
+  devices_.resize(plan.devices());
+  std::size_t lane = 0;
   for (std::uint32_t d = 0; d < plan.devices(); ++d) {
+    if (plan.gpu_of_device[d] == kOtherProcess) continue;
     auto device = std::make_unique<DeviceState>();
     device->index = d;
-    device->lane = lanes_->lanes()[d];
+    device->lane = lanes_->lanes()[lane++];
     ScopedLane scope(device->lane);
     device->arena = std::make_unique<DeviceArena>(device->lane.gpu, kArenaGrowthBytes);
     device->pool = std::make_unique<DevicePool>(*device->arena);
     device->timing_events = std::make_unique<EventPool>(cudaEventDefault);
     device->order_events = std::make_unique<EventPool>(cudaEventDisableTiming);
     check_cuda(cudaEventCreate(&device->reference), "creating the timing reference event");
-    devices_.push_back(std::move(device));
+    devices_[d] = std::move(device);
   }
   plan_ = plan;
 }
@@ -163,8 +206,10 @@ void CudaBackend::prepare(const Schedule& schedule, const RunOptions& options) {
     throw Error("the schedule has p*v = " + std::to_string(problem.stages()) +
                 " stages but the model is split into " + std::to_string(model_.stages()));
   }
-  const DevicePlan plan = select_devices(options_.devices, problem.devices, visible_gpus_);
-  TransferPlan transfers = plan_transfers(schedule, plan.gpu_of_device, options_.transport);
+  if (options_.rank) check_rank_placement(*options_.rank, problem.devices);
+  const DevicePlan plan = plan_devices(problem.devices);
+  TransferPlan transfers = options_.rank ? plan_rank_transfers(schedule, options_.transport)
+                                         : plan_transfers(schedule, plan.gpu_of_device, options_.transport);
   schedule_ = schedule;
   run_options_ = options;
   cancelled_.store(false);
@@ -172,19 +217,21 @@ void CudaBackend::prepare(const Schedule& schedule, const RunOptions& options) {
     build_devices(plan);
   }
   transfers_ = std::move(transfers);
-  if (transfers_.uses_nccl() && clique_.empty()) {
+  if (options_.rank) {
+    make_rank_communicators();
+  } else if (transfers_.uses_nccl() && clique_.empty()) {
     clique_ = make_nccl_clique(plan.gpu_of_device);
     nccl_warmed_up_ = false;
   }
   if (transfers_.uses_nccl_loopback()) {
-    for (auto& device : devices_) {
+    for (DeviceState* device : local_devices()) {
       if (!device->loopback) {
         device->loopback.emplace(make_nccl_loopback(device->lane.gpu));
         nccl_warmed_up_ = false;
       }
     }
   }
-  for (auto& device : devices_) device->pool = std::make_unique<DevicePool>(*device->arena);
+  for (DeviceState* device : local_devices()) device->pool = std::make_unique<DevicePool>(*device->arena);
   reserve_arenas();
   place_stages();
   upload_data();
@@ -197,8 +244,8 @@ void CudaBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   report_.unused_sms = lanes_->unused_sms();
   report_.math = options_.math;
   report_.transport = options_.transport;
-  for (const auto& steps : transfers_.steps) {
-    for (const CommStep& step : steps) {
+  for (DeviceState* device : local_devices()) {
+    for (const CommStep& step : transfers_.steps[device->index]) {
       if (!is_send(step.op.kind)) continue;
       ++(step.route == Route::Copy ? report_.copy_messages
          : step.route == Route::Nccl ? report_.nccl_messages
@@ -208,8 +255,25 @@ void CudaBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   if (report_.nccl_messages + report_.loopback_messages > 0) report_.nccl_version = nccl_version_text();
 }
 
+void CudaBackend::make_rank_communicators() {
+  const RankPlacement& rank = *options_.rank;
+  const int gpu = plan_->gpu_of_device.at(rank.device);
+  // Collective, in the same order on every rank: the pipeline groups, then the
+  // data-parallel groups.
+  if (rank.devices > 1 && !rank_pipeline_) {
+    rank_pipeline_ = std::make_unique<NcclComm>(
+        make_nccl_rank_comm(gpu, rank.device, rank.devices, RankGroup::Pipeline, rank.broadcast));
+    nccl_warmed_up_ = false;
+  }
+  if (rank.replicas > 1 && !rank_replicas_) {
+    rank_replicas_ = std::make_unique<NcclComm>(
+        make_nccl_rank_comm(gpu, rank.replica, rank.replicas, RankGroup::DataParallel, rank.broadcast));
+    nccl_warmed_up_ = false;
+  }
+}
+
 void CudaBackend::reserve_arenas() {
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     const std::size_t wanted =
         options_.arena_bytes > 0
             ? options_.arena_bytes
@@ -228,6 +292,7 @@ void CudaBackend::place_stages() {
     StageState& stage = *stages_[s];
     const std::uint32_t home = problem.device_of_stage(s);
     if (stage.home && *stage.home != home) download_stage(s);
+    if (!devices_[home]) continue;  // another process runs it
     if (!stage.home) upload_stage(s, home);
     DeviceState& device = *devices_[home];
     // Training continues from the newest parameters, which become version 0 of this run.
@@ -255,7 +320,7 @@ void CudaBackend::upload_data() {
   const std::uint32_t loss_device = problem.device_of_stage(problem.stages() - 1);
   const std::uint32_t entries = task_.config().distinct_microbatches;
   const std::size_t rows = task_.rows();
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     ScopedLane scope(device->lane);
     const cudaStream_t stream = device->lane.stream;
     device->pool->give_untracked(device->losses);
@@ -292,6 +357,10 @@ void CudaBackend::upload_data() {
 }
 
 void CudaBackend::warm_up_nccl() {
+  if (options_.rank) {
+    warm_up_rank_nccl();
+    return;
+  }
   if (nccl_warmed_up_ || (!transfers_.uses_nccl() && !transfers_.uses_nccl_loopback())) return;
   const std::uint32_t devices = static_cast<std::uint32_t>(devices_.size());
   // NCCL connects peers lazily, at their first send and receive; doing it here, for every
@@ -304,7 +373,7 @@ void CudaBackend::warm_up_nccl() {
     }
   }
   std::vector<DeviceBuffer> scratch(devices);
-  for (auto& device : devices_) scratch[device->index] = device->pool->take_untracked(2 * devices);
+  for (DeviceState* device : local_devices()) scratch[device->index] = device->pool->take_untracked(2 * devices);
   if (!pairs.empty()) {
     // One thread driving several communicators: every call inside one group.
     check_nccl(ncclGroupStart(), "NCCL warm-up");
@@ -318,7 +387,7 @@ void CudaBackend::warm_up_nccl() {
     }
     check_nccl(ncclGroupEnd(), "NCCL warm-up");
   }
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     if (!device->loopback) continue;
     // As in the run: from the lane's context, a self-send and its receive in one group.
     ScopedLane scope(device->lane);
@@ -331,7 +400,7 @@ void CudaBackend::warm_up_nccl() {
                "NCCL loopback warm-up receive");
     check_nccl(ncclGroupEnd(), "NCCL loopback warm-up");
   }
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     ScopedLane scope(device->lane);
     wait_for_gpu(*device, stall_limit(run_options_), false);
     device->pool->give_untracked(scratch[device->index]);
@@ -339,8 +408,45 @@ void CudaBackend::warm_up_nccl() {
   nccl_warmed_up_ = true;
 }
 
+void CudaBackend::warm_up_rank_nccl() {
+  if (nccl_warmed_up_ || (!rank_pipeline_ && !rank_replicas_)) return;
+  // NCCL connects peers at their first send and receive: one float to and from each peer
+  // of the run, and a one-float all-reduce across the replicas, keep that out of the run.
+  DeviceState& device = local(options_.rank->device);
+  std::set<std::uint32_t> sends_to;
+  std::set<std::uint32_t> receives_from;
+  for (const CommStep& step : transfers_.steps[device.index]) {
+    (is_send(step.op.kind) ? sends_to : receives_from).insert(step.peer_device);
+  }
+  ScopedLane scope(device.lane);
+  const cudaStream_t stream = device.lane.stream;
+  DeviceBuffer scratch = device.pool->take_untracked(2 + receives_from.size());
+  if (rank_pipeline_ && (!sends_to.empty() || !receives_from.empty())) {
+    check_nccl(ncclGroupStart(), "NCCL warm-up");
+    for (std::uint32_t peer : sends_to) {
+      check_nccl(ncclSend(scratch.data, 1, ncclFloat, static_cast<int>(peer), rank_pipeline_->get(), stream),
+                 "NCCL warm-up send");
+    }
+    std::size_t slot = 2;
+    for (std::uint32_t peer : receives_from) {
+      check_nccl(ncclRecv(scratch.data + slot++, 1, ncclFloat, static_cast<int>(peer), rank_pipeline_->get(),
+                          stream),
+                 "NCCL warm-up receive");
+    }
+    check_nccl(ncclGroupEnd(), "NCCL warm-up");
+  }
+  if (rank_replicas_) {
+    check_nccl(ncclAllReduce(scratch.data + 1, scratch.data + 1, 1, ncclFloat, ncclSum, rank_replicas_->get(),
+                             stream),
+               "NCCL warm-up all-reduce");
+  }
+  wait_for_gpu(device, stall_limit(run_options_), false);
+  device.pool->give_untracked(scratch);
+  nccl_warmed_up_ = true;
+}
+
 void CudaBackend::start_measurement() {
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     const std::uint32_t d = device->index;
     device->program = &schedule_.programs[d];
     device->comm_steps = &transfers_.steps[d];
@@ -371,7 +477,7 @@ void CudaBackend::start_measurement() {
 }
 
 void CudaBackend::start_worker(std::uint32_t device) {
-  DeviceState& state = *devices_.at(device);
+  DeviceState& state = local(device);
   make_current(state.lane);
   if (!state.gemm) {
     const std::uint32_t sms = state.lane.isolation == Isolation::GreenContext ? state.lane.sms : 0;
@@ -381,7 +487,7 @@ void CudaBackend::start_worker(std::uint32_t device) {
 
 void CudaBackend::cancel() noexcept {
   cancelled_.store(true, std::memory_order_release);
-  for (auto& device : devices_) device->inbox.wake_all();
+  for (DeviceState* device : local_devices()) device->inbox.wake_all();
 }
 
 std::int64_t CudaBackend::now_ns(std::uint32_t) {
@@ -393,7 +499,7 @@ std::int64_t CudaBackend::now_ns(std::uint32_t) {
 void CudaBackend::finish() {
   const bool cancelled = cancelled_.load();
   std::string first_error;
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     try {
       ScopedLane scope(device->lane);
       try {
@@ -407,14 +513,14 @@ void CudaBackend::finish() {
       if (first_error.empty()) first_error = error.what();
     }
   }
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     for (PostedMessage& message : device->inbox.drain()) {
       DevicePool& sender = *devices_[message.sender]->pool;
       sender.give_untracked(message.payload);
       sender.give_untracked(message.checksum);
     }
   }
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     try {
       ScopedLane scope(device->lane);
       free_consumed_messages(*device, true);
@@ -429,16 +535,19 @@ void CudaBackend::finish() {
   }
   release_open_slots();
   const Problem& problem = schedule_.problem;
-  DeviceState& loss_device = *devices_[problem.device_of_stage(problem.stages() - 1)];
-  try {
-    ScopedLane scope(loss_device.lane);
-    losses_ = download(loss_device.losses, loss_device.lane.stream);
-  } catch (const Error& error) {
-    if (first_error.empty()) first_error = error.what();
+  // The losses, where the last stage ran in this process (else they stay NaN).
+  const std::unique_ptr<DeviceState>& loss_device = devices_[problem.device_of_stage(problem.stages() - 1)];
+  if (loss_device) {
+    try {
+      ScopedLane scope(loss_device->lane);
+      losses_ = download(loss_device->losses, loss_device->lane.stream);
+    } catch (const Error& error) {
+      if (first_error.empty()) first_error = error.what();
+    }
   }
   report_.devices.clear();
   report_.gpus.clear();
-  for (auto& device : devices_) {
+  for (DeviceState* device : local_devices()) {
     const DeviceArena& arena = *device->arena;
     report_.devices.push_back({device->lane.gpu, device->lane.isolation, device->lane.sms,
                                arena.reserved_bytes(), arena.peak_in_use_bytes(),
@@ -458,7 +567,11 @@ void CudaBackend::finish() {
 void CudaBackend::abort_nccl() noexcept {
   for (NcclComm& comm : clique_) comm.abort();
   clique_.clear();
-  for (auto& device : devices_) {
+  for (std::unique_ptr<NcclComm>* comm : {&rank_pipeline_, &rank_replicas_}) {
+    if (*comm) (*comm)->abort();
+    comm->reset();
+  }
+  for (DeviceState* device : local_devices()) {
     if (!device->loopback) continue;
     device->loopback->abort();
     device->loopback.reset();
@@ -467,11 +580,7 @@ void CudaBackend::abort_nccl() noexcept {
 }
 
 const MemoryAccount& CudaBackend::memory(std::uint32_t device) const {
-  if (device >= devices_.size()) {
-    throw Error("no device " + std::to_string(device) + " in the last run (it had " +
-                std::to_string(devices_.size()) + ")");
-  }
-  return devices_[device]->pool->account();
+  return local(device).pool->account();
 }
 
 StepHooks CudaBackend::step_hooks() {

@@ -33,6 +33,12 @@ class NcclComm;
 // is accounted like the CPU's and cross-checked against cudaMemGetInfo. Every call is
 // timed by pooled CUDA events; after the run they become one timeline on the host clock.
 //
+// As one rank of a multi-process run (CudaBackendOptions::rank), the backend drives one GPU
+// and runs only its pipeline device: the core calls it for that device alone, messages to
+// the other devices are NCCL sends and receives on a communicator spanning the pipeline's
+// processes, and each optimizer step first averages the stage's gradient across the
+// replicas with ncclAllReduce.
+//
 // A device's last op waits for its GPU work (a watchdog: an error when no op completes
 // within the run's receive_timeout, or NCCL reports an asynchronous error), so GPU failures
 // fail the run with the device and op named. Parameters and optimizer state persist
@@ -96,8 +102,19 @@ class CudaBackend final : public TrainingBackend {
   void replay_device_timeline(RunObserver& observer, std::int64_t origin_ns) const;
 
  private:
+  // The devices this process runs: all of them, or a rank's one.
+  std::vector<DeviceState*> local_devices() const;
+  // The device, which must run in this process (throws pipewise::Error naming it otherwise).
+  DeviceState& local(std::uint32_t device) const;
+  // The communicator device `device` sends and receives on: its rank of the clique, or the
+  // rank's pipeline communicator.
+  NcclComm& pipeline_comm(std::uint32_t device);
+
   // prepare's parts (cuda_backend.cpp)
+  DevicePlan plan_devices(std::uint32_t pipeline_devices) const;
   void build_devices(const DevicePlan& plan);
+  void make_rank_communicators();
+  void warm_up_rank_nccl();
   void place_stages();
   void reserve_arenas();
   void upload_data();
@@ -125,6 +142,8 @@ class CudaBackend final : public TrainingBackend {
   const std::int32_t* data_labels(const DeviceState& device, std::uint64_t g) const;
   void release_open_slots();
   std::uint64_t microbatch_index(const Op& op) const;
+  // The data set's micro-batch `op` reads: its replica's share (DataParallelShare's rule).
+  std::uint64_t data_index(const Op& op) const;
 
   const MlpModel& model_;
   const SyntheticTask& task_;
@@ -140,6 +159,9 @@ class CudaBackend final : public TrainingBackend {
   std::vector<std::unique_ptr<DeviceState>> devices_;
   std::vector<std::unique_ptr<StageState>> stages_;
   std::vector<NcclComm> clique_;  // rank d = pipeline device d, when messages use NCCL
+  // A rank's communicators (CudaBackendOptions::rank): its pipeline's, its replicas'.
+  std::unique_ptr<NcclComm> rank_pipeline_;
+  std::unique_ptr<NcclComm> rank_replicas_;
   bool nccl_warmed_up_ = false;
   std::atomic<bool> cancelled_{false};
   std::vector<float> losses_;

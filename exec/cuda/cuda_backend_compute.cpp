@@ -42,6 +42,13 @@ std::uint64_t CudaBackend::microbatch_index(const Op& op) const {
   return std::uint64_t{op.iteration} * schedule_.problem.microbatches + op.microbatch;
 }
 
+std::uint64_t CudaBackend::data_index(const Op& op) const {
+  if (!options_.rank) return microbatch_index(op);
+  const RankPlacement& rank = *options_.rank;
+  return (std::uint64_t{op.iteration} * rank.replicas + rank.replica) * schedule_.problem.microbatches +
+         op.microbatch;
+}
+
 const float* CudaBackend::data_inputs(const DeviceState& device, std::uint64_t g) const {
   const std::size_t entry = g % task_.config().distinct_microbatches;
   return device.inputs.data + entry * task_.rows() * task_.input_width();
@@ -64,9 +71,9 @@ void CudaBackend::forward(std::uint32_t device, const Op& op) {
   GpuStash& slot = stage.slots.find_or_open(g, layout.layers());
   slot.take_outputs(layout.widths, rows, op.stage > 0, pool);
   GpuStageContext context = stage_context(state);
-  const float* input = op.stage == 0 ? data_inputs(state, g) : slot.input.data;
+  const float* input = op.stage == 0 ? data_inputs(state, data_index(op)) : slot.input.data;
   gpu_stage_forward(layout, parameters, input, rows, mutable_pointers(slot.outputs),
-                    layout.computes_loss ? data_labels(state, g) : nullptr,
+                    layout.computes_loss ? data_labels(state, data_index(op)) : nullptr,
                     layout.computes_loss ? state.losses.data + g : nullptr, context);
   slot.stash_forward(pool);
 
@@ -95,7 +102,7 @@ void CudaBackend::backward_input(std::uint32_t device, const Op& op) {
   GpuStageContext context = stage_context(state);
   gpu_stage_backward_input(layout, parameters, rows, pointers(slot.outputs),
                            mutable_pointers(slot.grads),
-                           layout.computes_loss ? data_labels(state, g) : nullptr,
+                           layout.computes_loss ? data_labels(state, data_index(op)) : nullptr,
                            op.stage > 0 ? slot.input_grad.data : nullptr, context);
   // Stream-ordered: the buffers given back here are reused only by later work of the stream.
   slot.finish_backward_input(pool);
@@ -119,7 +126,7 @@ void CudaBackend::backward_weight(std::uint32_t device, const Op& op) {
                "clearing the gradient accumulator");
   }
   GpuStageContext context = stage_context(state);
-  const float* input = op.stage == 0 ? data_inputs(state, g) : slot.input.data;
+  const float* input = op.stage == 0 ? data_inputs(state, data_index(op)) : slot.input.data;
   gpu_stage_backward_weight(layout, task_.rows(), input, pointers(slot.outputs),
                             pointers(slot.grads), stage.gradient.data, context);
   ++stage.accumulated;
@@ -135,7 +142,14 @@ void CudaBackend::optimizer_step(std::uint32_t device, const Op& op, bool keep_p
   DevicePool& pool = *state.pool;
   const cudaStream_t stream = state.lane.stream;
   stage.versions.check_step_replaces(op.weight_version);
-  const float scale = gradient_scale(stage.accumulated);
+  float scale = gradient_scale(stage.accumulated);
+  if (rank_replicas_) {
+    // Data parallelism: the replicas' sums add up here, and the step applies their mean.
+    check_nccl(ncclAllReduce(stage.gradient.data, stage.gradient.data, stage.gradient.floats, ncclFloat,
+                             ncclSum, rank_replicas_->get(), stream),
+               "NCCL all-reduce of stage " + std::to_string(op.stage) + "'s gradient");
+    scale /= static_cast<float>(options_.rank->replicas);
+  }
   const DeviceBuffer newest = stage.versions.newest().values;
   DeviceBuffer target = newest;
   if (keep_previous) {

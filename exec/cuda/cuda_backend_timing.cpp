@@ -74,6 +74,8 @@ void CudaBackend::wait_for_gpu(DeviceState& device, std::int64_t stall_limit_ns,
       last_progress = now_ns(device.index);
     }
     if (!clique_.empty()) clique_[device.index].check_async(who + "'s NCCL communicator");
+    if (rank_pipeline_) rank_pipeline_->check_async(who + "'s pipeline NCCL communicator");
+    if (rank_replicas_) rank_replicas_->check_async(who + "'s data-parallel NCCL communicator");
     if (device.loopback) device.loopback->check_async(who + "'s NCCL loopback communicator");
     if (stop_on_cancel && cancelled_.load(std::memory_order_acquire)) throw RunCancelled();
     if (now_ns(device.index) - last_progress > stall_limit_ns) {
@@ -101,7 +103,8 @@ void CudaBackend::collect_spans(DeviceState& device) {
 
 std::vector<std::vector<OpInterval>> CudaBackend::device_timeline(std::int64_t origin_ns) const {
   std::vector<DeviceEventLog> logs;
-  for (const auto& device : devices_) logs.push_back(device->timing_log);
+  // A device another process runs has no events here: an empty log, no ops.
+  for (const auto& device : devices_) logs.push_back(device ? device->timing_log : DeviceEventLog{});
   return event_timeline(logs, origin_ns);
 }
 

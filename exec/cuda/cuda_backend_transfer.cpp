@@ -59,7 +59,7 @@ const CommStep& CudaBackend::next_comm_step(DeviceState& device, std::size_t pos
 }
 
 void CudaBackend::send(std::uint32_t device, const Op& op, std::uint32_t peer_device) {
-  DeviceState& state = *devices_[device];
+  DeviceState& state = local(device);
   const std::size_t position = begin_call(state, op, false);
   const CommStep& step = next_comm_step(state, position, peer_device);
   StageState& stage = *stages_[op.stage];
@@ -89,7 +89,7 @@ void CudaBackend::send(std::uint32_t device, const Op& op, std::uint32_t peer_de
   }
   if (step.route == Route::Nccl) {
     const int peer = static_cast<int>(peer_device);
-    ncclComm_t comm = clique_.at(device).get();
+    ncclComm_t comm = pipeline_comm(device).get();
     if (step.opens_group) check_nccl(ncclGroupStart(), "NCCL group start");
     if (fault != MessageFault::Drop) {
       check_nccl(ncclSend(message.data, message.floats, ncclFloat, peer, comm, stream), "NCCL send");
@@ -117,7 +117,7 @@ void CudaBackend::send(std::uint32_t device, const Op& op, std::uint32_t peer_de
 }
 
 void CudaBackend::recv(std::uint32_t device, const Op& op, std::uint32_t peer_device) {
-  DeviceState& state = *devices_[device];
+  DeviceState& state = local(device);
   const std::size_t position = begin_call(state, op, false);
   const CommStep& step = next_comm_step(state, position, peer_device);
   StageState& stage = *stages_[op.stage];
@@ -133,7 +133,7 @@ void CudaBackend::recv(std::uint32_t device, const Op& op, std::uint32_t peer_de
 
   if (step.route == Route::Nccl) {
     const int peer = static_cast<int>(peer_device);
-    ncclComm_t comm = clique_.at(device).get();
+    ncclComm_t comm = pipeline_comm(device).get();
     target = pool.take(expected, category);
     if (step.opens_group) check_nccl(ncclGroupStart(), "NCCL group start");
     check_nccl(ncclRecv(target.data, expected, ncclFloat, peer, comm, stream), "NCCL receive");

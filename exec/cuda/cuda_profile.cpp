@@ -1,7 +1,9 @@
 #include "exec/cuda/cuda_profile.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -242,6 +244,113 @@ double profile_message(std::size_t bytes, const Lane& from, const Lane& to, Rout
   return median(std::move(samples));
 }
 
+// The steady clock in ms.
+double host_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// One rank's side of the median one-way time of a `bytes` message between pipeline devices
+// 0 and 1 of a multi-process run: half of each ping-pong's round trip on the host clock (the
+// ranks' clocks are not shared, so one side's events cannot time the other's send).
+double rank_ping_pong_ms(std::size_t bytes, bool first, const Lane& lane, const NcclComm& comm,
+                         const ProfileOptions& profile) {
+  const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
+  DeviceArena arena(lane.gpu, floats * sizeof(float) + (std::size_t{1} << 20));
+  DevicePool pool(arena);
+  DeviceBuffer message = pool.take_untracked(floats);
+  check_cuda(cudaMemsetAsync(message.data, 0, message.bytes(), lane.stream), "filling a message");
+  const int peer = first ? 1 : 0;
+  const auto send = [&] {
+    check_nccl(ncclSend(message.data, floats, ncclFloat, peer, comm.get(), lane.stream), "NCCL send");
+    check_cuda(cudaStreamSynchronize(lane.stream), "timing a message");
+  };
+  const auto receive = [&] {
+    check_nccl(ncclRecv(message.data, floats, ncclFloat, peer, comm.get(), lane.stream), "NCCL receive");
+    check_cuda(cudaStreamSynchronize(lane.stream), "timing a message");
+  };
+  std::vector<double> samples;
+  for (std::uint32_t run = 0; run < profile.warmup + profile.repeats; ++run) {
+    const double start = host_ms();
+    if (first) {
+      send();
+      receive();
+    } else {
+      receive();
+      send();
+    }
+    if (run >= profile.warmup) samples.push_back((host_ms() - start) / 2);
+  }
+  pool.give_untracked(message);
+  return median(std::move(samples));
+}
+
+// The median time of an in-place ncclAllReduce of `bytes` bytes across `comm`, on the host
+// clock from its enqueueing to its stream's completion.
+double rank_all_reduce_ms(std::size_t bytes, const Lane& lane, const NcclComm& comm,
+                          const ProfileOptions& profile) {
+  const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
+  DeviceArena arena(lane.gpu, floats * sizeof(float) + (std::size_t{1} << 20));
+  DevicePool pool(arena);
+  DeviceBuffer values = pool.take_untracked(floats);
+  check_cuda(cudaMemsetAsync(values.data, 0, values.bytes(), lane.stream), "filling a gradient");
+  check_cuda(cudaStreamSynchronize(lane.stream), "filling a gradient");
+  std::vector<double> samples;
+  for (std::uint32_t run = 0; run < profile.warmup + profile.repeats; ++run) {
+    const double start = host_ms();
+    check_nccl(ncclAllReduce(values.data, values.data, floats, ncclFloat, ncclSum, comm.get(), lane.stream),
+               "NCCL all-reduce");
+    check_cuda(cudaStreamSynchronize(lane.stream), "timing an all-reduce");
+    if (run >= profile.warmup) samples.push_back(host_ms() - start);
+  }
+  pool.give_untracked(values);
+  return median(std::move(samples));
+}
+
+// profile_cuda_execution for one rank of a multi-process run (options.rank set).
+ExecutionProfile profile_cuda_ranks(const MlpModel& model, const SyntheticTask& task,
+                                    const OptimizerConfig& optimizer, const CudaBackendOptions& options,
+                                    const ProfileOptions& profile, int visible_gpus) {
+  const RankPlacement& rank = *options.rank;
+  const std::vector<std::size_t> sizes = checked_message_sizes(profile);
+  const int gpu = rank_gpu(options.devices, rank.local_rank, visible_gpus);
+  const LaneSet lanes(DevicePlan{DeviceMode::OnePerGpu, {gpu}}, false, 0);
+  const Lane& lane = lanes.lanes().front();
+  const bool leader = rank.device == 0 && rank.replica == 0;
+  ExecutionProfile result;
+  const ScopedLane scope(lane);
+  if (leader) result.stages = profile_stages(model, task, optimizer, options, lane, profile);
+  // Every other rank waits for the leader's turn: its pipeline group's broadcast, then its
+  // device's replicas' (rooted at replica 0, which waited for the leader in the first).
+  unsigned char token = 0;
+  rank.broadcast(RankGroup::Pipeline, &token, sizeof(token));
+  rank.broadcast(RankGroup::DataParallel, &token, sizeof(token));
+  if (rank.devices > 1) {
+    const NcclComm comm = make_nccl_rank_comm(gpu, rank.device, rank.devices, RankGroup::Pipeline, rank.broadcast);
+    if (rank.replica == 0 && rank.device < 2) {
+      TransferProfile transfer = profile_transfers(sizes, [&](std::size_t bytes, std::uint32_t) {
+        return rank_ping_pong_ms(bytes, rank.device == 0, lane, comm, profile);
+      });
+      if (leader) result.transfer = std::move(transfer);
+    }
+  }
+  if (rank.replicas > 1) {
+    const NcclComm comm =
+        make_nccl_rank_comm(gpu, rank.replica, rank.replicas, RankGroup::DataParallel, rank.broadcast);
+    if (rank.device == 0) {
+      std::set<std::size_t> gradient_sizes = {64 * 1024};
+      for (std::uint32_t s = 0; s < model.stages(); ++s) {
+        gradient_sizes.insert(model.stage(s).parameter_count * sizeof(float));
+      }
+      const std::vector<std::size_t> ordered(gradient_sizes.begin(), gradient_sizes.end());
+      const TransferProfile fit = profile_transfers(ordered, [&](std::size_t bytes, std::uint32_t) {
+        return rank_all_reduce_ms(bytes, lane, comm, profile);
+      });
+      if (leader) result.data_parallel = {rank.replicas, fit.samples, fit.latency_ms, fit.ms_per_byte};
+    }
+  }
+  return result;
+}
+
 }  // namespace
 
 ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTask& task,
@@ -254,6 +363,7 @@ ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTa
   check_task_fits_model(task, model.config());
   const DeviceCount count = cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
+  if (options.rank) return profile_cuda_ranks(model, task, optimizer, options, profile, count.count);
   const DevicePlan plan = select_devices(options.devices, pipeline_devices, count.count);
   const LaneSet lanes(plan, options.green_contexts, options.sms_per_device);
   const Lane& first = lanes.lanes().front();

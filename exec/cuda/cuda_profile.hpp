@@ -21,6 +21,15 @@ namespace pipewise::exec::cuda {
 // event-ordered copy, NCCL between GPUs, or the NCCL loopback), from the receiver's events
 // around the copy; with one device the transfer profile is empty. Throws pipewise::Error
 // when no GPU is visible, the devices cannot be chosen, or the options are invalid.
+//
+// With options.rank set, one rank of a multi-process run (one GPU per rank): collective over
+// the ranks, through options.rank->broadcast and NCCL communicators of its own. The rank of
+// device 0 of replica 0 times every stage on its GPU (the ranks are taken to drive alike
+// GPUs) while the others wait; devices 0 and 1 of replica 0 time NCCL messages of each size
+// between their processes (half a ping-pong on the host clock); with several replicas, device
+// 0's ranks time ncclAllReduce of each stage's gradient size and of 64 KiB and fit latency +
+// bytes · ms_per_byte (ExecutionProfile::data_parallel). The profile is whole on device 0 of
+// replica 0 and partial elsewhere. `pipeline_devices` must be the ranks' pipeline.
 ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTask& task,
                                         const OptimizerConfig& optimizer,
                                         const CudaBackendOptions& options,

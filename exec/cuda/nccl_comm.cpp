@@ -1,5 +1,7 @@
 #include "exec/cuda/nccl_comm.hpp"
 
+#include <cuda_runtime_api.h>
+
 #include <string>
 
 #include "common/ir/error.hpp"
@@ -38,6 +40,20 @@ NcclComm make_nccl_loopback(int gpu) {
   ncclComm_t comm = nullptr;
   check_nccl(ncclCommInitAll(&comm, 1, &gpu),
              "creating a one-rank NCCL communicator on GPU " + std::to_string(gpu));
+  return NcclComm(comm);
+}
+
+NcclComm make_nccl_rank_comm(int gpu, std::uint32_t rank, std::uint32_t size, RankGroup group,
+                             const GroupBroadcast& broadcast) {
+  const std::string what = "creating the " + std::string(rank_group_name(group)) +
+                           " NCCL communicator (rank " + std::to_string(rank) + " of " +
+                           std::to_string(size) + ", GPU " + std::to_string(gpu) + ")";
+  ncclUniqueId id{};
+  if (rank == 0) check_nccl(ncclGetUniqueId(&id), what);
+  broadcast(group, &id, sizeof(id));
+  check_cuda(cudaSetDevice(gpu), what);
+  ncclComm_t comm = nullptr;
+  check_nccl(ncclCommInitRank(&comm, static_cast<int>(size), id, static_cast<int>(rank)), what);
   return NcclComm(comm);
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 #include <nccl.h>
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
+
+#include "exec/cuda/planning/rank_placement.hpp"
 
 namespace pipewise::exec::cuda {
 
@@ -36,6 +39,13 @@ std::vector<NcclComm> make_nccl_clique(const std::vector<int>& gpus);
 // A one-rank communicator on `gpu`: it can send to itself when the send and the receive
 // are in one group, which is how the NCCL path runs on a single GPU.
 NcclComm make_nccl_loopback(int gpu);
+
+// Rank `rank` of a `size`-rank communicator whose ranks are separate processes
+// (ncclCommInitRank), on `gpu`: rank 0 makes the unique id and `broadcast` hands it to the
+// other ranks of `group`. Collective: every rank of the group calls it, in the same order
+// as its other collective calls. Throws pipewise::Error with NCCL's message.
+NcclComm make_nccl_rank_comm(int gpu, std::uint32_t rank, std::uint32_t size, RankGroup group,
+                             const GroupBroadcast& broadcast);
 
 // NCCL's version as "2.28.9".
 std::string_view nccl_version_text();

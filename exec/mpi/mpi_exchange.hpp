@@ -30,6 +30,11 @@ void await_request(MPI_Request& request, Deadline deadline, const WaitPolicy& wa
 // spinning so that the ranks still at work keep their cores.
 void meet(MPI_Comm communicator, Deadline deadline, const std::string& what);
 
+// Collective over `communicator`: copies `size` bytes at `bytes` from its rank 0 to every
+// other rank (MPI_Ibcast), waiting until MPI is done with them.
+void broadcast_bytes(void* bytes, std::size_t size, MPI_Comm communicator, Deadline deadline,
+                     const WaitPolicy& waiting, const std::string& what);
+
 // Sends `values` (trivially copyable) to `destination`, waiting until MPI is done with them.
 template <class T>
 void send_values(const std::vector<T>& values, int destination, int tag, MPI_Comm communicator,

@@ -21,6 +21,7 @@ class MpiRankSession final : public RankSession {
  public:
   std::uint32_t rank() const override { return world_.rank(); }
   std::uint32_t world_size() const override { return world_.size(); }
+  std::uint32_t local_rank() const override { return world_.local_rank(); }
 
   void arrange(std::uint32_t devices, std::uint32_t replicas) override {
     const RankGrid grid = rank_grid_for(world_.size(), devices, replicas).value_or_throw();
@@ -29,6 +30,15 @@ class MpiRankSession final : public RankSession {
   }
   RankGrid grid() const override { return arranged().grid(); }
   RankPosition position() const override { return arranged().self(); }
+
+  void broadcast(Group group, void* bytes, std::size_t size, std::chrono::nanoseconds timeout) override {
+    const GridCommunicators& grid = arranged();
+    const bool pipeline = group == Group::Pipeline;
+    broadcast_bytes(bytes, size, pipeline ? grid.pipeline() : grid.data_parallel(),
+                    std::chrono::steady_clock::now() + timeout, world_.waiting(),
+                    std::string("a broadcast over the ") + (pipeline ? "pipeline" : "data-parallel") +
+                        " group");
+  }
 
   ExecutionProfile profile(const MlpModel& model, const SyntheticTask& task,
                            const OptimizerConfig& optimizer, const ProfileOptions& options,

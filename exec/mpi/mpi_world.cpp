@@ -45,7 +45,10 @@ MpiWorld::MpiWorld() {
   check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local),
             "MPI_Comm_split_type");
   int local_size = 1;
+  int local_rank = 0;
   MPI_Comm_size(local, &local_size);
+  MPI_Comm_rank(local, &local_rank);
+  local_rank_ = static_cast<std::uint32_t>(local_rank);
   MPI_Comm_free(&local);
   local_ranks_ = static_cast<std::uint32_t>(local_size);
   char name[MPI_MAX_PROCESSOR_NAME] = {};

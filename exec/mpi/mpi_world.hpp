@@ -24,8 +24,10 @@ class MpiWorld {
 
   std::uint32_t rank() const { return rank_; }
   std::uint32_t size() const { return size_; }
-  // Ranks on this machine (MPI_COMM_TYPE_SHARED), this machine's name.
+  // Ranks on this machine (MPI_COMM_TYPE_SHARED), this rank's index among them, this
+  // machine's name.
   std::uint32_t local_ranks() const { return local_ranks_; }
+  std::uint32_t local_rank() const { return local_rank_; }
   const std::string& host() const { return host_; }
   // How this process waits for MPI: spins first when every rank on the machine has a core.
   WaitPolicy waiting() const { return waiting_; }
@@ -36,6 +38,7 @@ class MpiWorld {
   std::uint32_t rank_ = 0;
   std::uint32_t size_ = 1;
   std::uint32_t local_ranks_ = 1;
+  std::uint32_t local_rank_ = 0;
   std::string host_;
   WaitPolicy waiting_;
 };

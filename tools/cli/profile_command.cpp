@@ -49,9 +49,10 @@ constexpr const char* kProfileUsage =
     "--costs` searches them all. `search` at another p*v, or `run` with another model,\n"
     "micro-batch size or optimizer are refused with one line. Under mpirun (-np p*d: one rank\n"
     "per device and replica, as run lays them out) the pipeline runs across the ranks and the\n"
-    "file holds the costs of running that way: messages over MPI and, with d > 1 replicas,\n"
-    "the gradient all-reduce (\"data_parallel\"). --backend cuda profiles in one process, on\n"
-    "the GPUs (or SM partitions, --emulate) that run --backend cuda would use.\n"
+    "file holds the costs of running that way: messages over MPI (NCCL with --backend cuda,\n"
+    "one GPU per rank) and, with d > 1 replicas, the gradient all-reduce (\"data_parallel\").\n"
+    "In one process --backend cuda profiles on the GPUs (or SM partitions, --emulate) that\n"
+    "run --backend cuda would use.\n"
     "Example: pipewise profile -s 1f1b -p 2 -m 8 -o costs.json";
 
 // Writes the cost file of `run` (the profiled pipeline) and the summary line.
@@ -110,10 +111,6 @@ int run_profile(const std::vector<std::string>& args) {
     if (values.count(run_only)) throw Error(std::string("--") + run_only + " is a flag of run, not of profile");
   }
   RunRequest request = request_from_options(values);
-  if (request.backend == "cuda" && exec::mpi::launched_world_size() > 1) {
-    throw Error("profile --backend cuda runs in one process (the GPUs or SM partitions of run "
-                "--backend cuda); under mpirun only --backend cpu is supported");
-  }
   if (request.steps.profile_steps == 0) throw Error("--profile-steps must be at least 1: the stage costs are measured inside the pipeline");
   request.schedule = schedule_from_options(values, FileCheck::Validated);
   const Schedule lowered = lower_communication(request.schedule);

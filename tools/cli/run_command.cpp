@@ -83,6 +83,11 @@ constexpr const char* kUsage =
     "is the module libpipewise_cuda.so beside the pipewise binary (or $PIPEWISE_CUDA_MODULE),\n"
     "loaded only by --backend cuda: it exits 1 with one line when the module or the CUDA\n"
     "libraries cannot be loaded, or the process sees no GPU.\n"
+    "Under mpirun (-np p*d) each rank runs one pipeline device of one of d replicas: with\n"
+    "--backend cpu messages travel over MPI and gradients are averaged by MPI_Allreduce; with\n"
+    "--backend cuda each rank drives one GPU (the machine's k-th rank GPU k, or the k-th of\n"
+    "--gpus), messages are NCCL sends and receives and gradients NCCL's all-reduce, the NCCL\n"
+    "communicators bootstrapped over MPI.\n"
     "--inject-fault KIND@DEVICE:OP[:ARG] (repeatable; KIND throw, delay (ARG ms), kill, drop,\n"
     "corrupt or fail-send; OP as in 1F0, 0SEND_F2) injects a fault into every step of the\n"
     "schedule (not the ops timed alone): a fault that fails the run fails its first step, and\n"
@@ -142,7 +147,8 @@ void add_run_options(po::options_description& options) {
       ("check-messages", "checksum every transferred buffer; a mismatch fails the run")
       ("data-parallel-size", po::value<std::int64_t>(),
        "replicas d of the pipeline, each training on micro-batches of its own, gradients "
-       "averaged every step (MPI_Allreduce): under mpirun with p*d ranks (default: ranks / p)")
+       "averaged every step (MPI_Allreduce, or NCCL's with --backend cuda): under mpirun with "
+       "p*d ranks (default: ranks / p)")
       ("inject-fault", po::value<std::vector<std::string>>(),
        "KIND@DEVICE:OP[:ARG]: inject a fault into the steps of the schedule (repeatable); KIND "
        "throw, delay (ARG milliseconds), kill (the worker dies), drop, corrupt or fail-send "
@@ -254,14 +260,18 @@ exec::ExecutionProfile profile_alone(const RunRequest& request, const exec::MlpM
                                   request.profile);
 }
 
+std::unique_ptr<exec::TrainingBackend> make_cuda_backend(const RunRequest& request,
+                                                         const exec::MlpModel& model,
+                                                         const exec::SyntheticTask& task) {
+  return cuda_module().make_backend(model, task, request.optimizer, request.gpu);
+}
+
 namespace {
 
 BackendRun run_on_cuda(const RunRequest& request, const Schedule& lowered, const exec::MlpModel& model,
                        const exec::SyntheticTask& task) {
-  const exec::cuda::CudaModule& module = cuda_module();
   exec::ExecutionProfile isolated = profile_alone(request, model, task, lowered.problem.devices);
-  const std::unique_ptr<exec::TrainingBackend> backend =
-      module.make_backend(model, task, request.optimizer, request.gpu);
+  const std::unique_ptr<exec::TrainingBackend> backend = make_cuda_backend(request, model, task);
   return time_steps(request, lowered, *backend, std::move(isolated));
 }
 

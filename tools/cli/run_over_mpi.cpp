@@ -1,5 +1,7 @@
 #include "tools/cli/run_over_mpi.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -21,6 +23,38 @@ std::unique_ptr<exec::mpi::RankSession> start_session() {
   return loaded.module->start();
 }
 
+// This rank's part of a multi-process CUDA run: its device and replica of the session's
+// grid, and the session's broadcasts to bootstrap NCCL (bounded by `timeout`).
+exec::cuda::RankPlacement rank_placement(exec::mpi::RankSession& session,
+                                         std::chrono::nanoseconds timeout) {
+  const exec::mpi::RankGrid grid = session.grid();
+  const exec::mpi::RankPosition position = session.position();
+  exec::cuda::RankPlacement placement;
+  placement.device = position.device;
+  placement.devices = grid.devices;
+  placement.replica = position.replica;
+  placement.replicas = grid.replicas;
+  placement.local_rank = session.local_rank();
+  placement.broadcast = [&session, timeout](exec::cuda::RankGroup group, void* bytes, std::size_t size) {
+    session.broadcast(group == exec::cuda::RankGroup::Pipeline ? exec::mpi::RankSession::Group::Pipeline
+                                                               : exec::mpi::RankSession::Group::DataParallel,
+                      bytes, size, timeout);
+  };
+  return placement;
+}
+
+// A CUDA run's description: the session's ranks, then how the GPUs carry the messages and
+// rank 0's GPU as the backend reports it.
+void describe_gpus(const exec::TrainingBackend& backend, exec::RunDescription& description) {
+  description.placement.resize(1);
+  description.placement.push_back(
+      "messages: NCCL send/receive between the ranks' GPUs (NCCL communicators bootstrapped over "
+      "MPI); gradients: NCCL all-reduce across the replicas");
+  const exec::RunDescription gpu = backend.describe_run();
+  description.placement.insert(description.placement.end(), gpu.placement.begin(), gpu.placement.end());
+  description.warnings.insert(description.warnings.end(), gpu.warnings.begin(), gpu.warnings.end());
+}
+
 }  // namespace
 
 int run_over_mpi(const boost::program_options::variables_map& values, RunRequest& request,
@@ -34,11 +68,6 @@ int run_over_mpi(const boost::program_options::variables_map& values, RunRequest
 int run_as_rank(const std::string& command, RunRequest& request, const Schedule& lowered,
                 const exec::MlpModel& model, const exec::SyntheticTask& task,
                 exec::FaultPlan& faults, const RankZeroWork& on_rank_zero) {
-  if (request.backend != "cpu") {
-    throw Error("--backend " + request.backend +
-                " runs in one process: multi-process runs are CPU-only so far (run it without "
-                "mpirun)");
-  }
   const std::unique_ptr<exec::mpi::RankSession> session = start_session();
   const std::uint32_t rank = session->rank();
   try {
@@ -47,15 +76,22 @@ int run_as_rank(const std::string& command, RunRequest& request, const Schedule&
     if (request.steps.run.faults != nullptr) request.steps.run.faults = &rank_faults;
     const auto timeout = request.steps.run.receive_timeout;
     BackendRun run;
-    run.isolated = session->profile(model, task, request.optimizer, request.profile, timeout);
-    const std::unique_ptr<exec::TrainingBackend> backend =
-        session->make_cpu_backend(model, task, request.optimizer, timeout);
+    std::unique_ptr<exec::TrainingBackend> backend;
+    if (request.backend == "cuda") {
+      request.gpu.rank = rank_placement(*session, timeout);
+      run.isolated = profile_alone(request, model, task, lowered.problem.devices);
+      backend = make_cuda_backend(request, model, task);
+    } else {
+      run.isolated = session->profile(model, task, request.optimizer, request.profile, timeout);
+      backend = session->make_cpu_backend(model, task, request.optimizer, timeout);
+    }
     exec::mpi::GatheredSteps gathered =
         session->run_steps(lowered, *backend, request.steps, backend->step_hooks());
     int status = 0;
     if (rank == 0) {
       run.timed = std::move(gathered.steps);
       run.description = session->describe();
+      if (request.backend == "cuda") describe_gpus(*backend, run.description);
       status = on_rank_zero(run);
       std::fflush(stdout);
     }

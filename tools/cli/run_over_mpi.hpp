@@ -16,8 +16,9 @@ namespace pipewise::tools {
 // `pipewise run` as one rank of a multi-process run, when an MPI launcher started the
 // process as one of several (exec::mpi::launched_world_size() > 1): loads the MPI module,
 // lays the ranks out as p devices × d replicas, profiles across the ranks, runs this rank's
-// device of `lowered` with messages over MPI and gradients averaged across replicas, and on
-// rank 0 reports the run of every device as report_run does. `faults` (from --inject-fault)
+// device of `lowered` with messages over MPI and gradients averaged across replicas (with
+// --backend cuda: on one GPU per rank, messages and the all-reduce by NCCL, from the CUDA
+// module), and on rank 0 reports the run of every device as report_run does. `faults` (from --inject-fault)
 // hit the ops of this rank's device; a killed worker kills the process (SIGKILL).
 //
 // Any failure on this rank (its device's op, a deadline, a rank that stopped answering) is

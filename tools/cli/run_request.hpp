@@ -75,6 +75,14 @@ exec::ExecutionProfile profile_alone(const RunRequest& request, const exec::MlpM
                                      const exec::SyntheticTask& task,
                                      std::uint32_t pipeline_devices);
 
+// The CUDA backend `request` asks for (request.gpu: every device in this process, or with
+// gpu.rank set one rank's device of a multi-process run), made by the CUDA module. Throws
+// pipewise::Error with one line when this build has no CUDA module, it cannot be loaded, or
+// there is no device.
+std::unique_ptr<exec::TrainingBackend> make_cuda_backend(const RunRequest& request,
+                                                         const exec::MlpModel& model,
+                                                         const exec::SyntheticTask& task);
+
 // The ops of `lowered` timed alone, then its warm-up, profiling and timed steps, in this
 // process on the request's backend. Throws pipewise::Error for a data-parallel request (that
 // needs mpirun) or a run that fails.

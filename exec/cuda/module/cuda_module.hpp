@@ -32,7 +32,7 @@ namespace pipewise::exec::cuda {
 
 // The version of CudaModule. Bump it when the table changes, or when a type passed through
 // it keeps its size but changes its meaning.
-inline constexpr std::uint32_t kCudaModuleAbiVersion = 1;
+inline constexpr std::uint32_t kCudaModuleAbiVersion = 2;
 
 // The sizes of the types that cross the interface, folded into one number, so that a
 // module built from other headers is refused even when nobody bumped the version.

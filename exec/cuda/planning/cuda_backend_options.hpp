@@ -1,9 +1,11 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "exec/cuda/planning/device_selection.hpp"
 #include "exec/cuda/planning/math_mode.hpp"
+#include "exec/cuda/planning/rank_placement.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
 namespace pipewise::exec::cuda {
@@ -26,6 +28,11 @@ struct CudaBackendOptions {
   // Bytes each device's arena reserves before a run; 0 (default) sizes it from the
   // schedule (arena_sizing.hpp). The arena grows if a run needs more, and says so.
   std::size_t arena_bytes = 0;
+  // Set: this process is one rank of a multi-process run and drives one GPU (rank_gpu of
+  // `devices` and the rank's local index), running only its pipeline device; messages
+  // travel by NCCL across the pipeline group, gradients are averaged across the
+  // data-parallel group. Empty (default): every pipeline device runs in this process.
+  std::optional<RankPlacement> rank;
 };
 
 }  // namespace pipewise::exec::cuda

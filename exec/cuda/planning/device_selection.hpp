@@ -28,7 +28,9 @@ std::string_view device_mode_name(DeviceMode mode);  // "one-per-gpu" or "emulat
 
 struct DevicePlan {
   DeviceMode mode = DeviceMode::OnePerGpu;
-  std::vector<int> gpu_of_device;  // CUDA ordinal of each pipeline device
+  // CUDA ordinal of each pipeline device; -1 for a device another process runs (one rank
+  // of a multi-process run plans only its own device).
+  std::vector<int> gpu_of_device;
   std::uint32_t devices() const { return static_cast<std::uint32_t>(gpu_of_device.size()); }
 };
 

@@ -1,5 +1,7 @@
 #include "exec/cuda/planning/nccl_calls.hpp"
 
+#include <cstddef>
+
 namespace pipewise::exec::cuda {
 
 std::vector<NcclCall> nccl_call_sequence(const TransferPlan& plan, std::uint32_t device) {
@@ -14,6 +16,29 @@ std::vector<NcclCall> nccl_call_sequence(const TransferPlan& plan, std::uint32_t
   return calls;
 }
 
+std::vector<NcclCall> rank_nccl_call_sequence(const Schedule& schedule, const TransferPlan& plan,
+                                              std::uint32_t device, std::uint32_t replicas) {
+  const std::vector<NcclCall> pipeline = nccl_call_sequence(plan, device);
+  if (replicas <= 1) return pipeline;
+  std::vector<NcclCall> calls;
+  auto next = pipeline.begin();
+  const std::vector<Op>& program = schedule.programs[device];
+  std::size_t comm = 0;  // index into plan.steps[device]
+  for (std::size_t position = 0; position < program.size(); ++position) {
+    const Op& op = program[position];
+    if (op.kind == OpKind::OptimizerStep) calls.push_back({NcclCall::Kind::AllReduce, 0, op});
+    const std::vector<CommStep>& steps = plan.steps[device];
+    if (comm >= steps.size() || steps[comm].position != position) continue;
+    const CommStep& step = steps[comm++];
+    if (step.route != Route::Nccl) continue;
+    // The pipeline calls of this step: its group start, its send or receive, its group end.
+    const std::size_t count = 1 + (step.opens_group ? 1 : 0) + (step.closes_group ? 1 : 0);
+    calls.insert(calls.end(), next, next + static_cast<std::ptrdiff_t>(count));
+    next += static_cast<std::ptrdiff_t>(count);
+  }
+  return calls;
+}
+
 std::string describe_nccl_calls(const std::vector<NcclCall>& calls,
                                 std::uint32_t microbatches_per_iteration) {
   std::string text;
@@ -24,6 +49,9 @@ std::string describe_nccl_calls(const std::vector<NcclCall>& calls,
       case NcclCall::Kind::Send:
         text += "send " + op_label(call.op, microbatches_per_iteration) + " to " +
                 std::to_string(call.peer);
+        break;
+      case NcclCall::Kind::AllReduce:
+        text += "all_reduce " + op_label(call.op, microbatches_per_iteration);
         break;
       case NcclCall::Kind::Recv:
         text += "recv " + op_label(call.op, microbatches_per_iteration) + " from " +

@@ -29,7 +29,7 @@
 
 namespace pipewise::exec::mpi {
 
-inline constexpr std::uint32_t kMpiModuleAbiVersion = 1;
+inline constexpr std::uint32_t kMpiModuleAbiVersion = 2;
 
 // The sizes of the types that cross the interface, folded into one number (FNV-1a).
 constexpr std::uint64_t mpi_module_layout() {
@@ -69,6 +69,8 @@ class RankSession {
   virtual ~RankSession() = default;
   virtual std::uint32_t rank() const = 0;
   virtual std::uint32_t world_size() const = 0;
+  // This rank's index among the ranks on its machine (the GPU a CUDA rank drives).
+  virtual std::uint32_t local_rank() const = 0;
   // Collective: lays the ranks out as p = `devices` pipeline devices × d replicas (d =
   // `replicas`, or world size / p when 0; rank_grid_for) and splits their communicators.
   // Throws pipewise::Error when the ranks do not form such a grid.
@@ -76,6 +78,13 @@ class RankSession {
   // REQUIRES: arranged.
   virtual RankGrid grid() const = 0;
   virtual RankPosition position() const = 0;
+  // Which of this rank's communicators a broadcast runs on.
+  enum class Group : std::uint8_t { Pipeline, DataParallel };
+  // Collective over `group`: every rank of it receives the `size` bytes at `bytes` of the
+  // group's first rank (device 0 of the pipeline, replica 0 of the data-parallel group); how
+  // a backend bootstraps communicators of its own (NCCL's unique id). Throws pipewise::Error
+  // when a rank of the group does not take part within `timeout`. REQUIRES: arranged.
+  virtual void broadcast(Group group, void* bytes, std::size_t size, std::chrono::nanoseconds timeout) = 0;
   // Collective: the ops and messages timed alone (profile_over_mpi); rank 0's is whole.
   virtual ExecutionProfile profile(const MlpModel& model, const SyntheticTask& task,
                                    const OptimizerConfig& optimizer,
@@ -93,7 +102,8 @@ class RankSession {
   // (run_distributed_steps).
   virtual GatheredSteps run_steps(const Schedule& schedule, Backend& backend,
                                   const TimedStepOptions& options, const StepHooks& hooks) = 0;
-  // How the ranks sit on the machines (for rank 0's report). REQUIRES: arranged.
+  // How the ranks sit on the machines (for rank 0's report): placement[0] the ranks and
+  // their grid, placement[1] how the CPU backend's messages travel. REQUIRES: arranged.
   virtual RunDescription describe() const = 0;
   // Collective: returns once every rank has called it, or throws pipewise::Error at `timeout`.
   virtual void meet(std::chrono::nanoseconds timeout) = 0;

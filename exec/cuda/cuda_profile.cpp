@@ -309,8 +309,10 @@ double rank_all_reduce_ms(std::size_t bytes, const Lane& lane, const NcclComm& c
 // profile_cuda_execution for one rank of a multi-process run (options.rank set).
 ExecutionProfile profile_cuda_ranks(const MlpModel& model, const SyntheticTask& task,
                                     const OptimizerConfig& optimizer, const CudaBackendOptions& options,
-                                    const ProfileOptions& profile, int visible_gpus) {
+                                    std::uint32_t pipeline_devices, const ProfileOptions& profile,
+                                    int visible_gpus) {
   const RankPlacement& rank = *options.rank;
+  check_rank_placement(rank, pipeline_devices);
   const std::vector<std::size_t> sizes = checked_message_sizes(profile);
   const int gpu = rank_gpu(options.devices, rank.local_rank, visible_gpus);
   const LaneSet lanes(DevicePlan{DeviceMode::OnePerGpu, {gpu}}, false, 0);
@@ -363,7 +365,9 @@ ExecutionProfile profile_cuda_execution(const MlpModel& model, const SyntheticTa
   check_task_fits_model(task, model.config());
   const DeviceCount count = cuda_device_count();
   if (count.count == 0) throw Error("no CUDA device: " + std::string(count.reason));
-  if (options.rank) return profile_cuda_ranks(model, task, optimizer, options, profile, count.count);
+  if (options.rank) {
+    return profile_cuda_ranks(model, task, optimizer, options, pipeline_devices, profile, count.count);
+  }
   const DevicePlan plan = select_devices(options.devices, pipeline_devices, count.count);
   const LaneSet lanes(plan, options.green_contexts, options.sms_per_device);
   const Lane& first = lanes.lanes().front();

@@ -105,9 +105,7 @@ std::uint64_t CpuBackend::microbatch_index(const Op& op) const {
 }
 
 std::uint64_t CpuBackend::data_index(const Op& op) const {
-  const DataParallelShare& share = options_.data_parallel;
-  return (std::uint64_t{op.iteration} * share.replicas + share.replica) * problem_.microbatches +
-         op.microbatch;
+  return options_.data_parallel.data_microbatch(op, problem_.microbatches);
 }
 
 const StageLayout& CpuBackend::layout_of(std::uint32_t stage) const {

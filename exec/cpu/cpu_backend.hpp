@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "exec/core/data_parallel_share.hpp"
 #include "exec/core/microbatch_stash.hpp"
 #include "exec/core/training_backend.hpp"
 #include "exec/core/weight_versions.hpp"
@@ -16,15 +17,6 @@
 #include "exec/model/synthetic_task.hpp"
 
 namespace pipewise::exec {
-
-// A backend's share of a data-parallel run: replica `replica` of `replicas` copies of the
-// pipeline, each training on micro-batches of its own. Micro-batch mb of iteration i reads
-// the data set's micro-batch i·m·replicas + replica·m + mb, so the replicas together read
-// what one pipeline with m·replicas micro-batches per iteration would.
-struct DataParallelShare {
-  std::uint32_t replica = 0;
-  std::uint32_t replicas = 1;
-};
 
 // Options of the CPU backend, with their defaults.
 struct CpuBackendOptions {

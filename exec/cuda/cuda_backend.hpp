@@ -142,7 +142,7 @@ class CudaBackend final : public TrainingBackend {
   const std::int32_t* data_labels(const DeviceState& device, std::uint64_t g) const;
   void release_open_slots();
   std::uint64_t microbatch_index(const Op& op) const;
-  // The data set's micro-batch `op` reads: its replica's share (DataParallelShare's rule).
+  // The data set's micro-batch `op` reads: its replica's share (DataParallelShare).
   std::uint64_t data_index(const Op& op) const;
 
   const MlpModel& model_;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/ir/error.hpp"
+#include "exec/core/data_parallel_share.hpp"
 #include "exec/cuda/cuda_backend.hpp"
 #include "exec/cuda/cuda_check.hpp"
 #include "exec/cuda/cuda_device_state.hpp"
@@ -44,9 +45,8 @@ std::uint64_t CudaBackend::microbatch_index(const Op& op) const {
 
 std::uint64_t CudaBackend::data_index(const Op& op) const {
   if (!options_.rank) return microbatch_index(op);
-  const RankPlacement& rank = *options_.rank;
-  return (std::uint64_t{op.iteration} * rank.replicas + rank.replica) * schedule_.problem.microbatches +
-         op.microbatch;
+  const DataParallelShare share{options_.rank->replica, options_.rank->replicas};
+  return share.data_microbatch(op, schedule_.problem.microbatches);
 }
 
 const float* CudaBackend::data_inputs(const DeviceState& device, std::uint64_t g) const {

@@ -29,7 +29,7 @@ using GroupBroadcast = std::function<void(RankGroup group, void* bytes, std::siz
 // across the pipeline group (NCCL rank = pipeline device); with replicas > 1 every
 // optimizer step first averages the stage's gradient across the data-parallel group with
 // ncclAllReduce; replica r trains on the micro-batches of the data set a single pipeline
-// with m·replicas micro-batches would give it (as the CPU backend's DataParallelShare).
+// with m·replicas micro-batches would give it (exec/core/data_parallel_share.hpp).
 struct RankPlacement {
   std::uint32_t device = 0;
   std::uint32_t devices = 1;   // p: ranks in the pipeline group

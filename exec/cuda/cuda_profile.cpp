@@ -1,6 +1,7 @@
 #include "exec/cuda/cuda_profile.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -249,28 +250,42 @@ double host_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// One rank's side of the median one-way time of a `bytes` message between pipeline devices
-// 0 and 1 of a multi-process run: half of each ping-pong's round trip on the host clock (the
-// ranks' clocks are not shared, so one side's events cannot time the other's send).
-double rank_ping_pong_ms(std::size_t bytes, bool first, const Lane& lane, const NcclComm& comm,
-                         const ProfileOptions& profile) {
+// The median over `profile`'s repeats (after its warm-up) of one `round` on the host clock,
+// from its enqueueing to its stream's completion: `round` enqueues work on a zeroed
+// `bytes`-byte buffer of `lane`'s GPU (its pointer and float count) on the lane's stream.
+double median_round_ms(std::size_t bytes, const Lane& lane, const ProfileOptions& profile,
+                       const std::function<void(float*, std::size_t)>& round) {
   const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
   DeviceArena arena(lane.gpu, floats * sizeof(float) + (std::size_t{1} << 20));
   DevicePool pool(arena);
-  DeviceBuffer message = pool.take_untracked(floats);
-  check_cuda(cudaMemsetAsync(message.data, 0, message.bytes(), lane.stream), "filling a message");
-  const int peer = first ? 1 : 0;
-  const auto send = [&] {
-    check_nccl(ncclSend(message.data, floats, ncclFloat, peer, comm.get(), lane.stream), "NCCL send");
-    check_cuda(cudaStreamSynchronize(lane.stream), "timing a message");
-  };
-  const auto receive = [&] {
-    check_nccl(ncclRecv(message.data, floats, ncclFloat, peer, comm.get(), lane.stream), "NCCL receive");
-    check_cuda(cudaStreamSynchronize(lane.stream), "timing a message");
-  };
+  DeviceBuffer buffer = pool.take_untracked(floats);
+  check_cuda(cudaMemsetAsync(buffer.data, 0, buffer.bytes(), lane.stream), "filling a profiling buffer");
+  check_cuda(cudaStreamSynchronize(lane.stream), "filling a profiling buffer");
   std::vector<double> samples;
   for (std::uint32_t run = 0; run < profile.warmup + profile.repeats; ++run) {
     const double start = host_ms();
+    round(buffer.data, floats);
+    check_cuda(cudaStreamSynchronize(lane.stream), "timing a collective");
+    if (run >= profile.warmup) samples.push_back(host_ms() - start);
+  }
+  pool.give_untracked(buffer);
+  return median(std::move(samples));
+}
+
+// One rank's side of the median one-way time of a `bytes` message between pipeline devices
+// 0 and 1 of a multi-process run: half of a ping-pong's round trip on the host clock (the
+// ranks' clocks are not shared, so one side's events cannot time the other's send).
+double rank_ping_pong_ms(std::size_t bytes, bool first, const Lane& lane, const NcclComm& comm,
+                         const ProfileOptions& profile) {
+  const int peer = first ? 1 : 0;
+  const auto round = [&](float* message, std::size_t floats) {
+    const auto send = [&] {
+      check_nccl(ncclSend(message, floats, ncclFloat, peer, comm.get(), lane.stream), "NCCL send");
+    };
+    const auto receive = [&] {
+      check_nccl(ncclRecv(message, floats, ncclFloat, peer, comm.get(), lane.stream), "NCCL receive");
+    };
+    // Stream-ordered: the echo is sent once the message has arrived.
     if (first) {
       send();
       receive();
@@ -278,32 +293,17 @@ double rank_ping_pong_ms(std::size_t bytes, bool first, const Lane& lane, const 
       receive();
       send();
     }
-    if (run >= profile.warmup) samples.push_back((host_ms() - start) / 2);
-  }
-  pool.give_untracked(message);
-  return median(std::move(samples));
+  };
+  return median_round_ms(bytes, lane, profile, round) / 2;
 }
 
-// The median time of an in-place ncclAllReduce of `bytes` bytes across `comm`, on the host
-// clock from its enqueueing to its stream's completion.
+// The median time of an in-place ncclAllReduce of `bytes` bytes across `comm`.
 double rank_all_reduce_ms(std::size_t bytes, const Lane& lane, const NcclComm& comm,
                           const ProfileOptions& profile) {
-  const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
-  DeviceArena arena(lane.gpu, floats * sizeof(float) + (std::size_t{1} << 20));
-  DevicePool pool(arena);
-  DeviceBuffer values = pool.take_untracked(floats);
-  check_cuda(cudaMemsetAsync(values.data, 0, values.bytes(), lane.stream), "filling a gradient");
-  check_cuda(cudaStreamSynchronize(lane.stream), "filling a gradient");
-  std::vector<double> samples;
-  for (std::uint32_t run = 0; run < profile.warmup + profile.repeats; ++run) {
-    const double start = host_ms();
-    check_nccl(ncclAllReduce(values.data, values.data, floats, ncclFloat, ncclSum, comm.get(), lane.stream),
+  return median_round_ms(bytes, lane, profile, [&](float* values, std::size_t floats) {
+    check_nccl(ncclAllReduce(values, values, floats, ncclFloat, ncclSum, comm.get(), lane.stream),
                "NCCL all-reduce");
-    check_cuda(cudaStreamSynchronize(lane.stream), "timing an all-reduce");
-    if (run >= profile.warmup) samples.push_back(host_ms() - start);
-  }
-  pool.give_untracked(values);
-  return median(std::move(samples));
+  });
 }
 
 // profile_cuda_execution for one rank of a multi-process run (options.rank set).

@@ -244,6 +244,7 @@ void CudaBackend::prepare(const Schedule& schedule, const RunOptions& options) {
   report_.unused_sms = lanes_->unused_sms();
   report_.math = options_.math;
   report_.transport = options_.transport;
+  report_.nccl_refusal = transfers_.nccl_refusal;
   for (DeviceState* device : local_devices()) {
     for (const CommStep& step : transfers_.steps[device->index]) {
       if (!is_send(step.op.kind)) continue;

@@ -58,6 +58,10 @@ RunDescription describe_cuda_run(const CudaRunReport& report) {
   if (!report.fallback_reason.empty()) {
     description.warnings.push_back("emulated devices share every SM: " + report.fallback_reason);
   }
+  if (!report.nccl_refusal.empty()) {
+    description.warnings.push_back("messages between GPUs are peer copies, not NCCL: " +
+                                   report.nccl_refusal);
+  }
   return description;
 }
 

@@ -41,6 +41,7 @@ struct CudaRunReport {
   std::uint64_t nccl_messages = 0;
   std::uint64_t loopback_messages = 0;
   std::string nccl_version;             // when NCCL was used
+  std::string nccl_refusal;             // why --transport auto copies between GPUs (TransferPlan)
   std::vector<CudaDeviceReport> devices;
   std::vector<CudaGpuMemoryCheck> gpus;
 };
@@ -48,7 +49,8 @@ struct CudaRunReport {
 // The report of a CUDA run for people, one fact per placement line: the device mode and
 // how the devices were isolated, the math and the messages by route, then each device's
 // GPU, SMs and arena, then each GPU's memory cross-check. A warning when emulated devices
-// fell back to sharing every SM, which is also when the devices are not dedicated.
+// fell back to sharing every SM, which is also when the devices are not dedicated, and one
+// when messages between GPUs are peer copies because NCCL cannot run the schedule.
 RunDescription describe_cuda_run(const CudaRunReport& report);
 
 }  // namespace pipewise::exec::cuda

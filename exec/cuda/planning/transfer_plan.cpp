@@ -222,13 +222,13 @@ bool TransferPlan::uses_nccl_loopback() const {
   return false;
 }
 
-TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
+namespace {
+
+// Every send and receive with its route, checked to pair up with its peer, NCCL groups
+// marked; the NCCL checks are left to the caller.
+TransferPlan route_messages(const Schedule& schedule, const std::vector<int>& gpu_of_device,
                             TransportChoice choice) {
   const Problem& problem = schedule.problem;
-  if (gpu_of_device.size() != schedule.programs.size()) {
-    throw Error("transfer planning got GPUs for " + std::to_string(gpu_of_device.size()) +
-                " devices but the schedule has " + std::to_string(schedule.programs.size()));
-  }
   TransferPlan plan;
   plan.steps.resize(schedule.programs.size());
   for (std::uint32_t d = 0; d < schedule.programs.size(); ++d) {
@@ -263,9 +263,27 @@ TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gp
     }
   }
   mark_groups(plan);
-  if (plan.uses_nccl()) {
+  return plan;
+}
+
+}  // namespace
+
+TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
+                            TransportChoice choice) {
+  if (gpu_of_device.size() != schedule.programs.size()) {
+    throw Error("transfer planning got GPUs for " + std::to_string(gpu_of_device.size()) +
+                " devices but the schedule has " + std::to_string(schedule.programs.size()));
+  }
+  TransferPlan plan = route_messages(schedule, gpu_of_device, choice);
+  if (!plan.uses_nccl()) return plan;
+  try {
     check_nccl_order(schedule, plan);
-    check_nccl_progress(schedule, plan, messages);
+    check_nccl_progress(schedule, plan, match_messages(schedule, plan));
+  } catch (const Error& refusal) {
+    if (choice != TransportChoice::Auto) throw;
+    TransferPlan copies = route_messages(schedule, gpu_of_device, TransportChoice::Copy);
+    copies.nccl_refusal = refusal.what();
+    return copies;
   }
   return plan;
 }

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -56,13 +57,18 @@ struct CommStep {
 // Every send and receive of a lowered schedule, per device in program order.
 struct TransferPlan {
   std::vector<std::vector<CommStep>> steps;  // steps[d], sorted by position
+  // TransportChoice::Auto only: why the messages between GPUs are peer copies instead of
+  // NCCL calls (the schedule's NCCL groups cannot run); empty when they are not.
+  std::string nccl_refusal;
   bool uses_nccl() const;
   bool uses_nccl_loopback() const;
 };
 
 // Plans how the messages of lowered `schedule` travel when pipeline device d runs on GPU
-// gpu_of_device[d]: Route::Copy within a GPU and Route::Nccl across GPUs for Auto; Copy
-// everywhere for Copy; for Nccl, Route::Nccl across GPUs and Route::NcclLoopback within one.
+// gpu_of_device[d]: Route::Copy within a GPU and Route::Nccl across GPUs for Auto (peer
+// copies across GPUs instead, with the reason in nccl_refusal, when NCCL cannot run the
+// schedule: see below); Copy everywhere for Copy; for Nccl, Route::Nccl across GPUs and
+// Route::NcclLoopback within one.
 // Throws pipewise::Error with one line when a send has no matching receive on its peer
 // device (or a receive no send, or a message is sent twice), when the peer device of a
 // message is not the device of its peer stage, or when the NCCL steps cannot run: NCCL

@@ -69,5 +69,18 @@ TEST(CudaRunReport, NcclRunsNameTheLibraryVersion) {
   EXPECT_TRUE(description.dedicated);
 }
 
+TEST(CudaRunReport, CopiesInsteadOfNcclAreAWarningWithTheReason) {
+  CudaRunReport report;
+  report.copy_messages = 16;
+  report.nccl_refusal = "the NCCL groups of this schedule deadlock: device 1 waits on 3SEND_B1";
+  report.devices.push_back({0, Isolation::WholeGpu, 132, 0, 0, 0});
+  report.devices.push_back({1, Isolation::WholeGpu, 132, 0, 0, 0});
+  const RunDescription description = describe_cuda_run(report);
+  EXPECT_EQ(description.warnings,
+            Lines{"messages between GPUs are peer copies, not NCCL: the NCCL groups of this "
+                  "schedule deadlock: device 1 waits on 3SEND_B1"});
+  EXPECT_TRUE(description.dedicated);  // the devices still have their GPUs to themselves
+}
+
 }  // namespace
 }  // namespace pipewise::exec::cuda

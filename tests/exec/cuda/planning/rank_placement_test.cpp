@@ -90,7 +90,8 @@ TEST(RankTransfers, EveryMessageIsAnNcclCallOfThePipelineGroup) {
     EXPECT_FALSE(plan.uses_nccl_loopback()) << name;
   }
   // Interleaved programs receive a chunk's input in a group that waits on a message the
-  // peer sends only after its own blocked group: refused before the run, as in one process.
+  // peer sends only after its own blocked group: refused before the run (in one process,
+  // --transport auto copies instead; across processes nothing but NCCL reaches the peer).
   EXPECT_NE(error_of([] { plan_rank_transfers(lowered("interleaved", 2, 8, 2), TransportChoice::Auto); })
                 .find("the NCCL groups of this schedule deadlock"),
             std::string::npos);

@@ -11,6 +11,7 @@
 #include "common/ir/error.hpp"
 #include "common/ir/lower.hpp"
 #include "common/ir/weight_versions.hpp"
+#include "common/schedules/registry.hpp"
 #include "exec/cuda/planning/nccl_calls.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
 
@@ -173,7 +174,7 @@ TEST(TransferPlan, NcclRefusesReceivesInAnotherOrderThanTheSends) {
       2, "F0 SEND_F0 F1 SEND_F1 RECV_B0 B0 RECV_B1 B1",
       "RECV_F1 F1 RECV_F0 F0 B0 SEND_B0 B1 SEND_B1");
   EXPECT_EQ(error_of(schedule, {0, 0}, TransportChoice::Auto), "no error");
-  EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Auto),
+  EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Nccl),
             "NCCL pairs messages by order, but device 0 sends 0SEND_F0 as its message #0 to "
             "device 1, which receives 1RECV_F1 as #0");
 }
@@ -184,9 +185,31 @@ TEST(TransferPlan, GroupCyclesAreReportedAsADeadlock) {
   const Schedule schedule = two_devices(
       2, "F0 SEND_F0 F1 RECV_B0 B0 SEND_F1 RECV_B1 B1",
       "RECV_F0 F0 RECV_F1 F1 B0 SEND_B0 B1 SEND_B1");
-  EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Auto),
+  EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Nccl),
             "the NCCL groups of this schedule deadlock: device 0 waits on 0RECV_B0 until device 1 "
             "posts 1SEND_B0; device 1 waits on 1RECV_F1 until device 0 posts 0SEND_F1");
+}
+
+TEST(TransferPlan, AutoCopiesBetweenGpusWhereNcclGroupsWouldDeadlockAndSaysWhy) {
+  // Interleaved on two GPUs: a device's gradient send waits in its NCCL group for a receive
+  // its peer posts only after a group that waits on this device's next one. Peer copies
+  // (event-ordered, no groups) run it; asked for explicitly, NCCL is refused.
+  Problem problem;
+  problem.devices = 2;
+  problem.microbatches = 4;
+  problem.chunks = 2;
+  const Schedule schedule = lower_communication(generate_schedule("interleaved", problem));
+  const TransferPlan plan = plan_transfers(schedule, {0, 1}, TransportChoice::Auto);
+  EXPECT_FALSE(plan.uses_nccl());
+  for (const auto& steps : plan.steps) {
+    for (const CommStep& step : steps) EXPECT_EQ(step.route, Route::Copy);
+  }
+  EXPECT_EQ(plan.nccl_refusal.rfind("the NCCL groups of this schedule deadlock: ", 0), 0u) << plan.nccl_refusal;
+  EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Nccl), plan.nccl_refusal);
+  // Where NCCL can run the schedule, Auto keeps it and gives no reason.
+  const TransferPlan one_f_one_b = plan_transfers(one_f_one_b_two_devices(), {0, 1}, TransportChoice::Auto);
+  EXPECT_TRUE(one_f_one_b.uses_nccl());
+  EXPECT_TRUE(one_f_one_b.nccl_refusal.empty());
 }
 
 TEST(TransferPlan, TransportNamesRoundTrip) {

@@ -4,6 +4,7 @@
 # pipedream on 4 emulated devices of one GPU (and on 4 real GPUs when the machine has
 # them), plus 1f1b over NCCL loopbacks (--transport nccl), and gpipe, interleaved and
 # pipedream predicted from one 1f1b profile (pipewise profile --backend cuda; run --costs),
+# and, with 2 GPUs or more, gpipe and 1f1b with one process per GPU under mpirun (NCCL),
 # with the CUDA backend (the module
 # build/tools/libpipewise_cuda.so that `pipewise run --backend cuda` loads), against the
 # simulator's prediction from the same run's profiled costs, and prints one summary table.
@@ -50,6 +51,8 @@ mkdir -p "$results"
 rm -f "$results"/*.csv "$results"/*.err
 runs=()
 runs_status=0
+stages=4      # pipeline devices of the runs
+launcher=()   # what starts pipewise: nothing, or mpirun for one process per GPU
 run_one() {  # run_one SCHEDULE DEVICE_FLAGS LABEL EXTRA_FLAGS...
   local schedule=$1 device_flags=$2 label=$3
   shift 3
@@ -57,7 +60,7 @@ run_one() {  # run_one SCHEDULE DEVICE_FLAGS LABEL EXTRA_FLAGS...
   local out="$results/$name.csv"
   runs+=("$name")
   # shellcheck disable=SC2086  # device_flags holds two words on purpose
-  if "$build_dir"/tools/pipewise run --backend cuda --schedule "$schedule" --stages 4 \
+  if "${launcher[@]}" "$build_dir"/tools/pipewise run --backend cuda --schedule "$schedule" --stages "$stages" \
       --microbatches "$microbatches" $device_flags "$@" --format csv >"$out.tmp" 2>"$out.err"; then
     mv "$out.tmp" "$out"
     rm -f "$out.err"
@@ -93,6 +96,18 @@ if "$build_dir"/tools/pipewise profile --backend cuda --schedule 1f1b --stages 4
 else
   runs_status=1
   echo "profile --backend cuda failed: $(tail -n 1 "$results/profile.err")"
+fi
+
+# One process per GPU: with 2 GPUs or more, p = 2 across 2 ranks under mpirun, messages by
+# NCCL between the processes (its profile taken across the ranks too).
+if [ "$gpus" -ge 2 ] && command -v mpirun >/dev/null 2>&1 &&
+   [ -e "$build_dir/tools/libpipewise_mpi.so" ]; then
+  stages=2
+  launcher=(mpirun --allow-run-as-root --oversubscribe -np 2)
+  run_one gpipe "" mpi-2-ranks
+  run_one 1f1b "" mpi-2-ranks
+  stages=4
+  launcher=()
 fi
 
 # The summary: one header, then each run's row behind its name ("-" for an empty cell, so

@@ -30,16 +30,6 @@ constexpr std::uint32_t kSteps = 2;         // runs of the schedule, training on
 
 Deadline deadline() { return std::chrono::steady_clock::now() + mpi_test::kTestTimeout; }
 
-// The grids this world can form with a pipeline of 2 or 4 devices: (p, d).
-std::vector<RankGrid> grids() {
-  const std::uint32_t ranks = mpi_test::world().size();
-  std::vector<RankGrid> result;
-  for (const std::uint32_t devices : {2u, 4u}) {
-    if (ranks % devices == 0) result.push_back({devices, ranks / devices});
-  }
-  return result;
-}
-
 struct Case {
   const char* schedule;
   std::uint32_t chunks;
@@ -54,18 +44,6 @@ RunOptions run_options() {
   return options;
 }
 
-// Every stage's newest parameters then last gradient, of the stages `device` runs.
-std::vector<float> stages_of(const CpuBackend& backend, const Problem& problem,
-                             std::uint32_t device) {
-  std::vector<float> values;
-  for (std::uint32_t s = 0; s < problem.stages(); ++s) {
-    if (problem.device_of_stage(s) != device) continue;
-    values.insert(values.end(), backend.parameters(s).begin(), backend.parameters(s).end());
-    values.insert(values.end(), backend.last_gradient(s).begin(), backend.last_gradient(s).end());
-  }
-  return values;
-}
-
 class MultiProcessTraining : public ::testing::Test {
  protected:
   void TearDown() override { meet(MPI_COMM_WORLD, deadline(), "the test's end"); }
@@ -75,8 +53,8 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
   const MlpConfig config = test::small_mlp();
   const SyntheticTask task = test::small_task(config);
   const OptimizerConfig optimizer = OptimizerConfig::sgd(0.05f, 0.9f);
-  ASSERT_FALSE(grids().empty()) << "run with 2 or 4 ranks (or a multiple)";
-  for (const RankGrid& layout : grids()) {
+  ASSERT_FALSE(mpi_test::grids().empty()) << "run with 2 or 4 ranks (or a multiple)";
+  for (const RankGrid& layout : mpi_test::grids()) {
     const GridCommunicators grid(mpi_test::world(), layout);
     const RankPosition self = grid.self();
     for (const Case& c : kSynchronousSchedules) {
@@ -92,7 +70,7 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
       for (std::uint32_t step = 0; step < kSteps; ++step) {
         run_devices(schedule, mine, backend, run_options());
       }
-      const std::vector<float> trained = stages_of(backend, shape, self.device);
+      const std::vector<float> trained = mpi_test::stages_of(backend, shape, self.device);
       if (mpi_test::world().rank() != 0) {
         send_values(trained, 0, kResultTag, MPI_COMM_WORLD, deadline(), mpi_test::world().waiting(),
                     "the trained stages");
@@ -111,7 +89,7 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
             rank == 0 ? trained
                       : receive_values<float>(static_cast<int>(rank), kResultTag, MPI_COMM_WORLD,
                                               deadline(), mpi_test::world().waiting(), "stages");
-        const std::vector<float> expected = stages_of(single, shape, position.device);
+        const std::vector<float> expected = mpi_test::stages_of(single, shape, position.device);
         ASSERT_EQ(received.size(), expected.size()) << name << ", rank " << rank;
         EXPECT_LT(test::relative_difference(received, expected), kTolerance)
             << name << ": device " << position.device << " of replica " << position.replica
@@ -122,7 +100,7 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
 }
 
 TEST_F(MultiProcessTraining, TheDataParallelAllReduceAveragesTheReplicasGradients) {
-  for (const RankGrid& layout : grids()) {
+  for (const RankGrid& layout : mpi_test::grids()) {
     const GridCommunicators grid(mpi_test::world(), layout);
     const auto average = gradient_averaging(grid.data_parallel(), layout.replicas,
                                             mpi_test::kTestTimeout, mpi_test::world().waiting());
@@ -150,7 +128,7 @@ TEST_F(MultiProcessTraining, OnOneMachineTheClocksOfTheRanksAgree) {
 TEST_F(MultiProcessTraining, RankZeroGathersEveryDevicesStepsOnOneClock) {
   const MlpConfig config = test::small_mlp();
   const SyntheticTask task = test::small_task(config);
-  const RankGrid layout = grids().front();
+  const RankGrid layout = mpi_test::grids().front();
   const GridCommunicators grid(mpi_test::world(), layout);
   const Problem shape = test::problem(layout.devices, kMicrobatches, 1, 1);
   const Schedule schedule = test::lowered("1f1b", shape);

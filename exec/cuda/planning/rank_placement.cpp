@@ -56,7 +56,13 @@ TransferPlan plan_rank_transfers(const Schedule& schedule, TransportChoice choic
   }
   std::vector<int> own_gpu(schedule.problem.devices);
   for (std::size_t d = 0; d < own_gpu.size(); ++d) own_gpu[d] = static_cast<int>(d);
-  return plan_transfers(schedule, own_gpu, TransportChoice::Nccl);
+  try {
+    return plan_transfers(schedule, own_gpu, TransportChoice::Nccl);
+  } catch (const Error& refusal) {
+    throw Error(std::string(refusal.what()) +
+                " (across processes every message is an NCCL call; in one process --transport auto "
+                "runs this schedule with peer copies)");
+  }
 }
 
 }  // namespace pipewise::exec::cuda

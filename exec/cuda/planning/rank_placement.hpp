@@ -53,7 +53,8 @@ void check_rank_placement(const RankPlacement& placement, std::uint32_t schedule
 // How the messages of lowered `schedule` travel when every pipeline device is its own
 // process: Route::Nccl between every pair of devices (plan_transfers with one GPU per
 // device), peers numbered as NCCL ranks of the pipeline group. Throws pipewise::Error for
-// --transport copy (a copy needs both devices in one process) and plan_transfers's errors.
+// --transport copy (a copy needs both devices in one process) and plan_transfers's errors
+// (with a hint that one process can run the schedule with copies).
 TransferPlan plan_rank_transfers(const Schedule& schedule, TransportChoice choice);
 
 }  // namespace pipewise::exec::cuda

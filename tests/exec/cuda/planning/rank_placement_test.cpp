@@ -92,9 +92,12 @@ TEST(RankTransfers, EveryMessageIsAnNcclCallOfThePipelineGroup) {
   // Interleaved programs receive a chunk's input in a group that waits on a message the
   // peer sends only after its own blocked group: refused before the run (in one process,
   // --transport auto copies instead; across processes nothing but NCCL reaches the peer).
-  EXPECT_NE(error_of([] { plan_rank_transfers(lowered("interleaved", 2, 8, 2), TransportChoice::Auto); })
-                .find("the NCCL groups of this schedule deadlock"),
-            std::string::npos);
+  const std::string refusal =
+      error_of([] { plan_rank_transfers(lowered("interleaved", 2, 8, 2), TransportChoice::Auto); });
+  EXPECT_EQ(refusal.rfind("the NCCL groups of this schedule deadlock: ", 0), 0u) << refusal;
+  EXPECT_NE(refusal.find("in one process --transport auto runs this schedule with peer copies"),
+            std::string::npos)
+      << refusal;
   EXPECT_NE(error_of([] { plan_rank_transfers(lowered("1f1b", 2, 4), TransportChoice::Copy); })
                 .find("--transport copy needs every device in one process"),
             std::string::npos);

@@ -138,7 +138,10 @@ TEST(MpiProfile, TwoRanksProfileThePipelineAndRankZeroWritesTheCostFile) {
   EXPECT_EQ(file.at("profile").at("processes"), 2);
   ASSERT_EQ(file.at("stages").size(), 2u);
   for (const nlohmann::json& stage : file.at("stages")) EXPECT_GT(stage.at("forward").get<double>(), 0.0);
-  EXPECT_GT(file.at("communication").at("latency").get<double>(), 0.0);
+  // The link measured over MPI costs something (the fit may put it all in one term).
+  const nlohmann::json& link = file.at("communication");
+  EXPECT_TRUE(link.at("latency").get<double>() > 0.0 || link.at("bandwidth").get<double>() > 0.0)
+      << link.dump();
   const CliResult predicted = run_shell(mpirun(2) + kRun + "--format csv --costs '" + costs + "'");
   EXPECT_EQ(predicted.exit_code, 0) << predicted.err;
 }
@@ -155,7 +158,14 @@ TEST(MpiProfile, FourRanksAlsoMeasureTheAllReduceOfTwoReplicas) {
   const nlohmann::json file = nlohmann::json::parse(read_whole_file(costs));
   EXPECT_EQ(file.at("profile").at("processes"), 4);
   EXPECT_EQ(file.at("data_parallel").at("replicas"), 2);
-  EXPECT_GT(file.at("data_parallel").at("bandwidth").get<double>(), 0.0);
+  // Measured: a fit of latency + bytes / bandwidth to the timed all-reduces costs something.
+  // Which term carries it depends on the machine's noise (with 4 ranks on 2 cores the slope
+  // can fit to 0, read as no per-byte term), so neither is asserted alone.
+  const double latency = file.at("data_parallel").at("latency").get<double>();
+  const double bandwidth = file.at("data_parallel").at("bandwidth").get<double>();
+  EXPECT_GE(latency, 0.0);
+  EXPECT_GE(bandwidth, 0.0);
+  EXPECT_TRUE(latency > 0.0 || bandwidth > 0.0) << file.at("data_parallel").dump();
   // Its all-reduce applies to a run's own replicas: 2 here, none in one process.
   const CliResult replicated =
       run_shell(mpirun(4) + kRun + "--data-parallel-size 2 --format csv --costs '" + costs + "'");

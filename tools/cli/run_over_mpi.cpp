@@ -45,11 +45,14 @@ exec::cuda::RankPlacement rank_placement(exec::mpi::RankSession& session,
 
 // A CUDA run's description: the session's ranks, then how the GPUs carry the messages and
 // rank 0's GPU as the backend reports it.
-void describe_gpus(const exec::TrainingBackend& backend, exec::RunDescription& description) {
+void describe_gpus(const exec::TrainingBackend& backend, std::uint32_t replicas,
+                   exec::RunDescription& description) {
   description.placement.resize(1);
   description.placement.push_back(
-      "messages: NCCL send/receive between the ranks' GPUs (NCCL communicators bootstrapped over "
-      "MPI); gradients: NCCL all-reduce across the replicas");
+      std::string("messages: NCCL send/receive between the ranks' GPUs (NCCL communicators "
+                  "bootstrapped over MPI)") +
+      (replicas > 1 ? "; gradients: NCCL all-reduce across the " + std::to_string(replicas) + " replicas"
+                    : std::string()));
   const exec::RunDescription gpu = backend.describe_run();
   description.placement.insert(description.placement.end(), gpu.placement.begin(), gpu.placement.end());
   description.warnings.insert(description.warnings.end(), gpu.warnings.begin(), gpu.warnings.end());
@@ -91,7 +94,7 @@ int run_as_rank(const std::string& command, RunRequest& request, const Schedule&
     if (rank == 0) {
       run.timed = std::move(gathered.steps);
       run.description = session->describe();
-      if (request.backend == "cuda") describe_gpus(*backend, run.description);
+      if (request.backend == "cuda") describe_gpus(*backend, session->grid().replicas, run.description);
       status = on_rank_zero(run);
       std::fflush(stdout);
     }

@@ -4,37 +4,39 @@
 
 namespace pipewise::exec::cuda {
 
+namespace {
+
+// The calls of one Route::Nccl step: its group's start, its send or receive, its group's end.
+void append_step_calls(const CommStep& step, std::vector<NcclCall>& calls) {
+  if (step.opens_group) calls.push_back({NcclCall::Kind::GroupStart, 0, Op{}});
+  calls.push_back({is_send(step.op.kind) ? NcclCall::Kind::Send : NcclCall::Kind::Recv,
+                   step.peer_device, step.op});
+  if (step.closes_group) calls.push_back({NcclCall::Kind::GroupEnd, 0, Op{}});
+}
+
+}  // namespace
+
 std::vector<NcclCall> nccl_call_sequence(const TransferPlan& plan, std::uint32_t device) {
   std::vector<NcclCall> calls;
   for (const CommStep& step : plan.steps[device]) {
-    if (step.route != Route::Nccl) continue;
-    if (step.opens_group) calls.push_back({NcclCall::Kind::GroupStart, 0, Op{}});
-    calls.push_back({is_send(step.op.kind) ? NcclCall::Kind::Send : NcclCall::Kind::Recv,
-                     step.peer_device, step.op});
-    if (step.closes_group) calls.push_back({NcclCall::Kind::GroupEnd, 0, Op{}});
+    if (step.route == Route::Nccl) append_step_calls(step, calls);
   }
   return calls;
 }
 
 std::vector<NcclCall> rank_nccl_call_sequence(const Schedule& schedule, const TransferPlan& plan,
                                               std::uint32_t device, std::uint32_t replicas) {
-  const std::vector<NcclCall> pipeline = nccl_call_sequence(plan, device);
-  if (replicas <= 1) return pipeline;
+  if (replicas <= 1) return nccl_call_sequence(plan, device);
   std::vector<NcclCall> calls;
-  auto next = pipeline.begin();
   const std::vector<Op>& program = schedule.programs[device];
-  std::size_t comm = 0;  // index into plan.steps[device]
+  const std::vector<CommStep>& steps = plan.steps[device];
+  std::size_t comm = 0;  // the next step of `steps`, in program order
   for (std::size_t position = 0; position < program.size(); ++position) {
     const Op& op = program[position];
     if (op.kind == OpKind::OptimizerStep) calls.push_back({NcclCall::Kind::AllReduce, 0, op});
-    const std::vector<CommStep>& steps = plan.steps[device];
     if (comm >= steps.size() || steps[comm].position != position) continue;
     const CommStep& step = steps[comm++];
-    if (step.route != Route::Nccl) continue;
-    // The pipeline calls of this step: its group start, its send or receive, its group end.
-    const std::size_t count = 1 + (step.opens_group ? 1 : 0) + (step.closes_group ? 1 : 0);
-    calls.insert(calls.end(), next, next + static_cast<std::ptrdiff_t>(count));
-    next += static_cast<std::ptrdiff_t>(count);
+    if (step.route == Route::Nccl) append_step_calls(step, calls);
   }
   return calls;
 }

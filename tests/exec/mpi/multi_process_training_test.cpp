@@ -23,7 +23,6 @@ namespace pipewise::exec::mpi {
 namespace {
 
 constexpr double kTolerance = 1e-5;
-constexpr int kResultTag = 9;
 constexpr std::uint32_t kMicrobatches = 4;  // per replica
 constexpr std::uint32_t kIterations = 2;
 constexpr std::uint32_t kSteps = 2;         // runs of the schedule, training on from run to run
@@ -70,12 +69,9 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
       for (std::uint32_t step = 0; step < kSteps; ++step) {
         run_devices(schedule, mine, backend, run_options());
       }
-      const std::vector<float> trained = mpi_test::stages_of(backend, shape, self.device);
-      if (mpi_test::world().rank() != 0) {
-        send_values(trained, 0, kResultTag, MPI_COMM_WORLD, deadline(), mpi_test::world().waiting(),
-                    "the trained stages");
-        continue;
-      }
+      const std::vector<std::vector<float>> gathered =
+          mpi_test::gather_on_rank_zero(mpi_test::stages_of(backend, shape, self.device));
+      if (mpi_test::world().rank() != 0) continue;
       // The single-process run: one pipeline with d times the micro-batches per iteration.
       const Problem whole = test::problem(layout.devices, kMicrobatches * layout.replicas,
                                           kIterations, c.chunks);
@@ -83,18 +79,7 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
       for (std::uint32_t step = 0; step < kSteps; ++step) {
         run_schedule(test::lowered(c.schedule, whole), single, run_options());
       }
-      for (std::uint32_t rank = 0; rank < mpi_test::world().size(); ++rank) {
-        const RankPosition position = layout.position_of(rank);
-        const std::vector<float> received =
-            rank == 0 ? trained
-                      : receive_values<float>(static_cast<int>(rank), kResultTag, MPI_COMM_WORLD,
-                                              deadline(), mpi_test::world().waiting(), "stages");
-        const std::vector<float> expected = mpi_test::stages_of(single, shape, position.device);
-        ASSERT_EQ(received.size(), expected.size()) << name << ", rank " << rank;
-        EXPECT_LT(test::relative_difference(received, expected), kTolerance)
-            << name << ": device " << position.device << " of replica " << position.replica
-            << " (rank " << rank << ")";
-      }
+      mpi_test::expect_every_rank_trained_as(gathered, layout, single, shape, kTolerance, name);
     }
   }
 }

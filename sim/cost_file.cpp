@@ -13,7 +13,8 @@ namespace {
 
 using nlohmann::json;
 
-// Reads forward/backward/backward_input/backward_weight/optimizer_step from `fields`.
+// Reads forward/backward/backward_input/backward_weight/optimizer_step/stashing_step from
+// `fields`.
 ComputeOverride compute_fields(JsonFields& fields) {
   ComputeOverride costs;
   costs.forward = fields.non_negative("forward");
@@ -21,6 +22,7 @@ ComputeOverride compute_fields(JsonFields& fields) {
   costs.backward_input = fields.non_negative("backward_input");
   costs.backward_weight = fields.non_negative("backward_weight");
   costs.optimizer_step = fields.non_negative("optimizer_step");
+  costs.stashing_step = fields.non_negative("stashing_step");
   return costs;
 }
 
@@ -180,13 +182,15 @@ void read_memory(JsonFields& fields, MemoryConfig& memory) {
 }
 
 // A "profile" section's compute times (contention factors or one layer's times): every
-// field required, so a measured file is complete.
+// field required, so a measured file is complete, but the stashing step (files written before
+// it was measured have none).
 StageCosts measured_costs(JsonFields& fields) {
   StageCosts costs;
   costs.forward = fields.required(fields.non_negative("forward"), "forward");
   costs.backward_input = fields.required(fields.non_negative("backward_input"), "backward_input");
   costs.backward_weight = fields.required(fields.non_negative("backward_weight"), "backward_weight");
   costs.optimizer_step = fields.required(fields.non_negative("optimizer_step"), "optimizer_step");
+  costs.stashing_step = fields.non_negative("stashing_step");
   return costs;
 }
 
@@ -276,10 +280,12 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base) {
 namespace {
 
 nlohmann::ordered_json measured_costs_json(const StageCosts& costs) {
-  return nlohmann::ordered_json{{"forward", costs.forward},
-              {"backward_input", costs.backward_input},
-              {"backward_weight", costs.backward_weight},
-              {"optimizer_step", costs.optimizer_step}};
+  nlohmann::ordered_json times{{"forward", costs.forward},
+                               {"backward_input", costs.backward_input},
+                               {"backward_weight", costs.backward_weight},
+                               {"optimizer_step", costs.optimizer_step}};
+  if (costs.stashing_step) times["stashing_step"] = *costs.stashing_step;
+  return times;
 }
 
 }  // namespace
@@ -297,6 +303,7 @@ std::string cost_file_text(const CostFileContents& contents) {
     put("backward_input", costs.backward_input);
     put("backward_weight", costs.backward_weight);
     put("optimizer_step", costs.optimizer_step);
+    put("stashing_step", costs.stashing_step);
     put("recompute_forward", costs.recompute_forward);
     stages.push_back(std::move(stage));
   }

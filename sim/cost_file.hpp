@@ -15,8 +15,10 @@
 //       "backward": 2.0,        // full backward B = backward_input + backward_weight
 //       "backward_input": 1.0,  // I of split (zero-bubble) schedules
 //       "backward_weight": 1.0, // W of split schedules
-//       "optimizer_step": 0.0
-//     },
+//       "optimizer_step": 0.0,
+//       "stashing_step": 0.0    // a step that keeps the version it replaces (weight
+//     },                        //   stashing), writing the new one elsewhere; default
+//                               //   optimizer_step
 //     "stages": [               // per model stage (0..p·v−1), absolute (not divided by v)
 //       {"stage": 7, "forward": 1.4, "backward": 3.1,    // e.g. the last stage with the loss;
 //        "recompute_forward": 1.0,  // rerun before each B under recomputation (default: forward)
@@ -53,7 +55,8 @@
 //       "contention": {"forward": 1.1, "backward_input": 1.0,   // in-pipeline time over the
 //                      "backward_weight": 1.0, "optimizer_step": 1.0},  // time alone
 //       "layers": [             // per layer: its share of its stage's time, as timed alone
-//         {"forward": 0.1, "backward_input": 0.1, "backward_weight": 0.1, "optimizer_step": 0.01}
+//         {"forward": 0.1, "backward_input": 0.1, "backward_weight": 0.1, "optimizer_step": 0.01,
+//          "stashing_step": 0.02}  // optional, as in "compute"
 //       ]
 //     },
 //     "memory": {               // one device's share of the model (÷ v per chunk)

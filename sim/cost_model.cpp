@@ -64,6 +64,7 @@ Result<StageCosts> ComputeOverride::apply_to(const StageCosts& base, const char*
   const std::string prefix = where;
   if (forward) costs.forward = *forward;
   if (optimizer_step) costs.optimizer_step = *optimizer_step;
+  if (stashing_step) costs.stashing_step = *stashing_step;
   const int given = (backward ? 1 : 0) + (backward_input ? 1 : 0) + (backward_weight ? 1 : 0);
   if (given == 3) {
     const double sum = *backward_input + *backward_weight;
@@ -92,6 +93,7 @@ Result<StageCosts> ComputeOverride::apply_to(const StageCosts& base, const char*
                                      time_status(costs.backward_input, prefix + ".backward_input"),
                                      time_status(costs.backward_weight, prefix + ".backward_weight"),
                                      time_status(costs.optimizer_step, prefix + ".optimizer_step"),
+                                     time_status(costs.stashing_step_time(), prefix + ".stashing_step"),
                                      time_status(recompute_forward.value_or(0), prefix + ".recompute_forward")});
       !status.ok()) {
     return status;
@@ -183,7 +185,8 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
           {time_status(per_chunk.forward, "forward time"),
            time_status(per_chunk.backward_input, "backward_input time"),
            time_status(per_chunk.backward_weight, "backward_weight time"),
-           time_status(per_chunk.optimizer_step, "optimizer_step time")});
+           time_status(per_chunk.optimizer_step, "optimizer_step time"),
+           time_status(per_chunk.stashing_step_time(), "stashing_step time")});
       !status.ok()) {
     return status;
   }
@@ -191,6 +194,7 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
   per_chunk.backward_input /= v;
   per_chunk.backward_weight /= v;
   per_chunk.optimizer_step /= v;
+  if (per_chunk.stashing_step) *per_chunk.stashing_step /= v;
 
   CostModel model(problem, per_chunk);
   for (std::size_t i = 0; i < config.stages.size(); ++i) {
@@ -232,6 +236,7 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
       costs.backward_input *= entry.factor;
       costs.backward_weight *= entry.factor;
       costs.optimizer_step *= entry.factor;
+      if (costs.stashing_step) *costs.stashing_step *= entry.factor;
       model.reruns_[stage] *= entry.factor;
     }
   }

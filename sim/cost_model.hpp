@@ -35,13 +35,19 @@ struct StageCosts {
   double backward_input = 1.0;   // I
   double backward_weight = 1.0;  // W
   double optimizer_step = 0.0;   // one OptimizerStep of the stage
+  // One OptimizerStep that keeps the version it replaces, because a micro-batch whose F read
+  // it has yet to run its B or W (weight stashing: PipeDream, PipeDream-2BW), and so writes the
+  // new version into another buffer; absent: optimizer_step. On a CPU such a step also reads
+  // the new buffer into the caches before writing it, and its working set is larger.
+  std::optional<double> stashing_step = std::nullopt;
 
   double backward() const { return backward_input + backward_weight; }
+  double stashing_step_time() const { return stashing_step.value_or(optimizer_step); }
 };
 
 // A partial description of compute times, as written by a user: any field may be absent.
 // `backward` is the full backward. apply_to fills in what is missing from `base`:
-//   forward, optimizer_step: taken when given;
+//   forward, optimizer_step, stashing_step: taken when given;
 //   backward only: I and W scaled together so their ratio stays that of `base`;
 //   two of backward / backward_input / backward_weight: the third follows from B = I + W;
 //   all three: they must satisfy B = I + W;
@@ -52,6 +58,7 @@ struct ComputeOverride {
   std::optional<double> backward_input;
   std::optional<double> backward_weight;
   std::optional<double> optimizer_step;
+  std::optional<double> stashing_step;
   // Stage overrides only: the forward that recomputation reruns before each B or I
   // (MemoryConfig::recompute); absent: the stage's whole F. Less than F when part of the
   // stage keeps its activations, as Megatron-LM's full recomputation reruns the

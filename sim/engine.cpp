@@ -75,6 +75,7 @@ struct Link {
 // (whole cache lines, so that indexing by stage is a shift and an add).
 struct alignas(64) StageInfo {
   std::array<double, kOpKindCount> time{};  // per OpKind; recomputation included
+  double stashing_step_ms = 0.0;     // an OptimizerStep that keeps the version it replaces
   double allreduce_ms = 0.0;
   std::uint64_t forward_bytes = 0;   // allocated when F starts (stash, or boundary)
   std::uint64_t rebuilt_bytes = 0;   // allocated when B or I starts (recompute working set)
@@ -94,6 +95,15 @@ struct alignas(64) StageInfo {
   bool feeds_previous = false;  // B/I's gradient goes back to stage-1 (not where one starts)
   bool starts_pipeline = false;  // its F's input is there from the start
   bool ends_pipeline = false;    // its B's gradient is there once F ran (the loss)
+};
+
+// Weight stashing, per stage: its newest weight version, and how many micro-batches whose F
+// read that version have a B or W still to run, which reads it again. An optimizer step
+// that finds such a micro-batch keeps the version it replaces (StageCosts::stashing_step),
+// as the executor does (exec/core/weight_lifetimes.hpp).
+struct NewestVersionReaders {
+  std::uint32_t version = 0;
+  std::uint32_t pending = 0;
 };
 
 // The latest op that computed weight gradients (B or W) of a stage.
@@ -229,6 +239,7 @@ class Engine {
     }
 
     last_gradient_.assign(stages_, LastGradient{});
+    newest_readers_.assign(prices_stashing_ ? stages_ : 0, NewestVersionReaders{});
     state_.assign(problem_.devices, DeviceState{});
     if (stream_ != nullptr) {
       // kStreamBufferOps per device, fewer where p is large (at most kStreamBufferBudget in
@@ -307,6 +318,8 @@ class Engine {
       info.time[static_cast<int>(OpKind::BackwardInput)] = time.backward_input + rerun;
       info.time[static_cast<int>(OpKind::BackwardWeight)] = time.backward_weight;
       info.time[static_cast<int>(OpKind::OptimizerStep)] = time.optimizer_step;
+      info.stashing_step_ms = time.stashing_step_time();
+      if (info.stashing_step_ms != time.optimizer_step) prices_stashing_ = true;
       info.allreduce_ms = costs_.allreduce_ms(s);
       if (!std::isfinite(info.allreduce_ms)) throw_allreduce_overflow(s);
       const ActivationEffects effects = activation_effects(costs_, s);
@@ -705,6 +718,10 @@ class Engine {
     const double start =
         std::max({free_ms, forward_time_[forward_index], backward_time_[backward_index]});
     const double duration = costs_.pair_time(forward, backward);
+    if (prices_stashing_) {
+      note_weight_reader(forward, stage_info_[forward.stage], 0.0);
+      note_weight_reader(backward, stage_info_[backward.stage], 0.0);
+    }
     const double end = start + duration;
     if (end == kNotYet) throw_pair_overflow(forward, backward, device, duration);
     free_ms = end;
@@ -834,6 +851,31 @@ class Engine {
     return end;
   }
 
+  // Weight stashing (NewestVersionReaders): an F that reads its stage's newest version adds a
+  // pending reader, the B or W of such a micro-batch removes it, and an optimizer step with
+  // readers pending keeps the version it replaces. Returns the duration of `op`, `duration`
+  // unless it is such a step.
+  [[gnu::noinline]] double note_weight_reader(const Op& op, const StageInfo& stage,
+                                              double duration) {
+    NewestVersionReaders& readers = newest_readers_[op.stage];
+    switch (op.kind) {
+      case OpKind::Forward:
+        if (op.weight_version == readers.version) ++readers.pending;
+        return duration;
+      case OpKind::Backward:
+      case OpKind::BackwardWeight:
+        if (op.weight_version == readers.version && readers.pending > 0) --readers.pending;
+        return duration;
+      case OpKind::OptimizerStep: {
+        const bool keeps_previous = readers.pending > 0;
+        readers = {op.weight_version + 1, 0};
+        return keeps_previous ? stage.stashing_step_ms : duration;
+      }
+      default:
+        return duration;
+    }
+  }
+
   // Runs op `op` (of kind kKind, in slot `index`) of device `device` from `start`, when its
   // inputs are there and the device is free: its time, stats, memory and outputs. One copy
   // per kind, so that nothing in it tests the kind again.
@@ -843,8 +885,8 @@ class Engine {
                                      const Replay& replay) {
     DeviceState& state = state_[device];
     DeviceStats& stats = result_.devices[device];
-    const double duration =
-        kOverrides ? costs_.op_time(op) : stage.time[static_cast<int>(kKind)];
+    double duration = kOverrides ? costs_.op_time(op) : stage.time[static_cast<int>(kKind)];
+    if (prices_stashing_) [[unlikely]] duration = note_weight_reader(op, stage, duration);
     const double end_ms = start + duration;
     // kNotYet (infinity) marks an input not yet there: an end at infinity would read as
     // a wait and be reported as a deadlock.
@@ -1038,6 +1080,7 @@ class Engine {
   const double activation_occupancy_ms_;
   const double gradient_occupancy_ms_;
   const bool overrides_;
+  bool prices_stashing_ = false;  // some stage's stashing step costs other than its step
   const bool several_iterations_;
   const bool bidirectional_;
   const std::uint64_t window_mask_;   // Window::mask
@@ -1056,6 +1099,7 @@ class Engine {
   std::vector<StageInfo> stage_info_;
   std::vector<Link> links_;
   std::vector<LastGradient> last_gradient_;  // per stage
+  std::vector<NewestVersionReaders> newest_readers_;  // per stage, when prices_stashing_
   std::vector<GradientProgress> gradient_progress_;  // bidirectional: per (stage, iteration)
   std::uint64_t mirror_key_base_ = 0;  // wait keys of mirror gradients start here
   std::vector<DeviceState> state_;

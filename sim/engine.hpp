@@ -28,6 +28,11 @@
 //    waits for the mirror stage's m/2 weight gradients of its iteration (B or W) and their
 //    transfer (latency + the stage's parameter bytes over the pipeline link, none on one
 //    device): both copies apply the sum of their gradients.
+//  - An OptimizerStep of stage s that replaces its newest version while a micro-batch that
+//    read that version in its F has yet to run its B or W keeps the version (weight
+//    stashing) and takes StageCosts::stashing_step; every other step optimizer_step. The
+//    executor keeps exactly these (exec/core/weight_lifetimes.hpp; a test holds the two to
+//    the same steps for every generator).
 //  - Memory: see MemoryConfig in cost_model.hpp. Static bytes per device are weights
 //    (× weight versions held, common/ir/weight_versions.hpp), gradients and optimizer state.
 // Cost: O(ops) time and O(p·v·m·n) memory (two doubles and one byte per stage and

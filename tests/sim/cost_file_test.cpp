@@ -117,7 +117,7 @@ TEST(CostFile, BadFilesNameTheJsonPath) {
             "$.stages[1].forward must be a number >= 0 (got -1)");
   EXPECT_EQ(error_of(R"({"compute": {"foward": 1}})"),
             "$.compute.foward is not a known field (expected one of forward, backward, "
-            "backward_input, backward_weight, optimizer_step)");
+            "backward_input, backward_weight, optimizer_step, stashing_step)");
   EXPECT_EQ(error_of(R"({"communication": {"mode": "async"}})"),
             "$.communication.mode must be \"overlapped\" or \"blocking\" (got \"async\")");
   EXPECT_EQ(error_of(R"({"stages": [{"stage": 9, "forward": 1}]})"),

@@ -2,8 +2,8 @@
 // micro-batches in flight) simulates exactly as the whole schedule does: every device's
 // statistics, the makespan and the iteration ends are equal, for each schedule that streams,
 // under costs that exercise every path of the engine (uneven stages, per-op overrides,
-// links, blocking sends, data parallelism, recomputation, memory accounting), and when the
-// first window is too small and the run starts again.
+// links, blocking sends, data parallelism, recomputation, memory accounting, a stashing step
+// time), and when the first window is too small and the run starts again.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -53,6 +53,7 @@ CostConfig costs_variant(int variant, const Problem& problem) {
     config.devices.push_back({0, 1.7});
     config.ops.push_back({OpKind::Forward, 0, problem.microbatches - 1, 0, 4.0});
     config.ops.push_back({OpKind::Backward, problem.model_stages() - 1, 0, 0, 0.1});
+    config.device_share.stashing_step = 0.75;  // tracked, though flushed steps never stash
   }
   return config;
 }

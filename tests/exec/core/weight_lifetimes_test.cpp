@@ -4,9 +4,12 @@
 #include <string>
 
 #include "common/ir/error.hpp"
+#include "common/ir/lower.hpp"
 #include "common/schedules/registry.hpp"
 #include "exec/core/weight_lifetimes.hpp"
 #include "exec/core/weight_version_guard.hpp"
+#include "sim/cost_model.hpp"
+#include "sim/engine.hpp"
 #include "tests/exec/exec_test_support.hpp"
 
 namespace pipewise::exec {
@@ -35,6 +38,37 @@ TEST(WeightLifetimes, FlushedSchedulesUpdateInPlace) {
     for (std::uint8_t keep : device.keep_previous) EXPECT_EQ(keep, 0);
     EXPECT_TRUE(device.releases.empty());
   }
+}
+
+TEST(WeightLifetimes, TheSimulatorPricesAsStashingExactlyTheStepsThatKeepTheirVersion) {
+  // The simulator decides which steps keep the version they replace as it replays
+  // (sim/engine.cpp, NewestVersionReaders); the executor from the whole program. With a
+  // stashing step of 1 ms and an in-place step of 0, each device's step time counts the
+  // steps the simulator priced as stashing: the executor's count, for every schedule.
+  sim::StageCosts costs{1.0, 1.0, 1.0, 0.0};
+  costs.stashing_step = 1.0;
+  std::uint32_t stashing_steps = 0;
+  for (const ScheduleInfo& info : schedule_catalog()) {
+    for (const std::uint32_t devices : {2u, 3u, 4u}) {
+      for (const std::uint32_t microbatches : {4u, 8u}) {
+        Problem problem = test::problem(devices, microbatches, 3);
+        problem.chunks = info.fixed_chunks > 0 ? info.fixed_chunks : (info.uses_chunks ? 2 : 1);
+        problem.placement = info.placement;
+        if (!schedule_accepts(info.name, problem).ok()) continue;
+        const Schedule lowered = lower_communication(generate_schedule(info.name, problem));
+        const auto lifetimes = plan_weight_lifetimes(lowered);
+        const sim::SimulationResult result = sim::simulate(lowered, sim::CostModel(problem, costs));
+        for (std::uint32_t d = 0; d < problem.devices; ++d) {
+          std::uint32_t kept = 0;
+          for (const std::uint8_t keep : lifetimes[d].keep_previous) kept += keep;
+          stashing_steps += kept;
+          EXPECT_DOUBLE_EQ(result.devices[d].step_ms, kept)
+              << info.name << " p=" << devices << " m=" << microbatches << " device " << d;
+        }
+      }
+    }
+  }
+  EXPECT_GT(stashing_steps, 0u);  // PipeDream's, at least
 }
 
 TEST(WeightLifetimes, AStepThatSkipsAVersionIsRejected) {

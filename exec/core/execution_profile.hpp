@@ -15,7 +15,10 @@ struct StageProfile {
   double backward_input_ms = 0.0;   // I
   double backward_weight_ms = 0.0;  // W
   double backward_ms = 0.0;         // B, timed as one op (I then W back to back)
-  double optimizer_step_ms = 0.0;   // one optimizer step of the stage
+  double optimizer_step_ms = 0.0;   // one optimizer step of the stage, in place
+  // One step that keeps the version it replaces (weight stashing: PipeDream, 2BW) and so
+  // writes the new one into another buffer; 0 when not measured.
+  double stashing_step_ms = 0.0;
   std::size_t parameter_bytes = 0;
   std::size_t output_bytes = 0;     // the activation the stage sends forward per micro-batch
 };

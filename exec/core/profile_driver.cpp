@@ -32,6 +32,7 @@ StageProfile time_stage_ops(const StageOps& ops, const TimeCall& time,
     ops.backward_weight();
   });
   profile.optimizer_step_ms = median_call_ms(options, time, nothing, ops.optimizer_step);
+  profile.stashing_step_ms = median_call_ms(options, time, nothing, ops.stashing_step);
   return profile;
 }
 

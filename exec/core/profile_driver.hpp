@@ -38,11 +38,14 @@ struct StageOps {
   ProfiledCall restore_output_gradient;
   ProfiledCall backward_input;   // I
   ProfiledCall backward_weight;  // W
-  ProfiledCall optimizer_step;   // one step of the stage's optimizer
+  ProfiledCall optimizer_step;   // one step of the stage's optimizer, in place
+  // One step that leaves the weights it reads as they are and writes the new ones into a
+  // buffer of their own, as a step keeping the version it replaces does.
+  ProfiledCall stashing_step;
 };
 
-// Times F, I, W, B (I then W back to back, as one op) and the optimizer step of one stage,
-// in that order, each by median_call_ms. The byte sizes of the result are left 0: the
+// Times F, I, W, B (I then W back to back, as one op), the optimizer step and the
+// stashing step of one stage, in that order, each by median_call_ms. The byte sizes of the result are left 0: the
 // caller knows the stage.
 StageProfile time_stage_ops(const StageOps& ops, const TimeCall& time,
                             const ProfileOptions& options);

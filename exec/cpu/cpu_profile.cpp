@@ -56,6 +56,7 @@ StageProfile profile_stage(const MlpModel& model, std::uint32_t stage, const Syn
   const StageLayout& layout = model.stage(stage);
   std::vector<float> parameters = model.initial_parameters(stage);
   std::vector<float> gradient(parameters.size(), 0.0f);
+  std::vector<float> next_version(parameters.size(), 0.0f);
   auto outputs = layer_buffers(layout, rows);
   auto grads = layer_buffers(layout, rows);
   std::vector<float> input_grad(stage > 0 ? input.size() : 0);
@@ -76,6 +77,9 @@ StageProfile profile_stage(const MlpModel& model, std::uint32_t stage, const Syn
     stage_backward_weight(layout, rows, input.data(), outputs, grads, gradient.data());
   };
   ops.optimizer_step = [&] { apply_optimizer_step(optimizer, state, parameters, gradient); };
+  ops.stashing_step = [&] {
+    apply_optimizer_step(optimizer, state, parameters, next_version, gradient);
+  };
   StageProfile profile = time_stage_ops(ops, &time_on_host, options);
   profile.parameter_bytes = parameters.size() * sizeof(float);
   profile.output_bytes = std::size_t{rows} * layout.output_width() * sizeof(float);

@@ -117,6 +117,7 @@ std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticT
     DeviceBuffer gradient = pool.take_untracked(initial.size());
     DeviceBuffer first_moment = pool.take_untracked(initial.size());
     DeviceBuffer second_moment = pool.take_untracked(initial.size());
+    DeviceBuffer next_version = pool.take_untracked(initial.size());
     for (DeviceBuffer* zeroed : {&gradient, &first_moment, &second_moment}) {
       check_cuda(cudaMemsetAsync(zeroed->data, 0, zeroed->bytes(), stream), "clearing profiling buffers");
     }
@@ -150,20 +151,28 @@ std::vector<StageProfile> profile_stages(const MlpModel& model, const SyntheticT
     ops.backward_weight = [&] {
       gpu_stage_backward_weight(layout, rows, input.data, outputs, grads, gradient.data, context);
     };
-    ops.optimizer_step = [&] {
+    const auto step_on = [&](float* weights) {
       if (optimizer.kind == OptimizerKind::Sgd) {
         const SgdUpdate update{optimizer.learning_rate, optimizer.momentum, false, 1.0f};
-        check_cuda(launch_sgd_step(parameters.data, gradient.data,
+        check_cuda(launch_sgd_step(weights, gradient.data,
                                    optimizer.momentum != 0.0f ? first_moment.data : nullptr, count,
                                    update, stream),
                    "SGD step kernel");
       } else {
         const AdamUpdate update{optimizer.learning_rate, optimizer.beta1, optimizer.beta2,
                                 optimizer.epsilon, 0.5f, 0.5f, 1.0f};
-        check_cuda(launch_adam_step(parameters.data, gradient.data, first_moment.data,
+        check_cuda(launch_adam_step(weights, gradient.data, first_moment.data,
                                     second_moment.data, count, update, stream),
                    "Adam step kernel");
       }
+    };
+    ops.optimizer_step = [&] { step_on(parameters.data); };
+    // As CudaBackend::optimizer_step keeps the version it replaces: a copy, then the step on it.
+    ops.stashing_step = [&] {
+      check_cuda(cudaMemcpyAsync(next_version.data, parameters.data, parameters.bytes(),
+                                 cudaMemcpyDeviceToDevice, stream),
+                 "copying the weights to step");
+      step_on(next_version.data);
     };
     StageProfile result = time_stage_ops(ops, time, profile);
     result.parameter_bytes = initial.size() * sizeof(float);

@@ -67,6 +67,7 @@ json stage_times(const exec::ExecutionProfile& profile) {
                       {"backward_weight", stage.backward_weight_ms},
                       {"backward", stage.backward_ms},
                       {"optimizer_step", stage.optimizer_step_ms},
+                      {"stashing_step", stage.stashing_step_ms},
                       {"parameter_bytes", stage.parameter_bytes},
                       {"output_bytes", stage.output_bytes}});
   }

@@ -63,11 +63,11 @@ void append_header(std::string& out, const RunReport& report) {
 
 void append_stage_times(std::string& out, const char* label, std::size_t stage,
                         const exec::StageProfile& times) {
-  out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n", label, stage,
+  out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", label, stage,
                      format_ms(times.forward_ms), format_ms(times.backward_ms),
                      format_ms(times.backward_input_ms),
                      format_ms(times.backward_weight_ms),
-                     format_ms(times.optimizer_step_ms));
+                     format_ms(times.optimizer_step_ms), format_ms(times.stashing_step_ms));
 }
 
 void append_profile(std::string& out, const RunReport& report) {
@@ -81,8 +81,9 @@ void append_profile(std::string& out, const RunReport& report) {
     out += fmt::format("\nprofile (ms): the prediction's op times, each op timed alone (median of {} "
                        "repeats)\n", report.profile_repeats);
   }
-  out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "", "stage", "F", "B",
-                     "I", "W", "opt step");
+  // "stash step": a step that keeps the version it replaces (weight stashing).
+  out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "", "stage", "F",
+                     "B", "I", "W", "opt step", "stash step");
   for (std::size_t s = 0; s < report.profile.stages.size(); ++s) {
     if (report.profile_steps > 0) {
       append_stage_times(out, "in pipeline", s, report.profile.stages[s]);

@@ -36,6 +36,7 @@ sim::CostConfig cost_config_from_profile(const exec::ExecutionProfile& profile, 
     stage.stage = s;
     stage.costs.forward = measured.forward_ms;
     stage.costs.optimizer_step = measured.optimizer_step_ms;
+    if (measured.stashing_step_ms > 0) stage.costs.stashing_step = measured.stashing_step_ms;
     if (split_backward) {
       stage.costs.backward_input = measured.backward_input_ms;
       stage.costs.backward_weight = measured.backward_weight_ms;

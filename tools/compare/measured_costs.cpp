@@ -1,6 +1,7 @@
 #include "tools/compare/measured_costs.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "common/ir/error.hpp"
@@ -23,6 +24,7 @@ sim::StageCosts alone_costs(const exec::StageProfile& measured, bool split_backw
       split_backward ? measured.backward_input_ms
                      : std::max(measured.backward_ms, measured.backward_weight_ms) - measured.backward_weight_ms;
   costs.optimizer_step = measured.optimizer_step_ms;
+  if (measured.stashing_step_ms > 0) costs.stashing_step = measured.stashing_step_ms;
   return costs;
 }
 
@@ -104,11 +106,19 @@ sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeli
         ratio(measured.backward_input.value_or(0), stage_alone.backward_input),
         ratio(measured.backward_weight.value_or(0), stage_alone.backward_weight),
         ratio(measured.optimizer_step.value_or(0), stage_alone.optimizer_step)};
+    // A stashing step's cost comes from its stage's footprint (the weights it reads and the
+    // buffer it writes), not from its layers' alone: each layer's step share is scaled by
+    // the stage's stashing step over its step, so that the layers sum to the stage's.
+    const std::optional<double> stashing = measured.stashing_step;
+    const double stashing_over_step =
+        stashing ? ratio(*stashing, measured.optimizer_step.value_or(0)) : 1.0;
     for (std::uint32_t l = layout.first_layer; l < layout.first_layer + layout.layers(); ++l) {
-      origin.layers.push_back({alone[l].forward * stage_factor.forward,
-                               alone[l].backward_input * stage_factor.backward_input,
-                               alone[l].backward_weight * stage_factor.backward_weight,
-                               alone[l].optimizer_step * stage_factor.optimizer_step});
+      sim::StageCosts layer{alone[l].forward * stage_factor.forward,
+                            alone[l].backward_input * stage_factor.backward_input,
+                            alone[l].backward_weight * stage_factor.backward_weight,
+                            alone[l].optimizer_step * stage_factor.optimizer_step};
+      if (stashing) layer.stashing_step = layer.optimizer_step * stashing_over_step;
+      origin.layers.push_back(layer);
     }
   }
   file.profile = origin;
@@ -150,11 +160,13 @@ sim::CostConfig costs_for_run(const sim::CostConfig& file, const std::string& pa
   for (std::uint32_t s = 0; s < model_stages; ++s) {
     const exec::StageLayout& layout = model.stage(s);
     sim::StageCosts sum{0, 0, 0, 0};
+    double stashing_sum = 0;
     for (std::uint32_t l = layout.first_layer; l < layout.first_layer + layout.layers(); ++l) {
       sum.forward += origin.layers[l].forward;
       sum.backward_input += origin.layers[l].backward_input;
       sum.backward_weight += origin.layers[l].backward_weight;
       sum.optimizer_step += origin.layers[l].optimizer_step;
+      stashing_sum += origin.layers[l].stashing_step_time();
     }
     sim::StageOverride stage;
     stage.stage = s;
@@ -162,6 +174,7 @@ sim::CostConfig costs_for_run(const sim::CostConfig& file, const std::string& pa
     stage.costs.backward_input = sum.backward_input;
     stage.costs.backward_weight = sum.backward_weight;
     stage.costs.optimizer_step = sum.optimizer_step;
+    stage.costs.stashing_step = stashing_sum;
     derived.stages.push_back(stage);
   }
   derived.communication.activation_bytes = crossing_activation_bytes(model, problem, microbatch_size);

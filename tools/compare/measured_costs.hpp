@@ -33,7 +33,10 @@ struct ProfileSetting {
 //    optimizer step: its stage's in-pipeline time, shared among the stage's layers in
 //    proportion to their times alone in `layers_alone` (the model split one layer per stage,
 //    every op timed alone). A stage's layers sum to its measured time, and a slowdown of the
-//    machine while the layers were timed alone cancels.
+//    machine while the layers were timed alone cancels. A layer's stashing step is its step
+//    times its stage's stashing step over step: what a stashing step costs beyond an
+//    in-place one depends on the stage's whole footprint (caches), not on one layer's, so
+//    another split keeps the profiled stages' ratio.
 // Throws pipewise::Error when the profiles do not fit the model (stages, layers).
 sim::CostFileContents measured_cost_file(const exec::ExecutionProfile& in_pipeline,
                                          const exec::ExecutionProfile& layers_alone,

@@ -10,6 +10,7 @@
 #include "common/ir/dependencies.hpp"
 #include "common/ir/error.hpp"
 #include "exec/core/profile_statistics.hpp"
+#include "exec/core/weight_lifetimes.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -70,6 +71,23 @@ void add_handovers(const exec::ExecutionProfile& isolated, const Schedule& sched
   }
 }
 
+// The in-pipeline times of `stage`'s optimizer steps, in place and stashing, from each
+// step's mean of those that ran (either may be empty): the median of what ran, and for a kind
+// that did not run its time alone times the factor by which the other kind ran slower inside
+// the pipeline than alone (both alone when neither ran).
+void set_step_times(exec::StageProfile& stage, const std::vector<double>& in_place,
+                    const std::vector<double>& stashing) {
+  const double in_place_alone = stage.optimizer_step_ms;
+  const double stashing_alone = stage.stashing_step_ms;
+  if (!in_place.empty()) stage.optimizer_step_ms = exec::median(in_place);
+  if (!stashing.empty()) stage.stashing_step_ms = exec::median(stashing);
+  if (!in_place.empty() && stashing.empty() && in_place_alone > 0) {
+    stage.stashing_step_ms = stashing_alone * stage.optimizer_step_ms / in_place_alone;
+  } else if (in_place.empty() && !stashing.empty() && stashing_alone > 0) {
+    stage.optimizer_step_ms = in_place_alone * stage.stashing_step_ms / stashing_alone;
+  }
+}
+
 }  // namespace
 
 exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated, const Schedule& schedule,
@@ -80,18 +98,24 @@ exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated
     throw Error("the profile has " + std::to_string(isolated.stages.size()) +
                 " stages but the schedule has " + std::to_string(stages));
   }
-  // Per stage and kind, and for the hand-overs: the mean of every step that had any.
+  // Per stage and kind, and for the hand-overs: the mean of every step that had any. Optimizer
+  // steps that keep the version they replace (weight stashing) are timed apart.
+  const std::vector<exec::DeviceWeightLifetimes> lifetimes = exec::plan_weight_lifetimes(schedule);
   std::vector<Samples> step_means(stages);
+  std::vector<std::vector<double>> stashing_means(stages);
   std::vector<double> handover_means;
   for (const exec::StepIntervals& step : steps) {
     check_step(schedule, step);
     std::vector<Samples> samples(stages);
+    std::vector<std::vector<double>> stashing(stages);
     for (std::size_t d = 0; d < step.size(); ++d) {
       const auto& program = schedule.programs[d];
       for (std::size_t i = 0; i < program.size(); ++i) {
         const Op& op = program[i];
         if (is_communication(op.kind) || !step[d][i].ran()) continue;
-        of(samples[schedule.problem.model_stage_of(op.stage)], op.kind)
+        const std::uint32_t s = schedule.problem.model_stage_of(op.stage);
+        const bool stashes = op.kind == OpKind::OptimizerStep && lifetimes[d].keep_previous[i] != 0;
+        (stashes ? stashing[s] : of(samples[s], op.kind))
             .push_back(static_cast<double>(step[d][i].duration_ns()) / kNanosecondsPerMs);
       }
     }
@@ -99,6 +123,7 @@ exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated
       for (int kind = 0; kind < kOpKindCount; ++kind) {
         if (!samples[s][kind].empty()) step_means[s][kind].push_back(mean(samples[s][kind]));
       }
+      if (!stashing[s].empty()) stashing_means[s].push_back(mean(stashing[s]));
     }
     std::vector<double> handovers;
     add_handovers(isolated, schedule, step, handovers);
@@ -116,9 +141,7 @@ exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated
     stage.forward_ms = typical(OpKind::Forward, stage.forward_ms);
     // With data parallelism a measured step also waits for the all-reduce, which the
     // simulator charges on its own: the step keeps its time alone.
-    if (isolated.data_parallel.replicas <= 1) {
-      stage.optimizer_step_ms = typical(OpKind::OptimizerStep, stage.optimizer_step_ms);
-    }
+    if (isolated.data_parallel.replicas <= 1) set_step_times(stage, of(measured, OpKind::OptimizerStep), stashing_means[s]);
     if (!of(measured, OpKind::Backward).empty()) {
       const double whole = exec::median(of(measured, OpKind::Backward));
       const double isolated_whole = stage.backward_input_ms + stage.backward_weight_ms;

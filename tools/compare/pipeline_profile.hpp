@@ -19,9 +19,14 @@ namespace pipewise::tools {
 // moving the whole profile, as the measured step time is the median step's. So:
 //  - every stage's F, B (or I and W) and optimizer step take, over the steps, the median of
 //    each step's mean duration of that kind. A schedule that runs B whole splits it into I and
-//    W in the ratio `isolated` measured. With data parallelism (isolated.data_parallel has
-//    d > 1) the optimizer step keeps its isolated time: a measured step includes the wait for
-//    the gradient all-reduce, which the simulator charges separately.
+//    W in the ratio `isolated` measured. Optimizer steps that keep the version they replace
+//    (exec/core/weight_lifetimes.hpp) are the stashing step's samples, the others the step's;
+//    a kind of step the schedule did not run takes its isolated time times the factor by
+//    which the other kind ran slower than its own isolated time (so a 1F1B profile prices
+//    PipeDream's stashing steps with the contention its in-place steps met). With data
+//    parallelism (isolated.data_parallel has d > 1) both keep their isolated times: a
+//    measured step includes the wait for the gradient all-reduce, which the simulator
+//    charges separately.
 //  - the transfer latency becomes, over the steps, the median of each step's mean hand-over
 //    time of the messages whose receiver was already waiting when they were sent (the
 //    receive started no later than the send): the end of the receive minus the start of the

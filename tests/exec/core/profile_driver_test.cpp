@@ -52,9 +52,9 @@ TEST(ProfileDriver, TheMedianLeavesTheWarmUpOut) {
   EXPECT_EQ(clock.log[2], "body");
 }
 
-TEST(ProfileDriver, AStageIsTimedAsFThenIThenWThenBThenTheStep) {
-  // One timed run each, no warm-up: the durations read 1, 2, 3, 4, 5 in order.
-  ScriptedClock clock{{1.0, 2.0, 3.0, 4.0, 5.0}};
+TEST(ProfileDriver, AStageIsTimedAsFThenIThenWThenBThenTheStepThenTheStashingStep) {
+  // One timed run each, no warm-up: the durations read 1, 2, 3, 4, 5, 6 in order.
+  ScriptedClock clock{{1.0, 2.0, 3.0, 4.0, 5.0, 6.0}};
   StageOps ops;
   ops.forward = clock.op("F");
   ops.keep_output_gradient = clock.op("keep");
@@ -62,15 +62,17 @@ TEST(ProfileDriver, AStageIsTimedAsFThenIThenWThenBThenTheStep) {
   ops.backward_input = clock.op("I");
   ops.backward_weight = clock.op("W");
   ops.optimizer_step = clock.op("step");
+  ops.stashing_step = clock.op("stash");
   const StageProfile profile = time_stage_ops(ops, clock.time(), options(0, 1));
   EXPECT_EQ(profile.forward_ms, 1.0);
   EXPECT_EQ(profile.backward_input_ms, 2.0);
   EXPECT_EQ(profile.backward_weight_ms, 3.0);
   EXPECT_EQ(profile.backward_ms, 4.0);
   EXPECT_EQ(profile.optimizer_step_ms, 5.0);
+  EXPECT_EQ(profile.stashing_step_ms, 6.0);
   EXPECT_EQ(clock.log, (std::vector<std::string>{"[", "F", "]", "keep", "restore", "[", "I", "]",
                                                  "[", "W", "]", "restore", "[", "I", "W", "]",
-                                                 "[", "step", "]"}));
+                                                 "[", "step", "]", "[", "stash", "]"}));
 }
 
 TEST(ProfileDriver, MessageSizesDefaultToFourKibibytesToFourMebibytes) {

@@ -49,6 +49,7 @@ TEST(Profile, MeasuresEveryStageAndTransferSize) {
     EXPECT_GT(stage.backward_weight_ms, 0.0);
     EXPECT_GT(stage.backward_ms, 0.0);
     EXPECT_GT(stage.optimizer_step_ms, 0.0);
+    EXPECT_GT(stage.stashing_step_ms, 0.0);
     EXPECT_EQ(stage.output_bytes, 8 * outputs[s] * sizeof(float));
     EXPECT_EQ(stage.parameter_bytes, parameters[s] * sizeof(float));
   }

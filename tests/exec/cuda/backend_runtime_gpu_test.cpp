@@ -217,6 +217,7 @@ TEST(CudaProfile, EveryStageAndTransferIsTimedOnTheRunsLanes) {
     EXPECT_GT(stage.backward_weight_ms, 0.0) << s;
     EXPECT_GT(stage.backward_ms, 0.0) << s;
     EXPECT_GT(stage.optimizer_step_ms, 0.0) << s;
+    EXPECT_GT(stage.stashing_step_ms, 0.0) << s;
     EXPECT_EQ(stage.parameter_bytes, f.model.stage(s).parameter_count * sizeof(float)) << s;
     EXPECT_EQ(stage.output_bytes, std::size_t{f.task.rows()} * f.model.stage(s).output_width() * 4) << s;
   }

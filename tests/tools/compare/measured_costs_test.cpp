@@ -95,6 +95,32 @@ TEST_F(MeasuredCosts, AnotherSplitCostsEachStageAsTheSumOfItsLayers) {
   EXPECT_DOUBLE_EQ(run.communication.activation_bytes, (24.0 + 32.0 + 24.0) / 3 * 8 * 4);
 }
 
+// The stashing step: stage 0's 2.0 ms (2.5x its 0.8 ms step), stage 1's 0.6 (1.5x its 0.4).
+// Each layer's is its step share times its stage's ratio, and another split sums them.
+TEST_F(MeasuredCosts, TheStashingStepKeepsEachProfiledStagesRatioToItsStep) {
+  in_pipeline_.stages[0].stashing_step_ms = 2.0;
+  in_pipeline_.stages[1].stashing_step_ms = 0.6;
+  const sim::CostConfig file = written();
+  EXPECT_DOUBLE_EQ(*file.stages[0].costs.stashing_step, 2.0);
+  EXPECT_DOUBLE_EQ(*file.stages[1].costs.stashing_step, 0.6);
+  ASSERT_EQ(file.profile->layers.size(), 8u);
+  EXPECT_DOUBLE_EQ(file.profile->layers[0].optimizer_step, 0.2);
+  EXPECT_DOUBLE_EQ(file.profile->layers[0].stashing_step_time(), 0.5);
+  EXPECT_DOUBLE_EQ(file.profile->layers[7].stashing_step_time(), 0.15);
+  const exec::MlpModel interleaved(exec::test::small_mlp(), 4, exec::PartitionRule::ByLayers);
+  const sim::CostConfig run =
+      costs_for_run(file, "costs.json", interleaved, exec::test::problem(2, 8, 1, 2), 8, "sgd");
+  EXPECT_DOUBLE_EQ(*run.stages[0].costs.stashing_step, 1.0);
+  EXPECT_DOUBLE_EQ(*run.stages[3].costs.stashing_step, 0.3);
+}
+
+TEST_F(MeasuredCosts, WithoutAStashingStepNoneIsWritten) {
+  const sim::CostConfig file = written();
+  EXPECT_FALSE(file.stages[0].costs.stashing_step.has_value());
+  EXPECT_FALSE(file.profile->layers[0].stashing_step.has_value());
+  EXPECT_DOUBLE_EQ(file.profile->layers[0].stashing_step_time(), 0.2);
+}
+
 TEST_F(MeasuredCosts, RefusesAnotherModelMicroBatchOrOptimizer) {
   const sim::CostConfig file = written();
   exec::MlpConfig other = exec::test::small_mlp();

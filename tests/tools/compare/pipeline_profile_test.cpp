@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/ir/error.hpp"
+#include "exec/core/weight_lifetimes.hpp"
 #include "tools/compare/pipeline_profile.hpp"
 #include "../../exec/exec_test_support.hpp"
 
@@ -88,6 +89,63 @@ TEST(PipelineProfile, SplitBackwardsAreProfiledPartByPart) {
   EXPECT_NEAR(profile.stages[0].backward_input_ms, 2.0, 1e-9);
   EXPECT_NEAR(profile.stages[0].backward_weight_ms, 0.7, 1e-9);
   EXPECT_NEAR(profile.stages[0].backward_ms, 2.7, 1e-9);
+}
+
+TEST(PipelineProfile, AFlushedPipelinePricesTheStashingStepWithItsStepsSlowdown) {
+  // GPipe steps in place: 0.5 in the pipeline against 0.2 alone, 2.5 times slower. The
+  // stashing step, timed alone at 0.3, takes the same slowdown: 0.75.
+  const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 3));
+  exec::ExecutionProfile isolated = alone(2);
+  for (exec::StageProfile& stage : isolated.stages) stage.stashing_step_ms = 0.3;
+  const exec::ExecutionProfile profile =
+      profile_from_steps(isolated, schedule, {step_of(schedule, pipeline_duration)});
+  EXPECT_NEAR(profile.stages[0].optimizer_step_ms, 0.5, 1e-9);
+  EXPECT_NEAR(profile.stages[0].stashing_step_ms, 0.75, 1e-9);
+}
+
+TEST(PipelineProfile, PipeDreamsStashingStepsAreTimedApartFromItsInPlaceOnes) {
+  // PipeDream p = 2, m = 4 (exec/core weight lifetimes): device 0's first three steps keep the
+  // version they replace, its last steps in place; device 1 steps in place. Stashing steps
+  // take 0.9 here, in-place ones 0.5.
+  const Schedule schedule = exec::test::lowered("pipedream", exec::test::problem(2, 4));
+  const auto lifetimes = exec::plan_weight_lifetimes(schedule);
+  exec::StepIntervals step = step_of(schedule, pipeline_duration);
+  for (std::size_t d = 0; d < step.size(); ++d) {
+    for (std::size_t i = 0; i < step[d].size(); ++i) {
+      if (lifetimes[d].keep_previous[i] != 0) step[d][i].end_ns = step[d][i].start_ns + 900'000;
+    }
+  }
+  exec::ExecutionProfile isolated = alone(2);
+  for (exec::StageProfile& stage : isolated.stages) stage.stashing_step_ms = 0.4;
+  const exec::ExecutionProfile profile = profile_from_steps(isolated, schedule, {step});
+  EXPECT_NEAR(profile.stages[0].optimizer_step_ms, 0.5, 1e-9);
+  EXPECT_NEAR(profile.stages[0].stashing_step_ms, 0.9, 1e-9);
+  // Stage 1 never stashed: its stashing step takes the slowdown of its steps, 0.5 / 0.2.
+  EXPECT_NEAR(profile.stages[1].optimizer_step_ms, 0.5, 1e-9);
+  EXPECT_NEAR(profile.stages[1].stashing_step_ms, 1.0, 1e-9);
+}
+
+TEST(PipelineProfile, AStageThatOnlyStashedPricesItsInPlaceStepWithTheStashingSlowdown) {
+  // Every step a stashing one (0.9 against 0.4 alone): the in-place step, 0.2 alone, 0.45.
+  const Schedule schedule = exec::test::lowered("pipedream", exec::test::problem(2, 4));
+  const auto lifetimes = exec::plan_weight_lifetimes(schedule);
+  exec::StepIntervals step = step_of(schedule, pipeline_duration);
+  for (std::size_t d = 0; d < step.size(); ++d) {
+    for (std::size_t i = 0; i < step[d].size(); ++i) {
+      const Op& op = schedule.programs[d][i];
+      if (op.kind != OpKind::OptimizerStep) continue;
+      if (lifetimes[d].keep_previous[i] != 0) {
+        step[d][i].end_ns = step[d][i].start_ns + 900'000;
+      } else if (op.stage == 0) {
+        step[d][i] = exec::OpInterval{};  // device 0's in-place step did not run
+      }
+    }
+  }
+  exec::ExecutionProfile isolated = alone(2);
+  for (exec::StageProfile& stage : isolated.stages) stage.stashing_step_ms = 0.4;
+  const exec::ExecutionProfile profile = profile_from_steps(isolated, schedule, {step});
+  EXPECT_NEAR(profile.stages[0].stashing_step_ms, 0.9, 1e-9);
+  EXPECT_NEAR(profile.stages[0].optimizer_step_ms, 0.45, 1e-9);
 }
 
 TEST(PipelineProfile, TakesTheMedianStepAndSkipsOpsThatDidNotRun) {

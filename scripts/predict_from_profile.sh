@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Profile once, predict every configuration, verify (issue 17, item 5): profiles 1F1B at
-# p = 2, m = 8 once per way of running (`pipewise profile` in one process, and
-# `mpirun -np 2 pipewise profile` across two ranks, whose messages go over MPI), then runs
-# GPipe, 1F1B, interleaved (v = 2) and PipeDream at m = 4, 8 and 16, each predicted from that
-# way's one cost file (`run --costs`), in one process and, where mpirun and the MPI module
-# are there, over MPI with 2 ranks. Every run is repeated in ROUNDS rounds (default 3) and
-# its measured step is the median of the rounds' median steps, so that a burst of load from
-# elsewhere on a shared machine moves one round, not the figure. Prints the step-time error table (error = (measured - predicted) /
-# predicted; op error: the median |error| of the op durations, in the median round) and the
-# median and largest |error| of each way of running.
+# Profile once, predict every configuration, verify (issue 17, item 5): in each of ROUNDS
+# rounds (default 3), profiles 1F1B at p = 2, m = 8 once per way of running (`pipewise
+# profile` in one process, and `mpirun -np 2 pipewise profile` across two ranks, whose
+# messages go over MPI), then runs GPipe, 1F1B, interleaved (v = 2) and PipeDream at m = 4, 8
+# and 16, each predicted from that round's one cost file of its way (`run --costs`), in one
+# process and, where mpirun and the MPI module are there, over MPI with 2 ranks. Profiling
+# each round keeps a drift of the machine's speed over the minutes of the experiment (this
+# shared machine's runs drifted 5-7 % from a profile taken minutes before) out of the
+# errors; the rounds make a burst of load from elsewhere move one round, not the figure.
+# Prints the step-time error table, each run's from its median round by error
+# (error = (measured - predicted) / predicted, measured the run's median step; op error: the
+# median |error| of the op durations), and the median and largest |error| of each way of
+# running.
 #   usage: scripts/predict_from_profile.sh [PIPEWISE_BINARY]   (default build/tools/pipewise)
 #   STEPS=K timed steps per run (default 5); ROUNDS=R (default 3); MPI=0 skips the MPI runs.
 set -euo pipefail
@@ -20,18 +23,20 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 echo "load before: $(uptime)"
-"$pipewise" profile --backend cpu -s 1f1b -p 2 -m 8 -o "$scratch/costs.json"
 mpi_runs=0
 if [[ ${MPI:-1} != 0 ]] && command -v mpirun >/dev/null &&
    [[ -e $(dirname "$pipewise")/libpipewise_mpi.so ]]; then
   mpi_runs=1
-  mpirun --allow-run-as-root --oversubscribe -np 2 "$pipewise" profile --backend cpu -s 1f1b \
-    -p 2 -m 8 -o "$scratch/mpi-costs.json"
 fi
 
 # One CSV row per run: way,schedule,backend,stages,chunks,microbatches,iterations,
 # measured_step_ms,predicted_step_ms,step_time_error,...,op_duration_error_median
 for ((round = 1; round <= rounds; ++round)); do
+  "$pipewise" profile --backend cpu -s 1f1b -p 2 -m 8 -o "$scratch/costs.json"
+  if [[ $mpi_runs == 1 ]]; then
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$pipewise" profile --backend cpu -s 1f1b \
+      -p 2 -m 8 -o "$scratch/mpi-costs.json"
+  fi
   for m in 4 8 16; do
     "$pipewise" run --backend cpu -s gpipe,1f1b,interleaved,pipedream -p 2 -v 2 -m "$m" \
       --steps "$steps" --costs "$scratch/costs.json" --format csv | tail -n +2 |
@@ -58,24 +63,27 @@ awk -F, '
   }
   {
     key = $1 "," $2 "," $5 "," $6
-    if (!(key in predicted)) order[++runs] = key
-    predicted[key] = $9
-    measured[key] = measured[key] " " $8
-    op_error[key, $8] = $13
+    if (!(key in rounds)) order[++runs] = key
+    round = ++rounds[key]
+    error[key, round] = ($8 - $9) / $9
+    measured[key, round] = $8
+    predicted[key, round] = $9
+    op_error[key, round] = $13
   }
   END {
     printf "%-11s  %-11s  %2s  %3s  %12s  %13s  %7s  %8s\n", "run", "schedule", "v", "m",
            "measured ms", "predicted ms", "error", "op error"
     for (r = 1; r <= runs; ++r) {
       key = order[r]
-      n = split(substr(measured[key], 2), steps, " ")
-      sort(steps, n)
-      middle = steps[int((n + 1) / 2)]  # the lower middle round: a measured figure
-      error = (middle - predicted[key]) / predicted[key]
+      n = rounds[key]
+      for (i = 1; i <= n; ++i) by_error[i] = sprintf("%020.9f %d", error[key, i] + 10, i)
+      sort(by_error, n)  # errors + 10 > 0, zero-padded: text order is numeric order
+      split(by_error[int((n + 1) / 2)], middle, " ")  # the lower middle round
+      i = middle[2]
       split(key, f, ",")
       printf "%-11s  %-11s  %2s  %3s  %12.3f  %13.3f  %+6.1f%%  %7.1f%%\n", f[1], f[2], f[3], f[4],
-             middle, predicted[key], 100 * error, 100 * op_error[key, middle]
-      errors[f[1]] = errors[f[1]] " " abs(error)
+             measured[key, i], predicted[key, i], 100 * error[key, i], 100 * op_error[key, i]
+      errors[f[1]] = errors[f[1]] " " abs(error[key, i])
     }
     for (way in errors) {
       n = split(substr(errors[way], 2), e, " ")

@@ -24,22 +24,12 @@ StageCosts costs_with_stashing() {
   return costs;
 }
 
-Problem problem(std::uint32_t devices, std::uint32_t microbatches, std::uint32_t iterations = 1,
-                std::uint32_t chunks = 1) {
-  Problem problem;
-  problem.devices = devices;
-  problem.microbatches = microbatches;
-  problem.iterations = iterations;
-  problem.chunks = chunks;
-  return problem;
-}
-
 TEST(StashingStep, PipeDreamKeepsAVersionWhileAnotherMicroBatchStillReadsIt) {
   // PipeDream p = 2, m = 4, device 0: F0 F1 B0 STEP F2 B1 STEP F3 B2 STEP B3 STEP.
   // Each of the first three steps finds a micro-batch forwarded on the version it replaces
   // whose B is still to come (F1, F2, F3): it keeps that version. The last finds none.
   // Device 1 (the last stage) runs F B STEP four times: every step in place.
-  const Schedule schedule = generate_schedule("pipedream", problem(2, 4));
+  const Schedule schedule = generate_schedule("pipedream", Problem{.devices = 2, .microbatches = 4});
   const SimulationResult result = simulate(schedule, CostModel(schedule.problem, costs_with_stashing()));
   EXPECT_DOUBLE_EQ(result.devices[0].step_ms, 3 * kStashingStep + kStep);
   EXPECT_DOUBLE_EQ(result.devices[1].step_ms, 4 * kStep);
@@ -53,7 +43,7 @@ TEST(StashingStep, PipeDreamKeepsAVersionWhileAnotherMicroBatchStillReadsIt) {
 }
 
 TEST(StashingStep, WithoutAStashingTimeEveryStepCostsTheStep) {
-  const Schedule schedule = generate_schedule("pipedream", problem(2, 4));
+  const Schedule schedule = generate_schedule("pipedream", Problem{.devices = 2, .microbatches = 4});
   const SimulationResult result =
       simulate(schedule, CostModel(schedule.problem, StageCosts{1.0, 1.0, 1.0, kStep}));
   EXPECT_DOUBLE_EQ(result.devices[0].step_ms, 4 * kStep);
@@ -62,13 +52,13 @@ TEST(StashingStep, WithoutAStashingTimeEveryStepCostsTheStep) {
 TEST(StashingStep, FlushedSchedulesStepInPlace) {
   // Every micro-batch of an iteration ends its backward before the iteration's step.
   for (const char* name : {"gpipe", "1f1b", "zb-h1"}) {
-    const Schedule schedule = generate_schedule(name, problem(3, 6, 2));
+    const Schedule schedule = generate_schedule(name, Problem{.devices = 3, .microbatches = 6, .iterations = 2});
     const SimulationResult result = simulate(schedule, CostModel(schedule.problem, costs_with_stashing()));
     for (std::uint32_t d = 0; d < 3; ++d) {
       EXPECT_DOUBLE_EQ(result.devices[d].step_ms, 2 * kStep) << name << " device " << d;
     }
   }
-  const Schedule interleaved = generate_schedule("interleaved", problem(2, 4, 2, 2));
+  const Schedule interleaved = generate_schedule("interleaved", Problem{.devices = 2, .chunks = 2, .microbatches = 4, .iterations = 2});
   const SimulationResult result = simulate(interleaved, CostModel(interleaved.problem, costs_with_stashing()));
   EXPECT_DOUBLE_EQ(result.devices[0].step_ms, 2 * 2 * kStep);  // two chunks, two iterations
 }
@@ -78,7 +68,7 @@ TEST(StashingStep, PipeDream2BWKeepsTheOldBufferWhileTheNextBatchStarts) {
   // iteration 1's first micro-batches on the version its step replaces, so the step keeps
   // it (the second buffer); the iteration-1 step ends the run with nothing in flight. The
   // last stage runs each micro-batch's F and B back to back: in place.
-  const Schedule schedule = generate_schedule("pipedream-2bw", problem(3, 6, 2));
+  const Schedule schedule = generate_schedule("pipedream-2bw", Problem{.devices = 3, .microbatches = 6, .iterations = 2});
   const SimulationResult result = simulate(schedule, CostModel(schedule.problem, costs_with_stashing()));
   EXPECT_DOUBLE_EQ(result.devices[0].step_ms, kStashingStep + kStep);
   EXPECT_DOUBLE_EQ(result.devices[1].step_ms, kStashingStep + kStep);
@@ -89,14 +79,14 @@ TEST(StashingStep, ACostFileGivesItPerStageAndPerDeviceShare) {
   const CostConfig config = parse_cost_config(
       R"({"compute": {"forward": 1, "backward": 2, "optimizer_step": 1, "stashing_step": 4},
           "stages": [{"stage": 1, "stashing_step": 9}]})");
-  const Problem chunked = problem(2, 4, 1, 2);
+  const Problem chunked{.devices = 2, .chunks = 2, .microbatches = 4};
   const CostModel costs = resolve_costs(config, chunked);
   EXPECT_DOUBLE_EQ(costs.stage(0).stashing_step_time(), 2.0);  // the device share over v = 2
   EXPECT_DOUBLE_EQ(costs.stage(1).stashing_step_time(), 9.0);  // absolute
   EXPECT_DOUBLE_EQ(costs.stage(1).optimizer_step, 0.5);
   // Absent, it is the optimizer step.
   const CostModel plain = resolve_costs(parse_cost_config(R"({"compute": {"optimizer_step": 3}})"),
-                                        problem(2, 4));
+                                        Problem{.devices = 2, .microbatches = 4});
   EXPECT_DOUBLE_EQ(plain.stage(0).stashing_step_time(), 3.0);
   EXPECT_THROW(parse_cost_config(R"({"stages": [{"stage": 0, "stashing_step": -1}]})"), Error);
 }

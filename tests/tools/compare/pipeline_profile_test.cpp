@@ -28,9 +28,9 @@ exec::StepIntervals step_of(const Schedule& schedule, const std::function<double
   return step;
 }
 
-// Alone: I = 3, W = 1 (B = 4), F = 2, step 0.2; stage outputs of 1000 bytes, messages at
-// 0.01 ms latency and 1 GB/s.
-exec::ExecutionProfile alone(std::uint32_t stages) {
+// Alone: I = 3, W = 1 (B = 4), F = 2, step 0.2, a stashing step `stashing_step_ms`; stage
+// outputs of 1000 bytes, messages at 0.01 ms latency and 1 GB/s.
+exec::ExecutionProfile alone(std::uint32_t stages, double stashing_step_ms = 0.0) {
   exec::ExecutionProfile profile;
   for (std::uint32_t s = 0; s < stages; ++s) {
     exec::StageProfile stage;
@@ -39,6 +39,7 @@ exec::ExecutionProfile alone(std::uint32_t stages) {
     stage.backward_weight_ms = 1.0;
     stage.backward_ms = 4.0;
     stage.optimizer_step_ms = 0.2;
+    stage.stashing_step_ms = stashing_step_ms;
     stage.output_bytes = 1000;
     profile.stages.push_back(stage);
   }
@@ -91,12 +92,32 @@ TEST(PipelineProfile, SplitBackwardsAreProfiledPartByPart) {
   EXPECT_NEAR(profile.stages[0].backward_ms, 2.7, 1e-9);
 }
 
+// A step of `schedule` timed as pipeline_duration says, but its optimizer steps that keep
+// the version they replace (exec/core weight lifetimes) take `stashing_ms`; stage 0's
+// in-place steps run only when `stage_zero_steps_in_place`.
+exec::StepIntervals stashing_steps_take(const Schedule& schedule, double stashing_ms,
+                                        bool stage_zero_steps_in_place) {
+  const auto lifetimes = exec::plan_weight_lifetimes(schedule);
+  exec::StepIntervals step = step_of(schedule, pipeline_duration);
+  for (std::size_t d = 0; d < step.size(); ++d) {
+    for (std::size_t i = 0; i < step[d].size(); ++i) {
+      const Op& op = schedule.programs[d][i];
+      if (op.kind != OpKind::OptimizerStep) continue;
+      if (lifetimes[d].keep_previous[i] != 0) {
+        step[d][i].end_ns = step[d][i].start_ns + static_cast<std::int64_t>(stashing_ms * 1e6);
+      } else if (op.stage == 0 && !stage_zero_steps_in_place) {
+        step[d][i] = exec::OpInterval{};
+      }
+    }
+  }
+  return step;
+}
+
 TEST(PipelineProfile, AFlushedPipelinePricesTheStashingStepWithItsStepsSlowdown) {
   // GPipe steps in place: 0.5 in the pipeline against 0.2 alone, 2.5 times slower. The
   // stashing step, timed alone at 0.3, takes the same slowdown: 0.75.
   const Schedule schedule = exec::test::lowered("gpipe", exec::test::problem(2, 3));
-  exec::ExecutionProfile isolated = alone(2);
-  for (exec::StageProfile& stage : isolated.stages) stage.stashing_step_ms = 0.3;
+  const exec::ExecutionProfile isolated = alone(2, 0.3);
   const exec::ExecutionProfile profile =
       profile_from_steps(isolated, schedule, {step_of(schedule, pipeline_duration)});
   EXPECT_NEAR(profile.stages[0].optimizer_step_ms, 0.5, 1e-9);
@@ -108,15 +129,8 @@ TEST(PipelineProfile, PipeDreamsStashingStepsAreTimedApartFromItsInPlaceOnes) {
   // version they replace, its last steps in place; device 1 steps in place. Stashing steps
   // take 0.9 here, in-place ones 0.5.
   const Schedule schedule = exec::test::lowered("pipedream", exec::test::problem(2, 4));
-  const auto lifetimes = exec::plan_weight_lifetimes(schedule);
-  exec::StepIntervals step = step_of(schedule, pipeline_duration);
-  for (std::size_t d = 0; d < step.size(); ++d) {
-    for (std::size_t i = 0; i < step[d].size(); ++i) {
-      if (lifetimes[d].keep_previous[i] != 0) step[d][i].end_ns = step[d][i].start_ns + 900'000;
-    }
-  }
-  exec::ExecutionProfile isolated = alone(2);
-  for (exec::StageProfile& stage : isolated.stages) stage.stashing_step_ms = 0.4;
+  const exec::StepIntervals step = stashing_steps_take(schedule, 0.9, true);
+  const exec::ExecutionProfile isolated = alone(2, 0.4);
   const exec::ExecutionProfile profile = profile_from_steps(isolated, schedule, {step});
   EXPECT_NEAR(profile.stages[0].optimizer_step_ms, 0.5, 1e-9);
   EXPECT_NEAR(profile.stages[0].stashing_step_ms, 0.9, 1e-9);
@@ -128,21 +142,8 @@ TEST(PipelineProfile, PipeDreamsStashingStepsAreTimedApartFromItsInPlaceOnes) {
 TEST(PipelineProfile, AStageThatOnlyStashedPricesItsInPlaceStepWithTheStashingSlowdown) {
   // Every step a stashing one (0.9 against 0.4 alone): the in-place step, 0.2 alone, 0.45.
   const Schedule schedule = exec::test::lowered("pipedream", exec::test::problem(2, 4));
-  const auto lifetimes = exec::plan_weight_lifetimes(schedule);
-  exec::StepIntervals step = step_of(schedule, pipeline_duration);
-  for (std::size_t d = 0; d < step.size(); ++d) {
-    for (std::size_t i = 0; i < step[d].size(); ++i) {
-      const Op& op = schedule.programs[d][i];
-      if (op.kind != OpKind::OptimizerStep) continue;
-      if (lifetimes[d].keep_previous[i] != 0) {
-        step[d][i].end_ns = step[d][i].start_ns + 900'000;
-      } else if (op.stage == 0) {
-        step[d][i] = exec::OpInterval{};  // device 0's in-place step did not run
-      }
-    }
-  }
-  exec::ExecutionProfile isolated = alone(2);
-  for (exec::StageProfile& stage : isolated.stages) stage.stashing_step_ms = 0.4;
+  const exec::StepIntervals step = stashing_steps_take(schedule, 0.9, false);
+  const exec::ExecutionProfile isolated = alone(2, 0.4);
   const exec::ExecutionProfile profile = profile_from_steps(isolated, schedule, {step});
   EXPECT_NEAR(profile.stages[0].stashing_step_ms, 0.9, 1e-9);
   EXPECT_NEAR(profile.stages[0].optimizer_step_ms, 0.45, 1e-9);

@@ -45,8 +45,8 @@ struct StageOps {
 };
 
 // Times F, I, W, B (I then W back to back, as one op), the optimizer step and the
-// stashing step of one stage, in that order, each by median_call_ms. The byte sizes of the result are left 0: the
-// caller knows the stage.
+// stashing step of one stage, in that order, each by median_call_ms. The byte sizes of the
+// result are left 0: the caller knows the stage.
 StageProfile time_stage_ops(const StageOps& ops, const TimeCall& time,
                             const ProfileOptions& options);
 

@@ -24,7 +24,6 @@ sim::StageCosts alone_costs(const exec::StageProfile& measured, bool split_backw
       split_backward ? measured.backward_input_ms
                      : std::max(measured.backward_ms, measured.backward_weight_ms) - measured.backward_weight_ms;
   costs.optimizer_step = measured.optimizer_step_ms;
-  if (measured.stashing_step_ms > 0) costs.stashing_step = measured.stashing_step_ms;
   return costs;
 }
 

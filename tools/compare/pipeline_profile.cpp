@@ -141,7 +141,9 @@ exec::ExecutionProfile profile_from_steps(const exec::ExecutionProfile& isolated
     stage.forward_ms = typical(OpKind::Forward, stage.forward_ms);
     // With data parallelism a measured step also waits for the all-reduce, which the
     // simulator charges on its own: the step keeps its time alone.
-    if (isolated.data_parallel.replicas <= 1) set_step_times(stage, of(measured, OpKind::OptimizerStep), stashing_means[s]);
+    if (isolated.data_parallel.replicas <= 1) {
+      set_step_times(stage, of(measured, OpKind::OptimizerStep), stashing_means[s]);
+    }
     if (!of(measured, OpKind::Backward).empty()) {
       const double whole = exec::median(of(measured, OpKind::Backward));
       const double isolated_whole = stage.backward_input_ms + stage.backward_weight_ms;

@@ -112,14 +112,29 @@ void mark_groups(TransferPlan& plan) {
   }
 }
 
-// Plays the NCCL groups: a rank's current group is posted; a message completes once both
-// of its ends are posted; a rank moves to its next group when every message of its
-// current one completed. Throws when some rank can never move on.
-void check_nccl_progress(const Schedule& schedule, const TransferPlan& plan,
-                         const std::map<MessageTuple, MessageEnds>& messages) {
+std::string describe_waits(const Schedule& schedule, const TransferPlan& plan, const NcclStall& stall) {
+  std::string waits;
+  std::uint32_t last_device = 0;
+  for (const NcclWait& wait : stall.waits) {
+    if (!waits.empty() && wait.device == last_device) continue;  // each rank's first wait
+    last_device = wait.device;
+    waits += std::string(waits.empty() ? "" : "; ") + "device " + std::to_string(wait.device) +
+             " waits on " + label(plan.steps[wait.device][wait.step].op, schedule.problem) +
+             " until device " + std::to_string(wait.peer) + " posts " +
+             label(plan.steps[wait.peer][wait.peer_step].op, schedule.problem);
+  }
+  return waits;
+}
+
+}  // namespace
+
+NcclStall play_nccl_groups(const Schedule& schedule, const TransferPlan& plan) {
+  const auto messages = match_messages(schedule, plan);
   const std::uint32_t devices = static_cast<std::uint32_t>(plan.steps.size());
   std::vector<std::vector<bool>> posted(devices);
-  std::vector<std::size_t> next(devices, 0);  // first step of the current group
+  NcclStall stall;
+  std::vector<std::size_t>& next = stall.group_start;  // first step of the current group
+  next.assign(devices, 0);
   for (std::uint32_t d = 0; d < devices; ++d) posted[d].assign(plan.steps[d].size(), false);
   const auto skip_non_nccl = [&](std::uint32_t d) {
     while (next[d] < plan.steps[d].size() && plan.steps[d][next[d]].route != Route::Nccl) ++next[d];
@@ -133,14 +148,19 @@ void check_nccl_progress(const Schedule& schedule, const TransferPlan& plan,
     const MessageEnds& ends = messages.at(as_tuple(message_key(step.op)));
     return is_send(step.op.kind) ? ends.recv : ends.send;
   };
-  for (std::uint32_t d = 0; d < devices; ++d) skip_non_nccl(d);
+  // A rank posts a group as it reaches it, before any rank looks at its own group again.
+  const auto reach_next_group = [&](std::uint32_t d) {
+    skip_non_nccl(d);
+    if (next[d] == plan.steps[d].size()) return;
+    for (std::size_t i = next[d]; i < group_end(d); ++i) posted[d][i] = true;
+  };
+  for (std::uint32_t d = 0; d < devices; ++d) reach_next_group(d);
   bool progressed = true;
   while (progressed) {
     progressed = false;
     for (std::uint32_t d = 0; d < devices; ++d) {
       if (next[d] == plan.steps[d].size()) continue;
       const std::size_t end = group_end(d);
-      for (std::size_t i = next[d]; i < end; ++i) posted[d][i] = true;
       bool complete = true;
       for (std::size_t i = next[d]; i < end && complete; ++i) {
         const Endpoint other = counterpart(plan.steps[d][i]);
@@ -148,25 +168,27 @@ void check_nccl_progress(const Schedule& schedule, const TransferPlan& plan,
       }
       if (!complete) continue;
       next[d] = end;
-      skip_non_nccl(d);
+      reach_next_group(d);
       progressed = true;
     }
   }
-  std::string waits;
   for (std::uint32_t d = 0; d < devices; ++d) {
     if (next[d] == plan.steps[d].size()) continue;
     for (std::size_t i = next[d]; i < group_end(d); ++i) {
       const Endpoint other = counterpart(plan.steps[d][i]);
-      if (posted[other.device][other.step]) continue;
-      const Op& op = plan.steps[d][i].op;
-      waits += std::string(waits.empty() ? "" : "; ") + "device " + std::to_string(d) +
-               " waits on " + label(op, schedule.problem) + " until device " +
-               std::to_string(other.device) + " posts " +
-               label(plan.steps[other.device][other.step].op, schedule.problem);
-      break;
+      if (!posted[other.device][other.step]) stall.waits.push_back({d, i, other.device, other.step});
     }
   }
-  if (!waits.empty()) throw Error("the NCCL groups of this schedule deadlock: " + waits);
+  return stall;
+}
+
+namespace {
+
+// Throws when some rank's NCCL groups can never complete (play_nccl_groups).
+void check_nccl_progress(const Schedule& schedule, const TransferPlan& plan) {
+  const NcclStall stall = play_nccl_groups(schedule, plan);
+  if (stall.waits.empty()) return;
+  throw Error("the NCCL groups of this schedule deadlock: " + describe_waits(schedule, plan, stall));
 }
 
 }  // namespace
@@ -222,12 +244,12 @@ bool TransferPlan::uses_nccl_loopback() const {
   return false;
 }
 
-namespace {
-
-// Every send and receive with its route, checked to pair up with its peer, NCCL groups
-// marked; the NCCL checks are left to the caller.
-TransferPlan route_messages(const Schedule& schedule, const std::vector<int>& gpu_of_device,
-                            TransportChoice choice) {
+TransferPlan route_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
+                             TransportChoice choice) {
+  if (gpu_of_device.size() != schedule.programs.size()) {
+    throw Error("transfer planning got GPUs for " + std::to_string(gpu_of_device.size()) +
+                " devices but the schedule has " + std::to_string(schedule.programs.size()));
+  }
   const Problem& problem = schedule.problem;
   TransferPlan plan;
   plan.steps.resize(schedule.programs.size());
@@ -266,22 +288,16 @@ TransferPlan route_messages(const Schedule& schedule, const std::vector<int>& gp
   return plan;
 }
 
-}  // namespace
-
 TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
                             TransportChoice choice) {
-  if (gpu_of_device.size() != schedule.programs.size()) {
-    throw Error("transfer planning got GPUs for " + std::to_string(gpu_of_device.size()) +
-                " devices but the schedule has " + std::to_string(schedule.programs.size()));
-  }
-  TransferPlan plan = route_messages(schedule, gpu_of_device, choice);
+  TransferPlan plan = route_transfers(schedule, gpu_of_device, choice);
   if (!plan.uses_nccl()) return plan;
   try {
     check_nccl_order(schedule, plan);
-    check_nccl_progress(schedule, plan, match_messages(schedule, plan));
+    check_nccl_progress(schedule, plan);
   } catch (const Error& refusal) {
     if (choice != TransportChoice::Auto) throw;
-    TransferPlan copies = route_messages(schedule, gpu_of_device, TransportChoice::Copy);
+    TransferPlan copies = route_transfers(schedule, gpu_of_device, TransportChoice::Copy);
     copies.nccl_refusal = refusal.what();
     return copies;
   }

@@ -78,4 +78,31 @@ struct TransferPlan {
 TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
                             TransportChoice choice);
 
+// plan_transfers without its NCCL checks: every message routed and paired with its peer,
+// NCCL groups marked. Throws pipewise::Error for what plan_transfers throws before those.
+TransferPlan route_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
+                             TransportChoice choice);
+
+// A rank that waits in its current NCCL group on a step its peer posts only in a later one.
+struct NcclWait {
+  std::uint32_t device = 0;
+  std::size_t step = 0;       // index into steps[device]
+  std::uint32_t peer = 0;
+  std::size_t peer_step = 0;  // index into steps[peer]: the matching send or receive
+};
+
+// Where the NCCL groups of a plan stop (play_nccl_groups).
+struct NcclStall {
+  std::vector<NcclWait> waits;          // by device, then step; empty when every group completes
+  std::vector<std::size_t> group_start;  // per device: the first step of the group it stopped
+                                         // in, steps[device].size() when it finished
+};
+
+// Plays the NCCL groups of `plan` (each rank runs its groups in order on one stream; a
+// group completes once the other end of each of its sends and receives is posted, the
+// conservative reading of NCCL's point-to-point semantics, since a large message waits for
+// its receiver) until no rank can move on, and says every wait left. REQUIRES: `plan`
+// routed from `schedule` (route_transfers).
+NcclStall play_nccl_groups(const Schedule& schedule, const TransferPlan& plan);
+
 }  // namespace pipewise::exec::cuda

@@ -2,9 +2,6 @@
 // rank (exec/cuda/planning/transfer_plan.hpp, exec/cuda/planning/nccl_calls.hpp), on hand-written schedules.
 #include <gtest/gtest.h>
 
-#include <cctype>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,41 +11,13 @@
 #include "common/schedules/registry.hpp"
 #include "exec/cuda/planning/nccl_calls.hpp"
 #include "exec/cuda/planning/transfer_plan.hpp"
+#include "tests/exec/cuda/planning/text_programs.hpp"
 
 namespace pipewise::exec::cuda {
 namespace {
 
-// One device's program from text: "F0 F1 B0 B1 STEP" for `stage` (compute and steps only),
-// or with explicit sends and receives: "F0 SEND_F0 RECV_B0 B0".
-std::vector<Op> program(std::uint16_t stage, const std::string& text) {
-  std::vector<Op> ops;
-  std::istringstream words(text);
-  for (std::string word; words >> word;) {
-    Op op;
-    op.stage = stage;
-    std::string kind = word;
-    while (!kind.empty() && std::isdigit(static_cast<unsigned char>(kind.back()))) kind.pop_back();
-    if (kind != "STEP") op.microbatch = static_cast<std::uint32_t>(std::stoul(word.substr(kind.size())));
-    bool found = false;
-    for (int k = 0; k < kOpKindCount && !found; ++k) {
-      if (op_kind_name(static_cast<OpKind>(k)) != kind) continue;
-      op.kind = static_cast<OpKind>(k);
-      found = true;
-    }
-    if (!found) throw std::invalid_argument("bad op " + word);
-    ops.push_back(op);
-  }
-  return ops;
-}
-
-Schedule two_devices(std::uint32_t microbatches, const std::string& device0, const std::string& device1) {
-  Schedule schedule;
-  schedule.problem.devices = 2;
-  schedule.problem.microbatches = microbatches;
-  schedule.programs = {program(0, device0), program(1, device1)};
-  assign_weight_versions(schedule);
-  return schedule;
-}
+using testing::program;
+using testing::two_devices;
 
 // The lowered 1F1B schedule for p = 2, m = 2: stage 0 warms up with one forward.
 Schedule one_f_one_b_two_devices() {
@@ -188,6 +157,15 @@ TEST(TransferPlan, GroupCyclesAreReportedAsADeadlock) {
   EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Nccl),
             "the NCCL groups of this schedule deadlock: device 0 waits on 0RECV_B0 until device 1 "
             "posts 1SEND_B0; device 1 waits on 1RECV_F1 until device 0 posts 0SEND_F1");
+}
+
+TEST(TransferPlan, ARankPostsEachGroupAsItReachesIt) {
+  // Naive, p = 2, m = 2: device 1 reaches its group {SEND_B0, RECV_F1} once device 0 has
+  // sent F0, and posting SEND_B0 there completes device 0's group {SEND_F0, RECV_B0}; device
+  // 0's next group then sends F1. Every group completes.
+  const Schedule schedule = lower_communication(two_devices(2, "F0 B0 F1 B1 STEP", "F0 B0 F1 B1 STEP"));
+  EXPECT_EQ(error_of(schedule, {0, 1}, TransportChoice::Nccl), "no error");
+  EXPECT_TRUE(plan_transfers(schedule, {0, 1}, TransportChoice::Auto).uses_nccl());
 }
 
 TEST(TransferPlan, AutoCopiesBetweenGpusWhereNcclGroupsWouldDeadlockAndSaysWhy) {

@@ -4,7 +4,7 @@
 # pipedream on 4 emulated devices of one GPU (and on 4 real GPUs when the machine has
 # them), plus 1f1b over NCCL loopbacks (--transport nccl), and gpipe, interleaved and
 # pipedream predicted from one 1f1b profile (pipewise profile --backend cuda; run --costs),
-# and, with 2 GPUs or more, gpipe and 1f1b with one process per GPU under mpirun (NCCL),
+# and, with 2 GPUs or more, gpipe, 1f1b and interleaved with one process per GPU under mpirun (NCCL),
 # with the CUDA backend (the module
 # build/tools/libpipewise_cuda.so that `pipewise run --backend cuda` loads), against the
 # simulator's prediction from the same run's profiled costs, and prints one summary table.
@@ -106,6 +106,7 @@ if [ "$gpus" -ge 2 ] && command -v mpirun >/dev/null 2>&1 &&
   launcher=(mpirun --allow-run-as-root --oversubscribe -np 2)
   run_one gpipe "" mpi-2-ranks
   run_one 1f1b "" mpi-2-ranks
+  run_one interleaved "" mpi-2-ranks --chunks 2  # receives posted ahead for its NCCL groups
   stages=4
   launcher=()
 fi

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "common/ir/error.hpp"
-#include "common/ir/lower.hpp"
 #include "common/io/output_set.hpp"
 #include "common/text/escaped_text.hpp"
 #include "common/text/format.hpp"
@@ -116,7 +115,7 @@ int run_profile(const std::vector<std::string>& args) {
   RunRequest request = request_from_options(values);
   if (request.steps.profile_steps == 0) throw Error("--profile-steps must be at least 1: the stage costs are measured inside the pipeline");
   request.schedule = schedule_from_options(values, FileCheck::Validated);
-  const Schedule lowered = lower_communication(request.schedule);
+  const Schedule lowered = lowered_for_run(request);
   const exec::MlpModel model(request.model, lowered.problem.model_stages());
   if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
   const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);

@@ -22,6 +22,7 @@
 #include "exec/cpu/cpu_backend.hpp"
 #include "exec/model/mlp_model.hpp"
 #include "exec/cpu/cpu_profile.hpp"
+#include "exec/cuda/planning/receives_ahead.hpp"
 #include "tools/compare/measured_vs_predicted.hpp"
 #include "tools/compare/pipeline_profile.hpp"
 #include "tools/compare/predicted_run.hpp"
@@ -197,6 +198,16 @@ exec::OptimizerConfig optimizer_option(const po::variables_map& values, const st
 }
 
 }  // namespace
+
+Schedule lowered_for_run(const RunRequest& request) {
+  Schedule lowered = lower_communication(request.schedule);
+  // Bidirectional schedules are the CUDA backend's to refuse, with its own line.
+  if (request.backend != "cuda" || exec::mpi::launched_world_size() <= 1 ||
+      lowered.problem.bidirectional()) {
+    return lowered;
+  }
+  return exec::cuda::post_receives_ahead(lowered);
+}
 
 bool splits_backward(const Schedule& schedule) {
   for (const auto& program : schedule.programs) {
@@ -529,7 +540,7 @@ int run_schedule_list(const po::variables_map& values, RunRequest& request,
   std::string csv;
   for (const Schedule& schedule : schedules) {
     request.schedule = schedule;
-    const Schedule lowered = lower_communication(schedule);
+    const Schedule lowered = lowered_for_run(request);
     const exec::MlpModel model(request.model, lowered.problem.model_stages());
     if (request.backend == "cpu") require_memory_for_cpu_run(request, lowered, model);
     const exec::SyntheticTask task(request.model.input_width(), request.model.classes(), request.task);
@@ -558,7 +569,7 @@ int run_run(const std::vector<std::string>& args) {
   if (schedules.size() > 1) return run_schedule_list(values, request, schedules);
   request.schedule = schedules.front();
 
-  const Schedule lowered = lower_communication(request.schedule);
+  const Schedule lowered = lowered_for_run(request);
   exec::FaultPlan faults;
   inject_faults(values, lowered, faults, request.steps.run);
   const exec::MlpModel model(request.model, lowered.problem.model_stages());

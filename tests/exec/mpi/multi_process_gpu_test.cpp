@@ -1,4 +1,5 @@
-// One GPU per rank (exec/cuda CudaBackendOptions::rank): GPipe and 1F1B across the ranks of
+// One GPU per rank (exec/cuda CudaBackendOptions::rank): GPipe, 1F1B and interleaved (v = 2,
+// its receives posted ahead for NCCL's groups as `pipewise run` does) across the ranks of
 // a p × d grid, messages by NCCL between the processes and the gradient all-reduce by NCCL
 // across the replicas, train as the single-process CPU run with d times the micro-batches
 // does (1e-4 relative, fp32 GEMMs on both). Needs a GPU of its own for every rank: skipped on
@@ -14,6 +15,7 @@
 #include "exec/cpu/cpu_backend.hpp"
 #include "exec/cuda/cuda_backend.hpp"
 #include "exec/cuda/cuda_check.hpp"
+#include "exec/cuda/planning/receives_ahead.hpp"
 #include "exec/mpi/mpi_exchange.hpp"
 #include "tests/exec/exec_test_support.hpp"
 #include "tests/exec/mpi/mpi_test_support.hpp"
@@ -78,11 +80,15 @@ TEST_F(MultiProcessGpuTraining, OneGpuPerRankTrainsAsTheSingleProcessCpuRun) {
   for (const RankGrid& layout : mpi_test::grids()) {
     const GridCommunicators grid(mpi_test::world(), layout);
     const RankPosition self = grid.self();
-    for (const char* name : {"gpipe", "1f1b"}) {
-      const std::string what = std::string(name) + " p=" + std::to_string(layout.devices) + " d=" +
-                               std::to_string(layout.replicas);
-      const Problem shape = test::problem(layout.devices, kMicrobatches, kIterations, 1);
-      const Schedule schedule = test::lowered(name, shape);
+    struct Case {
+      const char* name;
+      std::uint32_t chunks;
+    };
+    for (const auto& [name, chunks] : {Case{"gpipe", 1}, Case{"1f1b", 1}, Case{"interleaved", 2}}) {
+      const std::string what = std::string(name) + " p=" + std::to_string(layout.devices) + " v=" +
+                               std::to_string(chunks) + " d=" + std::to_string(layout.replicas);
+      const Problem shape = test::problem(layout.devices, kMicrobatches, kIterations, chunks);
+      const Schedule schedule = cuda::post_receives_ahead(test::lowered(name, shape));
       const MlpModel model(config, shape.stages());
       cuda::CudaBackendOptions options;
       options.rank = placement(grid);
@@ -92,7 +98,7 @@ TEST_F(MultiProcessGpuTraining, OneGpuPerRankTrainsAsTheSingleProcessCpuRun) {
       const std::vector<std::vector<float>> gathered =
           mpi_test::gather_on_rank_zero(mpi_test::stages_of(backend, shape, self.device));
       if (mpi_test::world().rank() != 0) continue;
-      const Problem whole = test::problem(layout.devices, kMicrobatches * layout.replicas, kIterations, 1);
+      const Problem whole = test::problem(layout.devices, kMicrobatches * layout.replicas, kIterations, chunks);
       CpuBackend single(model, task, optimizer);
       for (std::uint32_t step = 0; step < kSteps; ++step) {
         run_schedule(test::lowered(name, whole), single, run_options());

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -45,24 +46,16 @@ bool receive_in_send_order(Schedule& schedule, const TransferPlan& plan) {
   const std::uint32_t devices = static_cast<std::uint32_t>(plan.steps.size());
   for (std::uint32_t sender = 0; sender < devices; ++sender) {
     for (std::uint32_t receiver = 0; receiver < devices; ++receiver) {
-      std::vector<const CommStep*> sends;
-      std::vector<const CommStep*> receives;
-      for (const CommStep& step : plan.steps[sender]) {
-        if (is_send(step.op.kind) && step.peer_device == receiver) sends.push_back(&step);
+      const NcclPairMessages pair = nccl_pair_messages(plan, sender, receiver);
+      const std::optional<std::size_t> k = pair.first_out_of_order();
+      if (!k) continue;
+      const MessageKey wanted = message_key(pair.sends[*k]->op);
+      for (std::size_t j = *k + 1; j < pair.receives.size(); ++j) {
+        if (!(message_key(pair.receives[j]->op) == wanted)) continue;
+        move_earlier(schedule.programs[receiver], {pair.receives[j]->position}, pair.receives[*k]->position);
+        return true;
       }
-      for (const CommStep& step : plan.steps[receiver]) {
-        if (is_recv(step.op.kind) && step.peer_device == sender) receives.push_back(&step);
-      }
-      for (std::size_t k = 0; k < sends.size() && k < receives.size(); ++k) {
-        const MessageKey wanted = message_key(sends[k]->op);
-        if (message_key(receives[k]->op) == wanted) continue;
-        for (std::size_t j = k + 1; j < receives.size(); ++j) {
-          if (!(message_key(receives[j]->op) == wanted)) continue;
-          move_earlier(schedule.programs[receiver], {receives[j]->position}, receives[k]->position);
-          return true;
-        }
-        return false;  // a message with no receive: plan_transfers names it
-      }
+      return false;  // a message with no receive: plan_transfers names it
     }
   }
   return false;

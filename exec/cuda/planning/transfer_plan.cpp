@@ -1,6 +1,7 @@
 #include "exec/cuda/planning/transfer_plan.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -76,25 +77,13 @@ void check_nccl_order(const Schedule& schedule, const TransferPlan& plan) {
   const std::uint32_t devices = static_cast<std::uint32_t>(plan.steps.size());
   for (std::uint32_t a = 0; a < devices; ++a) {
     for (std::uint32_t b = 0; b < devices; ++b) {
-      std::vector<const CommStep*> sends;
-      std::vector<const CommStep*> recvs;
-      for (const CommStep& step : plan.steps[a]) {
-        if (step.route == Route::Nccl && is_send(step.op.kind) && step.peer_device == b) {
-          sends.push_back(&step);
-        }
-      }
-      for (const CommStep& step : plan.steps[b]) {
-        if (step.route == Route::Nccl && is_recv(step.op.kind) && step.peer_device == a) {
-          recvs.push_back(&step);
-        }
-      }
-      for (std::size_t k = 0; k < sends.size() && k < recvs.size(); ++k) {
-        if (message_key(sends[k]->op) == message_key(recvs[k]->op)) continue;
-        throw Error("NCCL pairs messages by order, but device " + std::to_string(a) + " sends " +
-                    label(sends[k]->op, schedule.problem) + " as its message #" +
-                    std::to_string(k) + " to device " + std::to_string(b) + ", which receives " +
-                    label(recvs[k]->op, schedule.problem) + " as #" + std::to_string(k));
-      }
+      const NcclPairMessages pair = nccl_pair_messages(plan, a, b);
+      const std::optional<std::size_t> k = pair.first_out_of_order();
+      if (!k) continue;
+      throw Error("NCCL pairs messages by order, but device " + std::to_string(a) + " sends " +
+                  label(pair.sends[*k]->op, schedule.problem) + " as its message #" +
+                  std::to_string(*k) + " to device " + std::to_string(b) + ", which receives " +
+                  label(pair.receives[*k]->op, schedule.problem) + " as #" + std::to_string(*k));
     }
   }
 }
@@ -127,6 +116,28 @@ std::string describe_waits(const Schedule& schedule, const TransferPlan& plan, c
 }
 
 }  // namespace
+
+NcclPairMessages nccl_pair_messages(const TransferPlan& plan, std::uint32_t sender, std::uint32_t receiver) {
+  NcclPairMessages pair;
+  for (const CommStep& step : plan.steps[sender]) {
+    if (step.route == Route::Nccl && is_send(step.op.kind) && step.peer_device == receiver) {
+      pair.sends.push_back(&step);
+    }
+  }
+  for (const CommStep& step : plan.steps[receiver]) {
+    if (step.route == Route::Nccl && is_recv(step.op.kind) && step.peer_device == sender) {
+      pair.receives.push_back(&step);
+    }
+  }
+  return pair;
+}
+
+std::optional<std::size_t> NcclPairMessages::first_out_of_order() const {
+  for (std::size_t k = 0; k < sends.size() && k < receives.size(); ++k) {
+    if (!(message_key(sends[k]->op) == message_key(receives[k]->op))) return k;
+  }
+  return std::nullopt;
+}
 
 NcclStall play_nccl_groups(const Schedule& schedule, const TransferPlan& plan) {
   const auto messages = match_messages(schedule, plan);

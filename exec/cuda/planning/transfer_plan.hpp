@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,16 @@ TransferPlan plan_transfers(const Schedule& schedule, const std::vector<int>& gp
 // NCCL groups marked. Throws pipewise::Error for what plan_transfers throws before those.
 TransferPlan route_transfers(const Schedule& schedule, const std::vector<int>& gpu_of_device,
                              TransportChoice choice);
+
+// The NCCL steps of one ordered pair of devices, each side in program order: NCCL pairs
+// the k-th send from `sender` to `receiver` with the k-th receive there from `sender`.
+struct NcclPairMessages {
+  std::vector<const CommStep*> sends;     // into plan.steps[sender]
+  std::vector<const CommStep*> receives;  // into plan.steps[receiver]
+  // The first k at which the k-th send and the k-th receive carry different messages.
+  std::optional<std::size_t> first_out_of_order() const;
+};
+NcclPairMessages nccl_pair_messages(const TransferPlan& plan, std::uint32_t sender, std::uint32_t receiver);
 
 // A rank that waits in its current NCCL group on a step its peer posts only in a later one.
 struct NcclWait {

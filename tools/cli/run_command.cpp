@@ -202,10 +202,9 @@ exec::OptimizerConfig optimizer_option(const po::variables_map& values, const st
 Schedule lowered_for_run(const RunRequest& request) {
   Schedule lowered = lower_communication(request.schedule);
   // Bidirectional schedules are the CUDA backend's to refuse, with its own line.
-  if (request.backend != "cuda" || exec::mpi::launched_world_size() <= 1 ||
-      lowered.problem.bidirectional()) {
-    return lowered;
-  }
+  const bool nccl_only = exec::mpi::launched_world_size() > 1 ||
+                         request.gpu.transport == exec::cuda::TransportChoice::Nccl;
+  if (request.backend != "cuda" || !nccl_only || lowered.problem.bidirectional()) return lowered;
   return exec::cuda::post_receives_ahead(lowered);
 }
 

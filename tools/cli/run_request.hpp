@@ -57,8 +57,9 @@ void add_run_options(boost::program_options::options_description& options);
 RunRequest request_from_options(const boost::program_options::variables_map& values);
 
 // `request.schedule` lowered to sends and receives (lower_communication) as the run executes
-// it: for --backend cuda across processes, where every message is an NCCL call, with
-// receives posted ahead where NCCL's groups need it (exec/cuda/planning/receives_ahead.hpp).
+// it: for --backend cuda across processes or with --transport nccl, where every message
+// between devices is an NCCL call, with receives posted ahead where NCCL's groups need it
+// (exec/cuda/planning/receives_ahead.hpp).
 // Throws pipewise::Error when NCCL cannot run the schedule even so.
 Schedule lowered_for_run(const RunRequest& request);
 

@@ -3,8 +3,10 @@
 
 #include "common/io/json_schedule.hpp"
 #include "common/io/pytorch_text.hpp"
+#include "common/ir/error.hpp"
 #include "common/ir/lower.hpp"
 #include "common/validate/validate.hpp"
+#include "exec/cuda/planning/receives_ahead.hpp"
 #include "sim/memory_estimate.hpp"
 #include "tools/cli/command.hpp"
 #include "tools/cli/option_lists.hpp"
@@ -20,12 +22,15 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: pipewise show -s NAME -p P -m M [-v V] [-n N] | --schedule-file FILE\n"
-    "                     [-f text|json|pytorch] [--lowered] [-o FILE]\n"
+    "                     [-f text|json|pytorch] [--lowered | --nccl] [-o FILE]\n"
     "Prints each device's program. `text` gives the action list of every device (an\n"
     "overlapped F&B pair as PyTorch writes it, (0F7;7B3)) and a\n"
     "timeline grid with unit costs (F = 1, B = 2, I = W = 1 slot) as drawn in the papers\n"
     "(for a valid schedule; of an invalid file, the validator's first finding instead);\n"
-    "`json` the pipewise schedule file; `pytorch` PyTorch pipelining's per-rank CSV.";
+    "`json` the pipewise schedule file; `pytorch` PyTorch pipelining's per-rank CSV.\n"
+    "--nccl shows the programs a CUDA run with NCCL between every pair of devices executes\n"
+    "(mpirun, or --transport nccl): lowered, with receives posted ahead where NCCL's groups\n"
+    "need it; each run of adjacent sends and receives is one NCCL group.";
 
 std::string schedule_text(const Schedule& schedule) {
   const Problem& problem = schedule.problem;
@@ -62,12 +67,21 @@ int run_show(const std::vector<std::string>& args) {
   add_option(options, vocabulary::format,
              {.detail = "text, json or pytorch", .default_value = "text"});
   add_option(options, vocabulary::output);
-  options.add_options()("lowered", "include the send and recv ops of the lowering pass");
+  options.add_options()("lowered", "include the send and recv ops of the lowering pass")(
+      "nccl", "lowered as NCCL runs it: receives posted ahead where its groups need it");
   po::variables_map values;
   if (parse_or_help(args, options, values, kUsage)) return 0;
   const std::string format = choice_option(values, "format", {"text", "json", "pytorch"});
   Schedule schedule = schedule_from_options(values);
-  if (values.count("lowered") && !schedule.is_lowered()) schedule = lower_communication(schedule);
+  const bool nccl = values.count("nccl") > 0;
+  if ((values.count("lowered") || nccl) && !schedule.is_lowered()) schedule = lower_communication(schedule);
+  if (nccl) {
+    if (schedule.problem.bidirectional()) {
+      throw Error("--nccl: a bidirectional schedule runs two model copies, which the CUDA backend "
+                  "does not run (dualpipe runs on --backend cpu; dualpipe-v is its one-copy form)");
+    }
+    schedule = exec::cuda::post_receives_ahead(schedule);
+  }
   if (format == "json") {
     // Its text is about a hundred bytes per op: refused up front when it cannot fit.
     sim::OutputRequest output;

@@ -44,6 +44,23 @@ TEST(ShowCommand, LoweredProgramsCarrySendsAndReceives) {
   EXPECT_NE(result.out.find("device 1: 1RECV_F0 1F0 1B0 1SEND_B0 1STEP\n"), std::string::npos);
 }
 
+TEST(ShowCommand, NcclShowsTheReceivesPostedAheadForNcclGroups) {
+  // Interleaved p = 2, v = 2: device 0 receives 2B1's gradient with its 2SEND_B0, device 1
+  // 1B0's with 3SEND_B1 (exec/cuda/planning/receives_ahead.hpp); the lowered form has them
+  // just before their backwards.
+  const CliResult nccl = run_pipewise("show -s interleaved -p 2 -v 2 -m 4 --nccl");
+  ASSERT_EQ(nccl.exit_code, 0) << nccl.err;
+  EXPECT_NE(nccl.out.find(" 2B0 2SEND_B0 2RECV_B1 0F3 "), std::string::npos) << nccl.out;
+  EXPECT_NE(nccl.out.find(" 3B1 3SEND_B1 1RECV_F2 1RECV_B0 1F2 "), std::string::npos) << nccl.out;
+  const CliResult lowered = run_pipewise("show -s interleaved -p 2 -v 2 -m 4 --lowered");
+  EXPECT_NE(lowered.out.find(" 0F3 0SEND_F3 2RECV_B1 2B1 "), std::string::npos) << lowered.out;
+  // Where NCCL's groups complete as lowered, --nccl shows the lowered programs.
+  EXPECT_EQ(run_pipewise("show -s 1f1b -p 3 -m 6 --nccl").out, run_pipewise("show -s 1f1b -p 3 -m 6 --lowered").out);
+  const CliResult two_copies = run_pipewise("show -s dualpipe -p 4 -m 8 --nccl");
+  EXPECT_EQ(two_copies.exit_code, 1);
+  EXPECT_EQ(two_copies.err.rfind("pipewise show: error: --nccl: a bidirectional schedule", 0), 0u) << two_copies.err;
+}
+
 TEST(ShowCommand, EveryScheduleShows) {
   for (const char* arguments :
        {"-s naive -p 4 -m 3", "-s gpipe -p 4 -m 3", "-s 1f1b -p 4 -m 3",

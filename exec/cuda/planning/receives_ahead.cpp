@@ -13,8 +13,9 @@
 namespace pipewise::exec::cuda {
 namespace {
 
-// Moves the ops at `positions` (ascending) of `program` to just before `insert_at` (not
-// after the first of them), keeping their order.
+// Moves the ops at `positions` (ascending) of `program` to just before position
+// `insert_at`, keeping their order. REQUIRES: insert_at <= positions.front(), so every op
+// moves earlier (or stays) and the loop of post_receives_ahead ends.
 void move_earlier(std::vector<Op>& program, const std::vector<std::size_t>& positions, std::size_t insert_at) {
   std::vector<Op> moved;
   std::vector<Op> rest;

@@ -12,6 +12,12 @@ namespace pipewise::tools {
 std::string explain_versus_best(const Candidate& candidate, const Candidate& best,
                                 double memory_cap_bytes) {
   if (!candidate.validity.ok()) return "invalid: " + candidate.validity.reason();
+  if (!candidate.metrics && candidate.over_cap_unsimulated) {
+    return fmt::format("exceeds memory: {} {} of {} (not simulated: it could be no answer)",
+                       candidate.peak_by_megatron_accounting ? "Megatron-LM's accounting puts its first stage at"
+                                                             : "its program's fullest device needs",
+                       format_bytes(candidate.unsimulated_peak_bytes), format_bytes(memory_cap_bytes));
+  }
   if (!candidate.metrics) {
     return fmt::format("exceeds memory: weights, gradients and optimizer state alone need {} of {}",
                        format_bytes(candidate.static_bytes), format_bytes(memory_cap_bytes));

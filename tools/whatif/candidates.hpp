@@ -76,9 +76,17 @@ struct Candidate {
   // cap, and its lower bound is no faster than the best that fits. It counts among those
   // over the cap.
   bool over_cap_unsimulated = false;
+  // With over_cap_unsimulated, the peak that showed it: its program's fullest device, or
+  // Megatron-LM's accounting of its first stage (peak_by_megatron_accounting).
+  double unsimulated_peak_bytes = 0;
+  bool peak_by_megatron_accounting = false;
 
-  // The largest device peak: simulated, or its static bytes when not simulated.
-  double peak_bytes() const { return metrics ? metrics->peak_bytes : static_bytes; }
+  // The largest device peak: simulated, the one that showed it over the cap unsimulated,
+  // or else its static bytes.
+  double peak_bytes() const {
+    if (metrics) return metrics->peak_bytes;
+    return over_cap_unsimulated ? unsimulated_peak_bytes : static_bytes;
+  }
 };
 
 // For one p: the m that first reaches the target bubble, (p−1)(1/target − 1) rounded up,

@@ -227,13 +227,22 @@ std::vector<std::vector<std::size_t>> group_by_program(const std::vector<std::si
 
 // Whether `candidate`'s program already puts a device over the cap (sim/program_memory.hpp:
 // the simulator's peaks, exactly, without simulating).
-bool program_over_cap(const Schedule& schedule, const PreparedCandidate& prepared, double cap) {
+double program_peak_bytes(const Schedule& schedule, const PreparedCandidate& prepared) {
   const Result<sim::CostModel> costs = sim::try_resolve_costs(prepared.costs, prepared.problem);
-  if (!costs.ok()) return false;  // the simulation reports it
+  if (!costs.ok()) return 0;  // the simulation reports it
+  double fullest = 0;
   for (const sim::ProgramMemoryPeak& peak : sim::program_memory_peaks(schedule, *costs)) {
-    if (static_cast<double>(peak.peak_bytes) > cap) return true;
+    fullest = std::max(fullest, static_cast<double>(peak.peak_bytes));
   }
-  return false;
+  return fullest;
+}
+
+// Marks `candidate` over the cap unsimulated, shown so by `peak_bytes`.
+void mark_over_cap(Candidate& candidate, double peak_bytes, double cap, bool by_megatron_accounting) {
+  candidate.over_cap_unsimulated = true;
+  candidate.unsimulated_peak_bytes = peak_bytes;
+  candidate.peak_by_megatron_accounting = by_megatron_accounting;
+  candidate.headroom_bytes = cap - peak_bytes;
 }
 
 // Simulates the candidates of `groups` (each a list of indices into `candidates` that run
@@ -256,10 +265,12 @@ void simulate_groups(const ModelDescription& model, const std::vector<std::vecto
         candidates[i].validity = structure;
         continue;
       }
-      if (thresholds != nullptr && thresholds->over_cap_hidden(candidates[i].lower_bound_ms) &&
-          program_over_cap(schedule, prepared[i], model.device.hardware.memory_bytes)) {
-        candidates[i].over_cap_unsimulated = true;
-        continue;
+      if (thresholds != nullptr && thresholds->over_cap_hidden(candidates[i].lower_bound_ms)) {
+        const double cap = model.device.hardware.memory_bytes;
+        if (const double peak = program_peak_bytes(schedule, prepared[i]); peak > cap) {
+          mark_over_cap(candidates[i], peak, cap, /*by_megatron_accounting=*/false);
+          continue;
+        }
       }
       simulate_candidate(model, schedule, prepared[i], candidates[i]);
     }
@@ -313,7 +324,8 @@ void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& 
             // Over the cap by Megatron-LM's accounting, which needs not even the program:
             // it cannot fit, and it cannot be shown over the cap either (simulate_groups
             // does the same with the peaks of its program).
-            candidate.over_cap_unsimulated = true;
+            mark_over_cap(candidate, candidate.megatron_bytes, model.device.hardware.memory_bytes,
+                          /*by_megatron_accounting=*/true);
           } else {
             members.push_back(i);
           }

@@ -117,6 +117,16 @@ TEST_P(RecommendPruning, GivesTheAnswersOfExhaustiveSearch) {
       ASSERT_TRUE(run.metrics.has_value()) << configuration(candidate);
       EXPECT_FALSE(run.fits) << configuration(candidate);
       EXPECT_TRUE(run.metrics->peak_bytes > cap || run.megatron_bytes > cap) << configuration(candidate);
+      // The peak it is reported with is the one that showed it over the cap: Megatron-LM's
+      // accounting, or its program's fullest device, which the simulation reports too.
+      EXPECT_GT(candidate.unsimulated_peak_bytes, cap) << configuration(candidate);
+      EXPECT_EQ(candidate.peak_bytes(), candidate.unsimulated_peak_bytes);
+      if (candidate.peak_by_megatron_accounting) {
+        EXPECT_EQ(candidate.unsimulated_peak_bytes, run.megatron_bytes) << configuration(candidate);
+      } else {
+        EXPECT_NEAR(candidate.unsimulated_peak_bytes, run.metrics->peak_bytes, 1e-9 * cap)
+            << configuration(candidate);
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 // `pipewise recommend`: the what-if analysis. From a model description (a preset, a JSON
-// file or flags; GPT-3 175B on 64 H100-80GB-class devices by default) and a per-device
+// file or flags; GPT-3 175B on 64 A100-80GB devices by default) and a per-device
 // memory cap, the pipeline configurations that train fastest without exceeding the cap.
 #include <chrono>
 
@@ -40,8 +40,9 @@ constexpr const char* kUsage =
     "Each row says how it compares with the best (\"2.3% slower: larger bubble\"); faster\n"
     "configurations that exceed the cap are listed with the excess; rules of thumb the best\n"
     "one breaks (m >= 4p) are warned about; --target-bubble solves for the m that reaches a\n"
-    "bubble ratio. With no model arguments it analyses the default: GPT-3 175B on 64\n"
-    "H100-80GB-class devices (pipewise recommend --model gpt3-175b --print-model shows it).\n"
+    "bubble ratio. With one stage (p = 1) it tries 1F1B alone unless -s names schedules.\n"
+    "With no model arguments it analyses the default: GPT-3 175B on 64\n"
+    "A100-80GB devices (pipewise recommend --model gpt3-175b --print-model shows it).\n"
     "Exits 1 when no configuration is valid or none fits.\n"
     "With --costs FILE (a cost file `pipewise profile` wrote) it recommends for the profiled\n"
     "MLP instead: every schedule (asynchronous ones when named), p dividing --devices, v, d =\n"
@@ -75,7 +76,7 @@ int run_recommend(const std::vector<std::string>& args) {
   add_option(options, vocabulary::chunks,
              {.kind = ValueKind::Text,
               .detail = "for schedules with chunks, a RANGE (default: each v in 2..16 that "
-                        "divides L / p)"});
+                        "divides L / p, for p >= 2)"});
   add_option(options, vocabulary::recompute,
              {.detail = "here a list of those to consider (default: all); selective for "
                         "transformers only"});

@@ -261,12 +261,16 @@ std::string model_summary(const ModelDescription& model) {
 
 namespace {
 
-bool megatron_runs(const std::string& schedule) { return schedule == "1f1b" || schedule == "interleaved"; }
+// Megatron-LM's schedules; it refuses a virtual pipeline with one stage.
+bool megatron_runs(const Candidate& candidate) {
+  return candidate.schedule == "1f1b" || (candidate.schedule == "interleaved" && candidate.shape.devices >= 2);
+}
 
 }  // namespace
 
 std::string schedule_runtime(const std::string& schedule) {
   static const std::map<std::string, std::string> kRuntimes = {
+      {"naive", "no pipeline framework (one micro-batch at a time through the stages: plain model parallelism); pipewise run -s naive"},
       {"1f1b", "Megatron-LM; PyTorch Schedule1F1B"},
       {"interleaved", "Megatron-LM (--virtual-pipeline-model-parallel-size); PyTorch ScheduleInterleaved1F1B"},
       {"gpipe", "PyTorch ScheduleGPipe"},
@@ -279,13 +283,15 @@ std::string schedule_runtime(const std::string& schedule) {
       {"v-min", "sail-sg/zero-bubble-pipeline-parallelism (Megatron-LM fork)"},
       {"dualpipe", "deepseek-ai/DualPipe (DualPipe)"},
       {"dualpipe-v", "PyTorch ScheduleDualPipeV; deepseek-ai/DualPipe (DualPipeV)"},
+      {"pipedream", "msr-fiddle/pipedream (PipeDream's own runtime); pipewise run -s pipedream"},
+      {"pipedream-2bw", "the PipeDream-2BW paper's runtime (Narayanan et al., ICML 2021); pipewise run -s pipedream-2bw"},
   };
   const auto found = kRuntimes.find(schedule);
   return found == kRuntimes.end() ? "" : found->second;
 }
 
 std::optional<std::string> megatron_flags(const ModelDescription& model, const Candidate& candidate) {
-  if (!megatron_runs(candidate.schedule)) return std::nullopt;
+  if (!megatron_runs(candidate)) return std::nullopt;
   return parallel_flags(model, candidate);
 }
 
@@ -293,7 +299,7 @@ std::string parallel_flags(const ModelDescription& model, const Candidate& candi
   const PipelineShape& shape = candidate.shape;
   std::string flags = fmt::format(
       "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", shape.tensor.size, shape.devices);
-  if (candidate.schedule == "interleaved" && shape.chunks > 1) {
+  if (candidate.schedule == "interleaved" && shape.chunks > 1 && shape.devices > 1) {
     flags += fmt::format(" --virtual-pipeline-model-parallel-size {}", shape.chunks);
   }
   if (shape.split == LayerSplit::Balanced) {
@@ -366,7 +372,7 @@ std::string memory_breakdown(const ModelDescription& model, const Candidate& can
     text += fmt::format(
         "  Megatron-LM's estimator (report_theoretical_memory, first stage, without its 5% "
         "margin{}): {} = weights and optimizer {} + activations {}\n",
-        megatron_runs(candidate.schedule) ? ""
+        megatron_runs(candidate) ? ""
                                           : "; it knows only Megatron-LM's schedules and reads these "
                                             "sizes as 1F1B or interleaved",
         format_bytes(reference.total_bytes()), format_bytes(reference.weight_and_optimizer_bytes),
@@ -421,9 +427,13 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
     if (const std::optional<std::string> flags = megatron_flags(model, best)) {
       text += fmt::format("  Megatron-LM: {}\n", *flags);
     } else {
-      text += fmt::format("  Megatron-LM has no {} schedule; it runs in {}\n  its parallel sizes as Megatron-LM "
-                          "flags: {}\n",
-                          best.schedule, schedule_runtime(best.schedule), parallel_flags(model, best));
+      text += best.schedule == "interleaved"  // on one device
+                  ? fmt::format("  Megatron-LM interleaves only with p >= 2; on one device the chunks run one "
+                                "after another, as without interleaving, which these flags run: {}\n",
+                                parallel_flags(model, best))
+                  : fmt::format("  Megatron-LM has no {} schedule; it runs in {}\n  its parallel sizes as "
+                                "Megatron-LM flags: {}\n",
+                                best.schedule, schedule_runtime(best.schedule), parallel_flags(model, best));
     }
   }
   return text;

@@ -19,12 +19,12 @@ std::string model_summary(const ModelDescription& model);
 std::optional<double> model_flops_utilization(const ModelDescription& model, const Candidate& candidate);
 
 // The flags that lay `candidate` out in Megatron-LM (parallel sizes, the virtual pipeline
-// size of the interleaved schedule, the uneven first and last stages of a balanced split,
+// size of the interleaved schedule across 2 stages or more, the uneven first and last stages of a balanced split,
 // batch sizes, recomputation, sequence parallelism, distributed optimizer, the overlaps the
 // model asks for), whatever its schedule.
 std::string parallel_flags(const ModelDescription& model, const Candidate& candidate);
 
-// parallel_flags, for the schedules Megatron-LM runs (1f1b and interleaved); absent for
+// parallel_flags, for the schedules Megatron-LM runs (1f1b, and interleaved at p >= 2); absent for
 // the others, whose flags would run another schedule.
 std::optional<std::string> megatron_flags(const ModelDescription& model, const Candidate& candidate);
 

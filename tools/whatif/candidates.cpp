@@ -32,10 +32,12 @@ std::vector<std::uint32_t> divisors_up_to(std::uint32_t value, std::uint32_t lim
   return divisors;
 }
 
-// Megatron-LM's rule for interleaving: every chunk holds L / (p·v) layers, a whole number.
+// Megatron-LM's rules for interleaving: at least two pipeline stages ("pipeline-model-parallel
+// size should be greater than 1 with interleaved schedule"), and every chunk holds
+// L / (p·v) layers, a whole number.
 std::vector<std::uint32_t> default_chunks(std::uint32_t layers, std::uint32_t devices) {
   std::vector<std::uint32_t> chunks;
-  if (layers % devices != 0) return chunks;
+  if (devices < 2 || layers % devices != 0) return chunks;
   for (std::uint32_t v = 2; v <= 16; ++v) {
     if ((layers / devices) % v == 0) chunks.push_back(v);
   }
@@ -67,6 +69,15 @@ TargetBubblePlan plan_for_target(std::uint32_t devices, std::uint32_t replicas,
   return plan;
 }
 
+// With one stage there is no pipeline to schedule: Megatron-LM runs each micro-batch's
+// forward and then its backward (forward_backward_no_pipelining), 1F1B's program at p = 1
+// and naive's too, and GPipe's order only keeps more activations. So the default search
+// tries 1F1B alone at p = 1 (listing each schedule there would only fill the ranking with
+// ties); schedules named with --schedule are all tried.
+bool skip_without_pipeline(const std::string& schedule, std::uint32_t devices, const RecommendOptions& options) {
+  return devices == 1 && options.schedules.empty() && schedule != "1f1b";
+}
+
 // Candidate `base` for every recomputation, schedule, chunk count and layer split of
 // `options`.
 void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
@@ -76,6 +87,7 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
   for (const Recompute recompute : recomputes) {
     base.shape.recompute = recompute;
     for (const std::string& schedule : schedules) {
+      if (skip_without_pipeline(schedule, base.shape.devices, options)) continue;
       base.schedule = schedule;
       std::vector<std::uint32_t> chunk_list{1};
       const ScheduleInfo& info = find_schedule(schedule);

@@ -249,6 +249,49 @@ TEST(RecommendCommand, SearchOnTheBestConfigurationIsNeverSlowerThanTheRecommend
   EXPECT_NE(text.out.find("schedule search on the best configuration's costs"), std::string::npos) << text.out;
 }
 
+// Llama 3 8B on 8 GPUs trains best without a pipeline (t = 2, d = 4): the answer is one
+// configuration Megatron-LM runs as it stands, not a row per schedule that ties with it.
+TEST(RecommendCommand, WithoutAPipelineOneScheduleAnswersWithMegatronFlags) {
+  const CliResult json = run_pipewise("recommend --model llama3-8b --top 20 -f json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json document = nlohmann::json::parse(json.out);
+  std::size_t without_pipeline = 0;
+  for (const nlohmann::json& configuration : document.at("configurations")) {
+    if (configuration.at("pipeline").get<int>() != 1) continue;
+    ++without_pipeline;
+    EXPECT_EQ(configuration.at("schedule"), "1f1b") << configuration.dump();
+    EXPECT_EQ(configuration.at("chunks").get<int>(), 1) << configuration.dump();
+    EXPECT_TRUE(configuration.at("megatron_flags").is_string()) << configuration.dump();
+  }
+  EXPECT_GT(without_pipeline, 0u) << json.out;
+
+  const CliResult text = run_pipewise("recommend --model llama3-8b --top 3");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("\n  Megatron-LM: --tensor-model-parallel-size"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("ties with the best"), std::string::npos) << text.out;
+}
+
+// Interleaving one stage, asked for by name, is no Megatron-LM run: it refuses a virtual
+// pipeline with one stage. The flags offered run it without interleaving, which on one
+// device runs the chunks one after another all the same.
+TEST(RecommendCommand, InterleavingOneStageGetsNoMegatronFlags) {
+  const CliResult json =
+      run_pipewise("recommend --model llama3-8b -s interleaved -p 1 -v 2 --tensor-model-parallel-size 8 -f json");
+  ASSERT_EQ(json.exit_code, 0) << json.err << json.out;
+  const nlohmann::json document = nlohmann::json::parse(json.out);
+  const nlohmann::json& best = document.at("configurations").at(0);
+  EXPECT_EQ(best.at("pipeline").get<int>(), 1);
+  EXPECT_TRUE(best.at("megatron_flags").is_null()) << best.dump();
+
+  const CliResult text =
+      run_pipewise("recommend --model llama3-8b -s interleaved -p 1 -v 2 --tensor-model-parallel-size 8 --top 1");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Megatron-LM interleaves only with p >= 2"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("--virtual-pipeline-model-parallel-size"), std::string::npos) << text.out;
+  EXPECT_EQ(best.at("parallel_flags").get<std::string>().find("--virtual-pipeline-model-parallel-size"),
+            std::string::npos);
+}
+
 TEST(RecommendCommand, NoAnswerIsOverTheCapByMegatronLmsOwnAccounting) {
   // Every proposed GPT-3 configuration fits by pipewise's simulation and by Megatron-LM's
   // estimator of its first stage.

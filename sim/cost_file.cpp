@@ -305,9 +305,18 @@ std::string cost_file_text(const CostFileContents& contents) {
     put("optimizer_step", costs.optimizer_step);
     put("stashing_step", costs.stashing_step);
     put("recompute_forward", costs.recompute_forward);
+    const StageMemoryOverride& memory = entry.memory;
+    put("parameter_bytes", memory.parameter_bytes);
+    put("gradient_bytes", memory.gradient_bytes);
+    put("optimizer_state_bytes", memory.optimizer_state_bytes);
+    put("stash_bytes", memory.stash_bytes);
+    put("checkpoint_bytes", memory.checkpoint_bytes);
+    put("working_set_bytes", memory.working_set_bytes);
+    put("step_working_bytes", memory.step_working_bytes);
     stages.push_back(std::move(stage));
   }
   nlohmann::ordered_json document = {{"schema", "pipewise.costs"}, {"version", 1}, {"stages", stages}};
+  if (contents.recompute) document["memory"] = {{"recompute", true}};
   if (contents.communication) {
     const CommunicationCosts& comm = *contents.communication;
     document["communication"] = {{"latency", comm.latency_ms},

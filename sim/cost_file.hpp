@@ -90,10 +90,13 @@ namespace pipewise::sim {
 // (syntax errors name the byte offset).
 CostConfig parse_cost_config(std::string_view text, const CostConfig& base = {});
 
-// What a tool writes as a cost file: stage times, and optionally the links and where the
-// costs were measured.
+// What a tool writes as a cost file: stage times and memory, and optionally the links and
+// where the costs were measured.
 struct CostFileContents {
-  std::vector<StageOverride> stages;  // the compute fields that are set (memory is not written)
+  std::vector<StageOverride> stages;  // the compute and memory fields that are set
+  // The memory section's "recompute": stages keep checkpoint_bytes per micro-batch and
+  // rebuild working_set_bytes during their backward, instead of keeping stash_bytes.
+  bool recompute = false;
   std::optional<CommunicationCosts> communication;
   std::optional<DataParallelCosts> data_parallel;  // measured across replicas
   std::optional<ProfileOrigin> profile;

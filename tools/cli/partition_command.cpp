@@ -43,7 +43,8 @@ constexpr const char* kUsage =
     "count, forward_ms, backward_ms, static_bytes, activation_bytes) or a model description\n"
     "at its first micro-batch size. Prints each stage's layers, time and memory, and how the\n"
     "greedy split (filling stages to the mean in order) compares. --write-costs writes the\n"
-    "stage times as a cost file for `pipewise simulate --costs FILE` with p·v = S.";
+    "stage times and memory as a cost file for `pipewise simulate --costs FILE` with p·v = S\n"
+    "(a model's memory by kind, as recommend counts it; a layer list's static bytes as weights).";
 
 // The layout partition's model flags describe: t and sequence parallelism as fixed (else
 // t = 1), d as fixed (else 1), the distributed optimizer as fixed (else off), the first
@@ -135,24 +136,52 @@ std::string layer_range(const StageSplit& split) {
   return fmt::format("{}-{}", split.first_layer, split.first_layer + split.layer_count - 1);
 }
 
-// The cost file: each stage's forward and backward, and the pipeline links of the model.
+// The memory of each stage of `splits` as recommend simulates it (pipeline_costs): weights,
+// gradients and optimizer state by kind, and what a micro-batch keeps under `recompute`.
+void add_model_memory(const ModelDescription& model, Recompute recompute, const std::vector<StageSplit>& splits,
+                      sim::CostFileContents& contents) {
+  const LayerLayout layout = partition_layout(model);
+  PipelineShape shape;
+  shape.devices = static_cast<std::uint32_t>(splits.size());
+  shape.replicas = model.parallelism.data.value_or(1);
+  shape.micro_batch_size = layout.micro_batch_size;
+  shape.recompute = recompute;
+  shape.tensor = layout.tensor;
+  shape.distributed_optimizer = model.training.distributed_optimizer.value_or(false);
+  const PipelineCosts costs = pipeline_costs(model, shape, splits).value_or_throw();
+  for (std::size_t s = 0; s < splits.size(); ++s) contents.stages[s].memory = costs.config.stages[s].memory;
+  contents.recompute = costs.config.memory.recompute;
+}
+
+// The cost file: each stage's forward, backward and memory, and the pipeline links of the
+// model. A layer list's static bytes count as weights (one version of them: schedules that
+// keep several, PipeDream's, copy them all).
 std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<StageSplit>& splits,
-                      const ModelDescription* model) {
+                      const ModelDescription* model, Recompute recompute) {
   sim::CostFileContents contents;
   for (std::size_t s = 0; s < splits.size(); ++s) {
     double forward = 0;
     double backward = 0;
+    double static_bytes = 0;
+    double activation_bytes = 0;
     for (std::uint32_t i = splits[s].first_layer; i < splits[s].first_layer + splits[s].layer_count; ++i) {
       forward += layers[i].forward_ms;
       backward += layers[i].backward_ms;
+      static_bytes += layers[i].static_bytes;
+      activation_bytes += layers[i].activation_bytes;
     }
     sim::StageOverride stage;
     stage.stage = static_cast<std::uint32_t>(s);
     stage.costs.forward = forward;
     stage.costs.backward = backward;
+    stage.memory.parameter_bytes = static_bytes;
+    stage.memory.gradient_bytes = 0;
+    stage.memory.optimizer_state_bytes = 0;
+    stage.memory.stash_bytes = activation_bytes;
     contents.stages.push_back(stage);
   }
   if (model) {
+    add_model_memory(*model, recompute, splits, contents);
     // One stage's output crosses the network between nodes (the links of the hardware
     // unless the model fixes them), split t ways with sequence parallelism.
     const LayerLayout layout = partition_layout(*model);
@@ -216,6 +245,7 @@ int run_partition(const std::vector<std::string>& args) {
   const std::uint32_t stages = bounded_option(values, "stages", 1, 1, 65536);
   std::vector<LayerEntry> layers;
   std::optional<ModelDescription> model;
+  Recompute recompute = Recompute::None;
   const bool describes_model = values.count("model") || values.count("hidden-size") ||
                                values.count("layer-forward-ms") || values.count("layer-forward-flops");
   if (values.count("layers-file")) {
@@ -228,8 +258,8 @@ int run_partition(const std::vector<std::string>& args) {
   } else {
     model = model_from_options(values, nullptr);
     if (print_model_if_asked(values, *model)) return 0;
-    const std::string recompute = values.count("recompute") ? values["recompute"].as<std::string>() : "off";
-    layers = layers_from_model(*model, recompute_from_name(recompute));
+    if (values.count("recompute")) recompute = recompute_from_name(values["recompute"].as<std::string>());
+    layers = layers_from_model(*model, recompute);
   }
 
   PartitionRequest request;
@@ -287,7 +317,7 @@ int run_partition(const std::vector<std::string>& args) {
   if (values.count("write-costs")) {
     const std::string path = values["write-costs"].as<std::string>();
     add_option_file(outputs, values, "write-costs",
-                    cost_file(layers, splits, model ? &*model : nullptr));
+                    cost_file(layers, splits, model ? &*model : nullptr, recompute));
     report += fmt::format("wrote {}: simulate with pipewise simulate --costs {} --stages P --chunks V "
                           "(P·V = {}) --schedule ...\n", printable(path), printable(path), stages);
   }

@@ -116,6 +116,27 @@ Result<std::vector<StageSplit>> split_layers(const ModelDescription& model, cons
                         step_ms(*resolved.head, shape.recompute));
 }
 
+// `splits` when they hold every layer once, in order, one non-empty run per stage.
+Result<std::vector<StageSplit>> given_split(const std::vector<StageSplit>& splits, std::size_t layers,
+                                            std::uint32_t stages) {
+  if (splits.size() != stages) {
+    return Status::failure(std::to_string(splits.size()) + " stage splits for p·v = " + std::to_string(stages) +
+                           " stages");
+  }
+  std::uint64_t next = 0;
+  for (const StageSplit& split : splits) {
+    if (split.first_layer != next || split.layer_count == 0) {
+      return Status::failure("stage splits must cover the layers in order, each stage non-empty");
+    }
+    next += split.layer_count;
+  }
+  if (next != layers) {
+    return Status::failure("stage splits cover " + std::to_string(next) + " of the " + std::to_string(layers) +
+                           " layers");
+  }
+  return splits;
+}
+
 // Sums of a stage's blocks for one micro-batch.
 struct StageTotals {
   double forward_ms = 0;
@@ -168,7 +189,11 @@ Status check_shape(const ModelDescription& model, const ResolvedModel& resolved,
 
 }  // namespace
 
-Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape) {
+namespace {
+
+// pipeline_costs, with the stages' layers `given` or (null) derived from shape.split.
+Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const PipelineShape& shape,
+                                      const std::vector<StageSplit>* given) {
   const std::uint32_t t = shape.tensor.size;
   if (!model.transformer && t > 1) {
     return Status::failure("tensor parallelism needs a transformer model");
@@ -185,7 +210,8 @@ Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const Pipeli
   layout.output_shares_embedding = stage_count == 1;
   const ResolvedModel resolved = resolve_layers(model, layout);
   if (Status status = check_shape(model, resolved, shape); !status.ok()) return status;
-  Result<std::vector<StageSplit>> splits = split_layers(model, resolved, shape, stage_count);
+  Result<std::vector<StageSplit>> splits = given ? given_split(*given, resolved.layers.size(), stage_count)
+                                                 : split_layers(model, resolved, shape, stage_count);
   if (!splits.ok()) return splits.status();
 
   const HardwareSpec& hardware = model.device.hardware;
@@ -269,6 +295,17 @@ Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const Pipeli
   dp.sharded = shape.distributed_optimizer;
   dp.overlap_with_cooldown = communication.overlap_grad_reduce;
   return costs;
+}
+
+}  // namespace
+
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape) {
+  return costs_of_layout(model, shape, nullptr);
+}
+
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape,
+                                     const std::vector<StageSplit>& splits) {
+  return costs_of_layout(model, shape, &splits);
 }
 
 }  // namespace pipewise::tools

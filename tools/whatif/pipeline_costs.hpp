@@ -74,4 +74,11 @@ struct PipelineCosts {
 // parallelism of a model that is not a transformer, t not dividing the heads.
 Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape);
 
+// The same, with each stage's layers given (`splits`: every layer once, in order, one
+// non-empty run per stage, as partition_layers returns them) instead of shape.split: the
+// costs of a split `pipewise partition` chose. Fails, with the reason, on splits that are
+// not such a cover, and as above.
+Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape,
+                                     const std::vector<StageSplit>& splits);
+
 }  // namespace pipewise::tools

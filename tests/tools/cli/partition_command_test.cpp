@@ -107,6 +107,52 @@ TEST(PartitionCommand, WrittenCostsSimulateAsTheSplitSays) {
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(simulated.out).at("makespan").get<double>(), 10.0);
 }
 
+// The device peaks `simulate` finds for 1F1B at p = S, m = 2S from the cost file at `costs`.
+std::vector<double> simulated_peaks(const std::string& costs, std::uint32_t stages) {
+  const CliResult simulated = run_pipewise("simulate -s 1f1b -p " + std::to_string(stages) + " -m " +
+                                           std::to_string(2 * stages) + " --costs '" + costs + "' --format json");
+  EXPECT_EQ(simulated.exit_code, 0) << simulated.err;
+  const nlohmann::json document = nlohmann::json::parse(simulated.out);
+  std::vector<double> peaks;
+  for (const nlohmann::json& device : document.at("devices")) {
+    peaks.push_back(device.at("peak_memory_bytes").get<double>());
+  }
+  return peaks;
+}
+
+// The written costs carry each stage's memory, so that simulating 1F1B on them finds the
+// memory partition reports (stage k holding S - k micro-batches) rather than the
+// simulator's defaults: a layer list's static bytes as weights plus its activations, and a
+// model's memory as recommend counts it.
+TEST(PartitionCommand, WrittenCostsCarryEachStagesMemory) {
+  // Four layers with 1 GiB of weights and 1 GiB of activations each into 2 stages [2 | 2]:
+  // stage 0 holds 2 micro-batches, 2 + 2·2 = 6 GiB; stage 1 one, 2 + 2 = 4 GiB.
+  constexpr double kGiB = 1024.0 * 1024 * 1024;
+  const ScratchDirectory scratch;
+  const std::string layers = scratch.write("layers.json",
+                                           R"([{"count": 4, "forward_ms": 1, "backward_ms": 1,
+                                                "static_bytes": 1073741824, "activation_bytes": 1073741824}])");
+  const std::string list_costs = scratch.file("list-costs.json");
+  const CliResult list = run_pipewise("partition --stages 2 --layers-file '" + layers + "' --write-costs '" +
+                                      list_costs + "'");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(simulated_peaks(list_costs, 2), (std::vector<double>{6 * kGiB, 4 * kGiB}));
+
+  for (const char* recompute : {"off", "selective"}) {
+    const std::string model_costs = scratch.file(std::string("bert-") + recompute + ".json");
+    const CliResult model = run_pipewise("partition --stages 4 --model bert-large --recompute " +
+                                         std::string(recompute) + " -f json --write-costs '" + model_costs + "'");
+    ASSERT_EQ(model.exit_code, 0) << model.err;
+    const nlohmann::json stages = nlohmann::json::parse(model.out).at("stages");
+    const std::vector<double> peaks = simulated_peaks(model_costs, 4);
+    ASSERT_EQ(peaks.size(), stages.size());
+    for (std::size_t k = 0; k < peaks.size(); ++k) {
+      EXPECT_NEAR(peaks[k], stages[k].at("memory_bytes").get<double>(), 1e-9 * peaks[k])
+          << recompute << ", stage " << k;
+    }
+  }
+}
+
 TEST(PartitionCommand, MalformedLayerListsNameTheLine) {
   const ScratchDirectory scratch;
   const std::string layers = scratch.write("layers.csv", "forward_ms,backward_ms\n1,1\n1,-2\n");

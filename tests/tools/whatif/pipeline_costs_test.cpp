@@ -162,6 +162,28 @@ TEST(PipelineCosts, AnEvenSplitNeedsTheLayersToDivide) {
             "p·v = 2 does not divide the 3 layers (an even split)");
 }
 
+// A split partition chose: any contiguous cover of the layers, even where an even split
+// cannot be; stages keep their embedding and loss. Anything else is refused with why.
+TEST(PipelineCosts, AGivenSplitIsCostedAsGiven) {
+  ModelDescription model = tiny_gpt();
+  model.transformer->layers = 3;
+  PipelineShape shape;
+  shape.devices = 2;
+  const PipelineCosts costs = pipeline_costs(model, shape, {{0, 1, 0, 0}, {1, 2, 0, 0}}).value();
+  ASSERT_EQ(costs.memory.size(), 2u);
+  EXPECT_EQ(costs.stages[1].first_layer, 1u);
+  EXPECT_EQ(costs.stages[1].layer_count, 2u);
+  // One layer and the embedding; two layers and the head (see the test above).
+  EXPECT_DOUBLE_EQ(costs.memory[0].kept_bytes, 312 + 8 + 16);
+  EXPECT_DOUBLE_EQ(costs.memory[1].kept_bytes, 2 * 312 + 32 + 1200);
+
+  EXPECT_EQ(pipeline_costs(model, shape, {{0, 3, 0, 0}}).status().reason(), "1 stage splits for p·v = 2 stages");
+  EXPECT_EQ(pipeline_costs(model, shape, {{0, 1, 0, 0}, {2, 1, 0, 0}}).status().reason(),
+            "stage splits must cover the layers in order, each stage non-empty");
+  EXPECT_EQ(pipeline_costs(model, shape, {{0, 1, 0, 0}, {1, 1, 0, 0}}).status().reason(),
+            "stage splits cover 2 of the 3 layers");
+}
+
 TEST(PipelineCosts, SelectiveRecomputationNeedsATransformer) {
   const ModelDescription model = two_layer_model();
   PipelineShape shape;

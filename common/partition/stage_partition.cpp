@@ -15,18 +15,37 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // Sums of the same layer costs in a different order differ in their last bits.
 constexpr double kRelativeTolerance = 1e-9;
 
-// Prefix sums, so a stage's totals are two lookups.
+// Prefix sums, so a stage's totals are two lookups, and a sparse table of the layers'
+// transient bytes, so a stage's largest is two more.
 struct Prefix {
   std::vector<double> time{0.0};
   std::vector<double> static_bytes{0.0};
   std::vector<double> activation_bytes{0.0};
+  // largest_transient[j][i]: the largest transient_bytes of layers [i, i + 2^j).
+  std::vector<std::vector<double>> largest_transient;
 
   explicit Prefix(const std::vector<PartitionLayer>& layers) {
+    std::vector<double> transient;
     for (const PartitionLayer& layer : layers) {
       time.push_back(time.back() + layer.time_ms);
       static_bytes.push_back(static_bytes.back() + layer.static_bytes);
       activation_bytes.push_back(activation_bytes.back() + layer.activation_bytes);
+      transient.push_back(layer.transient_bytes);
     }
+    largest_transient.push_back(std::move(transient));
+    for (std::size_t width = 2; width <= layers.size(); width *= 2) {
+      const std::vector<double>& half = largest_transient.back();
+      std::vector<double> next(layers.size() - width + 1);
+      for (std::size_t i = 0; i < next.size(); ++i) next[i] = std::max(half[i], half[i + width / 2]);
+      largest_transient.push_back(std::move(next));
+    }
+  }
+  // The largest transient_bytes of layers [begin, end), begin < end.
+  double stage_transient(std::size_t begin, std::size_t end) const {
+    std::size_t level = 0;
+    while ((std::size_t{2} << level) <= end - begin) ++level;
+    const std::vector<double>& row = largest_transient[level];
+    return std::max(row[begin], row[end - (std::size_t{1} << level)]);
   }
   double stage_time(std::size_t begin, std::size_t end) const { return time[end] - time[begin]; }
 };
@@ -47,7 +66,8 @@ class Partitioner {
   double stage_memory(std::size_t stage, std::size_t begin, std::size_t end) const {
     const double stashes = request_.stashes.empty() ? 1.0 : request_.stashes[stage];
     return prefix_.static_bytes[end] - prefix_.static_bytes[begin] +
-           stashes * (prefix_.activation_bytes[end] - prefix_.activation_bytes[begin]);
+           stashes * (prefix_.activation_bytes[end] - prefix_.activation_bytes[begin]) +
+           prefix_.stage_transient(begin, end);
   }
 
  private:
@@ -150,7 +170,8 @@ bool all_layers_equal(const std::vector<PartitionLayer>& layers) {
   return std::all_of(layers.begin(), layers.end(), [&](const PartitionLayer& layer) {
     return layer.time_ms == layers.front().time_ms &&
            layer.static_bytes == layers.front().static_bytes &&
-           layer.activation_bytes == layers.front().activation_bytes;
+           layer.activation_bytes == layers.front().activation_bytes &&
+           layer.transient_bytes == layers.front().transient_bytes;
   });
 }
 
@@ -174,7 +195,8 @@ std::vector<StageSplit> even_split(const PartitionRequest& request) {
     splits[stage].layer_count = static_cast<std::uint32_t>(count);
     splits[stage].time_ms = static_cast<double>(count) * layer.time_ms;
     splits[stage].memory_bytes =
-        static_cast<double>(count) * (layer.static_bytes + stashes * layer.activation_bytes);
+        static_cast<double>(count) * (layer.static_bytes + stashes * layer.activation_bytes) +
+        layer.transient_bytes;
     first += count;
   }
   return splits;
@@ -195,7 +217,7 @@ std::vector<StageSplit> partition_layers(const PartitionRequest& request) {
   }
   for (std::size_t i = 0; i < layers; ++i) {
     const PartitionLayer& layer = request.layers[i];
-    for (const double value : {layer.time_ms, layer.static_bytes, layer.activation_bytes}) {
+    for (const double value : {layer.time_ms, layer.static_bytes, layer.activation_bytes, layer.transient_bytes}) {
       if (!std::isfinite(value) || value < 0) {
         throw Error("layer " + std::to_string(i) + " has a negative or non-finite cost (" +
                     format_number(value) + ")");

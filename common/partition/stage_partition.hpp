@@ -13,10 +13,14 @@ struct PartitionLayer {
   double time_ms = 0;           // forward + backward of one micro-batch
   double static_bytes = 0;      // weights, gradients, optimizer state
   double activation_bytes = 0;  // stashed per micro-batch in flight
+  // Held only while the layer's backward runs, one layer at a time (the activations full
+  // recomputation rebuilds): a stage needs its largest layer's.
+  double transient_bytes = 0;
 };
 
-// The memory a stage needs: Σ static_bytes + stashes[k] · Σ activation_bytes for stage k,
-// where stashes[k] is how many micro-batches stage k holds at once (1F1B: S − k).
+// The memory a stage needs: Σ static_bytes + stashes[k] · Σ activation_bytes + max
+// transient_bytes for stage k, where stashes[k] is how many micro-batches stage k holds at
+// once (1F1B: S − k).
 // Which of two equally good splits wins (same bottleneck, same Σ time², up to rounding).
 enum class TieBreak : std::uint8_t {
   // Smaller early stages: under 1F1B they hold the most activations (the what-if default).

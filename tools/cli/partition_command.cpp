@@ -38,7 +38,8 @@ constexpr const char* kUsage =
     "(forward + backward of one micro-batch) is as fast as possible: exact, by dynamic\n"
     "programming; among equally fast splits the most even one. With --memory-cap every stage\n"
     "must fit: its static bytes (weights, gradients, optimizer state) plus its activations\n"
-    "times the micro-batches it holds (--stashes: 1f1b = S - k for stage k, or a number).\n"
+    "times the micro-batches it holds (--stashes: 1f1b = S - k for stage k, or a number),\n"
+    "plus, with --recompute full, the largest layer's activations its backward rebuilds.\n"
     "Layers come from a per-layer list (JSON or CSV, see tools/model/layer_list.hpp: columns name,\n"
     "count, forward_ms, backward_ms, static_bytes, activation_bytes) or a model description\n"
     "at its first micro-batch size. Prints each stage's layers, time and memory, and how the\n"
@@ -81,6 +82,7 @@ std::vector<LayerEntry> layers_from_model(const ModelDescription& model, Recompu
     } else if (recompute == Recompute::Full && layer.recomputed) {
       entry.backward_ms += entry.forward_ms;  // the forward runs again during backward
       entry.activation_bytes = layer.checkpoint_bytes;  // only the layer's input is kept
+      entry.transient_bytes = layer.activation_bytes;   // and the rest is rebuilt there
     }
     return entry;
   };
@@ -92,6 +94,7 @@ std::vector<LayerEntry> layers_from_model(const ModelDescription& model, Recompu
     into.backward_ms += extra.backward_ms;
     into.static_bytes += extra.static_bytes;
     into.activation_bytes += extra.activation_bytes;
+    into.transient_bytes = std::max(into.transient_bytes, extra.transient_bytes);
   };
   if (resolved.embedding) merge(entries.front(), entry_of(*resolved.embedding));
   if (resolved.head) merge(entries.back(), entry_of(*resolved.head));
@@ -123,7 +126,7 @@ void require_countable_memory(const PartitionRequest& request) {
   for (const double stashes : request.stashes) most_stashes = std::max(most_stashes, stashes);
   double total = 0;
   for (const PartitionLayer& layer : request.layers) {
-    total += layer.static_bytes + layer.activation_bytes * most_stashes;
+    total += layer.static_bytes + layer.activation_bytes * most_stashes + layer.transient_bytes;
   }
   bytes_from_double(total, "the layers' memory on one stage (static bytes + activation bytes x "
                            "stashes; the layer sizes or --stashes are too large)")
@@ -265,7 +268,8 @@ int run_partition(const std::vector<std::string>& args) {
   PartitionRequest request;
   request.stages = stages;
   for (const LayerEntry& layer : layers) {
-    request.layers.push_back({layer.forward_ms + layer.backward_ms, layer.static_bytes, layer.activation_bytes});
+    request.layers.push_back(
+        {layer.forward_ms + layer.backward_ms, layer.static_bytes, layer.activation_bytes, layer.transient_bytes});
   }
   request.stashes = stashes_per_stage(values["stashes"].as<std::string>(), stages);
   if (values.count("memory-cap")) {

@@ -22,6 +22,9 @@ struct LayerEntry {
   double backward_ms = 0;
   double static_bytes = 0;
   double activation_bytes = 0;
+  // Not a column: what a model's layer rebuilds during its backward under full
+  // recomputation (PartitionLayer::transient_bytes).
+  double transient_bytes = 0;
 };
 
 // The layers of `text`, JSON when its first non-blank character is '[' or '{', else CSV.

@@ -24,18 +24,20 @@ double exhaustive_bottleneck(const PartitionRequest& request) {
     double bottleneck = 0;
     bool fits = true;
     std::size_t stage = 0;
-    double time = 0, static_bytes = 0, activations = 0;
+    double time = 0, static_bytes = 0, activations = 0, transient = 0;
     for (std::size_t layer = 0; layer < layers; ++layer) {
       time += request.layers[layer].time_ms;
       static_bytes += request.layers[layer].static_bytes;
       activations += request.layers[layer].activation_bytes;
+      transient = std::max(transient, request.layers[layer].transient_bytes);
       if (layer + 1 == layers || cut[layer]) {
         const double stashes = request.stashes.empty() ? 1.0 : request.stashes[stage];
-        if (request.memory_cap_bytes && static_bytes + stashes * activations > *request.memory_cap_bytes) {
+        if (request.memory_cap_bytes &&
+            static_bytes + stashes * activations + transient > *request.memory_cap_bytes) {
           fits = false;
         }
         bottleneck = std::max(bottleneck, time);
-        time = static_bytes = activations = 0;
+        time = static_bytes = activations = transient = 0;
         ++stage;
       }
     }
@@ -52,7 +54,9 @@ TEST(Partition, MatchesExhaustiveSearchOnRandomModels) {
     const std::size_t layers = 1 + random() % 9;
     request.stages = static_cast<std::uint32_t>(1 + random() % layers);
     for (std::size_t i = 0; i < layers; ++i) {
-      request.layers.push_back({double(small(random)), double(small(random)), double(small(random))});
+      // A third of the models rebuild activations during their backward (full recomputation).
+      const double transient = trial % 3 == 0 ? double(small(random)) : 0.0;
+      request.layers.push_back({double(small(random)), double(small(random)), double(small(random)), transient});
     }
     for (std::uint32_t k = 0; k < request.stages; ++k) request.stashes.push_back(request.stages - k);
     if (trial % 2) request.memory_cap_bytes = 10.0 + small(random) * 3;
@@ -73,6 +77,13 @@ TEST(Partition, MatchesExhaustiveSearchOnRandomModels) {
       if (request.memory_cap_bytes) {
         EXPECT_LE(splits[k].memory_bytes, *request.memory_cap_bytes);
       }
+      double memory = 0;
+      double transient = 0;
+      for (std::uint32_t i = splits[k].first_layer; i < next; ++i) {
+        memory += request.layers[i].static_bytes + request.stashes[k] * request.layers[i].activation_bytes;
+        transient = std::max(transient, request.layers[i].transient_bytes);
+      }
+      EXPECT_DOUBLE_EQ(splits[k].memory_bytes, memory + transient) << "trial " << trial << ", stage " << k;
     }
     EXPECT_EQ(next, layers);
     EXPECT_DOUBLE_EQ(bottleneck, expected) << "trial " << trial;

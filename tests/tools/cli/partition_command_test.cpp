@@ -123,7 +123,8 @@ std::vector<double> simulated_peaks(const std::string& costs, std::uint32_t stag
 // The written costs carry each stage's memory, so that simulating 1F1B on them finds the
 // memory partition reports (stage k holding S - k micro-batches) rather than the
 // simulator's defaults: a layer list's static bytes as weights plus its activations, and a
-// model's memory as recommend counts it.
+// model's memory as recommend counts it (under full recomputation, the largest layer's
+// activations that its backward rebuilds too).
 TEST(PartitionCommand, WrittenCostsCarryEachStagesMemory) {
   // Four layers with 1 GiB of weights and 1 GiB of activations each into 2 stages [2 | 2]:
   // stage 0 holds 2 micro-batches, 2 + 2·2 = 6 GiB; stage 1 one, 2 + 2 = 4 GiB.
@@ -138,7 +139,7 @@ TEST(PartitionCommand, WrittenCostsCarryEachStagesMemory) {
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_EQ(simulated_peaks(list_costs, 2), (std::vector<double>{6 * kGiB, 4 * kGiB}));
 
-  for (const char* recompute : {"off", "selective"}) {
+  for (const char* recompute : {"off", "selective", "full"}) {
     const std::string model_costs = scratch.file(std::string("bert-") + recompute + ".json");
     const CliResult model = run_pipewise("partition --stages 4 --model bert-large --recompute " +
                                          std::string(recompute) + " -f json --write-costs '" + model_costs + "'");

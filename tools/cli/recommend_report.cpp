@@ -373,8 +373,8 @@ std::string memory_breakdown(const ModelDescription& model, const Candidate& can
         "  Megatron-LM's estimator (report_theoretical_memory, first stage, without its 5% "
         "margin{}): {} = weights and optimizer {} + activations {}\n",
         megatron_runs(candidate) ? ""
-                                          : "; it knows only Megatron-LM's schedules and reads these "
-                                            "sizes as 1F1B or interleaved",
+                                 : "; it knows only Megatron-LM's schedules and reads these sizes as "
+                                   "1F1B or interleaved",
         format_bytes(reference.total_bytes()), format_bytes(reference.weight_and_optimizer_bytes),
         format_bytes(reference.activation_bytes));
   }

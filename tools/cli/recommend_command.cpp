@@ -157,8 +157,7 @@ int run_recommend(const std::vector<std::string>& args) {
   if (recommendation.exceeding == 0) {
     throw Error("no valid configuration: " + recommendation.candidates.front().validity.reason());
   }
-  throw Error("no configuration fits the " +
-              format_number(model.device.hardware.memory_bytes / kGiB) + " GiB memory cap");
+  throw Error("no configuration fits the " + format_bytes(model.device.hardware.memory_bytes) + " memory cap");
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ TEST(RecommendCommand, NothingFittingIsAnErrorAfterTheAnalysis) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.out.find("no configuration fits the memory cap"), std::string::npos) << result.out;
   EXPECT_EQ(line_count(result.err), 1u) << result.err;
-  EXPECT_NE(result.err.find("no configuration fits the 5.5 GiB memory cap"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("no configuration fits the 5.50 GiB memory cap"), std::string::npos) << result.err;
 }
 
 // The picture draws the best configuration's timeline on its own placement (V-shape here).

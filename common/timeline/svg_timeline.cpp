@@ -197,28 +197,46 @@ class SvgWriter {
     return y + 8;
   }
 
+  // One entry per kind of op drawn, then the reading hints; entries that would pass the
+  // right edge go on a new line.
   double legend(double y) {
     double x = kMarginLeft;
+    const double right = kMarginLeft + plot_width_;
+    // Where an entry of `width` pixels goes: here, or at the start of the next line.
+    const auto place = [&](double width) {
+      if (x > kMarginLeft && x + width > right) {
+        x = kMarginLeft;
+        y += 22;
+      }
+      const double at = x;
+      x += width;
+      return at;
+    };
+    const auto swatch = [&](std::string_view fill, const std::string& label) {
+      const double at = place(30 + static_cast<double>(label.size()) * 6.0);
+      svg_.rect(at, y, 14, 14, fill);
+      svg_.text(at + 19, y + 11, label, 11, Anchor::Start, "#333333");
+    };
     for (OpKind kind : {OpKind::Forward, OpKind::Backward, OpKind::BackwardInput,
                         OpKind::BackwardWeight, OpKind::OptimizerStep}) {
       if (!kinds_.count(kind)) continue;
       const OpStyle& style = op_style(kind);
-      svg_.rect(x, y, 14, 14, style.fill);
-      const std::string label = std::string(style.letter) + "  " + std::string(style.description);
-      svg_.text(x + 19, y + 11, label, 11, Anchor::Start, "#333333");
-      x += 30 + static_cast<double>(label.size()) * 6.0;
+      swatch(style.fill, std::string(style.letter) + "  " + std::string(style.description));
+    }
+    // Sends and receives (measured timelines record them): a receive lasts until its data
+    // is there, so a long one is a wait.
+    if (std::any_of(kinds_.begin(), kinds_.end(), [](OpKind kind) { return is_communication(kind); })) {
+      swatch(op_style(OpKind::RecvActivation).fill, "send / receive (until its data is there)");
     }
     if (pairs_) {
-      svg_.line(x, y + 12.5, x + 24, y + 12.5, "#222222", 3);
-      svg_.text(x + 29, y + 11, "overlapped F&B pair", 11, Anchor::Start, "#333333");
-      x += 150;
+      const double at = place(150);
+      svg_.line(at, y + 12.5, at + 24, y + 12.5, "#222222", 3);
+      svg_.text(at + 29, y + 11, "overlapped F&B pair", 11, Anchor::Start, "#333333");
     }
-    if (chunks_ > 1) {
-      svg_.text(x, y + 11, "paler = later chunk; numbers = micro-batch; gaps = bubbles", 11,
-                Anchor::Start, "#555555");
-    } else {
-      svg_.text(x, y + 11, "numbers = micro-batch; gaps = bubbles", 11, Anchor::Start, "#555555");
-    }
+    const std::string hint = chunks_ > 1 ? "paler = later chunk; numbers = micro-batch; gaps = bubbles"
+                                         : "numbers = micro-batch; gaps = bubbles";
+    const double at = place(static_cast<double>(hint.size()) * 5.6);
+    svg_.text(at, y + 11, hint, 11, Anchor::Start, "#555555");
     return y + 22;
   }
 

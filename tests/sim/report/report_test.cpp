@@ -274,6 +274,37 @@ TEST(Reports, SvgMarksOverlappedPairs) {
   EXPECT_EQ(timeline_svg({*plain.result.timeline}).find("overlapped"), std::string::npos);
 }
 
+// The x of the <text> element whose content is `content` in `svg`, or -1.
+double text_x(const std::string& svg, const std::string& content) {
+  const std::size_t at = svg.find(">" + content + "<");
+  if (at == std::string::npos) return -1;
+  const std::size_t tag = svg.rfind("<text", at);
+  return std::stod(svg.substr(svg.find("x=\"", tag) + 3));
+}
+
+// Measured timelines hold sends and receives: the legend says what their blocks are, and
+// it wraps onto a second line rather than run past the picture's right edge (zero-bubble
+// kinds, communication and the hints do not fit one line of 1200 px).
+TEST(Reports, SvgLegendNamesCommunicationAndWraps) {
+  const RecordedRun run = simulate_recorded(generate_schedule("zbv", Problem{2, 2, 8, 1, Placement::VShape}));
+  Timeline measured = *run.result.timeline;
+  measured.name = "measured";
+  OpSpan receive = measured.ops.front();
+  receive.op.kind = OpKind::RecvActivation;
+  measured.ops.push_back(receive);
+  const std::string svg = timeline_svg({*run.result.timeline, measured});
+  EXPECT_EQ(xml_problem(svg), "");
+  const std::string entry = "send / receive (until its data is there)";
+  const std::string hint = "paler = later chunk; numbers = micro-batch; gaps = bubbles";
+  EXPECT_GT(text_x(svg, entry), 0) << svg;
+  const double hint_x = text_x(svg, hint);
+  ASSERT_GT(hint_x, 0);
+  EXPECT_LE(hint_x + static_cast<double>(hint.size()) * 5.6, SvgOptions{}.width_px);
+  EXPECT_GT(svg.rfind(">" + hint + "<"), svg.rfind(">" + entry + "<"));  // on the line below
+  EXPECT_LT(hint_x, text_x(svg, entry));
+  EXPECT_EQ(timeline_svg({*run.result.timeline}).find(entry), std::string::npos);
+}
+
 TEST(Reports, SvgRendersWithRsvgConvert) {
   if (std::system("command -v rsvg-convert > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "rsvg-convert is not installed";

@@ -18,8 +18,12 @@ std::string row_label(const Candidate& candidate) {
                                   candidate.shape.tensor.sequence_parallel ? "+sp" : "",
                                   candidate.shape.devices);
   if (candidate.shape.chunks > 1) label += fmt::format(" v={}", candidate.shape.chunks);
-  return label + fmt::format(" d={} m={} b={} rc={}", candidate.shape.replicas, candidate.microbatches,
-                             candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
+  label += fmt::format(" d={} m={} b={} rc={}", candidate.shape.replicas, candidate.microbatches,
+                       candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
+  // Rows that differ only there are otherwise told apart by nothing.
+  if (candidate.shape.distributed_optimizer) label += " dist-opt";
+  if (candidate.shape.split == LayerSplit::Balanced) label += " balanced";
+  return label;
 }
 
 // The simulator's timeline SVG of `candidate`, at m = 2p when the real m is larger.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "tests/tools/cli/cli_runner.hpp"
 
@@ -118,6 +119,27 @@ TEST(RecommendCommand, ThePictureDrawsAVShapeSchedule) {
       run_pipewise("recommend --model bert-large --devices 8 -s zbv --top 1 --svg '" + svg + "'");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(read_whole_file(svg).find("best: zbv"), std::string::npos);
+}
+
+// Each bar of the picture is labelled with its whole configuration: Llama 3 8B's answers
+// include pairs that differ only in the distributed optimizer.
+TEST(RecommendCommand, ThePicturesRowsAreToldApart) {
+  const ScratchDirectory scratch;
+  const std::string svg_path = scratch.file("llama.svg");
+  const CliResult result = run_pipewise("recommend --model llama3-8b --svg '" + svg_path + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string svg = read_whole_file(svg_path);
+  const std::regex row_label(">((best: |over cap: )?[a-z0-9-]+ t=[^<]* rc=[^<]*)<");
+  std::set<std::string> labels;
+  std::size_t rows = 0;
+  for (auto match = std::sregex_iterator(svg.begin(), svg.end(), row_label); match != std::sregex_iterator();
+       ++match) {
+    ++rows;
+    labels.insert((*match)[1].str());
+  }
+  EXPECT_GE(rows, 8u) << svg;
+  EXPECT_EQ(labels.size(), rows);
+  EXPECT_NE(svg.find(" dist-opt<"), std::string::npos);
 }
 
 TEST(RecommendCommand, NoValidConfigurationSaysWhy) {

@@ -16,6 +16,10 @@ namespace {
 
 constexpr double kMargin = 24;
 constexpr double kCellWidth = 54;
+constexpr double kNarrowCellWidth = 40;     // grids of more than kWideGridColumns m values
+constexpr std::size_t kWideGridColumns = 24;
+// Wider than this, the memory heatmap goes under the bubble one instead of beside it.
+constexpr double kMostSideBySideWidth = 1800;
 constexpr double kCellHeight = 24;
 constexpr double kRowLabelWidth = 44;  // "p = 16" labels left of each heatmap
 constexpr double kHeatmapGap = 48;
@@ -111,11 +115,15 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
   memory.title = unit == MemoryUnit::Activations ? "peak activation memory (A)"
                                                   : "peak device memory (" + scale.unit + ")";
 
-  const double heatmap_width = kRowLabelWidth + kCellWidth * static_cast<double>(grid.microbatches.size());
+  const double cell_width = grid.microbatches.size() > kWideGridColumns ? kNarrowCellWidth : kCellWidth;
+  const double heatmap_width = kRowLabelWidth + cell_width * static_cast<double>(grid.microbatches.size());
   const double heatmap_height = kCellHeight * static_cast<double>(grid.devices.size());
-  const double panel_height = 44 + heatmap_height + 34;
-  const double width = std::max(2 * kMargin + 2 * heatmap_width + kHeatmapGap,
-                                2 * kMargin + 2 * kLegendWidth + kHeatmapGap);
+  const bool stacked = 2 * kMargin + 2 * heatmap_width + kHeatmapGap > kMostSideBySideWidth;
+  const double block_height = 40 + heatmap_height + 10;  // a heatmap with its titles
+  const double panel_height = (stacked ? block_height : 0) + 44 + heatmap_height + 34;
+  const double legends_width = 2 * kMargin + 2 * kLegendWidth + kHeatmapGap;
+  const double width = std::max(
+      stacked ? 2 * kMargin + heatmap_width : 2 * kMargin + 2 * heatmap_width + kHeatmapGap, legends_width);
   const double legend_top = 70;
   const double panels_top = legend_top + 56;
   const double height =
@@ -126,7 +134,7 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
   svg.text(kMargin, 30, "pipewise sweep: bubble ratio and peak memory over p × m", 18,
            SvgDocument::Anchor::Start, "#111", "bold");
   svg.text(kMargin, 50, subtitle, 12, SvgDocument::Anchor::Start, "#555");
-  const double right_column = kMargin + std::max(heatmap_width, kLegendWidth) + kHeatmapGap;
+  const double right_column = kMargin + std::max(stacked ? 0.0 : heatmap_width, kLegendWidth) + kHeatmapGap;
   if (panels.empty()) {
     svg.text(kMargin, panels_top, "no point of the grid could be simulated", 14);
     return svg.render(width, height);
@@ -140,14 +148,16 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
     svg.text(kMargin, top + 14, fmt::format("{}   v = {}", grid.schedules[schedule], chunks), 14,
              SvgDocument::Anchor::Start, "#111", "bold");
     for (const Metric* metric : {&bubble, &memory}) {
-      const double left = metric == &bubble ? kMargin : right_column;
+      const bool below = stacked && metric == &memory;
+      const double left = metric == &bubble || stacked ? kMargin : right_column;
+      const double block_top = below ? top + block_height : top;
       const double grid_left = left + kRowLabelWidth;
-      const double grid_top = top + 40;
-      svg.text(grid_left + kCellWidth * static_cast<double>(grid.microbatches.size()) / 2, top + 14,
+      const double grid_top = block_top + 40;
+      svg.text(grid_left + cell_width * static_cast<double>(grid.microbatches.size()) / 2, block_top + 14,
                metric == &bubble ? "bubble ratio" : "peak memory", 11,
                SvgDocument::Anchor::Middle, "#555");
       for (std::size_t c = 0; c < grid.microbatches.size(); ++c) {
-        svg.text(grid_left + kCellWidth * (static_cast<double>(c) + 0.5), grid_top - 6,
+        svg.text(grid_left + cell_width * (static_cast<double>(c) + 0.5), grid_top - 6,
                  "m=" + std::to_string(grid.microbatches[c]), 10, SvgDocument::Anchor::Middle, "#444");
       }
       double best = std::numeric_limits<double>::infinity();
@@ -159,21 +169,21 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
         svg.text(grid_left - 6, y + kCellHeight / 2 + 4, "p=" + std::to_string(grid.devices[r]), 10,
                  SvgDocument::Anchor::End, "#444");
         for (std::size_t c = 0; c < grid.microbatches.size(); ++c) {
-          const double x = grid_left + kCellWidth * static_cast<double>(c);
+          const double x = grid_left + cell_width * static_cast<double>(c);
           const SweepRow* row = cells.at({grid.devices[r], grid.microbatches[c]});
           if (!row->result.ok()) {
-            svg.rect(x, y, kCellWidth, kCellHeight, "#eeeeee", "white",
+            svg.rect(x, y, cell_width, kCellHeight, "#eeeeee", "white",
                      "skipped: " + row->result.status().reason());
-            svg.text(x + kCellWidth / 2, y + kCellHeight / 2 + 4, "–", 11,
+            svg.text(x + cell_width / 2, y + kCellHeight / 2 + 4, "–", 11,
                      SvgDocument::Anchor::Middle, "#999");
             continue;
           }
           const PointMetrics& result = *row->result;
           const double value = metric->value(result, unit);
           if (std::isnan(value)) {  // undefined: shown as such, never as a colour of the scale
-            svg.rect(x, y, kCellWidth, kCellHeight, "#eeeeee", "white",
+            svg.rect(x, y, cell_width, kCellHeight, "#eeeeee", "white",
                      "undefined: the makespan is 0 (no op takes any time)");
-            svg.text(x + kCellWidth / 2, y + kCellHeight / 2 + 4, "n/a", 10,
+            svg.text(x + cell_width / 2, y + kCellHeight / 2 + 4, "n/a", 10,
                      SvgDocument::Anchor::Middle, "#999");
             continue;
           }
@@ -184,11 +194,11 @@ std::string sweep_heatmap_svg(const SweepGrid& grid, const std::vector<SweepRow>
               format_number(result.makespan_ms), format_percent(result.bubble_ratio),
               memory_label(peak_memory_value(result, unit), scale), " " + scale.unit,
               result.peak_device);
-          svg.rect(x, y, kCellWidth, kCellHeight, scale_colour(fraction), "white", tooltip);
-          svg.text(x + kCellWidth / 2, y + kCellHeight / 2 + 4, metric->label(value, scale), 10,
+          svg.rect(x, y, cell_width, kCellHeight, scale_colour(fraction), "white", tooltip);
+          svg.text(x + cell_width / 2, y + kCellHeight / 2 + 4, metric->label(value, scale), 10,
                    SvgDocument::Anchor::Middle, text_colour_on(fraction));
           if (value == best) {
-            svg.rect(x + 1, y + 1, kCellWidth - 2, kCellHeight - 2, "none", "#111");
+            svg.rect(x + 1, y + 1, cell_width - 2, kCellHeight - 2, "none", "#111");
           }
         }
       }

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -167,6 +168,31 @@ TEST(SweepCommand, SvgHeatmapsShowEveryCellWithItsNumber) {
   EXPECT_NE(picture.find("27.3%"), std::string::npos);   // 1f1b p=4 m=8: 3/11
   EXPECT_NE(picture.find("interleaved   v = 2"), std::string::npos);
   EXPECT_NE(picture.find("linearGradient"), std::string::npos);  // the colour legend
+}
+
+// The README's sweep (61 values of m): narrower cells, and each memory heatmap under its
+// bubble heatmap, so that the picture is about 2,500 px wide instead of 6,800.
+TEST(SweepCommand, AWideGridStacksItsHeatmaps) {
+  const ScratchDirectory scratch;
+  const std::string svg = scratch.file("wide.svg");
+  const CliResult result = run_pipewise("sweep -s 1f1b -p pow2:2..16 -m 4..64 --svg '" + svg + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string picture = read_whole_file(svg);
+  std::smatch size;
+  ASSERT_TRUE(std::regex_search(picture, size, std::regex(R"re(<svg [^>]*width="([0-9.]+)" height="([0-9.]+)")re")))
+      << picture.substr(0, 300);
+  EXPECT_LT(std::stod(size[1].str()), 2600);
+  // Both heatmaps, the memory one lower on the page than the bubble one.
+  const std::size_t bubble = picture.find(">bubble ratio<");
+  const std::size_t memory = picture.find(">peak memory<");
+  ASSERT_NE(bubble, std::string::npos);
+  ASSERT_NE(memory, std::string::npos);
+  const auto y_of = [&](std::size_t at) {
+    const std::size_t tag = picture.rfind("<text", at);
+    return std::stod(picture.substr(picture.find("y=\"", tag) + 3));
+  };
+  EXPECT_GT(y_of(memory), y_of(bubble) + 4 * 24);  // below its four rows of p
+  EXPECT_NE(picture.find(">1.5%<"), std::string::npos);  // p = 2, m = 64: 1/65, in its cell
 }
 
 TEST(SweepCommand, MegatronAliasesNameTheSameGrid) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -265,16 +266,29 @@ std::string search_table(const SearchResult& result, const std::optional<double>
                    {"note"}});
   const std::vector<SearchCandidate> rows = ranked(result.candidates);
   std::set<std::string> simulated_origins;
+  // Why each schedule that ran on no shape refused them, one reason per shape.
+  std::map<std::string, std::vector<std::string>> refusals;
   for (const SearchCandidate& row : rows) {
-    if (row.status.ok() || row.makespan_ms > 0) simulated_origins.insert(row.origin);
+    if (row.status.ok() || row.makespan_ms > 0) {
+      simulated_origins.insert(row.origin);
+    } else {
+      refusals[row.origin].push_back(row.status.reason());
+    }
   }
   std::size_t shown = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const SearchCandidate& row = rows[i];
     const bool ran = row.status.ok() || row.makespan_ms > 0;
-    // Every hand-written schedule is listed (on the shapes it does not take only when it
-    // takes none: then with the reason); list-scheduler rows up to `top`.
+    // Every hand-written schedule is listed: one that takes none of the shapes once, with
+    // its reasons; list-scheduler rows up to `top`.
     if (!ran && simulated_origins.count(row.origin)) continue;
+    if (!ran && row.named) {
+      if (!refusals.count(row.origin)) continue;  // listed at its first shape
+      table.add_row({std::to_string(i + 1), row.origin, "none of these", "-", "-", "-",
+                     printable(fmt::format("{}", fmt::join(refusals[row.origin], "; ")))});
+      refusals.erase(row.origin);
+      continue;
+    }
     if (!row.named && top != 0 && shown >= top) continue;
     if (!row.named) ++shown;
     table.add_row({std::to_string(i + 1), row.origin, shape_text(row.problem),

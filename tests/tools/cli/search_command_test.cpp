@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "tests/tools/cli/cli_runner.hpp"
@@ -93,6 +94,25 @@ TEST(SearchCommand, TheTableNamesTheAnswerTheBestHandWrittenScheduleAndTheGap) {
   }
   // Schedules that take none of the shapes searched are not listed for the shapes they refuse.
   EXPECT_EQ(search.out.find("v must be"), std::string::npos) << search.out;
+}
+
+// With a cost file of p stages only v = 1 looped and v = 2 bidirectional are searched, and
+// the V-shaped schedules take neither: each is listed once, with both reasons.
+TEST(SearchCommand, AScheduleThatTakesNoShapeIsListedOnce) {
+  const ScratchDirectory scratch;
+  const std::string costs = scratch.write("costs.json", kUnevenCosts);
+  const CliResult search = run_pipewise("search -p 4 -m 8 --costs '" + costs + "'");
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  std::istringstream lines(search.out);
+  std::size_t rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" zbv ") == std::string::npos) continue;
+    ++rows;
+    EXPECT_NE(line.find("none of these"), std::string::npos) << line;
+    EXPECT_NE(line.find("v must be 2 (got 1); "), std::string::npos) << line;
+    EXPECT_NE(line.find("placement must be v-shape (got bidirectional)"), std::string::npos) << line;
+  }
+  EXPECT_EQ(rows, 1u) << search.out;
 }
 
 TEST(SearchCommand, ACapNothingFitsFailsAndWritesNoFile) {

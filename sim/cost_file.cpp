@@ -260,6 +260,7 @@ CostConfig parse_cost_config(std::string_view text, const CostConfig& base) {
     config.device_share =
         compute_fields(compute).apply_to(config.device_share, "$.compute").value_or_throw();
   });
+  if (const auto stages = root.count("split_stages")) config.split_stages = *stages;
   read_stages(root, config);
   read_devices(root, config);
   read_ops(root, config);
@@ -316,6 +317,7 @@ std::string cost_file_text(const CostFileContents& contents) {
     stages.push_back(std::move(stage));
   }
   nlohmann::ordered_json document = {{"schema", "pipewise.costs"}, {"version", 1}, {"stages", stages}};
+  if (contents.split_stages) document["split_stages"] = *contents.split_stages;
   if (contents.recompute) document["memory"] = {{"recompute", true}};
   if (contents.communication) {
     const CommunicationCosts& comm = *contents.communication;

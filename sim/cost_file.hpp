@@ -10,6 +10,8 @@
 //
 //   {
 //     "schema": "pipewise.costs", "version": 1,
+//     "split_stages": 8,        // "stages" describe the model split into exactly 8 stages
+//                               //   (pipewise partition): the file fits only p·v = 8
 //     "compute": {              // one device's share of the model, per micro-batch;
 //       "forward": 1.0,         // each of a device's v chunks takes 1/v of it
 //       "backward": 2.0,        // full backward B = backward_input + backward_weight
@@ -97,6 +99,9 @@ struct CostFileContents {
   // The memory section's "recompute": stages keep checkpoint_bytes per micro-batch and
   // rebuild working_set_bytes during their backward, instead of keeping stash_bytes.
   bool recompute = false;
+  // The top-level "split_stages": the stages list a whole split of the model into this
+  // many stages (CostConfig::split_stages).
+  std::optional<std::uint32_t> split_stages;
   std::optional<CommunicationCosts> communication;
   std::optional<DataParallelCosts> data_parallel;  // measured across replicas
   std::optional<ProfileOrigin> profile;

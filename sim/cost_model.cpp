@@ -178,6 +178,12 @@ Result<CostModel> try_resolve_costs(const CostConfig& config, const Problem& pro
         ": profile that split, or let simulate, sweep, run or recommend --costs cost it from "
         "the layers");
   }
+  if (config.split_stages && *config.split_stages != problem.model_stages()) {
+    return Status::failure("the costs describe the model split into " + std::to_string(*config.split_stages) +
+                           " stages and this problem has p*v = " + std::to_string(problem.model_stages()) +
+                           ": split it into that many (pipewise partition -p " +
+                           std::to_string(problem.model_stages()) + " --write-costs FILE)");
+  }
   const std::uint32_t stages = problem.stages();
   const double v = problem.stages_per_device_share();
   StageCosts per_chunk = config.device_share;

@@ -240,6 +240,10 @@ struct CostConfig {
   // and resolving it for a problem with another p·v fails rather than mixing measured and
   // default stage times.
   std::optional<ProfileOrigin> profile;
+  // Set when "stages" describe the model split into exactly this many stages (pipewise
+  // partition writes it): resolving it for another p·v fails rather than giving the stages
+  // it does not list the default times.
+  std::optional<std::uint32_t> split_stages;
 };
 
 // Bytes one stage holds, resolved for a problem.

@@ -154,6 +154,20 @@ TEST(CostFile, BadFilesNameTheJsonPath) {
             "$.devices[0].note is not a known field (expected one of device, slowdown)");
 }
 
+// A file whose stages list a split of the model (pipewise partition) fits that p·v only:
+// another would give the stages it does not list the default times.
+TEST(CostFile, ASplitFitsOnlyItsStageCount) {
+  const CostConfig config = parse_cost_config(
+      R"({"split_stages": 2, "stages": [{"stage": 0, "forward": 3, "backward": 6},
+                                        {"stage": 1, "forward": 4, "backward": 8}]})");
+  EXPECT_TRUE(try_resolve_costs(config, Problem{2, 1, 4}).ok());
+  EXPECT_TRUE(try_resolve_costs(config, Problem{1, 2, 4}).ok());  // v = 2 on one device
+  EXPECT_EQ(try_resolve_costs(config, Problem{4, 1, 4}).status().reason(),
+            "the costs describe the model split into 2 stages and this problem has p*v = 4: split it "
+            "into that many (pipewise partition -p 4 --write-costs FILE)");
+  EXPECT_THROW(parse_cost_config(R"({"split_stages": 0})"), Error);
+}
+
 // What a tool writes with cost_file_text reads back to the same values, the profile section
 // (model, split, contention, per-layer times) included.
 TEST(CostFileWriter, RoundTripsThroughTheReader) {
@@ -171,6 +185,7 @@ TEST(CostFileWriter, RoundTripsThroughTheReader) {
   stage.memory.working_set_bytes = 512;
   contents.stages.push_back(stage);
   contents.recompute = true;
+  contents.split_stages = 2;
   CommunicationCosts comm;
   comm.latency_ms = 0.03;
   comm.bandwidth_gb_per_s = 7.5;
@@ -212,6 +227,7 @@ TEST(CostFileWriter, RoundTripsThroughTheReader) {
   EXPECT_FALSE(memory.stash_bytes.has_value());
   EXPECT_FALSE(memory.step_working_bytes.has_value());
   EXPECT_TRUE(read.memory.recompute);
+  EXPECT_EQ(read.split_stages, 2u);
   EXPECT_EQ(read.communication.latency_ms, 0.03);
   EXPECT_EQ(read.communication.bandwidth_gb_per_s, 7.5);
   EXPECT_EQ(read.communication.activation_bytes, 4096);

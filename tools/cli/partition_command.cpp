@@ -162,6 +162,7 @@ void add_model_memory(const ModelDescription& model, Recompute recompute, const 
 std::string cost_file(const std::vector<LayerEntry>& layers, const std::vector<StageSplit>& splits,
                       const ModelDescription* model, Recompute recompute) {
   sim::CostFileContents contents;
+  contents.split_stages = static_cast<std::uint32_t>(splits.size());
   for (std::size_t s = 0; s < splits.size(); ++s) {
     double forward = 0;
     double backward = 0;

@@ -24,8 +24,15 @@ SweepPoint SweepGrid::point(std::size_t index) const {
 }
 
 bool has_no_memory_sizes(const sim::CostConfig& config) {
+  const auto sized = [](const sim::StageOverride& stage) {
+    const sim::StageMemoryOverride& memory = stage.memory;
+    return memory.parameter_bytes || memory.gradient_bytes || memory.optimizer_state_bytes ||
+           memory.stash_bytes || memory.checkpoint_bytes || memory.working_set_bytes ||
+           memory.step_working_bytes;
+  };
   return config.memory.parameter_bytes == 0 && config.memory.activation_bytes_per_layer == 0 &&
-         config.memory.optimizer_state_bytes.value_or(0) == 0;
+         config.memory.optimizer_state_bytes.value_or(0) == 0 &&
+         std::none_of(config.stages.begin(), config.stages.end(), sized);
 }
 
 ShapeCostSource fixed_shape_costs(const sim::CostConfig& config) {

@@ -46,7 +46,8 @@ inline constexpr double kActivationUnitBytes = 1024.0 * 1024.0 * 1024.0;
 // the sweep can compare memory in units of A).
 ShapeCostSource fixed_shape_costs(const sim::CostConfig& config);
 
-// True when `config` says nothing about memory (no parameters, no activations).
+// True when `config` says nothing about memory (no parameters, no activations), in its
+// memory section or in any stage.
 bool has_no_memory_sizes(const sim::CostConfig& config);
 
 struct SweepRow {

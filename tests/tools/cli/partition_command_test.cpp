@@ -138,6 +138,18 @@ TEST(PartitionCommand, WrittenCostsCarryEachStagesMemory) {
                                       list_costs + "'");
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_EQ(simulated_peaks(list_costs, 2), (std::vector<double>{6 * kGiB, 4 * kGiB}));
+  // sweep reads the same bytes (not units of one micro-batch's activations).
+  const CliResult swept = run_pipewise("sweep -s 1f1b -p 2 -m 4 --format csv --costs '" + list_costs + "'");
+  ASSERT_EQ(swept.exit_code, 0) << swept.err;
+  EXPECT_NE(swept.out.find(",6442450944"), std::string::npos) << swept.out;
+  // The file describes a split into 2 stages: any other p·v is refused, not filled in with
+  // the simulator's default stage times.
+  const CliResult other = run_pipewise("simulate -s 1f1b -p 4 -m 8 --costs '" + list_costs + "'");
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_EQ(line_count(other.err), 1u) << other.err;
+  EXPECT_NE(other.err.find("the costs describe the model split into 2 stages and this problem has p*v = 4"),
+            std::string::npos)
+      << other.err;
 
   for (const char* recompute : {"off", "selective", "full"}) {
     const std::string model_costs = scratch.file(std::string("bert-") + recompute + ".json");

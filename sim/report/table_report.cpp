@@ -1,5 +1,6 @@
 #include "sim/report/table_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/ir/problem.hpp"
@@ -14,7 +15,6 @@ std::string padded(const std::string& text, std::size_t width, bool left = false
   const std::string pad(width - text.size(), ' ');
   return left ? text + pad : pad + text;
 }
-
 
 }  // namespace
 
@@ -83,6 +83,12 @@ std::string metrics_table(const Metrics& metrics) {
                    std::to_string(device.weight_versions)});
   }
   out += table.render();
+  const bool holds_no_bytes = std::all_of(metrics.devices.begin(), metrics.devices.end(),
+                                          [](const DeviceMetrics& device) { return device.peak_memory_bytes == 0; });
+  if (holds_no_bytes) {
+    // 0 B is what the cost model says, not a measurement: say which sizes would change it.
+    out += "(peak memory 0 B: no sizes given; --activation-bytes and --parameter-bytes, or --costs, set them)\n";
+  }
   return out;
 }
 

@@ -44,9 +44,9 @@ void check_single_layer_fits(const ModelDescription& model) {
         layer.activation_bytes;
     if (bytes > cap) {
       throw Error(fmt::format(
-          "layer {} ({}) alone needs {} (weights, gradients, optimizer state and one micro-batch "
-          "of {} activations), more than the {} memory cap",
-          i, layer.name, format_bytes(bytes), model.batch.micro_batch_sizes.front(),
+          "layer {} ({}) alone needs {} at t = {} (weights, gradients, optimizer state and the "
+          "activations of a micro-batch of {}), more than the {} memory cap",
+          i, layer.name, format_bytes(bytes), widest, model.batch.micro_batch_sizes.front(),
           format_bytes(cap)));
     }
   }

@@ -94,6 +94,19 @@ TEST(Reports, TableNamesEveryMetric) {
   EXPECT_NE(table.find("lower bound"), std::string::npos);
 }
 
+TEST(Reports, TableSaysWhenNoMemorySizesWereGiven) {
+  const Schedule schedule = testing::one_f_one_b_schedule(2, 4);
+  const std::string footnote = "peak memory 0 B: no sizes given";
+  const RecordedRun sized = simulate_recorded(schedule, 0.0);
+  EXPECT_EQ(metrics_table(sized.metrics).find(footnote), std::string::npos);
+
+  CostConfig config;
+  config.device_share = {1.0, 1.0, 1.0, 0.0};
+  const CostModel costs = resolve_costs(config, schedule.problem);
+  const Metrics unsized = compute_metrics(simulate(schedule, costs, {}), costs);
+  EXPECT_NE(metrics_table(unsized).find(footnote), std::string::npos) << metrics_table(unsized);
+}
+
 TEST(Reports, JsonCarriesTheDocumentedFields) {
   const RecordedRun run = simulate_recorded(testing::one_f_one_b_schedule(4, 8), 0.0);
   const json report = json::parse(metrics_json(run.metrics, &*run.result.timeline));

@@ -62,8 +62,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"TruncatedModelJson", "recommend --model TRUNCATED --svg OUT", "truncated.json: invalid JSON at byte"},
         ErrorCase{"UnknownOption", "recommend --devcies 3 --svg OUT", "unrecognised option"},
         ErrorCase{"LayerLargerThanTheCap", "recommend --model MODEL --svg OUT",
-                  "layer 0 (layer) alone needs 4.00 GiB (weights, gradients, optimizer state and one "
-                  "micro-batch of 1 activations), more than the 1.00 GiB memory cap"},
+                  "layer 0 (layer) alone needs 4.00 GiB at t = 1 (weights, gradients, optimizer state "
+                  "and the activations of a micro-batch of 1), more than the 1.00 GiB memory cap"},
         ErrorCase{"UnknownPreset", "recommend --model gpt5 --svg OUT", "--model gpt5 is neither a preset"},
         ErrorCase{"MissingModelFile", "recommend --model /nonexistent/model.json --svg OUT",
                   "cannot read /nonexistent/model.json"},

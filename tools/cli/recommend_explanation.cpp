@@ -61,17 +61,19 @@ std::string explain_versus_best(const Candidate& candidate, const Candidate& bes
   std::string text = format_percent(slower) + " slower: ";
   if (compute >= idle) {
     text += compute_reason();
-    if (idle < -1e-4) {
-      text += fmt::format(", despite a smaller bubble ({} vs {})", format_percent(result.bubble_ratio),
-                          format_percent(best_result.bubble_ratio));
+    // A difference the printed figures would not show ("34.1% vs 34.1%") goes unsaid.
+    const std::string bubble = format_percent(result.bubble_ratio);
+    const std::string best_bubble = format_percent(best_result.bubble_ratio);
+    if (idle < -1e-4 && bubble != best_bubble) {
+      text += fmt::format(", despite a smaller bubble ({} vs {})", bubble, best_bubble);
     } else if (idle > 1e-3) {
       text += " and " + idle_reason();
     }
   } else {
     text += idle_reason();
-    if (compute < -1e-4) {
-      text += fmt::format(", despite less compute per device ({:+.1f}%)",
-                          (result.mean_busy_ms / best_result.mean_busy_ms - 1) * 100);
+    const std::string less = fmt::format("{:+.1f}%", (result.mean_busy_ms / best_result.mean_busy_ms - 1) * 100);
+    if (compute < -1e-4 && less != "-0.0%") {
+      text += ", despite less compute per device (" + less + ")";
     } else if (compute > 1e-3) {
       text += " and " + compute_reason();
     }
@@ -98,7 +100,7 @@ std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std:
   const bool bidirectional = placement == Placement::Bidirectional;
   const std::uint64_t stages = std::uint64_t{shape.devices} * (bidirectional ? 1 : shape.chunks);
   if (layers % stages != 0) {
-    warnings.push_back(fmt::format("{} = {} does not divide the {} layers: stages are uneven and the "
+    warnings.push_back(fmt::format("{} = {}, which does not divide the {} layers: stages are uneven and the "
                                    "slowest one sets the pace",
                                    bidirectional ? "p" : "p·v", stages, layers));
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/schedules/registry.hpp"
 #include "tools/cli/recommend_explanation.hpp"
@@ -37,6 +38,36 @@ TEST(RecommendExplanation, StaticMemoryOverTheCapSaysSo) {
   candidate.static_bytes = 92 * kGiB;
   EXPECT_EQ(explain_versus_best(candidate, best, 80 * kGiB),
             "exceeds memory: weights, gradients and optimizer state alone need 92.0 GiB of 80.0 GiB");
+}
+
+// A slower configuration's reasons leave out a difference its printed figures would not show.
+TEST(RecommendExplanation, ADifferenceThatPrintsEqualGoesUnsaid) {
+  Candidate best;
+  best.fits = true;
+  best.metrics = PointMetrics{};
+  best.metrics->makespan_ms = 100;
+  best.metrics->mean_busy_ms = 65.9;
+  best.metrics->bubble_ratio = 0.3410;
+  Candidate candidate = best;
+  candidate.metrics->makespan_ms = 105.7;
+  candidate.metrics->mean_busy_ms = 65.9 * 1.058;
+  candidate.metrics->bubble_ratio = 0.3408;  // smaller, but both print as 34.1%
+  EXPECT_EQ(explain_versus_best(candidate, best, 80 * kGiB), "5.7% slower: more compute per device (+5.8%)");
+  candidate.metrics->bubble_ratio = 0.30;
+  EXPECT_EQ(explain_versus_best(candidate, best, 80 * kGiB),
+            "5.7% slower: more compute per device (+5.8%), despite a smaller bubble (30.0% vs 34.1%)");
+}
+
+TEST(RuleOfThumbWarnings, UnevenStagesReadAsASentence) {
+  Candidate candidate;
+  candidate.schedule = "1f1b";
+  candidate.shape.devices = 16;
+  candidate.shape.chunks = 1;
+  candidate.microbatches = 64;
+  const std::vector<std::string> warnings = rule_of_thumb_warnings(candidate, 126);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "p·v = 16, which does not divide the 126 layers: stages are uneven and the "
+                         "slowest one sets the pace");
 }
 
 // recommend's answer says where its schedule runs: every schedule pipewise has.

@@ -29,7 +29,8 @@ const char* const kModelFlags[] = {
     "position-embedding-type", "disable-bias-linear", "use-flash-attn",
     "device-type", "peak-tflops", "gemm-efficiency", "gpus-per-node", "intra-node-bandwidth",
     "inter-node-bandwidth", "gradient-bytes-per-parameter", "tensor-parallel-overlap",
-    "overlap-p2p-communication", "no-scatter-gather-tensors-in-pipeline", "overlap-grad-reduce",
+    "overlap-p2p-communication", "no-overlap-p2p-communication", "no-scatter-gather-tensors-in-pipeline",
+    "overlap-grad-reduce",
     "layer-forward-ms", "layer-backward-ms", "layer-forward-flops", "layer-backward-flops",
     "layer-activation-bytes", "layer-output-bytes", "layer-parameter-bytes",
     "measured-micro-batch-size", "devices", "memory-cap", "device-tflops",
@@ -177,7 +178,11 @@ void apply_communication_flags(const po::variables_map& values, ModelDescription
       throw Error("--tensor-parallel-overlap must be none, backward or all (got \"" + name + "\")");
     }
   }
+  if (values.count("overlap-p2p-communication") && values.count("no-overlap-p2p-communication")) {
+    throw Error("--overlap-p2p-communication and --no-overlap-p2p-communication contradict each other");
+  }
   if (values.count("overlap-p2p-communication")) communication.pipeline_overlap = true;
+  if (values.count("no-overlap-p2p-communication")) communication.pipeline_overlap = false;
   if (values.count("no-scatter-gather-tensors-in-pipeline")) communication.scatter_gather = false;
   if (values.count("overlap-grad-reduce")) communication.overlap_grad_reduce = true;
 }
@@ -311,7 +316,9 @@ void add_model_options(po::options_description& options) {
       ("tensor-parallel-overlap", po::value<std::string>(),
        "none, backward (default: the backward's collectives hide behind its weight-gradient "
        "GEMMs) or all (--tp-comm-overlap)")
-      ("overlap-p2p-communication", "pipeline messages overlap compute (default: blocking)")
+      ("overlap-p2p-communication", "pipeline messages overlap compute, whatever v (default: "
+       "as Megatron-LM, overlapped with v > 1, blocking with v = 1)")
+      ("no-overlap-p2p-communication", "pipeline messages block, whatever v")
       ("no-scatter-gather-tensors-in-pipeline",
        "without sequence parallelism, every tensor-parallel rank sends the whole message")
       ("overlap-grad-reduce", "reduce data-parallel gradients during the backward");

@@ -28,7 +28,7 @@ std::string options_text(const Candidate& candidate) {
   const auto add = [&](const char* option) { text += (text.empty() ? "" : ",") + std::string(option); };
   if (candidate.shape.tensor.size > 1 && candidate.shape.tensor.sequence_parallel) add("sp");
   if (candidate.shape.distributed_optimizer) add("dist-opt");
-  if (candidate.shape.split == LayerSplit::Balanced) add("balanced");
+  if (candidate.shape.split != LayerSplit::Even) add("balanced");
   return text.empty() ? "-" : text;
 }
 
@@ -272,7 +272,7 @@ std::string schedule_runtime(const std::string& schedule) {
   static const std::map<std::string, std::string> kRuntimes = {
       {"naive", "no pipeline framework (one micro-batch at a time through the stages: plain model parallelism); pipewise run -s naive"},
       {"1f1b", "Megatron-LM; PyTorch Schedule1F1B"},
-      {"interleaved", "Megatron-LM (--virtual-pipeline-model-parallel-size); PyTorch ScheduleInterleaved1F1B"},
+      {"interleaved", "Megatron-LM (--num-layers-per-virtual-pipeline-stage); PyTorch ScheduleInterleaved1F1B"},
       {"gpipe", "PyTorch ScheduleGPipe"},
       {"looped-bfs", "PyTorch ScheduleLoopedBFS"},
       {"interleaved-zb", "PyTorch ScheduleInterleavedZeroBubble"},
@@ -299,8 +299,15 @@ std::string parallel_flags(const ModelDescription& model, const Candidate& candi
   const PipelineShape& shape = candidate.shape;
   std::string flags = fmt::format(
       "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", shape.tensor.size, shape.devices);
+  // Megatron-LM derives v from the layers per virtual stage (it has no flag for v itself,
+  // whatever older scripts passed); the embedding and the loss count as layers when the
+  // split says so.
+  const bool as_layers = shape.split == LayerSplit::EmbeddingAndLossAsLayers;
+  if (as_layers) flags += " --account-for-embedding-in-pipeline-split --account-for-loss-in-pipeline-split";
   if (candidate.schedule == "interleaved" && shape.chunks > 1 && shape.devices > 1) {
-    flags += fmt::format(" --virtual-pipeline-model-parallel-size {}", shape.chunks);
+    const std::uint64_t slots = model.layer_count() + (as_layers ? 2 : 0);
+    flags += fmt::format(" --num-layers-per-virtual-pipeline-stage {}",
+                         slots / (std::uint64_t{shape.chunks} * shape.devices));
   }
   if (shape.split == LayerSplit::Balanced) {
     if (const Result<PipelineCosts> costs = pipeline_costs(model, shape); costs.ok()) {
@@ -318,7 +325,11 @@ std::string parallel_flags(const ModelDescription& model, const Candidate& candi
   if (shape.distributed_optimizer) flags += " --use-distributed-optimizer";
   const CommunicationSpec& communication = model.communication;
   if (communication.overlap_grad_reduce && shape.replicas > 1) flags += " --overlap-grad-reduce";
-  if (communication.pipeline_overlap && shape.devices > 1) flags += " --overlap-p2p-communication";
+  // Megatron-LM overlaps the interleaved schedule's messages unless told not to, and cannot
+  // overlap 1F1B's.
+  if (shape.chunks > 1 && shape.devices > 1 && !communication.pipeline_overlapped(shape.chunks)) {
+    flags += " --no-overlap-p2p-communication";
+  }
   if (communication.tensor_parallel_overlap == TensorParallelOverlap::All && shape.tensor.size > 1) {
     flags += " --tp-comm-overlap";
   }

@@ -22,7 +22,7 @@ std::string row_label(const Candidate& candidate) {
                        candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
   // Rows that differ only there are otherwise told apart by nothing.
   if (candidate.shape.distributed_optimizer) label += " dist-opt";
-  if (candidate.shape.split == LayerSplit::Balanced) label += " balanced";
+  if (candidate.shape.split != LayerSplit::Even) label += " balanced";
   return label;
 }
 

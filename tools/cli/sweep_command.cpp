@@ -136,9 +136,16 @@ CostSource cost_source(const po::variables_map& values) {
       point.devices = devices;
       point.chunks = chunks;
       // Megatron-LM's even split where p·v divides the layers; else, with v = 1, the first
-      // and last stages take the difference.
+      // and last stages take the difference, and with chunks the embedding and the loss
+      // count as layers where that divides.
       const std::uint32_t layers = description.layer_count();
-      if (chunks == 1 && devices >= 2 && layers % devices != 0) point.split = LayerSplit::Balanced;
+      const std::uint64_t stages = std::uint64_t{devices} * chunks;
+      if (description.transformer && layers % stages != 0) {
+        if (chunks == 1 && devices >= 2) point.split = LayerSplit::Balanced;
+        if (chunks > 1 && splits_counting_embedding_and_loss(layers, stages)) {
+          point.split = LayerSplit::EmbeddingAndLossAsLayers;
+        }
+      }
       return pipeline_costs(description, point);
     };
     return source;

@@ -68,9 +68,13 @@ enum class TensorParallelOverlap : std::uint8_t {
 // How Megatron-LM communicates (its flags in parentheses).
 struct CommunicationSpec {
   TensorParallelOverlap tensor_parallel_overlap = TensorParallelOverlap::Backward;
-  // Pipeline messages: blocking batched send/receive (the default), or overlapped with
-  // compute (--overlap-p2p-communication).
-  bool pipeline_overlap = false;
+  // Pipeline messages overlapped with compute (true) or blocking batched send/receive
+  // (false). Unset: as Megatron-LM does by default today, overlapped with v > 1 (the
+  // interleaved schedule; --no-overlap-p2p-communication turns it off) and blocking with
+  // v = 1 (the one its 1F1B has). The Megatron-LM of the 2021-2022 papers blocked always.
+  std::optional<bool> pipeline_overlap;
+  // pipeline_overlap for a layout with `chunks` model chunks per device.
+  bool pipeline_overlapped(std::uint32_t chunks) const { return pipeline_overlap.value_or(chunks > 1); }
   // Without sequence parallelism, each tensor-parallel rank sends 1/t of a stage's output
   // and the receivers all-gather it over NVLink (on by default in the Megatron-LM of the
   // papers; --no-scatter-gather-tensors-in-pipeline turns it off). With sequence

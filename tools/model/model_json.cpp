@@ -371,10 +371,10 @@ std::string model_to_json(const ModelDescription& model) {
   const char* overlap = communication.tensor_parallel_overlap == TensorParallelOverlap::None  ? "none"
                         : communication.tensor_parallel_overlap == TensorParallelOverlap::All ? "all"
                                                                                                : "backward";
-  out["communication"] = {{"tensor_parallel_overlap", overlap},
-                          {"pipeline_overlap", communication.pipeline_overlap},
-                          {"scatter_gather", communication.scatter_gather},
-                          {"overlap_grad_reduce", communication.overlap_grad_reduce}};
+  out["communication"] = {{"tensor_parallel_overlap", overlap}};
+  if (communication.pipeline_overlap) out["communication"]["pipeline_overlap"] = *communication.pipeline_overlap;
+  out["communication"]["scatter_gather"] = communication.scatter_gather;
+  out["communication"]["overlap_grad_reduce"] = communication.overlap_grad_reduce;
   nlohmann::ordered_json interconnect = {
       {"intra_node_gb_per_s", hardware.intra_node_gb_per_s},
       {"inter_node_gb_per_s", hardware.inter_node_gb_per_s},

@@ -35,11 +35,14 @@ std::vector<std::uint32_t> divisors_up_to(std::uint32_t value, std::uint32_t lim
 // Megatron-LM's rules for interleaving: at least two pipeline stages ("pipeline-model-parallel
 // size should be greater than 1 with interleaved schedule"), and every chunk holds
 // L / (p·v) layers, a whole number.
-std::vector<std::uint32_t> default_chunks(std::uint32_t layers, std::uint32_t devices) {
+std::vector<std::uint32_t> default_chunks(std::uint32_t layers, std::uint32_t devices, bool transformer) {
   std::vector<std::uint32_t> chunks;
-  if (devices < 2 || layers % devices != 0) return chunks;
+  if (devices < 2) return chunks;
   for (std::uint32_t v = 2; v <= 16; ++v) {
-    if ((layers / devices) % v == 0) chunks.push_back(v);
+    const std::uint64_t stages = std::uint64_t{v} * devices;
+    if (layers % stages == 0 || (transformer && splits_counting_embedding_and_loss(layers, stages))) {
+      chunks.push_back(v);
+    }
   }
   return chunks;
 }
@@ -94,7 +97,7 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
       if (info.fixed_chunks != 0) {
         chunk_list = {info.fixed_chunks};
       } else if (info.uses_chunks) {
-        chunk_list = options.chunks.empty() ? default_chunks(layer_count, base.shape.devices)
+        chunk_list = options.chunks.empty() ? default_chunks(layer_count, base.shape.devices, transformer)
                                             : options.chunks;
       }
       for (const std::uint32_t v : chunk_list) {
@@ -102,7 +105,13 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
         const std::uint64_t stages = std::uint64_t{v} * base.shape.devices;
         const bool even = !transformer || layer_count % stages == 0;
         const bool balanced = transformer && v == 1 && base.shape.devices >= 2;
-        if (even || !balanced) {
+        // With chunks, Megatron-LM balances by counting the embedding and the loss as layers.
+        const bool as_layers =
+            transformer && v > 1 && !even && splits_counting_embedding_and_loss(layer_count, stages);
+        if (as_layers) {
+          base.shape.split = LayerSplit::EmbeddingAndLossAsLayers;
+          candidates.push_back(base);
+        } else if (even || !balanced) {
           base.shape.split = LayerSplit::Even;
           candidates.push_back(base);
         }

@@ -23,7 +23,8 @@ struct RecommendOptions {
   // p: every divisor of devices / t up to L (only devices / (t·d) when d is fixed).
   std::vector<std::uint32_t> stages;
   // v for schedules with chunks: every v >= 2 up to 16 with L / p a multiple of v
-  // (Megatron-LM's rule: each chunk holds the same number of layers).
+  // (Megatron-LM's rule: each chunk holds the same number of layers), and for transformers
+  // those where (L + 2) / p is, the embedding and the loss counted as layers.
   std::vector<std::uint32_t> chunks;
   // off, selective (transformers only) and full.
   std::vector<Recompute> recompute;
@@ -31,7 +32,8 @@ struct RecommendOptions {
   // heads, the query groups and the devices; with t > 1 sequence parallelism on and off
   // unless the model fixes it. The distributed optimizer on and off when d > 1 unless the
   // model fixes it. Transformers with v = 1 and p >= 2 try the even split (when p divides
-  // L) and the balanced one.
+  // L) and the balanced one; with v > 1 the even split, or where p·v does not divide L but
+  // divides L + 2, the embedding and the loss counted as layers.
   // Adds, for each p, the micro-batch size whose m first reaches this bubble ratio.
   std::optional<double> target_bubble;
   unsigned threads = 1;

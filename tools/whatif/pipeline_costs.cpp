@@ -27,7 +27,19 @@ Recompute recompute_from_name(std::string_view name) {
 }
 
 std::string_view split_name(LayerSplit split) {
-  return split == LayerSplit::Balanced ? "balanced" : "even";
+  switch (split) {
+    case LayerSplit::Even:
+      return "even";
+    case LayerSplit::Balanced:
+      return "balanced";
+    case LayerSplit::EmbeddingAndLossAsLayers:
+      return "embedding-and-loss-as-layers";
+  }
+  return "even";
+}
+
+bool splits_counting_embedding_and_loss(std::uint64_t layers, std::uint64_t stages) {
+  return stages >= 2 && (layers + 2) % stages == 0 && (layers + 2) / stages >= 2;
 }
 
 namespace {
@@ -49,6 +61,26 @@ Result<std::vector<StageSplit>> even_split(std::uint32_t layers, std::uint32_t s
   }
   std::vector<StageSplit> splits(stages);
   for (std::uint32_t s = 0; s < stages; ++s) splits[s] = {s * (layers / stages), layers / stages, 0, 0};
+  return splits;
+}
+
+// Megatron-LM's split with the embedding and the loss counted as layers: (L + 2) / S slots
+// per stage, the first and the last stage one layer fewer.
+Result<std::vector<StageSplit>> embedding_and_loss_split(std::uint32_t layers, std::uint32_t stages) {
+  const std::uint64_t slots = std::uint64_t{layers} + 2;
+  if (!splits_counting_embedding_and_loss(layers, stages)) {
+    return Status::failure("p·v = " + std::to_string(stages) + " does not divide the " + std::to_string(layers) +
+                           " layers with the embedding and the loss counted as layers (" +
+                           std::to_string(slots) + " slots, at least two per stage)");
+  }
+  const auto per_stage = static_cast<std::uint32_t>(slots / stages);
+  std::vector<StageSplit> splits(stages);
+  std::uint32_t next = 0;
+  for (std::uint32_t s = 0; s < stages; ++s) {
+    const std::uint32_t count = s == 0 || s + 1 == stages ? per_stage - 1 : per_stage;
+    splits[s] = {next, count, 0, 0};
+    next += count;
+  }
   return splits;
 }
 
@@ -110,6 +142,7 @@ Result<std::vector<StageSplit>> split_layers(const ModelDescription& model, cons
   }
   const auto count = static_cast<std::uint32_t>(layers.size());
   if (shape.split == LayerSplit::Even) return even_split(count, stages);
+  if (shape.split == LayerSplit::EmbeddingAndLossAsLayers) return embedding_and_loss_split(count, stages);
   if (shape.chunks > 1) return Status::failure("a balanced split needs v = 1");
   return balanced_split(count, stages, step_ms(layers.front(), shape.recompute),
                         step_ms(*resolved.embedding, shape.recompute),
@@ -281,7 +314,7 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
       model.interconnect.bandwidth_gb_per_s.value_or(link_gb_per_s(pipeline_link, hardware));
   comm.activation_bytes = costs.message_bytes;
   comm.gradient_bytes = costs.message_bytes;
-  comm.mode = communication.pipeline_overlap ? sim::CommMode::Overlapped : sim::CommMode::Blocking;
+  comm.mode = communication.pipeline_overlapped(shape.chunks) ? sim::CommMode::Overlapped : sim::CommMode::Blocking;
 
   // The data-parallel ring of one stage's ranks: t·d consecutive ranks (Megatron-LM orders
   // tensor, then data, then pipeline ranks), inside a node when they fit in one.

@@ -33,8 +33,16 @@ enum class LayerSplit : std::uint8_t {
              // embedding and the loss do not slow them (Megatron-LM's
              // --decoder-first-pipeline-num-layers / --decoder-last-pipeline-num-layers),
              // the others L' / (p−2) each
+  // The embedding and the loss each count as one layer: (L + 2) / (p·v) per stage, the
+  // first and the last one layer fewer (Megatron-LM's
+  // --account-for-embedding-in-pipeline-split --account-for-loss-in-pipeline-split), any v.
+  EmbeddingAndLossAsLayers,
 };
-std::string_view split_name(LayerSplit split);  // "even", "balanced"
+// "even", "balanced", "embedding-and-loss-as-layers"
+std::string_view split_name(LayerSplit split);
+// Whether EmbeddingAndLossAsLayers splits `layers` into `stages`: S divides L + 2 with at
+// least two slots per stage (so the first and the last stage keep a layer).
+bool splits_counting_embedding_and_loss(std::uint64_t layers, std::uint64_t stages);
 
 // How the model is laid out on the devices.
 struct PipelineShape {
@@ -70,7 +78,8 @@ struct PipelineCosts {
 // The costs of `model` laid out as `shape`. Layer groups (not transformers) are split by
 // partition_layers on forward+backward time, whatever `shape.split` says. Fails, with the
 // reason, on layouts a search skips: p·v above the layer count, an even split that p·v
-// does not divide, a balanced split with v > 1 or p = 1, selective recomputation or tensor
+// does not divide (L + 2 for EmbeddingAndLossAsLayers, with at least two per stage), a
+// balanced split with v > 1 or p = 1, selective recomputation or tensor
 // parallelism of a model that is not a transformer, t not dividing the heads.
 Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape);
 

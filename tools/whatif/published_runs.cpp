@@ -159,6 +159,7 @@ ModelDescription published_model(const PublishedConfiguration& configuration, co
   model.training.distributed_optimizer = false;
   model.communication.overlap_grad_reduce = configuration.overlap_grad_reduce;
   model.communication.scatter_gather = configuration.scatter_gather;
+  model.communication.pipeline_overlap = false;  // the Megatron-LM of both papers always blocked
   if (configuration.version == MegatronVersion::Sc21) {
     // fp16 weights and gradients: the gradients are all-reduced in fp16; the collectives of
     // tensor parallelism all wait (asynchronous all-reduce came later).

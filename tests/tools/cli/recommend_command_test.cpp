@@ -226,7 +226,7 @@ TEST(RecommendCommand, DualPipeIsReportedAsTwoModelCopiesAndNotAsMegatronInterle
   EXPECT_NE(text.out.find("Megatron-LM has no dualpipe schedule; it runs in deepseek-ai/DualPipe"),
             std::string::npos)
       << text.out;
-  EXPECT_EQ(text.out.find("--virtual-pipeline-model-parallel-size"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("--num-layers-per-virtual-pipeline-stage"), std::string::npos) << text.out;
   EXPECT_EQ(text.out.find("p·v = 4 does not divide"), std::string::npos) << text.out;
 
   const CliResult json = run_pipewise("recommend --model llama3-8b --devices 16 -s dualpipe -p 2 --tensor-model-parallel-size 2 -f json");
@@ -309,9 +309,64 @@ TEST(RecommendCommand, InterleavingOneStageGetsNoMegatronFlags) {
       run_pipewise("recommend --model llama3-8b -s interleaved -p 1 -v 2 --tensor-model-parallel-size 8 --top 1");
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("Megatron-LM interleaves only with p >= 2"), std::string::npos) << text.out;
-  EXPECT_EQ(text.out.find("--virtual-pipeline-model-parallel-size"), std::string::npos) << text.out;
-  EXPECT_EQ(best.at("parallel_flags").get<std::string>().find("--virtual-pipeline-model-parallel-size"),
+  EXPECT_EQ(text.out.find("--num-layers-per-virtual-pipeline-stage"), std::string::npos) << text.out;
+  EXPECT_EQ(best.at("parallel_flags").get<std::string>().find("--num-layers-per-virtual-pipeline-stage"),
             std::string::npos);
+}
+
+// Llama 3.1 405B's 126 layers split into no p·v >= 2 evenly at p = 16; Megatron-LM
+// interleaves them by counting the embedding and the loss as layers, and has no flag for v
+// itself: the flags it is given name the layers per virtual stage.
+TEST(RecommendCommand, InterleavesLayersThatDoNotDivideAsMegatronLmDoes) {
+  const CliResult json = run_pipewise(
+      "recommend --model llama3-405b --devices 8192 --global-batch-size 2048 --micro-batch-size 1 -p 16 "
+      "--tensor-model-parallel-size 8 --sequence-parallel --use-distributed-optimizer -s interleaved -v 4 "
+      "--recompute full -f json");
+  ASSERT_EQ(json.exit_code, 0) << json.err << json.out;
+  const nlohmann::json document = nlohmann::json::parse(json.out);
+  const nlohmann::json& best = document.at("configurations").at(0);
+  EXPECT_EQ(best.at("chunks").get<int>(), 4) << best.dump();
+  EXPECT_EQ(best.at("split").get<std::string>(), "embedding-and-loss-as-layers");
+  const std::string flags = best.at("megatron_flags").get<std::string>();
+  EXPECT_NE(flags.find("--pipeline-model-parallel-size 16 --account-for-embedding-in-pipeline-split "
+                       "--account-for-loss-in-pipeline-split --num-layers-per-virtual-pipeline-stage 2 "),
+            std::string::npos)
+      << flags;
+
+  const CliResult even = run_pipewise("recommend --model gpt3-175b -s interleaved -p 8 -v 3 --top 1 -f json");
+  ASSERT_EQ(even.exit_code, 0) << even.err << even.out;
+  const nlohmann::json even_document = nlohmann::json::parse(even.out);
+  const std::string even_flags = even_document.at("configurations").at(0).at("megatron_flags").get<std::string>();
+  EXPECT_NE(even_flags.find("--pipeline-model-parallel-size 8 --num-layers-per-virtual-pipeline-stage 4 "),
+            std::string::npos)
+      << even_flags;
+  EXPECT_EQ(even_flags.find("account-for"), std::string::npos) << even_flags;
+}
+
+// Megatron-LM overlaps the interleaved schedule's messages by default: the flags say so only
+// when the model blocks them, and never name a flag Megatron-LM lacks.
+TEST(RecommendCommand, TheFlagsTurnMessageOverlapOffOnlyWhereTheModelBlocks) {
+  const std::string interleaved = "recommend --model gpt3-175b -s interleaved -p 8 -v 3 --top 1 -f json";
+  const auto flags_of = [](const CliResult& result) {
+    const nlohmann::json document = nlohmann::json::parse(result.out);
+    return document.at("configurations").at(0).at("megatron_flags").get<std::string>();
+  };
+  const CliResult overlapped = run_pipewise(interleaved);
+  ASSERT_EQ(overlapped.exit_code, 0) << overlapped.err;
+  EXPECT_EQ(flags_of(overlapped).find("overlap-p2p"), std::string::npos) << flags_of(overlapped);
+  const CliResult blocking = run_pipewise(interleaved + " --no-overlap-p2p-communication");
+  ASSERT_EQ(blocking.exit_code, 0) << blocking.err;
+  EXPECT_NE(flags_of(blocking).find(" --no-overlap-p2p-communication"), std::string::npos) << flags_of(blocking);
+  const CliResult one_f_one_b = run_pipewise(
+      "recommend --model gpt3-175b -s 1f1b -p 8 --top 1 -f json --overlap-p2p-communication");
+  ASSERT_EQ(one_f_one_b.exit_code, 0) << one_f_one_b.err;
+  EXPECT_EQ(flags_of(one_f_one_b).find("overlap-p2p"), std::string::npos) << flags_of(one_f_one_b);
+
+  const CliResult both = run_pipewise(interleaved + " --overlap-p2p-communication --no-overlap-p2p-communication");
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_NE(both.err.find("--overlap-p2p-communication and --no-overlap-p2p-communication contradict each other"),
+            std::string::npos)
+      << both.err;
 }
 
 TEST(RecommendCommand, NoAnswerIsOverTheCapByMegatronLmsOwnAccounting) {

@@ -24,6 +24,17 @@ TEST(ModelJson, EveryPresetRoundTrips) {
   }
 }
 
+// Pipeline overlap left unset means Megatron-LM's default, which depends on v: it stays
+// unset through JSON, and a value given stays given.
+TEST(ModelJson, PipelineOverlapStaysUnsetOrAsGiven) {
+  ModelDescription model = find_model_preset("gpt3-175b")->model;
+  ASSERT_FALSE(model.communication.pipeline_overlap.has_value());
+  EXPECT_EQ(model_to_json(model).find("pipeline_overlap"), std::string::npos);
+  EXPECT_FALSE(model_from_json(model_to_json(model), "m.json").communication.pipeline_overlap.has_value());
+  model.communication.pipeline_overlap = false;
+  EXPECT_EQ(model_from_json(model_to_json(model), "m.json").communication.pipeline_overlap, false);
+}
+
 TEST(ModelJson, LayerValuesArePerMicrobatchOfTheMeasuredSize) {
   const ModelDescription model = model_from_json(
       R"({"measured_micro_batch_size": 4,

@@ -129,6 +129,25 @@ TEST(PipelineCosts, MessagesAreSplitOverTheTensorParallelRanksWithSequenceParall
   EXPECT_DOUBLE_EQ(pipeline_costs(model, shape).value().message_bytes, 16.0);
 }
 
+// Megatron-LM today overlaps the interleaved schedule's messages (--no-overlap-p2p-communication
+// turns it off) and cannot overlap 1F1B's; a model that says which keeps it for every v.
+TEST(PipelineCosts, PipelineMessagesOverlapWithChunksUnlessTheModelSays) {
+  ModelDescription model = tiny_gpt();
+  model.transformer->layers = 4;
+  PipelineShape shape;
+  shape.devices = 2;
+  const auto mode = [&](std::uint32_t chunks) {
+    shape.chunks = chunks;
+    return pipeline_costs(model, shape).value().config.communication.mode;
+  };
+  EXPECT_EQ(mode(1), sim::CommMode::Blocking);
+  EXPECT_EQ(mode(2), sim::CommMode::Overlapped);
+  model.communication.pipeline_overlap = false;
+  EXPECT_EQ(mode(2), sim::CommMode::Blocking);
+  model.communication.pipeline_overlap = true;
+  EXPECT_EQ(mode(1), sim::CommMode::Overlapped);
+}
+
 TEST(PipelineCosts, ABalancedSplitGivesTheHeavyLastStageFewerLayers) {
   ModelDescription model = tiny_gpt();
   model.transformer->layers = 8;
@@ -151,6 +170,38 @@ TEST(PipelineCosts, ABalancedSplitGivesTheHeavyLastStageFewerLayers) {
   shape.chunks = 2;
   shape.split = LayerSplit::Balanced;
   EXPECT_EQ(pipeline_costs(model, shape).status().reason(), "a balanced split needs v = 1");
+}
+
+// Megatron-LM's --account-for-embedding-in-pipeline-split --account-for-loss-in-pipeline-split:
+// 126 layers on p·v = 16 · 4 stages are 128 slots of 2, the first and last stage one layer.
+TEST(PipelineCosts, CountingTheEmbeddingAndTheLossAsLayersSplitsWhatAnEvenSplitCannot) {
+  ModelDescription model = tiny_gpt();
+  model.transformer->layers = 126;
+  PipelineShape shape;
+  shape.devices = 16;
+  shape.chunks = 4;
+  EXPECT_FALSE(pipeline_costs(model, shape).ok());  // 64 does not divide 126
+  shape.split = LayerSplit::EmbeddingAndLossAsLayers;
+  const PipelineCosts costs = pipeline_costs(model, shape).value();
+  ASSERT_EQ(costs.stages.size(), 64u);
+  std::uint32_t next = 0;
+  for (std::size_t s = 0; s < costs.stages.size(); ++s) {
+    const std::uint32_t expected = s == 0 || s + 1 == costs.stages.size() ? 1 : 2;
+    EXPECT_EQ(costs.stages[s].layer_count, expected) << "stage " << s;
+    EXPECT_EQ(costs.stages[s].first_layer, next) << "stage " << s;
+    next += costs.stages[s].layer_count;
+  }
+  EXPECT_EQ(next, 126u);
+  // 126 + 2 = 128 slots: 3 stages do not divide them, and 128 stages would leave the first
+  // and the last none.
+  shape.devices = 3;
+  shape.chunks = 1;
+  EXPECT_EQ(pipeline_costs(model, shape).status().reason(),
+            "p·v = 3 does not divide the 126 layers with the embedding and the loss counted as layers "
+            "(128 slots, at least two per stage)");
+  EXPECT_TRUE(splits_counting_embedding_and_loss(126, 64));
+  EXPECT_FALSE(splits_counting_embedding_and_loss(126, 128));
+  EXPECT_FALSE(splits_counting_embedding_and_loss(126, 1));
 }
 
 TEST(PipelineCosts, AnEvenSplitNeedsTheLayersToDivide) {

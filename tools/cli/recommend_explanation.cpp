@@ -81,7 +81,7 @@ std::string explain_versus_best(const Candidate& candidate, const Candidate& bes
   return text;
 }
 
-std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std::uint32_t layers) {
+std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, const ModelDescription& model) {
   std::vector<std::string> warnings;
   const PipelineShape& shape = candidate.shape;
   const Placement placement = find_schedule(candidate.schedule).placement;
@@ -99,7 +99,8 @@ std::vector<std::string> rule_of_thumb_warnings(const Candidate& candidate, std:
   // Bidirectional placement (DualPipe) splits the model into p stages, one copy per direction.
   const bool bidirectional = placement == Placement::Bidirectional;
   const std::uint64_t stages = std::uint64_t{shape.devices} * (bidirectional ? 1 : shape.chunks);
-  if (layers % stages != 0) {
+  const std::uint32_t layers = model.layer_count();
+  if (model.transformer && shape.split == LayerSplit::Even && layers % stages != 0) {
     warnings.push_back(fmt::format("{} = {}, which does not divide the {} layers: stages are uneven and the "
                                    "slowest one sets the pace",
                                    bidirectional ? "p" : "p·v", stages, layers));

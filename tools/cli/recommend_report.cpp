@@ -185,13 +185,13 @@ std::string over_cap_section(const Recommendation& recommendation) {
 }
 
 // The rules of thumb the best configuration breaks, and how many of the shown ones do.
-std::string warnings_section(const Recommendation& recommendation, std::size_t top, std::uint32_t layers) {
+std::string warnings_section(const Recommendation& recommendation, std::size_t top, const ModelDescription& model) {
   const std::vector<Candidate>& candidates = recommendation.candidates;
-  const auto warnings = rule_of_thumb_warnings(candidates.front(), layers);
+  const auto warnings = rule_of_thumb_warnings(candidates.front(), model);
   const std::size_t shown = std::min(top, recommendation.fitting);
   std::size_t broken = 0;
   for (std::size_t i = 0; i < shown; ++i) {
-    if (!rule_of_thumb_warnings(candidates[i], layers).empty()) ++broken;
+    if (!rule_of_thumb_warnings(candidates[i], model).empty()) ++broken;
   }
   std::string text;
   if (!warnings.empty() || broken > 0) text += "\n";
@@ -426,7 +426,7 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
     text += best_per<std::uint32_t>(recommendation, "best for each pipeline size", pipeline_size,
                                     pipeline_size_text);
     text += best_per<std::string>(recommendation, "best for each schedule", schedule_of, schedule_text);
-    text += warnings_section(recommendation, top, model.layer_count());
+    text += warnings_section(recommendation, top, model);
   }
   if (recommendation.target_bubble) {
     text += plans_text(recommendation, *recommendation.target_bubble, model.batch.global);

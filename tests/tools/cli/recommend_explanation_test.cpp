@@ -8,6 +8,7 @@
 #include "common/schedules/registry.hpp"
 #include "tools/cli/recommend_explanation.hpp"
 #include "tools/cli/recommend_report.hpp"
+#include "tools/model/model_presets.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -58,16 +59,24 @@ TEST(RecommendExplanation, ADifferenceThatPrintsEqualGoesUnsaid) {
             "5.7% slower: more compute per device (+5.8%), despite a smaller bubble (30.0% vs 34.1%)");
 }
 
-TEST(RuleOfThumbWarnings, UnevenStagesReadAsASentence) {
+// An even split that p·v does not divide is warned about; splits uneven on purpose are not.
+TEST(RuleOfThumbWarnings, UnevenStagesAreWarnedAboutOnlyWhereTheSplitIsMeantToBeEven) {
+  const ModelDescription model = find_model_preset("llama3-405b")->model;  // 126 layers
   Candidate candidate;
-  candidate.schedule = "1f1b";
+  candidate.schedule = "interleaved";
   candidate.shape.devices = 16;
-  candidate.shape.chunks = 1;
+  candidate.shape.chunks = 4;
   candidate.microbatches = 64;
-  const std::vector<std::string> warnings = rule_of_thumb_warnings(candidate, 126);
+  const std::vector<std::string> warnings = rule_of_thumb_warnings(candidate, model);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0], "p·v = 16, which does not divide the 126 layers: stages are uneven and the "
+  EXPECT_EQ(warnings[0], "p·v = 64, which does not divide the 126 layers: stages are uneven and the "
                          "slowest one sets the pace");
+  candidate.shape.split = LayerSplit::EmbeddingAndLossAsLayers;
+  EXPECT_TRUE(rule_of_thumb_warnings(candidate, model).empty());
+  candidate.schedule = "1f1b";
+  candidate.shape.chunks = 1;
+  candidate.shape.split = LayerSplit::Balanced;
+  EXPECT_TRUE(rule_of_thumb_warnings(candidate, model).empty());
 }
 
 // recommend's answer says where its schedule runs: every schedule pipewise has.

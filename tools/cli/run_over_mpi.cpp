@@ -10,6 +10,7 @@
 #include "common/ir/error.hpp"
 #include "common/text/escaped_text.hpp"
 #include "exec/mpi/planning/process_faults.hpp"
+#include "exec/mpi/planning/rank_grid.hpp"
 
 namespace pipewise::tools {
 namespace {
@@ -73,6 +74,22 @@ int run_as_rank(const std::string& command, RunRequest& request, const Schedule&
                 exec::FaultPlan& faults, const RankZeroWork& on_rank_zero) {
   const std::unique_ptr<exec::mpi::RankSession> session = start_session();
   const std::uint32_t rank = session->rank();
+  // Every rank finds the same when the ranks form no grid: rank 0 says it in one line, and
+  // all end once it has (no MPI_Abort, whose banner would bury the line).
+  const Status grid =
+      exec::mpi::rank_grid_for(session->world_size(), lowered.problem.devices, request.replicas).status();
+  if (!grid.ok()) {
+    if (rank == 0) {
+      std::fprintf(stderr, "pipewise %s: error: %s\n", command.c_str(), printable(grid.reason()).c_str());
+      std::fflush(stderr);
+    }
+    try {
+      session->meet(request.steps.run.receive_timeout);
+    } catch (const std::exception&) {
+      // A rank that did not come: it ends on its own with the same error.
+    }
+    return 1;
+  }
   try {
     session->arrange(lowered.problem.devices, request.replicas);
     exec::mpi::ProcessKillingFaults rank_faults(faults);

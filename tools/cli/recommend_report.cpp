@@ -301,13 +301,16 @@ std::string parallel_flags(const ModelDescription& model, const Candidate& candi
       "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", shape.tensor.size, shape.devices);
   // Megatron-LM derives v from the layers per virtual stage (it has no flag for v itself,
   // whatever older scripts passed); the embedding and the loss count as layers when the
-  // split says so.
+  // split says so. A layer list split by time has no such number: v is given as stages per
+  // rank (a flag of newer Megatron-LM versions).
   const bool as_layers = shape.split == LayerSplit::EmbeddingAndLossAsLayers;
   if (as_layers) flags += " --account-for-embedding-in-pipeline-split --account-for-loss-in-pipeline-split";
   if (candidate.schedule == "interleaved" && shape.chunks > 1 && shape.devices > 1) {
+    const std::uint64_t stages = std::uint64_t{shape.chunks} * shape.devices;
     const std::uint64_t slots = model.layer_count() + (as_layers ? 2 : 0);
-    flags += fmt::format(" --num-layers-per-virtual-pipeline-stage {}",
-                         slots / (std::uint64_t{shape.chunks} * shape.devices));
+    flags += model.transformer && slots % stages == 0
+                 ? fmt::format(" --num-layers-per-virtual-pipeline-stage {}", slots / stages)
+                 : fmt::format(" --num-virtual-stages-per-pipeline-rank {}", shape.chunks);
   }
   if (shape.split == LayerSplit::Balanced) {
     if (const Result<PipelineCosts> costs = pipeline_costs(model, shape); costs.ok()) {

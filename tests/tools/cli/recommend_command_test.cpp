@@ -343,6 +343,24 @@ TEST(RecommendCommand, InterleavesLayersThatDoNotDivideAsMegatronLmDoes) {
   EXPECT_EQ(even_flags.find("account-for"), std::string::npos) << even_flags;
 }
 
+// A layer list split by time into p·v stages has no whole number of layers per virtual
+// stage: its flags give v as stages per rank.
+TEST(RecommendCommand, ALayerListInterleavesWithVirtualStagesPerRank) {
+  const ScratchDirectory scratch;
+  const std::string model = scratch.write("five.json", R"({
+    "name": "five", "layers": [{"count": 5, "forward_ms": 1, "backward_ms": 2}],
+    "device": {"count": 2, "memory_gib": 80}, "batch": {"global": 8, "micro": 1}})");
+  const CliResult result =
+      run_pipewise("recommend --model '" + model + "' -s interleaved -p 2 -v 2 --top 1 -f json");
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  const std::string flags = document.at("configurations").at(0).at("parallel_flags").get<std::string>();
+  EXPECT_NE(flags.find("--pipeline-model-parallel-size 2 --num-virtual-stages-per-pipeline-rank 2 "),
+            std::string::npos)
+      << flags;
+  EXPECT_EQ(flags.find("--num-layers-per-virtual-pipeline-stage"), std::string::npos) << flags;
+}
+
 // Megatron-LM overlaps the interleaved schedule's messages by default: the flags say so only
 // when the model blocks them, and never name a flag Megatron-LM lacks.
 TEST(RecommendCommand, TheFlagsTurnMessageOverlapOffOnlyWhereTheModelBlocks) {

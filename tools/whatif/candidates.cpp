@@ -34,7 +34,8 @@ std::vector<std::uint32_t> divisors_up_to(std::uint32_t value, std::uint32_t lim
 
 // Megatron-LM's rules for interleaving: at least two pipeline stages ("pipeline-model-parallel
 // size should be greater than 1 with interleaved schedule"), and every chunk holds
-// L / (p·v) layers, a whole number.
+// L / (p·v) layers, a whole number, or for a transformer (L + 2) / (p·v) with the embedding
+// and the loss counted as layers.
 std::vector<std::uint32_t> default_chunks(std::uint32_t layers, std::uint32_t devices, bool transformer) {
   std::vector<std::uint32_t> chunks;
   if (devices < 2) return chunks;

@@ -141,7 +141,15 @@ Result<std::vector<StageSplit>> split_layers(const ModelDescription& model, cons
     return partition_layers(request);
   }
   const auto count = static_cast<std::uint32_t>(layers.size());
-  if (shape.split == LayerSplit::Even) return even_split(count, stages);
+  if (shape.split == LayerSplit::Even) {
+    if (shape.chunks > 1 && count % stages != 0 && !splits_counting_embedding_and_loss(count, stages)) {
+      // Neither of the splits Megatron-LM interleaves with fits.
+      return Status::failure("p·v = " + std::to_string(stages) + " divides neither the " + std::to_string(count) +
+                             " layers (an even split) nor " + std::to_string(count + 2) +
+                             " (the embedding and the loss counted as layers)");
+    }
+    return even_split(count, stages);
+  }
   if (shape.split == LayerSplit::EmbeddingAndLossAsLayers) return embedding_and_loss_split(count, stages);
   if (shape.chunks > 1) return Status::failure("a balanced split needs v = 1");
   return balanced_split(count, stages, step_ms(layers.front(), shape.recompute),

@@ -199,6 +199,12 @@ TEST(PipelineCosts, CountingTheEmbeddingAndTheLossAsLayersSplitsWhatAnEvenSplitC
   EXPECT_EQ(pipeline_costs(model, shape).status().reason(),
             "p·v = 3 does not divide the 126 layers with the embedding and the loss counted as layers "
             "(128 slots, at least two per stage)");
+  shape.devices = 16;
+  shape.chunks = 3;
+  shape.split = LayerSplit::Even;
+  EXPECT_EQ(pipeline_costs(model, shape).status().reason(),
+            "p·v = 48 divides neither the 126 layers (an even split) nor 128 (the embedding and the loss "
+            "counted as layers)");
   EXPECT_TRUE(splits_counting_embedding_and_loss(126, 64));
   EXPECT_FALSE(splits_counting_embedding_and_loss(126, 128));
   EXPECT_FALSE(splits_counting_embedding_and_loss(126, 1));

@@ -135,16 +135,8 @@ CostSource cost_source(const po::variables_map& values) {
       PipelineShape point = shape;
       point.devices = devices;
       point.chunks = chunks;
-      // Megatron-LM's even split where p·v divides the layers; else, with v = 1, the first
-      // and last stages take the difference, and with chunks the embedding and the loss
-      // count as layers where that divides.
-      const std::uint32_t layers = description.layer_count();
-      const std::uint64_t stages = std::uint64_t{devices} * chunks;
-      if (description.transformer && layers % stages != 0) {
-        if (chunks == 1 && devices >= 2) point.split = LayerSplit::Balanced;
-        if (chunks > 1 && splits_counting_embedding_and_loss(layers, stages)) {
-          point.split = LayerSplit::EmbeddingAndLossAsLayers;
-        }
+      if (description.transformer) {
+        point.split = megatron_layer_split(description.layer_count(), devices, chunks);
       }
       return pipeline_costs(description, point);
     };

@@ -103,23 +103,18 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
       }
       for (const std::uint32_t v : chunk_list) {
         base.shape.chunks = v;
-        const std::uint64_t stages = std::uint64_t{v} * base.shape.devices;
-        const bool even = !transformer || layer_count % stages == 0;
-        const bool balanced = transformer && v == 1 && base.shape.devices >= 2;
-        // With chunks, Megatron-LM balances by counting the embedding and the loss as layers.
-        const bool as_layers =
-            transformer && v > 1 && !even && splits_counting_embedding_and_loss(layer_count, stages);
-        if (as_layers) {
-          base.shape.split = LayerSplit::EmbeddingAndLossAsLayers;
-          candidates.push_back(base);
-        } else if (even || !balanced) {
-          base.shape.split = LayerSplit::Even;
-          candidates.push_back(base);
-        }
-        if (balanced) {
+        if (transformer && v == 1 && base.shape.devices >= 2) {
+          // Both where p divides the layers: the even split, and the balanced one.
+          if (layer_count % base.shape.devices == 0) {
+            base.shape.split = LayerSplit::Even;
+            candidates.push_back(base);
+          }
           base.shape.split = LayerSplit::Balanced;
-          candidates.push_back(base);
+        } else {
+          base.shape.split =
+              transformer ? megatron_layer_split(layer_count, base.shape.devices, v) : LayerSplit::Even;
         }
+        candidates.push_back(base);
       }
     }
   }

@@ -42,6 +42,14 @@ bool splits_counting_embedding_and_loss(std::uint64_t layers, std::uint64_t stag
   return stages >= 2 && (layers + 2) % stages == 0 && (layers + 2) / stages >= 2;
 }
 
+LayerSplit megatron_layer_split(std::uint64_t layers, std::uint32_t devices, std::uint32_t chunks) {
+  const std::uint64_t stages = std::uint64_t{devices} * chunks;
+  if (layers % stages == 0) return LayerSplit::Even;
+  if (chunks == 1 && devices >= 2) return LayerSplit::Balanced;
+  if (chunks > 1 && splits_counting_embedding_and_loss(layers, stages)) return LayerSplit::EmbeddingAndLossAsLayers;
+  return LayerSplit::Even;
+}
+
 namespace {
 
 // One micro-batch's forward + backward of `layer` under `recompute`, the time the splits

@@ -43,6 +43,11 @@ std::string_view split_name(LayerSplit split);
 // Whether EmbeddingAndLossAsLayers splits `layers` into `stages`: S divides L + 2 with at
 // least two slots per stage (so the first and the last stage keep a layer).
 bool splits_counting_embedding_and_loss(std::uint64_t layers, std::uint64_t stages);
+// The split Megatron-LM uses for a transformer's `layers` on `devices` × `chunks` stages:
+// even where p·v divides them; else balanced with v = 1 and p >= 2, the embedding and the
+// loss counted as layers with v > 1 where that divides; else even (which pipeline_costs
+// then refuses, saying why).
+LayerSplit megatron_layer_split(std::uint64_t layers, std::uint32_t devices, std::uint32_t chunks);
 
 // How the model is laid out on the devices.
 struct PipelineShape {

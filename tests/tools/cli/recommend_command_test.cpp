@@ -314,6 +314,13 @@ TEST(RecommendCommand, InterleavingOneStageGetsNoMegatronFlags) {
             std::string::npos);
 }
 
+// The flags (`field`: megatron_flags or parallel_flags) of the best configuration of a
+// `recommend -f json` report.
+std::string best_flags(const CliResult& result, const char* field) {
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  return document.at("configurations").at(0).at(field).get<std::string>();
+}
+
 // Llama 3.1 405B's 126 layers split into no p·v >= 2 evenly at p = 16; Megatron-LM
 // interleaves them by counting the embedding and the loss as layers, and has no flag for v
 // itself: the flags it is given name the layers per virtual stage.
@@ -335,8 +342,7 @@ TEST(RecommendCommand, InterleavesLayersThatDoNotDivideAsMegatronLmDoes) {
 
   const CliResult even = run_pipewise("recommend --model gpt3-175b -s interleaved -p 8 -v 3 --top 1 -f json");
   ASSERT_EQ(even.exit_code, 0) << even.err << even.out;
-  const nlohmann::json even_document = nlohmann::json::parse(even.out);
-  const std::string even_flags = even_document.at("configurations").at(0).at("megatron_flags").get<std::string>();
+  const std::string even_flags = best_flags(even, "megatron_flags");
   EXPECT_NE(even_flags.find("--pipeline-model-parallel-size 8 --num-layers-per-virtual-pipeline-stage 4 "),
             std::string::npos)
       << even_flags;
@@ -353,8 +359,7 @@ TEST(RecommendCommand, ALayerListInterleavesWithVirtualStagesPerRank) {
   const CliResult result =
       run_pipewise("recommend --model '" + model + "' -s interleaved -p 2 -v 2 --top 1 -f json");
   ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
-  const nlohmann::json document = nlohmann::json::parse(result.out);
-  const std::string flags = document.at("configurations").at(0).at("parallel_flags").get<std::string>();
+  const std::string flags = best_flags(result, "parallel_flags");
   EXPECT_NE(flags.find("--pipeline-model-parallel-size 2 --num-virtual-stages-per-pipeline-rank 2 "),
             std::string::npos)
       << flags;
@@ -365,10 +370,7 @@ TEST(RecommendCommand, ALayerListInterleavesWithVirtualStagesPerRank) {
 // when the model blocks them, and never name a flag Megatron-LM lacks.
 TEST(RecommendCommand, TheFlagsTurnMessageOverlapOffOnlyWhereTheModelBlocks) {
   const std::string interleaved = "recommend --model gpt3-175b -s interleaved -p 8 -v 3 --top 1 -f json";
-  const auto flags_of = [](const CliResult& result) {
-    const nlohmann::json document = nlohmann::json::parse(result.out);
-    return document.at("configurations").at(0).at("megatron_flags").get<std::string>();
-  };
+  const auto flags_of = [](const CliResult& result) { return best_flags(result, "megatron_flags"); };
   const CliResult overlapped = run_pipewise(interleaved);
   ASSERT_EQ(overlapped.exit_code, 0) << overlapped.err;
   EXPECT_EQ(flags_of(overlapped).find("overlap-p2p"), std::string::npos) << flags_of(overlapped);

@@ -147,5 +147,13 @@ try number refuse:"--memory-cap" "$profile_tiny -o c.json >/dev/null && \$P reco
 try message ok:"measure the best one" "$profile_tiny -o \$'x\\e.json' >/dev/null && \$P recommend --costs \$'x\\e.json' --devices 2 --global-batch-size 8"
 try output refuse:"no configuration fits" "$profile_tiny -o c.json >/dev/null && \$P recommend --costs c.json --devices 2 --global-batch-size 8 --memory-cap 1e-9 -o a"
 
+# Context parallelism: what Megatron-LM cannot run, and sizes no device count holds.
+try invalid refuse:"needs flash attention" "\$P recommend --context-parallel-size 2"
+try invalid refuse:"not a multiple of 2·cp" "\$P recommend --model llama3-8b --context-parallel-size 5"
+try number refuse:"is invalid" "\$P recommend --model llama3-8b --context-parallel-size 1e3"
+try invalid refuse:"does not divide the 8 devices" "\$P partition -p 2 --model llama3-8b --context-parallel-size 16"
+try crash refuse:"no configuration fits" "\$P recommend --model llama3-8b --context-parallel-size 8 --memory-cap 1 -o a"
+try invalid refuse:"does not divide" "echo '{\"transformer\": {\"layers\": 2, \"hidden\": 8, \"sequence\": 16, \"heads\": 2, \"flash_attention\": true}, \"device\": {\"count\": 6}, \"parallelism\": {\"context\": 4}}' >x.json; \$P recommend --model x.json"
+
 echo "hostile pass: $tries inputs, $found found"
 [ "$found" -eq 0 ]

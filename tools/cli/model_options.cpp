@@ -36,7 +36,7 @@ const char* const kModelFlags[] = {
     "measured-micro-batch-size", "devices", "memory-cap", "device-tflops",
     "global-batch-size", "micro-batch-size", "data-parallel-size",
     "tensor-model-parallel-size", "sequence-parallel", "no-sequence-parallel",
-    "bandwidth", "latency-us", "dp-bandwidth", "dp-latency-us",
+    "context-parallel-size", "bandwidth", "latency-us", "dp-bandwidth", "dp-latency-us",
     "weight-bytes-per-parameter", "optimizer-state-bytes-per-parameter",
     "use-distributed-optimizer", "no-distributed-optimizer", "optimizer-step-ms"};
 
@@ -310,6 +310,9 @@ void add_model_options(po::options_description& options) {
   add_option(options, vocabulary::data_parallel_size, {.detail = "default: searched"});
   options.add_options()
       ("tensor-model-parallel-size", po::value<std::int64_t>(), "tensor-parallel size t")
+      ("context-parallel-size", po::value<std::int64_t>(),
+       "context-parallel size cp: each sequence split over cp ranks (default: searched where each "
+       "rank keeps 4096 tokens or more, with flash attention)")
       ("sequence-parallel", "shard activations over the tensor-parallel group (default: searched)")
       ("no-sequence-parallel", "tensor parallelism without sequence parallelism");
   options.add_options()
@@ -381,6 +384,7 @@ ModelDescription model_from_options(const po::variables_map& values,
   }
   if (const auto v = whole(values, "data-parallel-size")) model.parallelism.data = *v;
   if (const auto v = whole(values, "tensor-model-parallel-size")) model.parallelism.tensor = *v;
+  if (const auto v = whole(values, "context-parallel-size")) model.parallelism.context = *v;
   if (values.count("sequence-parallel") && values.count("no-sequence-parallel")) {
     throw Error("--sequence-parallel and --no-sequence-parallel contradict each other");
   }

@@ -48,11 +48,12 @@ constexpr const char* kUsage =
     "(a model's memory by kind, as recommend counts it; a layer list's static bytes as weights).";
 
 // The layout partition's model flags describe: t and sequence parallelism as fixed (else
-// t = 1), d as fixed (else 1), the distributed optimizer as fixed (else off), the first
+// t = 1), cp as fixed (else 1), d as fixed (else 1), the distributed optimizer as fixed (else off), the first
 // micro-batch size.
 LayerLayout partition_layout(const ModelDescription& model) {
   LayerLayout layout;
   layout.tensor = model.parallelism.tensor_or_default();
+  layout.context = model.parallelism.context.value_or(1);
   layout.micro_batch_size = model.batch.micro_batch_sizes.front();
   return layout;
 }
@@ -62,7 +63,9 @@ LayerLayout partition_layout(const ModelDescription& model) {
 std::vector<LayerEntry> layers_from_model(const ModelDescription& model, Recompute recompute) {
   const LayerLayout layout = partition_layout(model);
   const bool distributed = model.training.distributed_optimizer.value_or(false);
-  const double replicas = distributed ? model.parallelism.data.value_or(1) : 1;
+  // The distributed optimizer shards over the d·cp ranks that hold the same weights.
+  const double replicas =
+      distributed ? static_cast<double>(model.parallelism.data.value_or(1)) * model.parallelism.context.value_or(1) : 1;
   const TrainingSpec& training = model.training;
   const auto entry_of = [&](const LayerCost& layer) {
     if (recompute == Recompute::Selective && !layer.selective_activation_bytes && layer.recomputed) {
@@ -150,6 +153,7 @@ void add_model_memory(const ModelDescription& model, Recompute recompute, const 
   shape.micro_batch_size = layout.micro_batch_size;
   shape.recompute = recompute;
   shape.tensor = layout.tensor;
+  shape.context = layout.context;
   shape.distributed_optimizer = model.training.distributed_optimizer.value_or(false);
   const PipelineCosts costs = pipeline_costs(model, shape, splits).value_or_throw();
   for (std::size_t s = 0; s < splits.size(); ++s) contents.stages[s].memory = costs.config.stages[s].memory;

@@ -21,6 +21,7 @@ ordered_json candidate_json(const ModelDescription& model, const Candidate& cand
           {"schedule", candidate.schedule},
           {"tensor", shape.tensor.size},
           {"sequence_parallel", shape.tensor.size > 1 && shape.tensor.sequence_parallel},
+          {"context", shape.context},
           {"pipeline", shape.devices},
           {"chunks", shape.chunks},
           {"data", shape.replicas},

@@ -22,23 +22,32 @@ namespace {
 
 // How many faster-but-too-big configurations are listed after the table.
 
-// "sp", "dist-opt", "balanced": the options a configuration turns on, or "-".
-std::string options_text(const Candidate& candidate) {
+// The options a configuration turns on, comma-separated: "cp=2" (when `with_context`),
+// "sp", "dist-opt", "balanced"; empty when none.
+std::string options_list(const Candidate& candidate, bool with_context) {
   std::string text;
-  const auto add = [&](const char* option) { text += (text.empty() ? "" : ",") + std::string(option); };
+  const auto add = [&](const std::string& option) { text += (text.empty() ? "" : ",") + option; };
+  if (with_context && candidate.shape.context > 1) add(fmt::format("cp={}", candidate.shape.context));
   if (candidate.shape.tensor.size > 1 && candidate.shape.tensor.sequence_parallel) add("sp");
   if (candidate.shape.distributed_optimizer) add("dist-opt");
   if (candidate.shape.split != LayerSplit::Even) add("balanced");
+  return text;
+}
+
+// The table's options column: options_list with cp, or "-".
+std::string options_text(const Candidate& candidate) {
+  const std::string text = options_list(candidate, true);
   return text.empty() ? "-" : text;
 }
 
 std::string candidate_name(const Candidate& candidate) {
-  std::string name = fmt::format("{} t={} p={}", candidate.schedule, candidate.shape.tensor.size,
-                                 candidate.shape.devices);
+  std::string name = fmt::format("{} t={}", candidate.schedule, candidate.shape.tensor.size);
+  if (candidate.shape.context > 1) name += fmt::format(" cp={}", candidate.shape.context);
+  name += fmt::format(" p={}", candidate.shape.devices);
   if (candidate.shape.chunks > 1) name += fmt::format(" v={}", candidate.shape.chunks);
   name += fmt::format(" d={} m={} b={} recompute={}", candidate.shape.replicas, candidate.microbatches,
                       candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
-  if (const std::string options = options_text(candidate); options != "-") name += " " + options;
+  if (const std::string options = options_list(candidate, false); !options.empty()) name += " " + options;
   return name;
 }
 
@@ -248,12 +257,16 @@ std::string model_summary(const ModelDescription& model) {
   const auto add = [&](const char* what) { searched += (searched.empty() ? "" : ", ") + std::string(what); };
   if (!model.parallelism.tensor && model.transformer) add("t");
   if (!model.parallelism.sequence_parallel && model.transformer) add("sequence parallelism");
+  if (const std::vector<std::uint32_t> contexts = context_parallel_sizes(model);
+      !model.parallelism.context && contexts.size() > 1) {
+    searched += fmt::format("{}cp ∈ {{{}}}", searched.empty() ? "" : ", ", fmt::join(contexts, ", "));
+  }
   if (!training.distributed_optimizer) add("distributed optimizer");
   text += fmt::format(
       "  per parameter {} B weights, {} B gradients, {} B optimizer state{}; {}\n",
       format_number(training.weight_bytes_per_parameter), format_number(training.gradient_bytes_per_parameter),
       format_number(training.optimizer_state_bytes_per_parameter),
-      training.distributed_optimizer ? (*training.distributed_optimizer ? " (distributed over d)" : " (not distributed)")
+      training.distributed_optimizer ? (*training.distributed_optimizer ? " (distributed over d·cp)" : " (not distributed)")
                                      : "",
       searched.empty() ? "fixed: t, sequence parallelism, distributed optimizer" : "searched: " + searched);
   return text;
@@ -299,6 +312,7 @@ std::string parallel_flags(const ModelDescription& model, const Candidate& candi
   const PipelineShape& shape = candidate.shape;
   std::string flags = fmt::format(
       "--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", shape.tensor.size, shape.devices);
+  if (shape.context > 1) flags += fmt::format(" --context-parallel-size {}", shape.context);
   // Megatron-LM derives v from the layers per virtual stage (it has no flag for v itself,
   // whatever older scripts passed); the embedding and the loss count as layers when the
   // split says so. A layer list split by time has no such number: v is given as stages per

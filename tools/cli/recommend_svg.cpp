@@ -14,9 +14,10 @@ namespace pipewise::tools {
 namespace {
 
 std::string row_label(const Candidate& candidate) {
-  std::string label = fmt::format("{} t={}{} p={}", candidate.schedule, candidate.shape.tensor.size,
-                                  candidate.shape.tensor.sequence_parallel ? "+sp" : "",
-                                  candidate.shape.devices);
+  std::string label = fmt::format("{} t={}{}", candidate.schedule, candidate.shape.tensor.size,
+                                  candidate.shape.tensor.sequence_parallel ? "+sp" : "");
+  if (candidate.shape.context > 1) label += fmt::format(" cp={}", candidate.shape.context);
+  label += fmt::format(" p={}", candidate.shape.devices);
   if (candidate.shape.chunks > 1) label += fmt::format(" v={}", candidate.shape.chunks);
   label += fmt::format(" d={} m={} b={} rc={}", candidate.shape.replicas, candidate.microbatches,
                        candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));

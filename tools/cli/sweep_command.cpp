@@ -125,11 +125,13 @@ CostSource cost_source(const po::variables_map& values) {
     shape.replicas = description.parallelism.data.value_or(1);
     shape.recompute = recompute_from_name(recompute.value_or("off"));
     shape.tensor = description.parallelism.tensor_or_default();
+    shape.context = description.parallelism.context.value_or(1);
     shape.distributed_optimizer = description.training.distributed_optimizer.value_or(false);
     CostSource source;
     source.unit = MemoryUnit::Bytes;
-    source.description = fmt::format("model {}: micro-batch size {}, t = {}, d = {}, recomputation {}",
+    source.description = fmt::format("model {}: micro-batch size {}, t = {}{}, d = {}, recomputation {}",
                                      description.name, shape.micro_batch_size, shape.tensor.size,
+                                     shape.context > 1 ? fmt::format(", cp = {}", shape.context) : "",
                                      shape.replicas, recompute_name(shape.recompute));
     source.costs = [description, shape](std::uint32_t devices, std::uint32_t chunks) {
       PipelineShape point = shape;

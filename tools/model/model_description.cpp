@@ -95,6 +95,29 @@ BlockTimes block_times(const BlockCosts& block, const ModelDescription& model, s
   return times;
 }
 
+// What context parallelism's ring leaves exposed in one layer: each step's K and V (and,
+// backward, their gradients) travel while the attention core computes the previous
+// step's block, so only what the core's time does not cover shows.
+struct RingTimes {
+  double forward_exposed_ms = 0;
+  double backward_exposed_ms = 0;
+};
+
+RingTimes ring_times(const TransformerLayerCosts& costs, double core_forward_ms, std::uint64_t tensor_and_context,
+                     const HardwareSpec& hardware) {
+  if (costs.ring_steps == 0) return {};
+  // Megatron-LM orders ranks tensor, then context, ...: the ring's neighbours sit t apart,
+  // inside a node while the t·cp ranks fit in one.
+  const Link link = tensor_and_context <= hardware.gpus_per_node ? Link::IntraNode : Link::InterNode;
+  const double step_ms = costs.ring_step_bytes / (link_gb_per_s(link, hardware) * 1e6) + link_latency_ms(link, hardware);
+  const double backward_step_ms =
+      2 * costs.ring_step_bytes / (link_gb_per_s(link, hardware) * 1e6) + link_latency_ms(link, hardware);
+  RingTimes times;
+  times.forward_exposed_ms = std::max(0.0, costs.ring_steps * step_ms - core_forward_ms);
+  times.backward_exposed_ms = std::max(0.0, costs.ring_steps * backward_step_ms - 2 * core_forward_ms);
+  return times;
+}
+
 LayerCost block_layer(std::string name, const BlockCosts& block, const ModelDescription& model,
                       std::uint32_t t) {
   const BlockTimes times = block_times(block, model, t);
@@ -170,11 +193,20 @@ void ModelDescription::check() const {
     throw Error("tensor-parallel size " + std::to_string(tensor) + " does not divide the " +
                 std::to_string(device.count) + " devices");
   }
+  const std::uint32_t context = parallelism.context.value_or(1);
+  if (const std::string problem = context_parallel_problem(*this, context); !problem.empty()) {
+    throw Error(problem);
+  }
+  if (device.count % (std::uint64_t{tensor} * context) != 0) {
+    throw Error("tensor-parallel size " + std::to_string(tensor) + " × context-parallel size " +
+                std::to_string(context) + " does not divide the " + std::to_string(device.count) + " devices");
+  }
   if (parallelism.data) {
     if (*parallelism.data == 0) throw Error("data-parallel size must be at least 1");
-    if (device.count % (std::uint64_t{tensor} * *parallelism.data) != 0) {
-      throw Error("tensor-parallel size " + std::to_string(tensor) + " × data-parallel size " +
-                  std::to_string(*parallelism.data) + " does not divide the " +
+    if (device.count % (std::uint64_t{tensor} * context * *parallelism.data) != 0) {
+      throw Error("tensor-parallel size " + std::to_string(tensor) +
+                  (context > 1 ? " × context-parallel size " + std::to_string(context) : std::string()) +
+                  " × data-parallel size " + std::to_string(*parallelism.data) + " does not divide the " +
                   std::to_string(device.count) + " devices");
     }
   }
@@ -195,22 +227,27 @@ ResolvedModel resolve_layers(const ModelDescription& model, const LayerLayout& l
   if (model.transformer) {
     const TransformerShape& shape = *model.transformer;
     const HardwareSpec& hardware = model.device.hardware;
+    const std::uint32_t cp = layout.context;
     const TransformerLayerCosts costs =
-        transformer_layer_costs(shape, layout.tensor, layout.micro_batch_size);
+        transformer_layer_costs(shape, layout.tensor, layout.micro_batch_size, cp);
     LayerCost layer = block_layer("transformer", costs.block, model, t);
+    const double core_ms = gemms_ms(costs.core_gemms, hardware);
+    const RingTimes ring = ring_times(costs, core_ms, std::uint64_t{t} * cp, hardware);
+    layer.forward_ms += ring.forward_exposed_ms;
+    layer.backward_ms += ring.backward_exposed_ms;
     layer.selective_activation_bytes = costs.selective_activation_bytes;
     layer.selective_recompute_ms =
-        gemms_ms(costs.core_gemms, hardware) + memory_bound_ms(costs.core_forward_bytes, hardware);
+        core_ms + memory_bound_ms(costs.core_forward_bytes, hardware) + ring.forward_exposed_ms;
     layer.checkpoint_bytes = costs.checkpoint_bytes;
     layer.recomputed = true;
     layer.output_bytes = costs.output_bytes;
     resolved.layers.assign(shape.layers, layer);
     resolved.embedding =
-        block_layer("embedding", embedding_costs(shape, layout.tensor, layout.micro_batch_size), model, t);
+        block_layer("embedding", embedding_costs(shape, layout.tensor, layout.micro_batch_size, cp), model, t);
     resolved.head = block_layer(
         "output",
         output_head_costs(shape, layout.tensor, layout.micro_batch_size,
-                          !(shape.tied_embeddings && layout.output_shares_embedding)),
+                          !(shape.tied_embeddings && layout.output_shares_embedding), cp),
         model, t);
     return resolved;
   }
@@ -240,6 +277,33 @@ double total_parameters(const ModelDescription& model) {
     parameters += group.count * group.parameter_bytes / model.training.weight_bytes_per_parameter;
   }
   return parameters;
+}
+
+std::string context_parallel_problem(const ModelDescription& model, std::uint32_t context) {
+  if (context == 0) return "context-parallel size must be at least 1";
+  if (context == 1) return {};
+  const std::string size = "context-parallel size " + std::to_string(context);
+  if (!model.transformer) return size + " needs a transformer model (layer groups give one rank's costs)";
+  if (!model.transformer->flash_attention) {
+    return size + " needs flash attention (Megatron-LM runs context parallelism only in Transformer Engine's "
+                  "fused attention)";
+  }
+  if (model.transformer->sequence % (2 * std::uint64_t{context}) != 0) {
+    return size + ": the sequence length " + std::to_string(model.transformer->sequence) +
+           " is not a multiple of 2·cp = " + std::to_string(2 * std::uint64_t{context});
+  }
+  return {};
+}
+
+std::vector<std::uint32_t> context_parallel_sizes(const ModelDescription& model) {
+  if (model.parallelism.context) return {*model.parallelism.context};
+  std::vector<std::uint32_t> sizes{1};
+  if (!model.transformer) return sizes;
+  for (std::uint32_t cp = 2; cp <= model.device.count && model.transformer->sequence / cp >= kLeastContextTokens;
+       cp *= 2) {
+    if (model.device.count % cp == 0 && context_parallel_problem(model, cp).empty()) sizes.push_back(cp);
+  }
+  return sizes;
 }
 
 std::vector<std::uint32_t> tensor_parallel_sizes(const ModelDescription& model) {

@@ -36,7 +36,7 @@ struct LayerGroup {
 };
 
 struct DeviceSpec {
-  std::uint32_t count = 8;  // devices in the whole job: p · d · t
+  std::uint32_t count = 8;  // devices in the whole job: p · d · t · cp
   HardwareSpec hardware = hardware_preset("h100-sxm");
 };
 
@@ -49,7 +49,10 @@ struct BatchSpec {
 struct ParallelismSpec {
   std::optional<std::uint32_t> tensor;       // t; absent: divisors of the GPUs per node
   std::optional<bool> sequence_parallel;     // absent: both, when t > 1
-  std::optional<std::uint32_t> data;         // d; absent: devices / (p · t)
+  std::optional<std::uint32_t> data;         // d; absent: devices / (p · t · cp)
+  // cp, context parallelism (Megatron-LM's --context-parallel-size): each sequence split
+  // over cp ranks. Absent: 1, or searched by recommend (candidates.hpp).
+  std::optional<std::uint32_t> context;
 
   // t and sequence parallelism where one layout is needed (sweep, partition): the fixed
   // ones, else t = 1 and sequence parallelism on.
@@ -135,7 +138,9 @@ struct ModelDescription {
   // zero or negative size, a non-finite number, a global batch above 2^32 − 1, a
   // micro-batch size larger than the global batch, a fixed tensor-parallel size that does
   // not divide the heads, query groups or devices, a fixed data-parallel size that does
-  // not divide what is left, tensor parallelism on a model of layer groups.
+  // not divide what is left, tensor parallelism on a model of layer groups, a fixed
+  // context-parallel size that context_parallel_problem refuses or that does not divide
+  // the devices left by t.
   void check() const;
 };
 
@@ -159,6 +164,7 @@ struct LayerCost {
 // The layout a layer's costs depend on.
 struct LayerLayout {
   TensorParallelism tensor;
+  std::uint32_t context = 1;  // cp: ranks sharing each sequence (transformers only)
   std::uint32_t micro_batch_size = 1;
   // Tied embeddings with one pipeline stage: the output layer reuses the embedding.
   bool output_shares_embedding = false;
@@ -177,6 +183,21 @@ ResolvedModel resolve_layers(const ModelDescription& model, const LayerLayout& l
 
 // Total parameters of the model (one copy, all ranks of the tensor-parallel group).
 double total_parameters(const ModelDescription& model);
+
+// Why the model cannot split its sequences `context` ways, or empty: as Megatron-LM, only a
+// transformer with flash (fused) attention (Transformer Engine's attention is the one that
+// runs context parallelism), with a sequence length that is a multiple of 2·cp (each rank
+// holds two chunks, balancing the causal mask).
+std::string context_parallel_problem(const ModelDescription& model, std::uint32_t context);
+
+// The fewest tokens of a sequence recommend leaves each rank when it searches context
+// parallelism: Megatron-LM's and NeMo's guidance is to split sequences of 8K tokens and more.
+inline constexpr std::uint32_t kLeastContextTokens = 4096;
+
+// The context-parallel sizes recommend tries: `parallelism.context` when fixed, else 1 and
+// every power of two cp >= 2 that context_parallel_problem allows, leaves each rank at
+// least kLeastContextTokens of a sequence and divides the devices.
+std::vector<std::uint32_t> context_parallel_sizes(const ModelDescription& model);
 
 // The tensor-parallel sizes the model allows on its devices: `parallelism.tensor` when
 // fixed, else the divisors of the GPUs per node that divide the heads, the query groups

@@ -220,6 +220,7 @@ void read_parallelism(JsonFields& top, ParallelismSpec& parallelism) {
   if (const auto tensor = fields.count("tensor")) parallelism.tensor = *tensor;
   if (const auto sequence = fields.boolean("sequence_parallel")) parallelism.sequence_parallel = *sequence;
   if (const auto data = fields.count("data")) parallelism.data = *data;
+  if (const auto context = fields.count("context")) parallelism.context = *context;
   fields.finish();
 }
 
@@ -366,6 +367,7 @@ std::string model_to_json(const ModelDescription& model) {
   if (model.parallelism.tensor) parallelism["tensor"] = *model.parallelism.tensor;
   if (model.parallelism.sequence_parallel) parallelism["sequence_parallel"] = *model.parallelism.sequence_parallel;
   if (model.parallelism.data) parallelism["data"] = *model.parallelism.data;
+  if (model.parallelism.context) parallelism["context"] = *model.parallelism.context;
   out["parallelism"] = parallelism;
   const CommunicationSpec& communication = model.communication;
   const char* overlap = communication.tensor_parallel_overlap == TensorParallelOverlap::None  ? "none"

@@ -64,29 +64,31 @@ double BlockCosts::forward_flops() const {
 
 TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
                                               const TensorParallelism& tensor,
-                                              std::uint32_t micro_batch_size) {
+                                              std::uint32_t micro_batch_size, std::uint32_t context) {
   const double b = micro_batch_size;
   const double h = shape.hidden;
   const double s = shape.sequence;
+  const double cp = context;
+  const double local = s / cp;  // each rank's tokens of a sequence
   const double a = shape.heads;
   const double g = shape.groups();
   const double d = h / a;
   const double f = shape.ffn();
   const double t = tensor.size;
   const bool split_all = tensor.sequence_parallel && tensor.size > 1;
-  const double tokens = b * s;
+  const double tokens = b * local;
   const double fc1_width = shape.gated_mlp ? 2 * f : f;
   // Width per rank of what tensor parallelism alone leaves whole (norms, dropouts).
   const double whole_width = split_all ? h / t : h;
-  const double scores = b * a / t * s * s;
+  const double scores = b * a / t * local * s;
 
   TransformerLayerCosts costs;
   BlockCosts& block = costs.block;
   const double biases = shape.linear_bias ? (h + 2 * g * d + fc1_width) / t + 2 * h : 0;
   block.parameters = (h * (h + 2 * g * d) + h * h + h * fc1_width + f * h) / t + biases +
                      2 * norm_parameters(shape);
-  const Gemm score_gemm{s, s, d, b * a / t};
-  const Gemm context_gemm{s, d, s, b * a / t};
+  const Gemm score_gemm{local, local, d, b * a / t * cp};
+  const Gemm context_gemm{local, d, local, b * a / t * cp};
   block.gemms = {{tokens, (h + 2 * g * d) / t, h}, score_gemm, context_gemm,
                  {tokens, h, h / t}, {tokens, fc1_width / t, h}, {tokens, h, f / t}};
   costs.core_gemms = {score_gemm, context_gemm};
@@ -120,18 +122,22 @@ TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
   // does not split, `split` what it does, `attention` the scores.
   const double whole = 10 * tokens * h;
   const double split = tokens * (4 * h + 4 * g * d) + tokens * f * (shape.gated_mlp ? 6 : 4);
-  const double attention = shape.flash_attention ? 4 * b * a * s : 5 * a * s * s * b;
+  const double attention = shape.flash_attention ? 4 * b * a * local : 5 * a * local * s * b;
   const double kept_whole = split_all ? whole / t : whole;
   block.activation_bytes = kept_whole + (split + attention) / t;
   costs.selective_activation_bytes = kept_whole + split / t;
   costs.checkpoint_bytes = 2 * tokens * h / (split_all ? t : 1);
   costs.output_bytes = 2 * tokens * h;
+  if (context > 1) {
+    costs.ring_step_bytes = 2 * tokens * 2 * g * d / t;
+    costs.ring_steps = context - 1;
+  }
   return costs;
 }
 
 BlockCosts embedding_costs(const TransformerShape& shape, const TensorParallelism& tensor,
-                           std::uint32_t micro_batch_size) {
-  const double tokens = static_cast<double>(micro_batch_size) * shape.sequence;
+                           std::uint32_t micro_batch_size, std::uint32_t context) {
+  const double tokens = static_cast<double>(micro_batch_size) * shape.sequence / context;
   const double h = shape.hidden;
   const double t = tensor.size;
   const bool split_all = tensor.sequence_parallel && tensor.size > 1;
@@ -156,8 +162,9 @@ BlockCosts embedding_costs(const TransformerShape& shape, const TensorParallelis
 }
 
 BlockCosts output_head_costs(const TransformerShape& shape, const TensorParallelism& tensor,
-                             std::uint32_t micro_batch_size, bool holds_output_weights) {
-  const double tokens = static_cast<double>(micro_batch_size) * shape.sequence;
+                             std::uint32_t micro_batch_size, bool holds_output_weights,
+                             std::uint32_t context) {
+  const double tokens = static_cast<double>(micro_batch_size) * shape.sequence / context;
   const double h = shape.hidden;
   const double t = tensor.size;
   const double vocabulary = static_cast<double>(shape.padded_vocabulary(tensor.size));

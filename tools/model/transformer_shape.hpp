@@ -38,6 +38,13 @@
 //    parallelism two all-gathers and two reduce-scatters forward, four all-gathers and two
 //    reduce-scatters backward (the column-parallel layers gather their input again for the
 //    weight gradient).
+//  - Context parallelism (Megatron-LM's --context-parallel-size cp, Transformer Engine's
+//    ring attention, its default --cp-comm-type p2p) gives each rank s/cp of every
+//    sequence's tokens: every GEMM, activation, message and collective above is for T/cp
+//    tokens, and the attention core runs as cp blocks of (s/cp)×(s/cp) scores per head
+//    (no causal discount, as above); passing the keys and values round the ring costs
+//    cp − 1 steps of K and V, 2·(T/cp)·2·g·d/t bytes each, forward, and twice that
+//    backward (K, V and their gradients), overlapped with the attention blocks.
 //  - Memory-bound bytes per element of the kernels Megatron-LM runs between GEMMs (norms,
 //    bias-dropout-add, GeLU or SwiGLU, scaled-masked softmax and its dropout, rotary
 //    embeddings, the vocabulary-parallel cross-entropy), reading and writing 16-bit values
@@ -112,21 +119,28 @@ struct TransformerLayerCosts {
   double selective_activation_bytes = 0;  // kept under selective recomputation
   double checkpoint_bytes = 0;     // kept under full recomputation: the layer's input
   double output_bytes = 0;         // the hidden state it outputs, 2·T·h (whole)
+  // Context parallelism's ring: bytes each rank sends per step (its K and V) and the
+  // steps of the forward (cp − 1); the backward sends twice the bytes in as many steps.
+  double ring_step_bytes = 0;
+  std::uint32_t ring_steps = 0;
 };
 
-// One layer of `shape` split `tensor` ways, for a micro-batch of `micro_batch_size`.
-// REQUIRES: shape.check() passes and t divides the heads and query groups.
+// One layer of `shape` split `tensor` ways and its sequences `context` ways, for a
+// micro-batch of `micro_batch_size`.
+// REQUIRES: shape.check() passes, t divides the heads and query groups, and context
+// divides the sequence length.
 TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
                                               const TensorParallelism& tensor,
-                                              std::uint32_t micro_batch_size);
+                                              std::uint32_t micro_batch_size, std::uint32_t context = 1);
 // The word (and position) embeddings on the first stage.
 BlockCosts embedding_costs(const TransformerShape& shape, const TensorParallelism& tensor,
-                           std::uint32_t micro_batch_size);
+                           std::uint32_t micro_batch_size, std::uint32_t context = 1);
 // The final norm, the output layer and the loss on the last stage. `holds_output_weights`:
 // the output layer's weights live on this stage (untied, or tied with p > 1: Megatron-LM
 // keeps a copy on the last stage); with tied weights and p = 1 they are the embedding's.
 BlockCosts output_head_costs(const TransformerShape& shape, const TensorParallelism& tensor,
-                             std::uint32_t micro_batch_size, bool holds_output_weights);
+                             std::uint32_t micro_batch_size, bool holds_output_weights,
+                             std::uint32_t context = 1);
 
 // Parameters of the whole model (one copy, no tensor parallelism; V padded for t = 1).
 double transformer_parameters(const TransformerShape& shape);

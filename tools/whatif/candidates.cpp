@@ -1,6 +1,7 @@
 #include "tools/whatif/candidates.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <fmt/format.h>
 
 #include "common/ir/error.hpp"
@@ -46,6 +47,18 @@ std::vector<std::uint32_t> default_chunks(std::uint32_t layers, std::uint32_t de
     }
   }
   return chunks;
+}
+
+// Every t (tensor_parallel_sizes) with every cp (context_parallel_sizes) whose product
+// divides the devices, cp = 1 first.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> tensor_and_context_sizes(const ModelDescription& model) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> sizes;
+  for (const std::uint32_t context : context_parallel_sizes(model)) {
+    for (const std::uint32_t tensor : tensor_parallel_sizes(model)) {
+      if (model.device.count % (std::uint64_t{tensor} * context) == 0) sizes.emplace_back(tensor, context);
+    }
+  }
+  return sizes;
 }
 
 TargetBubblePlan plan_for_target(std::uint32_t devices, std::uint32_t replicas,
@@ -139,14 +152,14 @@ SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t la
     candidate.validity = Status::failure(std::move(reason));
     candidates.push_back(std::move(candidate));
   };
-  for (const std::uint32_t tensor : tensor_parallel_sizes(model)) {
+  for (const auto& [tensor, context] : tensor_and_context_sizes(model)) {
     std::vector<bool> sequence_choices{false};
     if (tensor > 1) {
       sequence_choices = model.parallelism.sequence_parallel
                              ? std::vector<bool>{*model.parallelism.sequence_parallel}
                              : std::vector<bool>{false, true};
     }
-    const std::uint32_t pipeline_and_data = model.device.count / tensor;
+    const std::uint32_t pipeline_and_data = model.device.count / (tensor * context);
     std::vector<std::uint32_t> stages = options.stages;
     if (stages.empty()) {
       stages = model.parallelism.data
@@ -157,17 +170,21 @@ SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t la
       for (const std::uint32_t p : stages) {
         Candidate base;
         base.shape.tensor = {tensor, sequence_parallel};
+        base.shape.context = context;
         base.shape.devices = p;
+        const std::string by = context > 1 ? fmt::format("tensor and context parallelism {}·{}", tensor, context)
+                                           : fmt::format("tensor parallelism {}", tensor);
         if (p == 0 || pipeline_and_data % p != 0) {
-          invalid(base, fmt::format("p = {} does not divide the {} devices left by tensor parallelism {}",
-                                    p, pipeline_and_data, tensor));
+          invalid(base, fmt::format("p = {} does not divide the {} devices left by {}", p, pipeline_and_data, by));
           continue;
         }
         const std::uint32_t d = model.parallelism.data.value_or(pipeline_and_data / p);
         base.shape.replicas = d;
         if (std::uint64_t{p} * d != pipeline_and_data) {
-          invalid(base, fmt::format("p·d·t = {}·{}·{} is not the {} devices", p, d, tensor,
-                                    model.device.count));
+          invalid(base, context > 1 ? fmt::format("p·d·t·cp = {}·{}·{}·{} is not the {} devices", p, d, tensor,
+                                                  context, model.device.count)
+                                    : fmt::format("p·d·t = {}·{}·{} is not the {} devices", p, d, tensor,
+                                                  model.device.count));
           continue;
         }
         std::vector<std::uint32_t> micro_sizes = model.batch.micro_batch_sizes;
@@ -184,7 +201,7 @@ SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t la
         std::sort(micro_sizes.begin(), micro_sizes.end());
         micro_sizes.erase(std::unique(micro_sizes.begin(), micro_sizes.end()), micro_sizes.end());
         std::vector<bool> optimizer_choices{model.training.distributed_optimizer.value_or(false)};
-        if (!model.training.distributed_optimizer && d > 1) optimizer_choices = {false, true};
+        if (!model.training.distributed_optimizer && std::uint64_t{d} * context > 1) optimizer_choices = {false, true};
         for (const std::uint32_t b : micro_sizes) {
           base.shape.micro_batch_size = b;
           const std::uint64_t per_step = std::uint64_t{b} * d;

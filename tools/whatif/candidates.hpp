@@ -1,8 +1,10 @@
 #pragma once
 // The configurations `pipewise recommend` searches: every way a model and a device count
-// allow to lay it out (tensor parallelism t with or without sequence parallelism, schedule,
-// p, v, d, micro-batch size, recomputation, distributed optimizer, the layer split), each
-// valid or invalid with the reason, before anything is simulated.
+// allow to lay it out (tensor parallelism t with or without sequence parallelism, context
+// parallelism cp, schedule, p, v, d, micro-batch size, recomputation, distributed
+// optimizer, the layer split), each valid or invalid with the reason, before anything is
+// simulated. Every t (tensor_parallel_sizes) meets every cp (context_parallel_sizes) whose
+// product with it divides the devices.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,7 +22,7 @@ struct RecommendOptions {
   // Flushed schedules (naive, gpipe, 1f1b, interleaved): asynchronous ones change the
   // training semantics (stale weights) and are only searched when named.
   std::vector<std::string> schedules;
-  // p: every divisor of devices / t up to L (only devices / (t·d) when d is fixed).
+  // p: every divisor of devices / (t·cp) up to L (only devices / (t·cp·d) when d is fixed).
   std::vector<std::uint32_t> stages;
   // v for schedules with chunks: every v >= 2 up to 16 with L / p a multiple of v
   // (Megatron-LM's rule: each chunk holds the same number of layers), and for transformers

@@ -11,7 +11,9 @@ MegatronMemoryQuery megatron_query(const ModelDescription& model, const Pipeline
   query.num_attention_heads = transformer.heads;
   query.num_query_groups = transformer.groups();
   query.ffn_hidden_size = transformer.ffn();
-  query.seq_length = transformer.sequence;
+  // Megatron-LM's estimator ignores --context-parallel-size; asked about one rank, it sees
+  // that rank's s/cp tokens and the d·cp ranks its distributed optimizer shards over.
+  query.seq_length = transformer.sequence / shape.context;
   query.padded_vocab_size = transformer.padded_vocabulary(shape.tensor.size);
   query.swiglu = transformer.gated_mlp;
   query.rms_norm = transformer.normalization == Normalization::RMSNorm;
@@ -20,7 +22,7 @@ MegatronMemoryQuery megatron_query(const ModelDescription& model, const Pipeline
   query.tensor_model_parallel_size = shape.tensor.size;
   query.pipeline_model_parallel_size = shape.devices;
   query.virtual_pipeline_model_parallel_size = shape.chunks;
-  query.data_parallel_size = shape.replicas;
+  query.data_parallel_size = shape.replicas * shape.context;
   query.micro_batch_size = shape.micro_batch_size;
   query.num_microbatches = microbatches;
   query.sequence_parallel = shape.tensor.sequence_parallel;

@@ -10,6 +10,9 @@
 
 namespace pipewise::tools {
 
+// Megatron-LM's estimator ignores --context-parallel-size: with cp > 1 the query is about
+// one rank's share, s/cp tokens of each sequence, and the d·cp ranks its distributed
+// optimizer shards over.
 // REQUIRES: model.transformer.
 MegatronMemoryQuery megatron_query(const ModelDescription& model, const PipelineShape& shape,
                                    std::uint32_t microbatches);

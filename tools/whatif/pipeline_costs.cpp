@@ -252,9 +252,14 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
     return Status::failure("t = " + std::to_string(t) +
                            " does not divide the attention heads and query groups");
   }
+  if (const std::string problem = context_parallel_problem(model, shape.context); !problem.empty()) {
+    return Status::failure(problem);
+  }
+  const std::uint32_t cp = shape.context;
   const std::uint32_t stage_count = shape.devices * shape.chunks;
   LayerLayout layout;
   layout.tensor = shape.tensor;
+  layout.context = cp;
   layout.micro_batch_size = shape.micro_batch_size;
   layout.output_shares_embedding = stage_count == 1;
   const ResolvedModel resolved = resolve_layers(model, layout);
@@ -275,14 +280,16 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
   // scatter/gather the receivers all-gather it over NVLink before using it.
   const bool split_messages = t > 1 && (shape.tensor.sequence_parallel || communication.scatter_gather);
   const bool gather_messages = t > 1 && !shape.tensor.sequence_parallel && communication.scatter_gather;
-  const std::uint64_t pipeline_span = std::uint64_t{t} * shape.replicas * shape.devices;
+  const std::uint64_t pipeline_span = std::uint64_t{t} * cp * shape.replicas * shape.devices;
   const Link pipeline_link = pipeline_span <= hardware.gpus_per_node ? Link::IntraNode : Link::InterNode;
   const double whole_message = resolved.layers.back().output_bytes;
   costs.message_bytes = split_messages ? whole_message / t : whole_message;
   const double gather_ms =
       gather_messages && shape.devices > 1 ? all_gather_ms(whole_message, t, Link::IntraNode, hardware) : 0;
 
-  const double optimizer_sharding = shape.distributed_optimizer ? shape.replicas : 1.0;
+  // The ranks that hold the same weights: the d replicas, each sequence split over cp.
+  const std::uint32_t weight_sharers = shape.replicas * cp;
+  const double optimizer_sharding = shape.distributed_optimizer ? weight_sharers : 1.0;
   for (std::uint32_t stage = 0; stage < stage_count; ++stage) {
     const StageSplit& split = costs.stages[stage];
     StageTotals totals;
@@ -332,12 +339,13 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
   comm.gradient_bytes = costs.message_bytes;
   comm.mode = communication.pipeline_overlapped(shape.chunks) ? sim::CommMode::Overlapped : sim::CommMode::Blocking;
 
-  // The data-parallel ring of one stage's ranks: t·d consecutive ranks (Megatron-LM orders
-  // tensor, then data, then pipeline ranks), inside a node when they fit in one.
-  const Link data_link = std::uint64_t{t} * shape.replicas <= hardware.gpus_per_node ? Link::IntraNode
-                                                                                      : Link::InterNode;
+  // The data-parallel ring of one stage's ranks: t·cp·d consecutive ranks (Megatron-LM
+  // orders tensor, context, data, then pipeline ranks), inside a node when they fit in one;
+  // it reduces over the d·cp ranks that share weights.
+  const Link data_link = std::uint64_t{t} * weight_sharers <= hardware.gpus_per_node ? Link::IntraNode
+                                                                                       : Link::InterNode;
   sim::DataParallelCosts& dp = config.data_parallel;
-  dp.replicas = shape.replicas;
+  dp.replicas = weight_sharers;
   dp.latency_ms = model.interconnect.data_parallel_latency_ms.value_or(link_latency_ms(data_link, hardware));
   dp.bandwidth_gb_per_s =
       model.interconnect.data_parallel_bandwidth_gb_per_s.value_or(link_gb_per_s(data_link, hardware));

@@ -57,6 +57,10 @@ struct PipelineShape {
   std::uint32_t micro_batch_size = 1;
   Recompute recompute = Recompute::None;
   TensorParallelism tensor{1, false};
+  // cp, ranks sharing each sequence (context parallelism): the job has t·cp·p·d devices;
+  // gradients are reduced, and the distributed optimizer sharded, over the d·cp ranks
+  // that hold the same weights, as Megatron-LM does.
+  std::uint32_t context = 1;
   bool distributed_optimizer = false;
   LayerSplit split = LayerSplit::Even;
 };
@@ -85,7 +89,8 @@ struct PipelineCosts {
 // reason, on layouts a search skips: p·v above the layer count, an even split that p·v
 // does not divide (L + 2 for EmbeddingAndLossAsLayers, with at least two per stage), a
 // balanced split with v > 1 or p = 1, selective recomputation or tensor
-// parallelism of a model that is not a transformer, t not dividing the heads.
+// parallelism of a model that is not a transformer, t not dividing the heads, a context
+// parallelism the model does not allow (context_parallel_problem).
 Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape);
 
 // The same, with each stage's layers given (`splits`: every layer once, in order, one

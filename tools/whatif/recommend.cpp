@@ -24,13 +24,16 @@ namespace {
 // Throws when some layer cannot fit on any device however the model is laid out: its
 // weights and gradients, its optimizer state sharded as far as the devices allow, and the
 // smallest activations it must hold (one micro-batch of the smallest size, rebuilt one
-// layer at a time), split as many ways as tensor parallelism allows.
+// layer at a time), split as many ways as tensor and context parallelism allow.
 void check_single_layer_fits(const ModelDescription& model) {
   const TrainingSpec& training = model.training;
   const std::vector<std::uint32_t> sizes = tensor_parallel_sizes(model);
   const std::uint32_t widest = *std::max_element(sizes.begin(), sizes.end());
+  const std::vector<std::uint32_t> contexts = context_parallel_sizes(model);
+  const std::uint32_t most_context = *std::max_element(contexts.begin(), contexts.end());
   LayerLayout layout;
   layout.tensor = {widest, true};
+  layout.context = most_context;
   layout.micro_batch_size = model.batch.micro_batch_sizes.front();
   const std::vector<LayerCost> layers = resolve_layers(model, layout).layers;
   const double most_replicas =
@@ -44,9 +47,11 @@ void check_single_layer_fits(const ModelDescription& model) {
         layer.activation_bytes;
     if (bytes > cap) {
       throw Error(fmt::format(
-          "layer {} ({}) alone needs {} at t = {} (weights, gradients, optimizer state and the "
+          "layer {} ({}) alone needs {} at t = {}{} (weights, gradients, optimizer state and the "
           "activations of a micro-batch of {}), more than the {} memory cap",
-          i, layer.name, format_bytes(bytes), widest, model.batch.micro_batch_sizes.front(),
+          i, layer.name, format_bytes(bytes), widest,
+          most_context > 1 ? fmt::format(", cp = {}", most_context) : std::string(),
+          model.batch.micro_batch_sizes.front(),
           format_bytes(cap)));
     }
   }

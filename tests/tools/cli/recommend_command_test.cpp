@@ -327,7 +327,7 @@ std::string best_flags(const CliResult& result, const char* field) {
 TEST(RecommendCommand, InterleavesLayersThatDoNotDivideAsMegatronLmDoes) {
   const CliResult json = run_pipewise(
       "recommend --model llama3-405b --devices 8192 --global-batch-size 2048 --micro-batch-size 1 -p 16 "
-      "--tensor-model-parallel-size 8 --sequence-parallel --use-distributed-optimizer -s interleaved -v 4 "
+      "--tensor-model-parallel-size 8 --context-parallel-size 1 --sequence-parallel --use-distributed-optimizer -s interleaved -v 4 "
       "--recompute full -f json");
   ASSERT_EQ(json.exit_code, 0) << json.err << json.out;
   const nlohmann::json document = nlohmann::json::parse(json.out);
@@ -402,6 +402,48 @@ TEST(RecommendCommand, NoAnswerIsOverTheCapByMegatronLmsOwnAccounting) {
     EXPECT_GT(configuration.at("megatron_bytes").get<double>(), 0) << configuration.dump();
     EXPECT_LE(configuration.at("megatron_bytes").get<double>(), cap) << configuration.dump();
   }
+}
+
+// Llama 3 70B's 8192-token sequences on 64 H100s: the default search splits them over
+// context-parallel ranks too, every answer lays t·cp·p·d out on the 64 devices, and the
+// flags to reproduce one name the context-parallel size; a fixed size is kept.
+TEST(RecommendCommand, ContextParallelismIsSearchedAndNamedInTheFlags) {
+  const CliResult searched = run_pipewise("recommend --model llama3-70b --top 20 --format json");
+  ASSERT_EQ(searched.exit_code, 0) << searched.err;
+  const nlohmann::json document = nlohmann::json::parse(searched.out);
+  bool split = false;
+  for (const nlohmann::json& configuration : document.at("configurations")) {
+    const int context = configuration.at("context").get<int>();
+    EXPECT_EQ(configuration.at("tensor").get<int>() * context * configuration.at("pipeline").get<int>() *
+                  configuration.at("data").get<int>(),
+              64)
+        << configuration.dump();
+    const std::string flags = configuration.at("parallel_flags").get<std::string>();
+    EXPECT_EQ(flags.find("--context-parallel-size") != std::string::npos, context > 1) << flags;
+    split = split || context > 1;
+  }
+  EXPECT_TRUE(split) << searched.out;
+
+  const CliResult fixed = run_pipewise("recommend --model llama3-70b --context-parallel-size 4 --top 1");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_NE(fixed.out.find("--context-parallel-size 4"), std::string::npos) << fixed.out;
+  EXPECT_NE(fixed.out.find("cp=4"), std::string::npos) << fixed.out;
+}
+
+TEST(RecommendCommand, ContextParallelismAModelCannotRunIsRefusedInOneLine) {
+  const CliResult gpt = run_pipewise("recommend --context-parallel-size 2");
+  EXPECT_EQ(gpt.exit_code, 1);
+  EXPECT_EQ(gpt.err,
+            "pipewise recommend: error: context-parallel size 2 needs flash attention (Megatron-LM runs context "
+            "parallelism only in Transformer Engine's fused attention)\n");
+  const CliResult odd = run_pipewise("recommend --model llama3-8b --context-parallel-size 3");
+  EXPECT_EQ(odd.exit_code, 1);
+  EXPECT_EQ(odd.err,
+            "pipewise recommend: error: context-parallel size 3: the sequence length 8192 is not a multiple of "
+            "2·cp = 6\n");
+  const CliResult zero = run_pipewise("recommend --model llama3-8b --context-parallel-size 0");
+  EXPECT_EQ(zero.exit_code, 1);
+  EXPECT_NE(zero.err.find("--context-parallel-size must be a whole number >= 1"), std::string::npos) << zero.err;
 }
 
 }  // namespace

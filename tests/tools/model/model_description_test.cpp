@@ -35,6 +35,13 @@ TEST(ModelJson, PipelineOverlapStaysUnsetOrAsGiven) {
   EXPECT_EQ(model_from_json(model_to_json(model), "m.json").communication.pipeline_overlap, false);
 }
 
+TEST(ModelJson, AContextParallelSizeStaysAsGiven) {
+  ModelDescription model = find_model_preset("llama3-70b")->model;
+  EXPECT_EQ(model_to_json(model).find("\"context\""), std::string::npos);
+  model.parallelism.context = 2;
+  EXPECT_EQ(model_from_json(model_to_json(model), "m.json").parallelism.context, 2u);
+}
+
 TEST(ModelJson, LayerValuesArePerMicrobatchOfTheMeasuredSize) {
   const ModelDescription model = model_from_json(
       R"({"measured_micro_batch_size": 4,

@@ -312,7 +312,7 @@ void add_model_options(po::options_description& options) {
       ("tensor-model-parallel-size", po::value<std::int64_t>(), "tensor-parallel size t")
       ("context-parallel-size", po::value<std::int64_t>(),
        "context-parallel size cp: each sequence split over cp ranks (default: searched where each "
-       "rank keeps 4096 tokens or more, with flash attention)")
+       "rank keeps 2048 tokens or more, with flash attention)")
       ("sequence-parallel", "shard activations over the tensor-parallel group (default: searched)")
       ("no-sequence-parallel", "tensor parallelism without sequence parallelism");
   options.add_options()

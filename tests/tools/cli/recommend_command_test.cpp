@@ -446,5 +446,50 @@ TEST(RecommendCommand, ContextParallelismAModelCannotRunIsRefusedInOneLine) {
   EXPECT_NE(zero.err.find("--context-parallel-size must be a whole number >= 1"), std::string::npos) << zero.err;
 }
 
+// NVIDIA's NeMo recipes (nemo/collections/llm/recipes: llama3_70b on 4 nodes of 8 H100s,
+// llama31_405b on 72; 8192-token sequences, global batch 512, micro-batch 1, gradients
+// reduced during the backward) at their own shapes: their layouts are among recommend's
+// ten best, the 70B's tying with the best (t = 4, cp = 2, p = 4 like it), the 405B's within
+// 5 % of a best that splits sequences too.
+TEST(RecommendCommand, NvidiasNemoRecipesAreAmongItsAnswers) {
+  struct Recipe {
+    const char* arguments;
+    int tensor, context, pipeline, chunks;
+    double within;
+    bool best_shares_its_sizes;  // t, cp and p
+  };
+  const Recipe recipes[] = {
+      {"--model llama3-70b --devices 32", 4, 2, 4, 5, 0.01, true},
+      {"--model llama3-405b --devices 576", 8, 4, 9, 2, 0.05, false},
+  };
+  for (const Recipe& recipe : recipes) {
+    const CliResult result = run_pipewise(std::string("recommend ") + recipe.arguments +
+                                          " --global-batch-size 512 --micro-batch-size 1 --overlap-grad-reduce "
+                                          "--top 10 -f json");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const nlohmann::json document = nlohmann::json::parse(result.out);
+    const nlohmann::json& configurations = document.at("configurations");
+    ASSERT_FALSE(configurations.empty());
+    const double best_ms = configurations.at(0).at("step_ms").get<double>();
+    const nlohmann::json* nemo = nullptr;
+    for (const nlohmann::json& configuration : configurations) {
+      if (configuration.at("schedule") == "interleaved" && configuration.at("tensor") == recipe.tensor &&
+          configuration.at("context") == recipe.context && configuration.at("pipeline") == recipe.pipeline &&
+          configuration.at("chunks") == recipe.chunks) {
+        nemo = &configuration;
+      }
+    }
+    ASSERT_NE(nemo, nullptr) << recipe.arguments << "\n" << result.out;
+    EXPECT_LE(nemo->at("step_ms").get<double>() / best_ms - 1, recipe.within) << nemo->dump();
+    const nlohmann::json& best = configurations.at(0);
+    EXPECT_GE(best.at("context").get<int>(), 2) << best.dump();
+    if (recipe.best_shares_its_sizes) {
+      EXPECT_EQ(best.at("tensor"), recipe.tensor) << best.dump();
+      EXPECT_EQ(best.at("context"), recipe.context) << best.dump();
+      EXPECT_EQ(best.at("pipeline"), recipe.pipeline) << best.dump();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pipewise::tools::testing

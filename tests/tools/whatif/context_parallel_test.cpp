@@ -96,11 +96,11 @@ TEST(ContextParallelism, NeedsATransformerWithFlashAttentionAndSequencesOfTwoChu
   EXPECT_NO_THROW(model.check());
 }
 
-TEST(ContextParallelism, RecommendTriesItWhereEveryRankKeepsFourThousandTokens) {
-  EXPECT_EQ(context_parallel_sizes(llama3_70b()), (std::vector<std::uint32_t>{1, 2}));
+TEST(ContextParallelism, RecommendTriesItWhereEveryRankKeepsTwoThousandTokens) {
+  EXPECT_EQ(context_parallel_sizes(llama3_70b()), (std::vector<std::uint32_t>{1, 2, 4}));
   ModelDescription longer = llama3_70b();
   longer.transformer->sequence = 32768;
-  EXPECT_EQ(context_parallel_sizes(longer), (std::vector<std::uint32_t>{1, 2, 4, 8}));
+  EXPECT_EQ(context_parallel_sizes(longer), (std::vector<std::uint32_t>{1, 2, 4, 8, 16}));
   longer.device.count = 4;  // cp must divide the devices
   EXPECT_EQ(context_parallel_sizes(longer), (std::vector<std::uint32_t>{1, 2, 4}));
   // GPT-3's 2048-token sequences and no flash attention: never split.
@@ -121,7 +121,7 @@ TEST(ContextParallelism, TheSearchLaysOutTensorContextPipelineAndDataOnEveryDevi
     EXPECT_EQ(std::uint64_t{shape.tensor.size} * shape.context * shape.devices * shape.replicas, 64u);
     EXPECT_EQ(std::uint64_t{candidate.microbatches} * shape.micro_batch_size * shape.replicas, 256u);
   }
-  EXPECT_EQ(contexts, (std::set<std::uint32_t>{1, 2}));
+  EXPECT_EQ(contexts, (std::set<std::uint32_t>{1, 2, 4}));
 }
 
 PipelineShape llama_shape(std::uint32_t context, std::uint32_t replicas) {

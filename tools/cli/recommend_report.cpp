@@ -399,7 +399,11 @@ std::string memory_breakdown(const ModelDescription& model, const Candidate& can
         megatron_theoretical_memory(megatron_query(model, candidate.shape, candidate.microbatches));
     text += fmt::format(
         "  Megatron-LM's estimator (report_theoretical_memory, first stage, without its 5% "
-        "margin{}): {} = weights and optimizer {} + activations {}\n",
+        "margin{}{}): {} = weights and optimizer {} + activations {}\n",
+        candidate.shape.context > 1
+            ? fmt::format("; asked about one rank's {} tokens of each sequence, as it ignores context parallelism",
+                          model.transformer->sequence / candidate.shape.context)
+            : "",
         megatron_runs(candidate) ? ""
                                  : "; it knows only Megatron-LM's schedules and reads these sizes as "
                                    "1F1B or interleaved",

@@ -428,6 +428,7 @@ TEST(RecommendCommand, ContextParallelismIsSearchedAndNamedInTheFlags) {
   ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
   EXPECT_NE(fixed.out.find("--context-parallel-size 4"), std::string::npos) << fixed.out;
   EXPECT_NE(fixed.out.find("cp=4"), std::string::npos) << fixed.out;
+  EXPECT_NE(fixed.out.find("asked about one rank's 2048 tokens of each sequence"), std::string::npos) << fixed.out;
 }
 
 TEST(RecommendCommand, ContextParallelismAModelCannotRunIsRefusedInOneLine) {

@@ -116,6 +116,7 @@ void read_transformer(JsonFields& top, ModelDescription& model) {
   }
   if (const auto v = fields.boolean("linear_bias")) shape.linear_bias = *v;
   if (const auto v = fields.boolean("flash_attention")) shape.flash_attention = *v;
+  if (const auto v = fields.boolean("causal_attention")) shape.causal_attention = *v;
   fields.finish();
   model.transformer = shape;
   model.layers.clear();
@@ -334,7 +335,8 @@ std::string model_to_json(const ModelDescription& model) {
         {"tied_embeddings", shape.tied_embeddings},
         {"position_embedding",
          shape.position_embedding == PositionEmbedding::Rotary ? "rope" : "learned_absolute"},
-        {"linear_bias", shape.linear_bias}, {"flash_attention", shape.flash_attention}};
+        {"linear_bias", shape.linear_bias}, {"flash_attention", shape.flash_attention},
+        {"causal_attention", shape.causal_attention}};
   } else {
     out["measured_micro_batch_size"] = 1;
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();

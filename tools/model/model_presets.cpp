@@ -52,6 +52,7 @@ ModelDescription bert_large() {
   model.name = "bert-large";
   TransformerShape shape{24, 1024, 512, 16};
   shape.vocabulary = 30522;
+  shape.causal_attention = false;  // every token attends to every other
   model.transformer = shape;
   model.device = {8, hardware_preset("a100-80gb")};
   model.batch = {256, {1, 2, 4, 8, 16, 32}};

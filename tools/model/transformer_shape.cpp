@@ -1,5 +1,6 @@
 #include "tools/model/transformer_shape.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -56,6 +57,12 @@ void TransformerShape::check() const {
   if (ffn() == 0) throw Error("transformer FFN hidden size must be at least 1");
 }
 
+double TransformerShape::causal_share() const {
+  if (!flash_attention || !causal_attention) return 1;
+  constexpr double kTile = 128;  // FlashAttention's block of queries and of keys
+  return std::min(1.0, (1 + kTile / sequence) / 2);
+}
+
 double BlockCosts::forward_flops() const {
   double flops = 0;
   for (const Gemm& gemm : gemms) flops += gemm.flops();
@@ -87,8 +94,10 @@ TransformerLayerCosts transformer_layer_costs(const TransformerShape& shape,
   const double biases = shape.linear_bias ? (h + 2 * g * d + fc1_width) / t + 2 * h : 0;
   block.parameters = (h * (h + 2 * g * d) + h * h + h * fc1_width + f * h) / t + biases +
                      2 * norm_parameters(shape);
-  const Gemm score_gemm{local, local, d, b * a / t * cp};
-  const Gemm context_gemm{local, d, local, b * a / t * cp};
+  // cp blocks of (s/cp)² scores per head, of which the causal share is computed.
+  const double blocks = b * a / t * cp * shape.causal_share();
+  const Gemm score_gemm{local, local, d, blocks};
+  const Gemm context_gemm{local, d, local, blocks};
   block.gemms = {{tokens, (h + 2 * g * d) / t, h}, score_gemm, context_gemm,
                  {tokens, h, h / t}, {tokens, fc1_width / t, h}, {tokens, h, f / t}};
   costs.core_gemms = {score_gemm, context_gemm};
@@ -198,9 +207,11 @@ double transformer_parameters(const TransformerShape& shape) {
 }
 
 double transformer_forward_flops_per_sample(const TransformerShape& shape) {
+  TransformerShape every_score = shape;
+  every_score.causal_attention = false;
   const TensorParallelism whole{1, false};
-  return shape.layers * transformer_layer_costs(shape, whole, 1).block.forward_flops() +
-         output_head_costs(shape, whole, 1, true).forward_flops();
+  return shape.layers * transformer_layer_costs(every_score, whole, 1).block.forward_flops() +
+         output_head_costs(every_score, whole, 1, true).forward_flops();
 }
 
 }  // namespace pipewise::tools

@@ -9,7 +9,9 @@
 //  - GEMMs, per layer and micro-batch of T = b·s tokens, with d = h/a, g query groups and
 //    f the MLP's hidden size: QKV T×(h+2gd)×h, scores and context (b·a) × s×s×d, projection
 //    T×h×h, fc1 T×f×h (2f wide when gated), fc2 T×h×f; each split t ways. For GPT (g = a,
-//    f = 4h) this is 24·T·h² + 4·T·s·h FLOPs (Narayanan et al. SC'21, appendix); the
+//    f = 4h) this is 24·T·h² + 4·T·s·h FLOPs (Narayanan et al. SC'21, appendix), with
+//    fused attention under a causal mask only the unmasked tiles of the scores and context
+//    (TransformerShape::causal_share); the
 //    backward does twice the forward's FLOPs (input and weight gradients); the logits GEMM
 //    T×V×h runs on the last stage (V padded as Megatron-LM pads it: a multiple of 128·t).
 //  - Parameters as Megatron-LM counts them (theoretical_memory_usage.py): QKV and
@@ -42,7 +44,8 @@
 //    ring attention, its default --cp-comm-type p2p) gives each rank s/cp of every
 //    sequence's tokens: every GEMM, activation, message and collective above is for T/cp
 //    tokens, and the attention core runs as cp blocks of (s/cp)×(s/cp) scores per head
-//    (no causal discount, as above); passing the keys and values round the ring costs
+//    (each balanced to its causal share, as Megatron-LM's two chunks per rank balance it);
+//    passing the keys and values round the ring costs
 //    cp − 1 steps of K and V, 2·(T/cp)·2·g·d/t bytes each, forward, and twice that
 //    backward (K, V and their gradients), overlapped with the attention blocks.
 //  - Memory-bound bytes per element of the kernels Megatron-LM runs between GEMMs (norms,
@@ -74,8 +77,15 @@ struct TransformerShape {
   PositionEmbedding position_embedding = PositionEmbedding::Learned;
   bool linear_bias = true;         // the linear layers have biases (Megatron-LM's default)
   bool flash_attention = false;    // fused attention: no s² scores kept or written
+  // Each token attends to those before it (GPT, Llama; BERT's do not): fused attention then
+  // skips the masked blocks, about half the scores (causal_share).
+  bool causal_attention = true;
 
   std::uint32_t groups() const { return query_groups ? query_groups : heads; }
+  // The share of the s×s scores the attention core computes: with fused attention and a
+  // causal mask, the blocks on or below the diagonal, (1 + 128/s)/2 for FlashAttention's
+  // 128-token tiles; else all of them (Megatron-LM's unfused softmax masks after computing).
+  double causal_share() const;
   std::uint32_t ffn() const;
   // V rounded up to a multiple of vocabulary_divisor · t, as Megatron-LM pads it.
   std::uint64_t padded_vocabulary(std::uint32_t tensor_parallel) const;

@@ -121,6 +121,28 @@ TEST(TransformerShape, GroupedQueryAttentionAndSwigluShapeTheGemmsAndActivations
   EXPECT_EQ(defaulted.ffn(), 10880u);
 }
 
+// Fused attention under a causal mask computes the 128-token tiles on or below the
+// diagonal: (1 + 128/s)/2 of the scores and of the context. Unfused attention, and a
+// bidirectional mask, compute them all; the model FLOPs (MFU's numerator) count them all.
+TEST(TransformerShape, FusedCausalAttentionComputesTheTilesTheMaskKeeps) {
+  TransformerShape causal = llama3(1, 8192, 64, 28672);
+  causal.flash_attention = true;
+  TransformerShape every_score = causal;
+  every_score.causal_attention = false;
+  EXPECT_DOUBLE_EQ(causal.causal_share(), (1 + 128.0 / 8192) / 2);
+  const TensorParallelism whole{1, false};
+  const double core = flops_of(transformer_layer_costs(every_score, whole, 1).core_gemms);
+  EXPECT_DOUBLE_EQ(core, 4.0 * 8192 * 8192 * 8192);  // 4·s²·h
+  EXPECT_DOUBLE_EQ(flops_of(transformer_layer_costs(causal, whole, 1).core_gemms), core * causal.causal_share());
+  TransformerShape unfused = causal;
+  unfused.flash_attention = false;
+  EXPECT_DOUBLE_EQ(unfused.causal_share(), 1);
+  TransformerShape short_sequence = causal;
+  short_sequence.sequence = 64;
+  EXPECT_DOUBLE_EQ(short_sequence.causal_share(), 1);  // one tile, computed whole
+  EXPECT_DOUBLE_EQ(transformer_forward_flops_per_sample(causal), transformer_forward_flops_per_sample(every_score));
+}
+
 TEST(TransformerShape, TheLastStageKeepsItsLogitsInBf16AndFp32) {
   TransformerShape shape = tiny();
   shape.vocabulary = 100;

@@ -109,12 +109,13 @@ RingTimes ring_times(const TransformerLayerCosts& costs, double core_forward_ms,
   // Megatron-LM orders ranks tensor, then context, ...: the ring's neighbours sit t apart,
   // inside a node while the t·cp ranks fit in one.
   const Link link = tensor_and_context <= hardware.gpus_per_node ? Link::IntraNode : Link::InterNode;
-  const double step_ms = costs.ring_step_bytes / (link_gb_per_s(link, hardware) * 1e6) + link_latency_ms(link, hardware);
-  const double backward_step_ms =
-      2 * costs.ring_step_bytes / (link_gb_per_s(link, hardware) * 1e6) + link_latency_ms(link, hardware);
+  const auto ring_ms = [&](double step_bytes) {
+    return costs.ring_steps *
+           (step_bytes / (link_gb_per_s(link, hardware) * 1e6) + link_latency_ms(link, hardware));
+  };
   RingTimes times;
-  times.forward_exposed_ms = std::max(0.0, costs.ring_steps * step_ms - core_forward_ms);
-  times.backward_exposed_ms = std::max(0.0, costs.ring_steps * backward_step_ms - 2 * core_forward_ms);
+  times.forward_exposed_ms = std::max(0.0, ring_ms(costs.ring_step_bytes) - core_forward_ms);
+  times.backward_exposed_ms = std::max(0.0, ring_ms(2 * costs.ring_step_bytes) - 2 * core_forward_ms);
   return times;
 }
 
@@ -282,14 +283,14 @@ double total_parameters(const ModelDescription& model) {
 std::string context_parallel_problem(const ModelDescription& model, std::uint32_t context) {
   if (context == 0) return "context-parallel size must be at least 1";
   if (context == 1) return {};
-  const std::string size = "context-parallel size " + std::to_string(context);
-  if (!model.transformer) return size + " needs a transformer model (layer groups give one rank's costs)";
+  const auto size = [&] { return "context-parallel size " + std::to_string(context); };
+  if (!model.transformer) return size() + " needs a transformer model (layer groups give one rank's costs)";
   if (!model.transformer->flash_attention) {
-    return size + " needs flash attention (Megatron-LM runs context parallelism only in Transformer Engine's "
-                  "fused attention)";
+    return size() + " needs flash attention (Megatron-LM runs context parallelism only in Transformer Engine's "
+                    "fused attention)";
   }
   if (model.transformer->sequence % (2 * std::uint64_t{context}) != 0) {
-    return size + ": the sequence length " + std::to_string(model.transformer->sequence) +
+    return size() + ": the sequence length " + std::to_string(model.transformer->sequence) +
            " is not a multiple of 2·cp = " + std::to_string(2 * std::uint64_t{context});
   }
   return {};

@@ -267,6 +267,10 @@ int run_partition(const std::vector<std::string>& args) {
     model = model_from_options(values, nullptr);
     if (print_model_if_asked(values, *model)) return 0;
     if (values.count("recompute")) recompute = recompute_from_name(values["recompute"].as<std::string>());
+    if (recompute == Recompute::Block) {
+      throw Error("--recompute block: which layers it recomputes depends on the split partition is choosing; "
+                  "give off, selective or full");
+    }
     layers = layers_from_model(*model, recompute);
   }
 

@@ -35,7 +35,8 @@ constexpr const char* kUsage =
     "                          [--svg FILE]\n"
     "Searches the pipeline configurations of a model on its devices — schedule, pipeline\n"
     "size p, chunks v, data-parallel size d = devices / (p·t), micro-batch size b, m =\n"
-    "global batch / (b·d), recomputation off/selective/full — simulates each one training\n"
+    "global batch / (b·d), recomputation off/selective/full/block (full recomputation of\n"
+    "the first N layers of each stage, every N) — simulates each one training\n"
     "step, and ranks those whose every device stays within the memory cap by step time.\n"
     "Each row says how it compares with the best (\"2.3% slower: larger bubble\"); faster\n"
     "configurations that exceed the cap are listed with the excess; rules of thumb the best\n"
@@ -78,8 +79,8 @@ int run_recommend(const std::vector<std::string>& args) {
               .detail = "for schedules with chunks, a RANGE (default: each v in 2..16 that "
                         "divides L / p, for p >= 2)"});
   add_option(options, vocabulary::recompute,
-             {.detail = "here a list of those to consider (default: all); selective for "
-                        "transformers only"});
+             {.detail = "here a list of those to consider (default: all, and for models "
+                        "that are not transformers off and full); selective for transformers only"});
   // clang-format off
   options.add_options()
       ("target-bubble", po::value<double>(),

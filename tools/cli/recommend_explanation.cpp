@@ -43,9 +43,10 @@ std::string explain_versus_best(const Candidate& candidate, const Candidate& bes
   const double idle = std::log((1 - best_result.bubble_ratio) / (1 - result.bubble_ratio));
   const auto compute_reason = [&] {
     const double extra = result.mean_busy_ms / best_result.mean_busy_ms - 1;
-    if (candidate.shape.recompute != best.shape.recompute && candidate.shape.recompute != Recompute::None) {
-      return fmt::format("{} recomputation ({:+.1f}% compute per device)",
-                         recompute_name(candidate.shape.recompute), extra * 100);
+    if (recompute_label(candidate.shape) != recompute_label(best.shape) &&
+        candidate.shape.recompute != Recompute::None) {
+      return fmt::format("{} recomputation ({:+.1f}% compute per device)", recompute_label(candidate.shape),
+                         extra * 100);
     }
     return fmt::format("more compute per device ({:+.1f}%)", extra * 100);
   };

@@ -28,6 +28,8 @@ ordered_json candidate_json(const ModelDescription& model, const Candidate& cand
           {"microbatches", candidate.microbatches},
           {"micro_batch_size", shape.micro_batch_size},
           {"recompute", recompute_name(shape.recompute)},
+          {"recompute_layers", shape.recompute == Recompute::Block ? ordered_json(shape.recompute_layers)
+                                                                   : ordered_json(nullptr)},
           {"distributed_optimizer", shape.distributed_optimizer},
           {"split", split_name(shape.split)},
           {"step_ms", metrics.makespan_ms},
@@ -53,7 +55,7 @@ std::string recommendation_json(const ModelDescription& model, const Recommendat
   ordered_json configurations = ordered_json::array();
   for (const Candidate& candidate : recommendation.candidates) {
     if (configurations.size() == top) break;
-    if (!candidate.fits) continue;
+    if (!candidate.is_answer()) continue;
     configurations.push_back(candidate_json(model, candidate, configurations.size() + 1));
   }
   ordered_json document = {{"schema", "pipewise.recommendation"},
@@ -64,6 +66,7 @@ std::string recommendation_json(const ModelDescription& model, const Recommendat
                            {"memory_cap_bytes", recommendation.memory_cap_bytes},
                            {"searched", recommendation.candidates.size()},
                            {"fitting", recommendation.fitting},
+                           {"dominated", recommendation.dominated},
                            {"exceeding", recommendation.exceeding},
                            {"over_cap_unsimulated", recommendation.over_cap_unsimulated},
                            {"invalid", invalid},

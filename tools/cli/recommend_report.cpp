@@ -46,7 +46,7 @@ std::string candidate_name(const Candidate& candidate) {
   name += fmt::format(" p={}", candidate.shape.devices);
   if (candidate.shape.chunks > 1) name += fmt::format(" v={}", candidate.shape.chunks);
   name += fmt::format(" d={} m={} b={} recompute={}", candidate.shape.replicas, candidate.microbatches,
-                      candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
+                      candidate.shape.micro_batch_size, recompute_label(candidate.shape));
   if (const std::string options = options_list(candidate, false); !options.empty()) name += " " + options;
   return name;
 }
@@ -95,7 +95,7 @@ std::string best_per(const Recommendation& recommendation, const char* heading,
       where = order.end() - 1;
     }
     const auto index = static_cast<std::size_t>(where - order.begin());
-    if (candidate.fits && !best[index]) best[index] = &candidate;
+    if (candidate.is_answer() && !best[index]) best[index] = &candidate;
     // The closest miss: simulated ones first, since a pruned one's peak counts only its
     // static bytes.
     const auto closer = [](const Candidate& a, const Candidate* b) {
@@ -149,14 +149,14 @@ std::string ranked_table(const ModelDescription& model, const Recommendation& re
                    {"bubble", Align::Right}, {"peak memory", Align::Right}, {"headroom", Align::Right},
                    {"versus the best"}});
   const std::vector<Candidate>& candidates = recommendation.candidates;
-  for (std::size_t i = 0; i < std::min(top, recommendation.fitting); ++i) {
+  for (std::size_t i = 0; i < std::min(top, recommendation.answers()); ++i) {
     const Candidate& candidate = candidates[i];
     const std::optional<double> mfu = model_flops_utilization(model, candidate);
     table.add_row({std::to_string(i + 1), candidate.schedule, std::to_string(candidate.shape.tensor.size),
                    std::to_string(candidate.shape.devices),
                    std::to_string(candidate.shape.chunks), std::to_string(candidate.shape.replicas),
                    std::to_string(candidate.microbatches), std::to_string(candidate.shape.micro_batch_size),
-                   std::string(recompute_name(candidate.shape.recompute)), options_text(candidate),
+                   std::string(recompute_label(candidate.shape)), options_text(candidate),
                    format_duration_ms(candidate.metrics->makespan_ms), mfu ? format_percent(*mfu) : "-",
                    format_percent(candidate.metrics->bubble_ratio),
                    format_bytes(candidate.peak_bytes()),
@@ -197,7 +197,7 @@ std::string over_cap_section(const Recommendation& recommendation) {
 std::string warnings_section(const Recommendation& recommendation, std::size_t top, const ModelDescription& model) {
   const std::vector<Candidate>& candidates = recommendation.candidates;
   const auto warnings = rule_of_thumb_warnings(candidates.front(), model);
-  const std::size_t shown = std::min(top, recommendation.fitting);
+  const std::size_t shown = std::min(top, recommendation.answers());
   std::size_t broken = 0;
   for (std::size_t i = 0; i < shown; ++i) {
     if (!rule_of_thumb_warnings(candidates[i], model).empty()) ++broken;
@@ -338,6 +338,10 @@ std::string parallel_flags(const ModelDescription& model, const Candidate& candi
   if (shape.recompute == Recompute::Full) {
     flags += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
   }
+  if (shape.recompute == Recompute::Block) {
+    flags += fmt::format(" --recompute-granularity full --recompute-method block --recompute-num-layers {}",
+                         shape.recompute_layers);
+  }
   if (shape.tensor.size > 1 && shape.tensor.sequence_parallel) flags += " --sequence-parallel";
   if (shape.distributed_optimizer) flags += " --use-distributed-optimizer";
   const CommunicationSpec& communication = model.communication;
@@ -420,10 +424,15 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
       candidates.size() - recommendation.fitting - recommendation.exceeding - recommendation.skipped;
   std::string text = model_summary(model);
   text += fmt::format(
-      "searched {} configurations in {:.2f} s: {} fit in {} per device, {} exceed it{}, {} are "
+      "searched {} configurations in {:.2f} s: {} fit in {} per device{}, {} exceed it{}, {} are "
       "invalid{}\n\n",
-      candidates.size(), seconds, recommendation.fitting,
-      format_bytes(recommendation.memory_cap_bytes), recommendation.exceeding,
+      candidates.size(), seconds, recommendation.fitting, format_bytes(recommendation.memory_cap_bytes),
+      recommendation.dominated == 0
+          ? ""
+          : fmt::format(" ({} of them no answer: block recomputation of more layers than their layout "
+                        "needs to fit)",
+                        recommendation.dominated),
+      recommendation.exceeding,
       recommendation.over_cap_unsimulated == 0
           ? ""
           : fmt::format(" ({} of them known without simulating, by Megatron-LM's accounting or "

@@ -20,7 +20,7 @@ std::string row_label(const Candidate& candidate) {
   label += fmt::format(" p={}", candidate.shape.devices);
   if (candidate.shape.chunks > 1) label += fmt::format(" v={}", candidate.shape.chunks);
   label += fmt::format(" d={} m={} b={} rc={}", candidate.shape.replicas, candidate.microbatches,
-                       candidate.shape.micro_batch_size, recompute_name(candidate.shape.recompute));
+                       candidate.shape.micro_batch_size, recompute_label(candidate.shape));
   // Rows that differ only there are otherwise told apart by nothing.
   if (candidate.shape.distributed_optimizer) label += " dist-opt";
   if (candidate.shape.split != LayerSplit::Even) label += " balanced";
@@ -68,7 +68,7 @@ std::string recommendation_svg(const ModelDescription& model, const Recommendati
                           candidate.metrics->peak_bytes, candidate.fits});
   };
   for (const Candidate& candidate : recommendation.candidates) {
-    if (candidate.fits && chart.rows.size() < kSvgFittingRows) add_row(candidate);
+    if (candidate.is_answer() && chart.rows.size() < kSvgFittingRows) add_row(candidate);
   }
   const double best_ms = recommendation.fitting ? recommendation.candidates.front().metrics->makespan_ms : 0;
   std::size_t exceeding = 0;

@@ -124,6 +124,10 @@ CostSource cost_source(const po::variables_map& values) {
     shape.micro_batch_size = description.batch.micro_batch_sizes.front();
     shape.replicas = description.parallelism.data.value_or(1);
     shape.recompute = recompute_from_name(recompute.value_or("off"));
+    if (shape.recompute == Recompute::Block) {
+      throw Error("--recompute block: recommend searches how many layers to recompute; sweep takes off, "
+                  "selective or full");
+    }
     shape.tensor = description.parallelism.tensor_or_default();
     shape.context = description.parallelism.context.value_or(1);
     shape.distributed_optimizer = description.training.distributed_optimizer.value_or(false);

@@ -42,22 +42,27 @@ MegatronMemory megatron_theoretical_memory(const MegatronMemoryQuery& query) {
   const bool sequence = query.sequence_parallel && query.tensor_model_parallel_size > 1;
   const double sbh = s * b * h;
   const double scores = query.use_flash_attn ? 0 : 5 * a * s * s * b;
-  double per_layer = 0;
+  const double whole_layer = sequence ? (sbh * (18 + 4 * f / h) + scores) / t
+                                      : sbh * (10 + (8 + 4 * f / h) / t) + scores / t;
+  double layers_bytes = 0;
   switch (query.recompute) {
     case MegatronRecompute::None:
-      per_layer = sequence ? (sbh * (18 + 4 * f / h) + scores) / t
-                           : sbh * (10 + (8 + 4 * f / h) / t) + scores / t;
+      layers_bytes = whole_layer * L;
       break;
     case MegatronRecompute::Selective:
-      per_layer = sequence ? sbh * (18 + 4 * f / h) / t : sbh * (10 + (8 + 4 * f / h) / t);
+      layers_bytes = (sequence ? sbh * (18 + 4 * f / h) / t : sbh * (10 + (8 + 4 * f / h) / t)) * L;
       break;
-    case MegatronRecompute::Full:
-      per_layer = sequence ? 2 * sbh / t : 2 * sbh;
+    case MegatronRecompute::Full: {
+      const double checkpoint = sequence ? 2 * sbh / t : 2 * sbh;
+      const double recomputed =
+          query.recompute_num_layers == 0 ? L : std::min(L, query.recompute_num_layers * p * v);
+      layers_bytes = checkpoint * recomputed + whole_layer * (L - recomputed);
       break;
+    }
   }
   // Embedding input (token ids) and dropout mask, p micro-batches in flight; divided by t
   // with sequence parallelism, as the estimator divides its whole sum.
-  double activations = per_layer * L + (8 * s * b + sbh) * p / (sequence ? t : 1);
+  double activations = layers_bytes + (8 * s * b + sbh) * p / (sequence ? t : 1);
   if (v > 1) {
     activations *= 1 + (p - 1) / (p * v);
   } else if (p > 1) {
@@ -68,8 +73,7 @@ MegatronMemory megatron_theoretical_memory(const MegatronMemoryQuery& query) {
   }
   if (query.recompute == MegatronRecompute::Full) {
     // The layer being recomputed holds its full activations during its backward.
-    activations += sequence ? (sbh * (18 + 4 * f / h) + scores) / t
-                            : sbh * (10 + (8 + 4 * f / h) / t) + scores / t;
+    activations += whole_layer;
   }
   memory.activation_bytes = activations;
   return memory;

@@ -24,6 +24,9 @@
 //      selective, t only:     s·b·h·(10 + (8 + 4f/h)/t)
 //      full, t only:          2·s·b·h, and one layer rebuilt during its backward
 //      full, t + sequence:    2·s·b·h / t, and one layer rebuilt during its backward
+//    Block recomputation of N layers per model chunk (recompute_num_layers) holds the full
+//    rows for N·p·v of the L layers and the none rows for the others, and one layer
+//    rebuilt; N at or above the chunk's L/(p·v) layers is full recomputation.
 //    (p = 1 adds 4·s·b·h·(1 + V/h) / t with sequence parallelism, (s·b·V/t + s·b·h)·2
 //    without, as the two functions of the estimator do).
 // Where Megatron's estimator differs, on purpose left out here and in pipewise:
@@ -64,6 +67,9 @@ struct MegatronMemoryQuery {
   std::uint32_t num_microbatches = 1;
   bool sequence_parallel = false;
   MegatronRecompute recompute = MegatronRecompute::None;
+  // With Full: --recompute-method block --recompute-num-layers N, the first N layers of
+  // each model chunk; 0: every layer (--recompute-method uniform --recompute-num-layers 1).
+  std::uint32_t recompute_num_layers = 0;
   bool use_distributed_optimizer = false;
 };
 

@@ -95,6 +95,21 @@ bool skip_without_pipeline(const std::string& schedule, std::uint32_t devices, c
   return devices == 1 && options.schedules.empty() && schedule != "1f1b";
 }
 
+// `base`, or with block recomputation `base` once for each N from 1 to one layer short of
+// a stage's ceil(L / (p·v)) layers (N at or above a stage's layers is full recomputation).
+void add_recompute_layers(Candidate base, std::uint32_t layer_count, std::vector<Candidate>& candidates) {
+  if (base.shape.recompute != Recompute::Block) {
+    candidates.push_back(std::move(base));
+    return;
+  }
+  const std::uint64_t stages = std::uint64_t{base.shape.devices} * base.shape.chunks;
+  const std::uint64_t most_layers = (layer_count + stages - 1) / stages;
+  for (std::uint32_t n = 1; n < most_layers; ++n) {
+    base.shape.recompute_layers = n;
+    candidates.push_back(base);
+  }
+}
+
 // Candidate `base` for every recomputation, schedule, chunk count and layer split of
 // `options`.
 void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
@@ -120,14 +135,14 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
           // Both where p divides the layers: the even split, and the balanced one.
           if (layer_count % base.shape.devices == 0) {
             base.shape.split = LayerSplit::Even;
-            candidates.push_back(base);
+            add_recompute_layers(base, layer_count, candidates);
           }
           base.shape.split = LayerSplit::Balanced;
         } else {
           base.shape.split =
               transformer ? megatron_layer_split(layer_count, base.shape.devices, v) : LayerSplit::Even;
         }
-        candidates.push_back(base);
+        add_recompute_layers(base, layer_count, candidates);
       }
     }
   }
@@ -142,7 +157,10 @@ SearchSpace enumerate_candidates(const ModelDescription& model, std::uint32_t la
   std::vector<Recompute> recomputes = options.recompute;
   if (recomputes.empty()) {
     recomputes = {Recompute::None, Recompute::Full};
-    if (model.transformer) recomputes.insert(recomputes.begin() + 1, Recompute::Selective);
+    if (model.transformer) {
+      recomputes.insert(recomputes.begin() + 1, Recompute::Selective);
+      recomputes.push_back(Recompute::Block);
+    }
   }
   const bool transformer = model.transformer.has_value();
 

@@ -28,7 +28,10 @@ struct RecommendOptions {
   // (Megatron-LM's rule: each chunk holds the same number of layers), and for transformers
   // those where (L + 2) / p is, the embedding and the loss counted as layers.
   std::vector<std::uint32_t> chunks;
-  // off, selective (transformers only) and full.
+  // off, selective and block (transformers only), and full. Block tries every N from 1 to
+  // one layer short of the most a stage holds; of a layout's block candidates that fit,
+  // only the one with the fewest recomputed layers is an answer, and none where the
+  // layout fits without recomputation (Candidate::dominated).
   std::vector<Recompute> recompute;
   // t: what the model fixes, else every divisor of the GPUs per node that divides the
   // heads, the query groups and the devices; with t > 1 sequence parallelism on and off
@@ -68,6 +71,9 @@ struct Candidate {
   // Simulated, no device exceeds the cap, and (for transformers) neither does Megatron-LM's
   // own accounting of it (megatron_bytes): an answer Megatron-LM would refuse is no answer.
   bool fits = false;
+  // It fits, but so does its layout with block recomputation of fewer layers (or none),
+  // which is faster: it fits and counts as fitting, but is no answer (is_answer).
+  bool dominated = false;
   double megatron_bytes = 0;  // Megatron-LM's estimate of its first stage; 0: not a transformer
   double headroom_bytes = 0;  // cap − peak bytes (negative when over the cap)
   // No step can be shorter (sim::schedule_free_lower_bound); 0 when not derived.
@@ -84,6 +90,9 @@ struct Candidate {
   // Megatron-LM's accounting of its first stage (peak_by_megatron_accounting).
   double unsimulated_peak_bytes = 0;
   bool peak_by_megatron_accounting = false;
+
+  // Whether the answers may list it: it fits and is not dominated.
+  bool is_answer() const { return fits && !dominated; }
 
   // The largest device peak: simulated, the one that showed it over the cap unsimulated,
   // or else its static bytes.

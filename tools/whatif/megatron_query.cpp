@@ -26,9 +26,15 @@ MegatronMemoryQuery megatron_query(const ModelDescription& model, const Pipeline
   query.micro_batch_size = shape.micro_batch_size;
   query.num_microbatches = microbatches;
   query.sequence_parallel = shape.tensor.sequence_parallel;
-  query.recompute = shape.recompute == Recompute::Full        ? MegatronRecompute::Full
-                    : shape.recompute == Recompute::Selective ? MegatronRecompute::Selective
-                                                              : MegatronRecompute::None;
+  switch (shape.recompute) {
+    case Recompute::None: query.recompute = MegatronRecompute::None; break;
+    case Recompute::Selective: query.recompute = MegatronRecompute::Selective; break;
+    case Recompute::Full: query.recompute = MegatronRecompute::Full; break;
+    case Recompute::Block:
+      query.recompute = MegatronRecompute::Full;
+      query.recompute_num_layers = shape.recompute_layers;
+      break;
+  }
   query.use_distributed_optimizer = shape.distributed_optimizer;
   return query;
 }

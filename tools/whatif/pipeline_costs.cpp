@@ -14,16 +14,24 @@ std::string_view recompute_name(Recompute recompute) {
     case Recompute::None: return "off";
     case Recompute::Selective: return "selective";
     case Recompute::Full: return "full";
+    case Recompute::Block: return "block";
   }
   return "off";
+}
+
+std::string recompute_label(const PipelineShape& shape) {
+  std::string label(recompute_name(shape.recompute));
+  if (shape.recompute == Recompute::Block) label += ":" + std::to_string(shape.recompute_layers);
+  return label;
 }
 
 Recompute recompute_from_name(std::string_view name) {
   if (name == "off" || name == "none") return Recompute::None;
   if (name == "selective") return Recompute::Selective;
   if (name == "full") return Recompute::Full;
+  if (name == "block") return Recompute::Block;
   throw Error("unknown recomputation \"" + std::string(name) +
-              "\" (expected off, selective or full)");
+              "\" (expected off, selective, full or block)");
 }
 
 std::string_view split_name(LayerSplit split) {
@@ -53,7 +61,8 @@ LayerSplit megatron_layer_split(std::uint64_t layers, std::uint32_t devices, std
 namespace {
 
 // One micro-batch's forward + backward of `layer` under `recompute`, the time the splits
-// balance.
+// balance. Block recomputation adds the same N forwards to every stage that holds N
+// layers or more, so splits balance as without it.
 double step_ms(const LayerCost& layer, Recompute recompute) {
   double time = layer.forward_ms + layer.backward_ms;
   if (recompute == Recompute::Selective) time += layer.selective_recompute_ms;
@@ -211,6 +220,7 @@ struct StageTotals {
         backward_ms += layer.selective_recompute_ms;
         break;
       case Recompute::Full:
+      case Recompute::Block:  // resolved per layer by layer_recompute before it gets here
         kept_bytes += layer.checkpoint_bytes;
         if (layer.recomputed) {
           rerun_ms += layer.forward_ms;
@@ -220,6 +230,14 @@ struct StageTotals {
     }
   }
 };
+
+// How the `index`-th layer of a stage is recomputed: block recomputation reruns the first
+// recompute_layers of each stage (Megatron-LM checkpoints them in each model chunk's
+// transformer block) and keeps the rest.
+Recompute layer_recompute(const PipelineShape& shape, std::uint32_t index) {
+  if (shape.recompute != Recompute::Block) return shape.recompute;
+  return index < shape.recompute_layers ? Recompute::Full : Recompute::None;
+}
 
 Status check_shape(const ModelDescription& model, const ResolvedModel& resolved,
                    const PipelineShape& shape) {
@@ -232,6 +250,9 @@ Status check_shape(const ModelDescription& model, const ResolvedModel& resolved,
   if (shape.recompute == Recompute::Selective && !model.transformer) {
     return Status::failure("selective recomputation needs a transformer model (layer \"" +
                            resolved.layers.front().name + "\" is not one)");
+  }
+  if (shape.recompute == Recompute::Block && shape.recompute_layers == 0) {
+    return Status::failure("block recomputation needs at least one layer to recompute per stage");
   }
   return {};
 }
@@ -293,11 +314,14 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
   for (std::uint32_t stage = 0; stage < stage_count; ++stage) {
     const StageSplit& split = costs.stages[stage];
     StageTotals totals;
-    if (stage == 0 && resolved.embedding) totals.add(*resolved.embedding, shape.recompute);
-    for (std::uint32_t i = split.first_layer; i < split.first_layer + split.layer_count; ++i) {
-      totals.add(resolved.layers[i], shape.recompute);
+    // The embedding and the head are outside the transformer block that block
+    // recomputation checkpoints; they keep everything under every recomputation.
+    const Recompute ends = shape.recompute == Recompute::Block ? Recompute::Full : shape.recompute;
+    if (stage == 0 && resolved.embedding) totals.add(*resolved.embedding, ends);
+    for (std::uint32_t i = 0; i < split.layer_count; ++i) {
+      totals.add(resolved.layers[split.first_layer + i], layer_recompute(shape, i));
     }
-    if (stage + 1 == stage_count && resolved.head) totals.add(*resolved.head, shape.recompute);
+    if (stage + 1 == stage_count && resolved.head) totals.add(*resolved.head, ends);
     if (stage > 0) totals.forward_ms += gather_ms;
     if (stage + 1 < stage_count) totals.backward_ms += gather_ms;
 
@@ -328,7 +352,7 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
     config.stages.push_back(entry);
   }
   config.device_share.optimizer_step = training.optimizer_step_ms;
-  config.memory.recompute = shape.recompute == Recompute::Full;
+  config.memory.recompute = shape.recompute == Recompute::Full || shape.recompute == Recompute::Block;
   config.memory.optimizer = sim::Optimizer::Adam;
 
   sim::CommunicationCosts& comm = config.communication;

@@ -21,8 +21,13 @@ enum class Recompute : std::uint8_t {
   None,       // stash every activation
   Selective,  // transformers: recompute the attention core only (Korthikanti et al. §5)
   Full,       // keep each layer's input, rerun the whole forward during backward
+  // Full recomputation of the first PipelineShape::recompute_layers layers of each stage
+  // (model chunk), the others keeping everything: Megatron-LM's --recompute-granularity
+  // full --recompute-method block --recompute-num-layers N, for when full recomputation
+  // of every layer is more than the memory needs.
+  Block,
 };
-std::string_view recompute_name(Recompute recompute);  // "off", "selective", "full"
+std::string_view recompute_name(Recompute recompute);  // "off", "selective", "full", "block"
 // Inverse of recompute_name (also accepts "none"); throws pipewise::Error otherwise.
 Recompute recompute_from_name(std::string_view name);
 
@@ -56,6 +61,7 @@ struct PipelineShape {
   std::uint32_t replicas = 1;      // d, data-parallel copies of the pipeline
   std::uint32_t micro_batch_size = 1;
   Recompute recompute = Recompute::None;
+  std::uint32_t recompute_layers = 0;  // N of Recompute::Block (at least 1); else 0
   TensorParallelism tensor{1, false};
   // cp, ranks sharing each sequence (context parallelism): the job has t·cp·p·d devices;
   // gradients are reduced, and the distributed optimizer sharded, over the d·cp ranks
@@ -64,6 +70,9 @@ struct PipelineShape {
   bool distributed_optimizer = false;
   LayerSplit split = LayerSplit::Even;
 };
+
+// The recomputation as reports name it: "off", "selective", "full", or "block:N".
+std::string recompute_label(const PipelineShape& shape);
 
 // The bytes one stage holds, by kind (for reports).
 struct StageMemoryBreakdown {
@@ -90,7 +99,8 @@ struct PipelineCosts {
 // does not divide (L + 2 for EmbeddingAndLossAsLayers, with at least two per stage), a
 // balanced split with v > 1 or p = 1, selective recomputation or tensor
 // parallelism of a model that is not a transformer, t not dividing the heads, a context
-// parallelism the model does not allow (context_parallel_problem).
+// parallelism the model does not allow (context_parallel_problem), block recomputation
+// of no layer (recompute_layers 0).
 Result<PipelineCosts> pipeline_costs(const ModelDescription& model, const PipelineShape& shape);
 
 // The same, with each stage's layers given (`splits`: every layer once, in order, one

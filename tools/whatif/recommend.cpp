@@ -282,6 +282,36 @@ void simulate_groups(const ModelDescription& model, const std::vector<std::vecto
   });
 }
 
+// Marks as dominated the fitting block-recomputation candidates with more recomputed
+// layers than a fitting one of the same layout, or whose layout fits without
+// recomputation (block recomputation of no layer): the same layout, more slowly. Only
+// simulated candidates fit, so what is marked does not depend on the pruning: a layout's
+// candidate with fewer recomputed layers has the faster lower bound and is simulated first.
+void mark_dominated_block_recomputation(std::vector<Candidate>& candidates) {
+  using Layout = std::tuple<std::string, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t,
+                            std::uint32_t, bool, std::uint32_t, bool, LayerSplit, std::uint32_t>;
+  const auto layout = [](const Candidate& candidate) {
+    const PipelineShape& shape = candidate.shape;
+    return Layout{candidate.schedule, shape.devices, shape.chunks, shape.replicas, shape.micro_batch_size,
+                  shape.tensor.size, shape.tensor.sequence_parallel, shape.context,
+                  shape.distributed_optimizer, shape.split, candidate.microbatches};
+  };
+  std::map<Layout, std::uint32_t> fewest;
+  for (const Candidate& candidate : candidates) {
+    const Recompute recompute = candidate.shape.recompute;
+    if ((recompute != Recompute::Block && recompute != Recompute::None) || !candidate.fits) continue;
+    const std::uint32_t layers = recompute == Recompute::Block ? candidate.shape.recompute_layers : 0;
+    const auto [where, added] = fewest.emplace(layout(candidate), layers);
+    if (!added) where->second = std::min(where->second, layers);
+  }
+  for (Candidate& candidate : candidates) {
+    if (candidate.shape.recompute == Recompute::Block && candidate.fits &&
+        candidate.shape.recompute_layers > fewest.at(layout(candidate))) {
+      candidate.dominated = true;
+    }
+  }
+}
+
 }  // namespace
 
 void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& candidates,
@@ -350,6 +380,7 @@ void evaluate_candidates(const ModelDescription& model, std::vector<Candidate>& 
       }
     }
   }
+  mark_dominated_block_recomputation(candidates);
   candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                   [](const Candidate& candidate) { return candidate.duplicate; }),
                    candidates.end());
@@ -362,6 +393,7 @@ void rank_candidates(std::vector<Candidate>& candidates) {
     if (category_a != category_b) return category_a < category_b;
     if (category_a == 2) return false;
     if (category_a == 3) return a.lower_bound_ms < b.lower_bound_ms;
+    if (a.dominated != b.dominated) return b.dominated;
     if (a.metrics.has_value() != b.metrics.has_value()) return a.metrics.has_value();
     if (a.metrics && a.metrics->makespan_ms != b.metrics->makespan_ms) {
       return a.metrics->makespan_ms < b.metrics->makespan_ms;
@@ -384,6 +416,7 @@ Recommendation recommend(const ModelDescription& model, const RecommendOptions& 
   recommendation.candidates = std::move(space.candidates);
   for (const Candidate& candidate : recommendation.candidates) {
     if (candidate.fits) ++recommendation.fitting;
+    if (candidate.dominated) ++recommendation.dominated;
     if (category(candidate) == 1) ++recommendation.exceeding;
     if (candidate.skipped) ++recommendation.skipped;
     if (candidate.over_cap_unsimulated) ++recommendation.over_cap_unsimulated;

@@ -12,11 +12,17 @@ namespace pipewise::tools {
 
 struct Recommendation {
   double memory_cap_bytes = 0;
-  // Every configuration: the fitting ones by step time, then those that exceed the cap by
+  // Every configuration: the answers by step time, then the dominated fitting ones, then
+  // those that exceed the cap by
   // step time (simulated ones before those whose static memory alone exceeds it), then the
   // invalid ones, then the skipped ones.
   std::vector<Candidate> candidates;
   std::size_t fitting = 0;
+  // Among `fitting`, ranked after the others: block recomputation of more layers than a
+  // fitting one of the same layout (Candidate::dominated). The answers are the first
+  // answers() candidates.
+  std::size_t dominated = 0;
+  std::size_t answers() const { return fitting - dominated; }
   std::size_t exceeding = 0;
   std::size_t skipped = 0;  // valid, not simulated: they cannot be among the answers
   std::size_t over_cap_unsimulated = 0;  // among `exceeding`: known over the cap unsimulated

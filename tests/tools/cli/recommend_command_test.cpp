@@ -492,5 +492,35 @@ TEST(RecommendCommand, NvidiasNemoRecipesAreAmongItsAnswers) {
   }
 }
 
+// Llama 3 8B on two H100s fits neither without recomputation nor, on one stage, with
+// selective; block recomputation of part of the layers does, and Megatron-LM is told how
+// many (README, "What the model numbers come from").
+TEST(RecommendCommand, BlockRecomputationNamesItsLayersInTheFlags) {
+  const CliResult result = run_pipewise("recommend --model llama3-8b --devices 2 --top 3 -f json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  const nlohmann::json& best = document.at("configurations").at(0);
+  ASSERT_EQ(best.at("recompute"), "block") << best.dump();
+  const auto layers = best.at("recompute_layers").get<std::uint32_t>();
+  EXPECT_GT(layers, 0u);
+  EXPECT_LT(layers, 32u / best.at("pipeline").get<std::uint32_t>());
+  EXPECT_NE(best.at("megatron_flags").get<std::string>().find(
+                "--recompute-granularity full --recompute-method block --recompute-num-layers " +
+                std::to_string(layers)),
+            std::string::npos)
+      << best.dump();
+  EXPECT_LE(best.at("peak_bytes").get<double>(), document.at("memory_cap_bytes").get<double>());
+  EXPECT_LE(best.at("megatron_bytes").get<double>(), document.at("memory_cap_bytes").get<double>());
+  EXPECT_GT(document.at("dominated").get<std::size_t>(), 0u);
+}
+
+TEST(RecommendCommand, OnlyRecommendSearchesBlockRecomputation) {
+  expect_refused({"sweep", "sweep --model llama3-8b -s 1f1b -p 2 -m 8 --recompute block",
+                  "recommend searches how many layers to recompute"});
+  expect_refused({"partition", "partition --model llama3-8b --stages 2 --recompute block",
+                  "depends on the split partition is choosing"});
+  expect_refused({"unknown", "recommend --model llama3-8b --recompute blocks", "expected off, selective, full or block"});
+}
+
 }  // namespace
 }  // namespace pipewise::tools::testing

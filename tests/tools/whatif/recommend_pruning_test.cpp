@@ -23,8 +23,7 @@ std::string configuration(const Candidate& candidate) {
   return candidate.schedule + " t=" + std::to_string(shape.tensor.size) + " p=" +
          std::to_string(shape.devices) + " v=" + std::to_string(shape.chunks) + " d=" +
          std::to_string(shape.replicas) + " b=" + std::to_string(shape.micro_batch_size) +
-         " m=" + std::to_string(candidate.microbatches) + " recompute=" +
-         std::to_string(static_cast<int>(shape.recompute)) + " sp=" +
+         " m=" + std::to_string(candidate.microbatches) + " recompute=" + recompute_label(shape) + " sp=" +
          std::to_string(shape.tensor.sequence_parallel) + " dist-opt=" +
          std::to_string(shape.distributed_optimizer) + " split=" +
          std::to_string(static_cast<int>(shape.split));
@@ -41,7 +40,7 @@ std::vector<std::string> answers(const Recommendation& recommendation, std::size
   std::map<std::string, const Candidate*> by_schedule;
   std::map<std::uint32_t, const Candidate*> by_stages;
   for (const Candidate& candidate : recommendation.candidates) {
-    if (!candidate.fits) continue;
+    if (!candidate.is_answer()) continue;
     if (shown.size() < count) shown.push_back("top: " + describe(candidate));
     by_schedule.emplace(candidate.schedule, &candidate);
     by_stages.emplace(candidate.shape.devices, &candidate);

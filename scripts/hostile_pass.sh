@@ -154,6 +154,9 @@ try number refuse:"is invalid" "\$P recommend --model llama3-8b --context-parall
 try invalid refuse:"does not divide the 8 devices" "\$P partition -p 2 --model llama3-8b --context-parallel-size 16"
 try crash refuse:"no configuration fits" "\$P recommend --model llama3-8b --context-parallel-size 8 --memory-cap 1 -o a"
 try invalid refuse:"does not divide" "echo '{\"transformer\": {\"layers\": 2, \"hidden\": 8, \"sequence\": 16, \"heads\": 2, \"flash_attention\": true}, \"device\": {\"count\": 6}, \"parallelism\": {\"context\": 4}}' >x.json; \$P recommend --model x.json"
+try invalid refuse:"block:N takes a whole number" "\$P recommend --model llama3-8b --recompute block:0"
+try number refuse:"block:N takes a whole number" "\$P sweep --model llama3-8b -p 2 -m 8 --recompute block:99999999999"
+try invalid refuse:"depends on the split" "\$P partition -p 2 --model llama3-8b --recompute block"
 
 echo "hostile pass: $tries inputs, $found found"
 [ "$found" -eq 0 ]

@@ -60,7 +60,7 @@ const SharedOption layer_activation_bytes{"layer-activation-bytes", '\0', ValueK
                                           "bytes", "activations one layer stashes per micro-batch",
                                           {}};
 const SharedOption recompute{"recompute", '\0', ValueKind::Text, "",
-                             "activation recomputation: off, selective, full or block",
+                             "activation recomputation: off, selective or full",
                              {{.name = "recompute-granularity"}}};
 const SharedOption costs{"costs", '\0', ValueKind::Text, "",
                          "simulator cost file FILE (JSON, schema in sim/cost_file.hpp)", {}};

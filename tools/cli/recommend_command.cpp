@@ -1,6 +1,7 @@
 // `pipewise recommend`: the what-if analysis. From a model description (a preset, a JSON
 // file or flags; GPT-3 175B on 64 A100-80GB devices by default) and a per-device
 // memory cap, the pipeline configurations that train fastest without exceeding the cap.
+#include <algorithm>
 #include <chrono>
 
 #include "common/io/atomic_file.hpp"
@@ -53,13 +54,25 @@ constexpr const char* kUsage =
     "needs a profile taken across replicas (mpirun, d > 1).\n"
     "Example: pipewise recommend --model bert-large --devices 16 --memory-cap 40 --svg out.svg";
 
-std::vector<Recompute> recompute_list(const po::variables_map& values) {
-  std::vector<Recompute> list;
-  if (!values.count("recompute")) return list;
-  for (const std::string& name : comma_separated(values["recompute"].as<std::string>(), "recompute")) {
-    list.push_back(recompute_from_name(name));
+// --recompute's list into `options`: the recomputations, and block:N's N.
+void read_recompute_list(const po::variables_map& values, RecommendOptions& options) {
+  if (!values.count("recompute")) return;
+  for (const std::string& text : comma_separated(values["recompute"].as<std::string>(), "recompute")) {
+    const RecomputeSetting setting = recompute_setting_from_text(text);
+    if (setting.layers != 0) {
+      if (options.recompute_layers && *options.recompute_layers != setting.layers) {
+        throw Error("--recompute lists block:" + std::to_string(*options.recompute_layers) + " and block:" +
+                    std::to_string(setting.layers) + "; give one N, or block for every N");
+      }
+      options.recompute_layers = setting.layers;
+    } else if (setting.recompute == Recompute::Block && options.recompute_layers) {
+      throw Error("--recompute lists block and block:" + std::to_string(*options.recompute_layers) +
+                  "; give one of them");
+    }
+    if (std::find(options.recompute.begin(), options.recompute.end(), setting.recompute) == options.recompute.end()) {
+      options.recompute.push_back(setting.recompute);
+    }
   }
-  return list;
 }
 
 int run_recommend(const std::vector<std::string>& args) {
@@ -79,8 +92,10 @@ int run_recommend(const std::vector<std::string>& args) {
               .detail = "for schedules with chunks, a RANGE (default: each v in 2..16 that "
                         "divides L / p, for p >= 2)"});
   add_option(options, vocabulary::recompute,
-             {.detail = "here a list of those to consider (default: all, and for models "
-                        "that are not transformers off and full); selective for transformers only"});
+             {.detail = "here a list of those to consider, of off, selective, full, block (every "
+                        "number of layers) and block:N (N layers per stage) (default: all, and for "
+                        "models that are not transformers off and full); selective for transformers "
+                        "only"});
   // clang-format off
   options.add_options()
       ("target-bubble", po::value<double>(),
@@ -118,7 +133,7 @@ int run_recommend(const std::vector<std::string>& args) {
   if (values.count("chunks")) {
     search.chunks = parse_range_expression(values["chunks"].as<std::string>(), "chunks", 1, 65536);
   }
-  search.recompute = recompute_list(values);
+  read_recompute_list(values, search);
   if (values.count("target-bubble")) {
     const double target = values["target-bubble"].as<double>();
     if (!(target > 0 && target < 1)) {

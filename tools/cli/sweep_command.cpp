@@ -123,11 +123,13 @@ CostSource cost_source(const po::variables_map& values) {
     PipelineShape shape;
     shape.micro_batch_size = description.batch.micro_batch_sizes.front();
     shape.replicas = description.parallelism.data.value_or(1);
-    shape.recompute = recompute_from_name(recompute.value_or("off"));
-    if (shape.recompute == Recompute::Block) {
+    const RecomputeSetting setting = recompute_setting_from_text(recompute.value_or("off"));
+    if (setting.recompute == Recompute::Block && setting.layers == 0) {
       throw Error("--recompute block: recommend searches how many layers to recompute; sweep takes off, "
-                  "selective or full");
+                  "selective, full or block:N");
     }
+    shape.recompute = setting.recompute;
+    shape.recompute_layers = setting.layers;
     shape.tensor = description.parallelism.tensor_or_default();
     shape.context = description.parallelism.context.value_or(1);
     shape.distributed_optimizer = description.training.distributed_optimizer.value_or(false);
@@ -136,7 +138,7 @@ CostSource cost_source(const po::variables_map& values) {
     source.description = fmt::format("model {}: micro-batch size {}, t = {}{}, d = {}, recomputation {}",
                                      description.name, shape.micro_batch_size, shape.tensor.size,
                                      shape.context > 1 ? fmt::format(", cp = {}", shape.context) : "",
-                                     shape.replicas, recompute_name(shape.recompute));
+                                     shape.replicas, recompute_label(shape));
     source.costs = [description, shape](std::uint32_t devices, std::uint32_t chunks) {
       PipelineShape point = shape;
       point.devices = devices;
@@ -183,7 +185,9 @@ int run_sweep_command(const std::vector<std::string>& args) {
   add_option(options, vocabulary::forward_ms, {.detail = "default 1"});
   add_option(options, vocabulary::backward_ms, {.detail = "default 2; I = W = B/2"});
   add_option(options, vocabulary::costs);
-  add_option(options, vocabulary::recompute, {.detail = "with a model (default off)"});
+  add_option(options, vocabulary::recompute,
+             {.detail = "with a model: off (default), selective, full or block:N (the first N "
+                        "layers of each stage)"});
   add_option(options, vocabulary::format, {.detail = "table, csv or json", .default_value = "table"});
   add_option(options, vocabulary::output);
   add_option(options, vocabulary::svg, {.detail = "heatmaps of bubble ratio and peak memory"});

@@ -95,10 +95,17 @@ bool skip_without_pipeline(const std::string& schedule, std::uint32_t devices, c
   return devices == 1 && options.schedules.empty() && schedule != "1f1b";
 }
 
-// `base`, or with block recomputation `base` once for each N from 1 to one layer short of
-// a stage's ceil(L / (p·v)) layers (N at or above a stage's layers is full recomputation).
-void add_recompute_layers(Candidate base, std::uint32_t layer_count, std::vector<Candidate>& candidates) {
+// `base`, or with block recomputation `base` with the N of options.recompute_layers, or
+// once for each N from 1 to one layer short of a stage's ceil(L / (p·v)) layers (N at or
+// above a stage's layers is full recomputation).
+void add_recompute_layers(Candidate base, std::uint32_t layer_count, const RecommendOptions& options,
+                          std::vector<Candidate>& candidates) {
   if (base.shape.recompute != Recompute::Block) {
+    candidates.push_back(std::move(base));
+    return;
+  }
+  if (options.recompute_layers) {
+    base.shape.recompute_layers = *options.recompute_layers;
     candidates.push_back(std::move(base));
     return;
   }
@@ -135,14 +142,14 @@ void add_layouts(Candidate base, const std::vector<Recompute>& recomputes,
           // Both where p divides the layers: the even split, and the balanced one.
           if (layer_count % base.shape.devices == 0) {
             base.shape.split = LayerSplit::Even;
-            add_recompute_layers(base, layer_count, candidates);
+            add_recompute_layers(base, layer_count, options, candidates);
           }
           base.shape.split = LayerSplit::Balanced;
         } else {
           base.shape.split =
               transformer ? megatron_layer_split(layer_count, base.shape.devices, v) : LayerSplit::Even;
         }
-        add_recompute_layers(base, layer_count, candidates);
+        add_recompute_layers(base, layer_count, options, candidates);
       }
     }
   }

@@ -33,6 +33,8 @@ struct RecommendOptions {
   // only the one with the fewest recomputed layers is an answer, and none where the
   // layout fits without recomputation (Candidate::dominated).
   std::vector<Recompute> recompute;
+  // With Recompute::Block in `recompute`: this N only (block:N), instead of every N.
+  std::optional<std::uint32_t> recompute_layers;
   // t: what the model fixes, else every divisor of the GPUs per node that divides the
   // heads, the query groups and the devices; with t > 1 sequence parallelism on and off
   // unless the model fixes it. The distributed optimizer on and off when d > 1 unless the

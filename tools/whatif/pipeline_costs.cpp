@@ -1,6 +1,7 @@
 #include "tools/whatif/pipeline_costs.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -8,6 +9,10 @@
 #include "common/ir/error.hpp"
 
 namespace pipewise::tools {
+namespace {
+// More layers per stage than any model has: block:N above it is a typo.
+constexpr std::uint32_t kMostRecomputedLayers = 1u << 20;
+}  // namespace
 
 std::string_view recompute_name(Recompute recompute) {
   switch (recompute) {
@@ -32,6 +37,20 @@ Recompute recompute_from_name(std::string_view name) {
   if (name == "block") return Recompute::Block;
   throw Error("unknown recomputation \"" + std::string(name) +
               "\" (expected off, selective, full or block)");
+}
+
+RecomputeSetting recompute_setting_from_text(std::string_view text) {
+  constexpr std::string_view kBlock = "block:";
+  if (text.substr(0, kBlock.size()) != kBlock) return {recompute_from_name(text), 0};
+  const std::string_view digits = text.substr(kBlock.size());
+  std::uint32_t layers = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), layers);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || layers == 0 ||
+      layers > kMostRecomputedLayers) {
+    throw Error("bad recomputation \"" + std::string(text) + "\": block:N takes a whole number of layers N from 1 to " +
+                std::to_string(kMostRecomputedLayers));
+  }
+  return {Recompute::Block, layers};
 }
 
 std::string_view split_name(LayerSplit split) {

@@ -31,6 +31,15 @@ std::string_view recompute_name(Recompute recompute);  // "off", "selective", "f
 // Inverse of recompute_name (also accepts "none"); throws pipewise::Error otherwise.
 Recompute recompute_from_name(std::string_view name);
 
+// A recomputation as the command line spells it: a name, or "block:N" for block
+// recomputation of N >= 1 layers per stage (`layers` 0 for a name alone). Throws
+// pipewise::Error, naming the text, otherwise.
+struct RecomputeSetting {
+  Recompute recompute = Recompute::None;
+  std::uint32_t layers = 0;
+};
+RecomputeSetting recompute_setting_from_text(std::string_view text);
+
 // How a transformer's layers are split into stages.
 enum class LayerSplit : std::uint8_t {
   Even,      // L / (p·v) each, Megatron-LM's default

@@ -517,9 +517,34 @@ TEST(RecommendCommand, BlockRecomputationNamesItsLayersInTheFlags) {
 TEST(RecommendCommand, OnlyRecommendSearchesBlockRecomputation) {
   expect_refused({"sweep", "sweep --model llama3-8b -s 1f1b -p 2 -m 8 --recompute block",
                   "recommend searches how many layers to recompute"});
+  expect_refused({"block:0", "recommend --model llama3-8b --recompute block:0", "block:N takes a whole number"});
+  expect_refused({"block:x", "sweep --model llama3-8b -s 1f1b -p 2 -m 8 --recompute block:2x",
+                  "block:N takes a whole number"});
+  expect_refused({"two N", "recommend --model llama3-8b --recompute block:2,block:3", "give one N"});
   expect_refused({"partition", "partition --model llama3-8b --stages 2 --recompute block",
                   "depends on the split partition is choosing"});
   expect_refused({"unknown", "recommend --model llama3-8b --recompute blocks", "expected off, selective, full or block"});
+}
+
+// block:N fixes N: recommend tries that N alone, sweep costs it (Llama 3 8B's 32 layers on
+// p = 2: N = 16 is every layer of a stage, full recomputation's memory and time).
+TEST(RecommendCommand, BlockRecomputationOfAGivenNumberOfLayers) {
+  const CliResult result =
+      run_pipewise("recommend --model llama3-8b --devices 2 --recompute block:12 --top 50 -f json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json document = nlohmann::json::parse(result.out);
+  ASSERT_FALSE(document.at("configurations").empty());
+  for (const nlohmann::json& configuration : document.at("configurations")) {
+    EXPECT_EQ(configuration.at("recompute"), "block");
+    EXPECT_EQ(configuration.at("recompute_layers"), 12);
+  }
+  const auto sweep = [](const std::string& recompute) {
+    const CliResult swept = run_pipewise("sweep --model llama3-8b -s 1f1b -p 2 -m 8 -f csv --recompute " + recompute);
+    EXPECT_EQ(swept.exit_code, 0) << swept.err;
+    return swept.out;
+  };
+  EXPECT_EQ(sweep("block:16"), sweep("full"));
+  EXPECT_NE(sweep("block:15"), sweep("full"));
 }
 
 }  // namespace

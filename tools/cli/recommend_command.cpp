@@ -12,6 +12,7 @@
 #include "tools/model/model_presets.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/recompute_options.hpp"
 #include "tools/cli/report_output.hpp"
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/cli/range_expression.hpp"
@@ -56,8 +57,9 @@ constexpr const char* kUsage =
 
 // --recompute's list into `options`: the recomputations, and block:N's N.
 void read_recompute_list(const po::variables_map& values, RecommendOptions& options) {
-  if (!values.count("recompute")) return;
-  for (const std::string& text : comma_separated(values["recompute"].as<std::string>(), "recompute")) {
+  const std::optional<std::string> list = recompute_text(values);
+  if (!list) return;
+  for (const std::string& text : comma_separated(*list, "recompute")) {
     const RecomputeSetting setting = recompute_setting_from_text(text);
     if (setting.layers != 0) {
       if (options.recompute_layers && *options.recompute_layers != setting.layers) {
@@ -96,6 +98,7 @@ int run_recommend(const std::vector<std::string>& args) {
                         "number of layers) and block:N (N layers per stage) (default: all, and for "
                         "models that are not transformers off and full); selective for transformers "
                         "only"});
+  add_recompute_method_options(options);
   // clang-format off
   options.add_options()
       ("target-bubble", po::value<double>(),

@@ -39,7 +39,8 @@ constexpr std::size_t kChartFittingRows = 8;
 // recomputation.
 void refuse_model_flags(const po::variables_map& values) {
   std::optional<std::string> flag = given_model_flag(values, {"devices", "memory-cap", "global-batch-size"});
-  for (const char* search_flag : {"recompute", "target-bubble", "search", "exhaustive"}) {
+  for (const char* search_flag :
+       {"recompute", "recompute-method", "recompute-num-layers", "target-bubble", "search", "exhaustive"}) {
     if (!flag && values.count(search_flag)) flag = search_flag;
   }
   if (flag) {

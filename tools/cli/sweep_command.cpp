@@ -19,6 +19,7 @@
 #include "tools/cli/model_options.hpp"
 #include "tools/cli/option_lists.hpp"
 #include "tools/cli/option_vocabulary.hpp"
+#include "tools/cli/recompute_options.hpp"
 #include "tools/cli/report_output.hpp"
 #include "tools/whatif/parallel_for.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
@@ -112,8 +113,7 @@ CostSource cost_source(const po::variables_map& values) {
   if (model + file + unit_flags > 1) {
     throw Error("choose one cost source: --forward-ms/--backward-ms, --costs FILE or a model");
   }
-  const std::optional<std::string> recompute =
-      values.count("recompute") ? std::optional(values["recompute"].as<std::string>()) : std::nullopt;
+  const std::optional<std::string> recompute = recompute_text(values);
   if (recompute && !model) throw Error("--recompute needs a model (--model ...)");
   if (model) {
     const ModelDescription description = model_from_options(values, nullptr);
@@ -188,6 +188,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   add_option(options, vocabulary::recompute,
              {.detail = "with a model: off (default), selective, full or block:N (the first N "
                         "layers of each stage)"});
+  add_recompute_method_options(options);
   add_option(options, vocabulary::format, {.detail = "table, csv or json", .default_value = "table"});
   add_option(options, vocabulary::output);
   add_option(options, vocabulary::svg, {.detail = "heatmaps of bubble ratio and peak memory"});

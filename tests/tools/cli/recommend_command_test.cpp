@@ -521,6 +521,11 @@ TEST(RecommendCommand, OnlyRecommendSearchesBlockRecomputation) {
   expect_refused({"block:x", "sweep --model llama3-8b -s 1f1b -p 2 -m 8 --recompute block:2x",
                   "block:N takes a whole number"});
   expect_refused({"two N", "recommend --model llama3-8b --recompute block:2,block:3", "give one N"});
+  expect_refused({"method alone", "recommend --model llama3-8b --recompute-method block", "need --recompute full"});
+  expect_refused({"uniform groups",
+                  "sweep --model llama3-8b -s 1f1b -p 2 -m 8 --recompute-granularity full --recompute-method uniform "
+                  "--recompute-num-layers 2",
+                  "is not modelled"});
   expect_refused({"partition", "partition --model llama3-8b --stages 2 --recompute block",
                   "depends on the split partition is choosing"});
   expect_refused({"unknown", "recommend --model llama3-8b --recompute blocks", "expected off, selective, full or block"});
@@ -545,6 +550,9 @@ TEST(RecommendCommand, BlockRecomputationOfAGivenNumberOfLayers) {
   };
   EXPECT_EQ(sweep("block:16"), sweep("full"));
   EXPECT_NE(sweep("block:15"), sweep("full"));
+  // Megatron-LM's flags say the same.
+  EXPECT_EQ(sweep("full --recompute-method block --recompute-num-layers 15"), sweep("block:15"));
+  EXPECT_EQ(sweep("full --recompute-method uniform --recompute-num-layers 1"), sweep("full"));
 }
 
 }  // namespace

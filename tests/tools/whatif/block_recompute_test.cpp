@@ -11,6 +11,7 @@
 #include <string>
 #include <tuple>
 
+#include "tests/tools/whatif/layer_list_model.hpp"
 #include "tools/model/hardware.hpp"
 #include "tools/model/megatron_memory.hpp"
 #include "tools/model/model_presets.hpp"
@@ -23,18 +24,9 @@
 namespace pipewise::tools {
 namespace {
 
-// Four layers of F = 1, B = 2 ms per sample, 100 bytes of activations, 10 of output (the
-// next layer's input, what full recomputation keeps).
+// Four layers of F = 1 ms, 100 bytes of activations and 10 of input per sample, on one device.
 ModelDescription four_layer_model() {
-  ModelDescription model;
-  LayerGroup group;
-  group.count = 4;
-  group.forward = {1, false};
-  group.backward = {2, false};
-  group.activation_bytes = 100;
-  group.output_bytes = 10;
-  group.parameter_bytes = 1000;
-  model.layers = {group};
+  ModelDescription model = testing::layer_list_model(4);
   model.device.count = 1;
   return model;
 }

@@ -5,28 +5,13 @@
 #include <algorithm>
 
 #include "common/ir/error.hpp"
+#include "tests/tools/whatif/layer_list_model.hpp"
 #include "tools/whatif/pipeline_costs.hpp"
 
 namespace pipewise::tools {
 namespace {
 
-// Two layers of F = 1, B = 2 ms per sample (B split I = W = 1), 100 bytes of activations,
-// 10 of output, 1000 of weights (500 parameters of 2 bytes); 4 devices, 2 + 4 + 6 bytes
-// per parameter.
-ModelDescription two_layer_model() {
-  ModelDescription model;
-  LayerGroup group;
-  group.count = 2;
-  group.forward = {1, false};
-  group.backward = {2, false};
-  group.activation_bytes = 100;
-  group.output_bytes = 10;
-  group.parameter_bytes = 1000;
-  model.layers = {group};
-  model.device.count = 4;
-  model.training.optimizer_state_bytes_per_parameter = 6;
-  return model;
-}
+ModelDescription two_layer_model() { return testing::layer_list_model(2); }
 
 TEST(PipelineCosts, OneLayerPerStageScalesWithTheMicrobatch) {
   const ModelDescription model = two_layer_model();

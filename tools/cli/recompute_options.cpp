@@ -1,6 +1,7 @@
 #include "tools/cli/recompute_options.hpp"
 
 #include "common/ir/error.hpp"
+#include "tools/cli/option_lists.hpp"
 
 namespace pipewise::tools {
 
@@ -18,32 +19,30 @@ void add_recompute_method_options(po::options_description& options) {
 
 std::optional<std::string> recompute_text(const po::variables_map& values) {
   const bool method = values.count("recompute-method") > 0;
-  const bool layers = values.count("recompute-num-layers") > 0;
+  const bool count_given = values.count("recompute-num-layers") > 0;
   if (!values.count("recompute")) {
-    if (method || layers) throw Error("--recompute-method and --recompute-num-layers need --recompute full");
+    if (method || count_given) throw Error("--recompute-method and --recompute-num-layers need --recompute full");
     return std::nullopt;
   }
   const std::string text = values["recompute"].as<std::string>();
-  if (!method && !layers) return text;
+  if (!method && !count_given) return text;
   if (text != "full") {
     throw Error("--recompute-method and --recompute-num-layers go with --recompute full (got \"" + text + "\")");
   }
-  if (!method || !layers) throw Error("--recompute-method and --recompute-num-layers go together");
-  const std::string name = values["recompute-method"].as<std::string>();
+  if (!method || !count_given) throw Error("--recompute-method and --recompute-num-layers go together");
+  const std::string name = choice_option(values, "recompute-method", {"block", "uniform"});
   const std::string count = values["recompute-num-layers"].as<std::string>();
-  if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos || count.size() > 7 ||
-      std::stoul(count) == 0) {
+  const bool whole = !count.empty() && count.size() <= 7 && count.find_first_not_of("0123456789") == std::string::npos;
+  const unsigned long layers = whole ? std::stoul(count) : 0;
+  if (layers == 0) {
     throw Error("--recompute-num-layers takes a whole number of layers from 1 (got \"" + count + "\")");
   }
   if (name == "block") return "block:" + count;
-  if (name == "uniform") {
-    if (std::stoul(count) != 1) {
-      throw Error("--recompute-method uniform with --recompute-num-layers " + count +
-                  " (groups of layers checkpointed together) is not modelled; use 1, or block");
-    }
-    return "full";
+  if (layers != 1) {
+    throw Error("--recompute-method uniform with --recompute-num-layers " + count +
+                " (groups of layers checkpointed together) is not modelled; use 1, or block");
   }
-  throw Error("--recompute-method must be one of block, uniform (got \"" + name + "\")");
+  return "full";
 }
 
 }  // namespace pipewise::tools

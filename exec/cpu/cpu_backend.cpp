@@ -30,6 +30,7 @@ CpuBackend::CpuBackend(const MlpModel& model, const SyntheticTask& task, Optimiz
     Stage& stage = stages_[s];
     stage.versions.start_from(model.initial_parameters(s));
     stage.gradient.assign(model.stage(s).parameter_count, 0.0f);
+    if (options_.keep_last_gradients) stage.last_applied = stage.gradient;
     stage.optimizer = make_optimizer_state(optimizer_, model.stage(s).parameter_count);
   }
 }
@@ -66,6 +67,7 @@ void CpuBackend::prepare(const Schedule& schedule, const RunOptions& options) {
       const Stage& original = stages_[problem.mirror_stage(s)];
       stage.versions.start_from(original.versions.newest().values);
       stage.gradient.assign(original.gradient.size(), 0.0f);
+      if (options_.keep_last_gradients) stage.last_applied = stage.gradient;
       stage.accumulated = 0;
       stage.optimizer = original.optimizer;
     }
@@ -170,9 +172,8 @@ void CpuBackend::backward_weight(std::uint32_t device, const Op& op) {
   Stash& slot = stage.slots.forwarded(g, "backward-weight");
   slot.check_backward_weight();
   const float* input = problem_.starts_pipeline(op.stage) ? task_.inputs(data_index(op)) : slot.input.data();
-  // The first micro-batch after a step writes the gradient instead of zeroing it first.
-  stage_backward_weight(layout, task_.rows(), input, slot.outputs, slot.grads, stage.gradient.data(),
-                        stage.accumulated == 0 ? GradientWrite::kOverwrite : GradientWrite::kAdd);
+  // Onto zeros after a step: the step clears the gradient (step_from_gradient_sum).
+  stage_backward_weight(layout, task_.rows(), input, slot.outputs, slot.grads, stage.gradient.data());
   ++stage.accumulated;
   slot.finish_backward_weight(pool);
   stage.slots.close_if_done(slot);
@@ -211,16 +212,22 @@ void CpuBackend::optimizer_step(std::uint32_t device, const Op& op, bool keep_pr
     pool.give(other, MemoryCategory::WeightGradients);
     accumulated += problem_.microbatches / 2;
   }
-  const float scale = gradient_scale(accumulated);
-  for (float& value : stage.gradient) value *= scale;
-  if (options_.reduce_gradient) options_.reduce_gradient(op.stage, stage.gradient);
+  GradientReduction reduce;
+  if (options_.reduce_gradient || options_.keep_last_gradients) {
+    reduce = [&] {
+      if (options_.reduce_gradient) options_.reduce_gradient(op.stage, stage.gradient);
+      if (options_.keep_last_gradients) stage.last_applied = stage.gradient;
+    };
+  }
   std::vector<float>& newest = stage.versions.newest().values;
   if (keep_previous) {
     std::vector<float> next = pool.take(stage.gradient.size(), MemoryCategory::Weights);
-    apply_optimizer_step(optimizer_, stage.optimizer, newest, next, stage.gradient);
+    step_from_gradient_sum(optimizer_, stage.optimizer, newest, next, stage.gradient,
+                           gradient_scale(accumulated), reduce);
     stage.versions.add_newer(std::move(next));
   } else {
-    apply_optimizer_step(optimizer_, stage.optimizer, newest, stage.gradient);
+    step_from_gradient_sum(optimizer_, stage.optimizer, newest, {}, stage.gradient,
+                           gradient_scale(accumulated), reduce);
     stage.versions.advance_newest();
   }
   stage.accumulated = 0;
@@ -308,7 +315,10 @@ const std::vector<float>& CpuBackend::parameters(std::uint32_t stage) const {
 }
 
 const std::vector<float>& CpuBackend::last_gradient(std::uint32_t stage) const {
-  return stages_[stage].gradient;
+  if (!options_.keep_last_gradients) {
+    throw Error("the CPU backend keeps the gradients its steps applied only when asked to");
+  }
+  return stages_[stage].last_applied;
 }
 
 }  // namespace pipewise::exec

@@ -34,6 +34,10 @@ struct CpuBackendOptions {
   // run averages it across the replicas there. May throw pipewise::Error, which fails the
   // step. Default (empty): the gradient is applied as it is.
   std::function<void(std::uint32_t stage, std::vector<float>& gradient)> reduce_gradient;
+  // Keep a copy of the gradient each optimizer step applies, for last_gradient(): a pass over
+  // the gradient per step, which is why a timed run leaves it off (the step clears the
+  // gradient it applied, step_from_gradient_sum). Default off.
+  bool keep_last_gradients = false;
 };
 
 // The CPU backend: every device is a worker thread of this process, its stages' math runs
@@ -81,9 +85,8 @@ class CpuBackend final : public TrainingBackend {
   // stages of the second copy follow the model's. REQUIRES: stage < stages.
   const std::vector<float>& parameters(std::uint32_t stage) const;
   // The gradient the latest optimizer step of `stage` applied (averaged over its
-  // micro-batches); all zeros before the first step. When backwards of the stage ran after
-  // its last step, their running sum instead (every generator ends a stage with a step).
-  // REQUIRES: stage < stages.
+  // micro-batches); all zeros before the first step. Throws pipewise::Error unless the
+  // backend was made with CpuBackendOptions::keep_last_gradients. REQUIRES: stage < stages.
   const std::vector<float>& last_gradient(std::uint32_t stage) const;
   // The loss of every micro-batch g = iteration·m + micro-batch of the last run (NaN for
   // any whose forward on the last stage did not run).
@@ -96,7 +99,8 @@ class CpuBackend final : public TrainingBackend {
   struct Stage {
     std::uint32_t device = 0;
     WeightVersions<std::vector<float>> versions;
-    std::vector<float> gradient;          // sum since the last step, or that step's average
+    std::vector<float> gradient;          // sum since the last step
+    std::vector<float> last_applied;      // the latest step's gradient, if options keep it
     std::uint32_t accumulated = 0;        // micro-batches summed since the last step
     OptimizerState optimizer;
     MicrobatchStashes<std::vector<float>> slots;

@@ -76,9 +76,13 @@ StageProfile profile_stage(const MlpModel& model, std::uint32_t stage, const Syn
   ops.backward_weight = [&] {
     stage_backward_weight(layout, rows, input.data(), outputs, grads, gradient.data());
   };
-  ops.optimizer_step = [&] { apply_optimizer_step(optimizer, state, parameters, gradient); };
+  // The steps as the backend takes them, averaging and clearing the gradient (the scale does
+  // not change the work).
+  ops.optimizer_step = [&] {
+    step_from_gradient_sum(optimizer, state, parameters, {}, gradient, 1.0f);
+  };
   ops.stashing_step = [&] {
-    apply_optimizer_step(optimizer, state, parameters, next_version, gradient);
+    step_from_gradient_sum(optimizer, state, parameters, next_version, gradient, 1.0f);
   };
   StageProfile profile = time_stage_ops(ops, &time_on_host, options);
   profile.parameter_bytes = parameters.size() * sizeof(float);

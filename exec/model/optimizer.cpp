@@ -1,5 +1,6 @@
 #include "exec/model/optimizer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -109,6 +110,20 @@ void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
                 " gradients differ");
   }
   update(config, state, current.data(), next.data(), gradient.data(), current.size());
+}
+
+void step_from_gradient_sum(const OptimizerConfig& config, OptimizerState& state,
+                            std::span<float> newest, std::span<float> next,
+                            std::span<float> gradient, float scale,
+                            const GradientReduction& reduce) {
+  for (float& value : gradient) value *= scale;
+  if (reduce) reduce();
+  if (next.empty()) {
+    apply_optimizer_step(config, state, newest, gradient);
+  } else {
+    apply_optimizer_step(config, state, newest, next, gradient);
+  }
+  std::fill(gradient.begin(), gradient.end(), 0.0f);
 }
 
 }  // namespace pipewise::exec

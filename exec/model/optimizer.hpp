@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -52,5 +53,20 @@ void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
 void apply_optimizer_step(const OptimizerConfig& config, OptimizerState& state,
                           std::span<const float> current, std::span<float> next,
                           std::span<const float> gradient);
+
+// Run on a stage's mean gradient before its step: a data-parallel run's all-reduce.
+using GradientReduction = std::function<void()>;
+
+// A stage's step from the sum of its micro-batches' weight gradients, as the CPU backend
+// takes it (and its profile times it): the sum scaled by `scale` into their mean, `reduce`
+// run on it when set, the update of `newest` in place, or written to `next` when `next`
+// is not empty (a step that keeps the version it replaces), and the gradient zeroed for the
+// next step's micro-batches to add onto. The step, which streams the gradient anyway, pays
+// for clearing it, so every micro-batch's backward-weight does the same work. REQUIRES: as
+// apply_optimizer_step.
+void step_from_gradient_sum(const OptimizerConfig& config, OptimizerState& state,
+                            std::span<float> newest, std::span<float> next,
+                            std::span<float> gradient, float scale,
+                            const GradientReduction& reduce = {});
 
 }  // namespace pipewise::exec

@@ -83,19 +83,16 @@ void stage_backward_input(const StageLayout& layout, const float* parameters, st
 
 void stage_backward_weight(const StageLayout& layout, std::uint32_t rows, const float* input,
                            std::span<const std::vector<float>> outputs,
-                           std::span<const std::vector<float>> grads, float* parameter_grads,
-                           GradientWrite write) {
-  const bool overwrite = write == GradientWrite::kOverwrite;
+                           std::span<const std::vector<float>> grads, float* parameter_grads) {
   for (std::uint32_t l = 0; l < layout.layers(); ++l) {
     const std::size_t in = layout.widths[l];
     const std::size_t out = layout.widths[l + 1];
     const float* x = l == 0 ? input : outputs[l - 1].data();
     const float* dz = grads[l].data();
     sgemm(true, false, blas_int(out), blas_int(in), blas_int(rows), 1.0f, dz, blas_int(out), x,
-          blas_int(in), overwrite ? 0.0f : 1.0f, parameter_grads + layout.weight_offsets[l],
+          blas_int(in), 1.0f, parameter_grads + layout.weight_offsets[l],
           blas_int(in));
     float* bias_grad = parameter_grads + layout.bias_offsets[l];
-    if (overwrite) std::fill(bias_grad, bias_grad + out, 0.0f);
     for (std::uint32_t r = 0; r < rows; ++r) {
       const float* row = dz + std::size_t{r} * out;
       for (std::size_t c = 0; c < out; ++c) bias_grad[c] += row[c];

@@ -33,19 +33,11 @@ void stage_backward_input(const StageLayout& layout, const float* parameters, st
                           std::span<std::vector<float>> grads, const std::int32_t* labels,
                           float* input_grad);
 
-// How stage_backward_weight treats the gradients already in its output.
-enum class GradientWrite : std::uint8_t {
-  kAdd,        // accumulate onto them (every micro-batch after the first of a step)
-  kOverwrite,  // replace them: the first micro-batch after a step, with no zeroing pass
-};
-
-// Backward-weight: adds dLoss/d(parameters) to `parameter_grads` (the stage's flat layout),
-// or writes it there with GradientWrite::kOverwrite (bit for bit what adding it to zeros
-// gives): dW_l += dz_l^T x_l and db_l += column sums of dz_l, from the layer inputs (input,
+// Backward-weight: adds dLoss/d(parameters) to `parameter_grads` (the stage's flat layout):
+// dW_l += dz_l^T x_l and db_l += column sums of dz_l, from the layer inputs (input,
 // outputs[0..L-2]) and the pre-activation gradients that stage_backward_input left.
 void stage_backward_weight(const StageLayout& layout, std::uint32_t rows, const float* input,
                            std::span<const std::vector<float>> outputs,
-                           std::span<const std::vector<float>> grads, float* parameter_grads,
-                           GradientWrite write = GradientWrite::kAdd);
+                           std::span<const std::vector<float>> grads, float* parameter_grads);
 
 }  // namespace pipewise::exec

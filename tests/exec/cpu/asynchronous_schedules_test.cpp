@@ -23,7 +23,9 @@ void expect_equals_sequential_replay(const char* name, const Problem& shape,
   const SyntheticTask task = test::small_task(config);
   const MlpModel model(config, shape.stages());
   const Schedule schedule = test::lowered(name, shape);
-  CpuBackend backend(model, task, optimizer);
+  CpuBackendOptions options;
+  options.keep_last_gradients = true;
+  CpuBackend backend(model, task, optimizer, options);
   run_schedule(schedule, backend);
   const TrainedModel replay = train_following_schedule(model, task, optimizer, schedule);
   for (std::uint32_t s = 0; s < model.stages(); ++s) {

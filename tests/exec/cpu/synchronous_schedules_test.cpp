@@ -24,7 +24,9 @@ struct Trained {
 
 Trained run_on_cpu(const Schedule& schedule, const MlpModel& model, const SyntheticTask& task,
                    const OptimizerConfig& optimizer) {
-  CpuBackend backend(model, task, optimizer);
+  CpuBackendOptions options;
+  options.keep_last_gradients = true;
+  CpuBackend backend(model, task, optimizer, options);
   run_schedule(schedule, backend);
   Trained trained;
   for (std::uint32_t s = 0; s < model.stages(); ++s) {

@@ -18,7 +18,9 @@ constexpr double kTolerance = 1e-4;
 
 Trained run_cpu(const Schedule& schedule, const MlpModel& model, const SyntheticTask& task,
                 const OptimizerConfig& optimizer) {
-  CpuBackend backend(model, task, optimizer);
+  CpuBackendOptions options;
+  options.keep_last_gradients = true;
+  CpuBackend backend(model, task, optimizer, options);
   run_schedule(schedule, backend);
   return test::read_back(backend, model);
 }

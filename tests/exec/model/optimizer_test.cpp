@@ -79,6 +79,30 @@ TEST(Optimizer, AnUpdateIntoABufferOfAnotherLengthIsRefused) {
                Error);
 }
 
+TEST(Optimizer, AStepFromAGradientSumAppliesTheReducedMeanAndClearsTheSum) {
+  // SGD with lr 0.5 from a sum of two micro-batches' gradients {2, -4}: the mean {1, -2}, which
+  // the reduction (a stand-in for the data-parallel all-reduce) sees and halves to {0.5, -1}.
+  const OptimizerConfig config = OptimizerConfig::sgd(0.5f);
+  for (const bool keeps_previous : {false, true}) {
+    OptimizerState state = make_optimizer_state(config, 2);
+    std::vector<float> newest = {1.0f, 1.0f};
+    std::vector<float> next(keeps_previous ? 2 : 0, -99.0f);
+    std::vector<float> gradient = {2.0f, -4.0f};
+    std::vector<float> seen_by_reduction;
+    step_from_gradient_sum(config, state, newest, next, gradient, 0.5f, [&] {
+      seen_by_reduction = gradient;
+      for (float& value : gradient) value *= 0.5f;
+    });
+    EXPECT_EQ(seen_by_reduction, (std::vector<float>{1.0f, -2.0f}));
+    const std::vector<float> updated = {0.75f, 1.5f};
+    EXPECT_EQ(keeps_previous ? next : newest, updated) << keeps_previous;
+    if (keeps_previous) {
+      EXPECT_EQ(newest, (std::vector<float>{1.0f, 1.0f}));
+    }
+    EXPECT_EQ(gradient, (std::vector<float>{0.0f, 0.0f})) << "the next step's sum starts at zero";
+  }
+}
+
 TEST(Optimizer, StateSizesFollowTheKind) {
   EXPECT_EQ(OptimizerConfig::sgd(0.1f).state_per_parameter(), 0u);
   EXPECT_EQ(OptimizerConfig::sgd(0.1f, 0.5f).state_per_parameter(), 1u);

@@ -141,28 +141,5 @@ TEST(StageMath, BackwardWeightAccumulates) {
   for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(twice[i], 2.0f * once[i]);
 }
 
-TEST(StageMath, BackwardWeightOverwriteEqualsAddingToZeros) {
-  // The first micro-batch after a step writes its gradient over whatever the buffer held:
-  // bit for bit what adding it to a zeroed buffer gives, without the zeroing pass.
-  MlpConfig config;
-  config.widths = {3, 4, 2};
-  const MlpModel model(config, 1);
-  const StageLayout& layout = model.stage(0);
-  constexpr std::uint32_t kRows = 3;
-  std::vector<float> input(kRows * 3);
-  for (std::size_t i = 0; i < input.size(); ++i) input[i] = 0.25f * static_cast<float>(i) - 1.0f;
-  const std::vector<std::vector<float>> outputs = {std::vector<float>(kRows * 4, 0.5f),
-                                                   std::vector<float>(kRows * 2)};
-  std::vector<std::vector<float>> grads = {std::vector<float>(kRows * 4), std::vector<float>(kRows * 2)};
-  for (std::size_t i = 0; i < grads[0].size(); ++i) grads[0][i] = 0.125f * static_cast<float>(i % 5) - 0.25f;
-  for (std::size_t i = 0; i < grads[1].size(); ++i) grads[1][i] = 0.375f - 0.0625f * static_cast<float>(i);
-  std::vector<float> added(layout.parameter_count, 0.0f);
-  stage_backward_weight(layout, kRows, input.data(), outputs, grads, added.data());
-  std::vector<float> overwritten(layout.parameter_count, 123.0f);  // a stale gradient
-  stage_backward_weight(layout, kRows, input.data(), outputs, grads, overwritten.data(),
-                        GradientWrite::kOverwrite);
-  EXPECT_EQ(overwritten, added);
-}
-
 }  // namespace
 }  // namespace pipewise::exec

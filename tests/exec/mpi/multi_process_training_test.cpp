@@ -63,8 +63,9 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
       const Problem shape = test::problem(layout.devices, kMicrobatches, kIterations, c.chunks);
       const Schedule schedule = test::lowered(c.schedule, shape);
       const MlpModel model(config, shape.stages());
-      CpuBackend backend(model, task, optimizer,
-                         rank_backend_options(mpi_test::world(), grid, mpi_test::kTestTimeout));
+      CpuBackendOptions options = rank_backend_options(mpi_test::world(), grid, mpi_test::kTestTimeout);
+      options.keep_last_gradients = true;
+      CpuBackend backend(model, task, optimizer, options);
       const std::vector<std::uint32_t> mine = {self.device};
       for (std::uint32_t step = 0; step < kSteps; ++step) {
         run_devices(schedule, mine, backend, run_options());
@@ -75,7 +76,9 @@ TEST_F(MultiProcessTraining, EverySynchronousScheduleMatchesTheSingleProcessRun)
       // The single-process run: one pipeline with d times the micro-batches per iteration.
       const Problem whole = test::problem(layout.devices, kMicrobatches * layout.replicas,
                                           kIterations, c.chunks);
-      CpuBackend single(model, task, optimizer);
+      CpuBackendOptions keeping;
+      keeping.keep_last_gradients = true;
+      CpuBackend single(model, task, optimizer, keeping);
       for (std::uint32_t step = 0; step < kSteps; ++step) {
         run_schedule(test::lowered(c.schedule, whole), single, run_options());
       }

@@ -2,6 +2,7 @@
 
 #include "common/ir/error.hpp"
 #include "tools/cli/option_lists.hpp"
+#include "tools/whatif/pipeline_costs.hpp"
 
 namespace pipewise::tools {
 
@@ -32,13 +33,13 @@ std::optional<std::string> recompute_text(const po::variables_map& values) {
   if (!method || !count_given) throw Error("--recompute-method and --recompute-num-layers go together");
   const std::string name = choice_option(values, "recompute-method", {"block", "uniform"});
   const std::string count = values["recompute-num-layers"].as<std::string>();
-  const bool whole = !count.empty() && count.size() <= 7 && count.find_first_not_of("0123456789") == std::string::npos;
-  const unsigned long layers = whole ? std::stoul(count) : 0;
-  if (layers == 0) {
-    throw Error("--recompute-num-layers takes a whole number of layers from 1 (got \"" + count + "\")");
+  const std::optional<std::uint32_t> layers = recomputed_layers_from_text(count);
+  if (!layers) {
+    throw Error("--recompute-num-layers takes a whole number of layers from 1 to " +
+                std::to_string(kMostRecomputedLayers) + " (got \"" + count + "\")");
   }
   if (name == "block") return "block:" + count;
-  if (layers != 1) {
+  if (*layers != 1) {
     throw Error("--recompute-method uniform with --recompute-num-layers " + count +
                 " (groups of layers checkpointed together) is not modelled; use 1, or block");
   }

@@ -9,11 +9,6 @@
 #include "common/ir/error.hpp"
 
 namespace pipewise::tools {
-namespace {
-// More layers per stage than any model has: block:N above it is a typo.
-constexpr std::uint32_t kMostRecomputedLayers = 1u << 20;
-}  // namespace
-
 std::string_view recompute_name(Recompute recompute) {
   switch (recompute) {
     case Recompute::None: return "off";
@@ -42,15 +37,22 @@ Recompute recompute_from_name(std::string_view name) {
 RecomputeSetting recompute_setting_from_text(std::string_view text) {
   constexpr std::string_view kBlock = "block:";
   if (text.substr(0, kBlock.size()) != kBlock) return {recompute_from_name(text), 0};
-  const std::string_view digits = text.substr(kBlock.size());
+  const std::optional<std::uint32_t> layers = recomputed_layers_from_text(text.substr(kBlock.size()));
+  if (!layers) {
+    throw Error("bad recomputation \"" + std::string(text) + "\": block:N takes a whole number of layers N from 1 to " +
+                std::to_string(kMostRecomputedLayers));
+  }
+  return {Recompute::Block, *layers};
+}
+
+std::optional<std::uint32_t> recomputed_layers_from_text(std::string_view digits) {
   std::uint32_t layers = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), layers);
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || layers == 0 ||
       layers > kMostRecomputedLayers) {
-    throw Error("bad recomputation \"" + std::string(text) + "\": block:N takes a whole number of layers N from 1 to " +
-                std::to_string(kMostRecomputedLayers));
+    return std::nullopt;
   }
-  return {Recompute::Block, layers};
+  return layers;
 }
 
 std::string_view split_name(LayerSplit split) {

@@ -6,6 +6,7 @@
 // Every stage gets its own costs: the first holds the embedding, the last the output
 // layer and the loss.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +40,12 @@ struct RecomputeSetting {
   std::uint32_t layers = 0;
 };
 RecomputeSetting recompute_setting_from_text(std::string_view text);
+
+// The N of "block:N" (or of Megatron-LM's --recompute-num-layers) as text: a whole number of
+// layers from 1 to kMostRecomputedLayers, or nullopt for anything else.
+std::optional<std::uint32_t> recomputed_layers_from_text(std::string_view digits);
+// More layers per stage than any model has: an N above it is a typo.
+inline constexpr std::uint32_t kMostRecomputedLayers = 1u << 20;
 
 // How a transformer's layers are split into stages.
 enum class LayerSplit : std::uint8_t {

@@ -90,6 +90,8 @@ std::string format_number(double value) {
   return fmt::format("{:.6g}", value);
 }
 
+std::string format_given(double value) { return fmt::format("{:.6g}", value); }
+
 std::string format_percent(double ratio) {
   if (std::isnan(ratio)) return kUndefined;
   const double percent = ratio * 100;

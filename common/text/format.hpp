@@ -48,6 +48,10 @@ std::string format_fixed(double value, int decimals);
 // `value` with up to 6 significant digits and no trailing zeros: "0.5", "12", "1.5e+12".
 std::string format_number(double value);
 
+// A number the user gave, written back in an error message: as format_number, but NaN is
+// "nan" as they typed it (format_number shows a computed NaN as "n/a").
+std::string format_given(double value);
+
 // A ratio as a percentage, one decimal from 1% up and two below: 0.2727 -> "27.3%",
 // 0.0045 -> "0.45%".
 std::string format_percent(double ratio);

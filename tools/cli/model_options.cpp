@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -45,7 +46,7 @@ std::optional<double> real(const po::variables_map& values, const char* name, bo
   const double value = values[name].as<double>();
   if (!std::isfinite(value) || value < 0 || (positive && value == 0)) {
     throw Error(std::string("--") + name + " must be a finite number " +
-                (positive ? "> 0" : ">= 0") + " (got " + format_number(value) + ")");
+                (positive ? "> 0" : ">= 0") + " (got " + format_given(value) + ")");
   }
   return value;
 }
@@ -248,6 +249,22 @@ void apply_layer_flags(const po::variables_map& values, ModelDescription& model)
   model.layers = {group};
 }
 
+// A --global-batch-size without --micro-batch-size: the model's (preset's or file's)
+// candidate micro-batch sizes that fit in it; an error when none does.
+void keep_micro_batches_within_global(BatchSpec& batch) {
+  std::vector<std::uint32_t> fitting;
+  for (const std::uint32_t size : batch.micro_batch_sizes) {
+    if (size <= batch.global) fitting.push_back(size);
+  }
+  if (fitting.empty()) {
+    throw Error(fmt::format(
+        "none of the model's micro-batch sizes ({}) fits in --global-batch-size {}: give "
+        "--micro-batch-size",
+        fmt::join(batch.micro_batch_sizes, ", "), batch.global));
+  }
+  batch.micro_batch_sizes = std::move(fitting);
+}
+
 }  // namespace
 
 std::string model_presets_help() {
@@ -381,6 +398,8 @@ ModelDescription model_from_options(const po::variables_map& values,
   if (values.count("micro-batch-size")) {
     model.batch.micro_batch_sizes =
         parse_range_expression(values["micro-batch-size"].as<std::string>(), "micro-batch-size");
+  } else if (values.count("global-batch-size")) {
+    keep_micro_batches_within_global(model.batch);
   }
   if (const auto v = whole(values, "data-parallel-size")) model.parallelism.data = *v;
   if (const auto v = whole(values, "tensor-model-parallel-size")) model.parallelism.tensor = *v;

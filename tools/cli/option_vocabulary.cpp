@@ -197,7 +197,7 @@ void resolve_aliases(const po::options_description& options, po::variables_map& 
     if (!spelling || !values.count(name) || values[name].defaulted()) continue;
     if (const double* number = boost::any_cast<double>(&values[name].value())) {
       if (!std::isfinite(*number) || *number < 0) {
-        throw Error("--" + name + " must be a finite number >= 0 (got " + format_number(*number) + ")");
+        throw Error("--" + name + " must be a finite number >= 0 (got " + format_given(*number) + ")");
       }
     }
     given[spelling->option().name].push_back(description.get());

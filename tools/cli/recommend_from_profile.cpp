@@ -70,7 +70,7 @@ ProfiledSearch search_of(const po::variables_map& values) {
   if (values.count("memory-cap")) {
     const double gib = values["memory-cap"].as<double>();
     if (!(gib > 0) || !std::isfinite(gib)) {
-      throw Error("--memory-cap must be a finite number > 0 (got " + format_number(gib) + ")");
+      throw Error("--memory-cap must be a finite number > 0 (got " + format_given(gib) + ")");
     }
     search.memory_cap_bytes = gib * kGiB;
   }

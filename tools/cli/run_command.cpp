@@ -189,7 +189,7 @@ exec::OptimizerConfig optimizer_option(const po::variables_map& values, const st
   if (values.count("learning-rate")) {
     const double value = values["learning-rate"].as<double>();
     if (!std::isfinite(value) || value <= 0) {
-      throw Error("--learning-rate must be a finite number > 0 (got " + format_number(value) + ")");
+      throw Error("--learning-rate must be a finite number > 0 (got " + format_given(value) + ")");
     }
     learning_rate = static_cast<float>(value);
   }

@@ -2,9 +2,9 @@
 #include "tools/cli/simulation_cost_options.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "common/ir/error.hpp"
+#include "common/text/format.hpp"
 #include "tools/cli/command_line.hpp"
 #include "tools/cli/cost_file_input.hpp"
 #include "tools/cli/option_lists.hpp"
@@ -14,13 +14,6 @@ namespace po = boost::program_options;
 
 namespace pipewise::tools {
 namespace {
-
-// A number as people write it: "2", "0.5", "1e+09".
-std::string shown(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
 
 // The recomputation asked for, if any: off (false) or full (true). Selective recomputation
 // keeps part of each transformer layer's activations, and these cost flags know no layers'
@@ -42,7 +35,7 @@ std::optional<double> real_option(const po::variables_map& values, const std::st
   const double value = values[name].as<double>();
   if (!std::isfinite(value) || value < 0 || (!allow_zero && value == 0)) {
     throw Error("--" + name + " must be a finite number " + (allow_zero ? ">= 0" : "> 0") +
-                " (got " + shown(value) + ")");
+                " (got " + format_given(value) + ")");
   }
   return value;
 }
@@ -100,9 +93,9 @@ sim::CostConfig simulation_costs_from_options(const po::variables_map& values) {
   compute.optimizer_step = real_option(values, "optimizer-step-ms");
   if (compute.backward_weight && !compute.backward) compute.backward = config.device_share.backward();
   if (compute.backward_weight && *compute.backward_weight > *compute.backward) {
-    throw Error("--backward-weight-ms (" + shown(*compute.backward_weight) +
+    throw Error("--backward-weight-ms (" + format_given(*compute.backward_weight) +
                 ") is part of the backward and cannot exceed --backward-ms (" +
-                shown(*compute.backward) + ")");
+                format_given(*compute.backward) + ")");
   }
   config.device_share = compute.apply_to(config.device_share, "cost flags").value_or_throw();
 
@@ -119,7 +112,7 @@ sim::CostConfig simulation_costs_from_options(const po::variables_map& values) {
   }
 
   if (auto value = real_option(values, "overlap-efficiency")) {
-    if (*value > 1) throw Error("--overlap-efficiency must be in [0, 1] (got " + shown(*value) + ")");
+    if (*value > 1) throw Error("--overlap-efficiency must be in [0, 1] (got " + format_given(*value) + ")");
     config.overlap.efficiency = *value;
   }
 

@@ -82,6 +82,14 @@ TEST(FormatNumber, ShortestFormUpToSixDigits) {
   EXPECT_EQ(format_number(1.5e12), "1.5e+12");
 }
 
+// An error that writes back what the user typed says "nan", not the tables' "n/a".
+TEST(FormatGiven, WritesBackNumbersAsTypedNotANumberIncluded) {
+  EXPECT_EQ(format_given(-80), "-80");
+  EXPECT_EQ(format_given(1e9), "1e+09");
+  EXPECT_EQ(format_given(std::nan("")), "nan");
+  EXPECT_EQ(format_given(-std::numeric_limits<double>::infinity()), "-inf");
+}
+
 // Issue 13: an undefined ratio (0 / 0, NaN) must never read as a number in a table.
 TEST(FormatUndefined, NaNReadsNotApplicableInEveryFormatButBytes) {
   const double undefined = std::nan("");

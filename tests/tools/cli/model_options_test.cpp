@@ -31,6 +31,25 @@ TEST(ModelOptions, MegatronFlagsOverrideThePreset) {
   EXPECT_EQ(model.at("training").at("distributed_optimizer"), false);
 }
 
+TEST(ModelOptions, ASmallGlobalBatchKeepsThePresetsMicroBatchSizesThatFitInIt) {
+  // llama3-8b searches micro-batch sizes 1 and 2; a global batch of 1 leaves size 1.
+  const auto one = printed_model("--model llama3-8b --global-batch-size 1");
+  EXPECT_EQ(one.at("batch").at("micro"), nlohmann::json::array({1}));
+  const auto gpt = printed_model("--model gpt3-175b --global-batch-size 3");
+  EXPECT_EQ(gpt.at("batch").at("micro"), nlohmann::json::array({1, 2}));
+  // Sizes the user names are theirs: one over the global batch is refused.
+  const CliResult named = run_pipewise("recommend --model llama3-8b --global-batch-size 1 --micro-batch-size 2");
+  EXPECT_EQ(named.exit_code, 1);
+  EXPECT_NE(named.err.find("micro-batch size 2 exceeds the global batch size 1"), std::string::npos) << named.err;
+  // A model none of whose sizes fits says so, and what to give.
+  const CliResult none = run_pipewise("recommend --model mlp-4block --global-batch-size 4");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("none of the model's micro-batch sizes (8, 16, 32, 64) fits in --global-batch-size 4: "
+                          "give --micro-batch-size"),
+            std::string::npos)
+      << none.err;
+}
+
 TEST(ModelOptions, NoModelArgumentsMeanTheDefaultGpt3) {
   const auto model = printed_model("");
   EXPECT_EQ(model.at("name"), "gpt3-175b");

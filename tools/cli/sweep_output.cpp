@@ -49,7 +49,7 @@ std::string sweep_table(const SweepGrid& grid, const std::vector<SweepRow>& rows
     ++simulated;
     table.add_row({grid.schedules[row.point.schedule], std::to_string(row.point.devices),
                    std::to_string(row.point.chunks), std::to_string(row.point.microbatches),
-                   format_number(row.result->makespan_ms) + " ms",
+                   format_duration_ms(row.result->makespan_ms),
                    bubble_ratio_of(*row.result) ? format_percent(*bubble_ratio_of(*row.result)) : "n/a",
                    memory_text(*row.result, unit),
                    std::to_string(row.result->peak_device)});

@@ -88,6 +88,7 @@ TEST(SweepCommand, TableListsSimulatedPointsAndGroupsSkippedOnes) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("1f1b      2  1  4"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("20.0%"), std::string::npos);  // (2−1)/(4+2−1)
+  EXPECT_NE(result.out.find(" 15.00 ms "), std::string::npos) << result.out;  // (4+2−1)·3 ms, as recommend writes times
   EXPECT_NE(result.out.find("4 points: 2 simulated, 2 skipped"), std::string::npos);
   EXPECT_NE(result.out.find("skipped 1 point: 1f1b has no model chunks: v must be 1"), std::string::npos)
       << result.out;

@@ -386,14 +386,16 @@ Result<PipelineCosts> costs_of_layout(const ModelDescription& model, const Pipel
 
   // The data-parallel ring of one stage's ranks: t·cp·d consecutive ranks (Megatron-LM
   // orders tensor, context, data, then pipeline ranks), inside a node when they fit in one;
-  // it reduces over the d·cp ranks that share weights.
+  // it reduces over the d·cp ranks that share weights, t ranks apart: a node holds
+  // gpus_per_node / t of them, whose network cards the ring crosses the network through.
   const Link data_link = std::uint64_t{t} * weight_sharers <= hardware.gpus_per_node ? Link::IntraNode
                                                                                        : Link::InterNode;
+  const std::uint32_t sharers_per_node = std::min(weight_sharers, std::max(hardware.gpus_per_node / t, 1u));
   sim::DataParallelCosts& dp = config.data_parallel;
   dp.replicas = weight_sharers;
   dp.latency_ms = model.interconnect.data_parallel_latency_ms.value_or(link_latency_ms(data_link, hardware));
-  dp.bandwidth_gb_per_s =
-      model.interconnect.data_parallel_bandwidth_gb_per_s.value_or(link_gb_per_s(data_link, hardware));
+  dp.bandwidth_gb_per_s = model.interconnect.data_parallel_bandwidth_gb_per_s.value_or(
+      ring_gb_per_s(data_link, sharers_per_node, hardware));
   dp.sharded = shape.distributed_optimizer;
   dp.overlap_with_cooldown = communication.overlap_grad_reduce;
   return costs;

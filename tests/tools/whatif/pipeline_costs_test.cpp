@@ -114,6 +114,35 @@ TEST(PipelineCosts, MessagesAreSplitOverTheTensorParallelRanksWithSequenceParall
   EXPECT_DOUBLE_EQ(pipeline_costs(model, shape).value().message_bytes, 16.0);
 }
 
+// NCCL runs a ring per network card, so a data-parallel group spanning nodes crosses the
+// network through each of its members' cards at once (nccl-tests on two 8-GPU nodes with
+// four 200 Gb/s cards: about 86 of the 100 GB/s the four cards carry), up to NVLink's rate.
+TEST(PipelineCosts, TheDataParallelRingCrossesTheNetworkThroughEveryCardOfItsNodes) {
+  ModelDescription model = tiny_gpt();
+  HardwareSpec& hardware = model.device.hardware;
+  hardware.gpus_per_node = 4;
+  hardware.inter_node_gb_per_s = 50;
+  hardware.intra_node_gb_per_s = 450;
+  const auto bandwidth = [&](std::uint32_t tensor, std::uint32_t replicas) {
+    model.device.count = tensor * replicas;
+    PipelineShape shape;
+    shape.devices = 1;
+    shape.replicas = replicas;
+    shape.tensor = {tensor, false};
+    return pipeline_costs(model, shape).value().config.data_parallel.bandwidth_gb_per_s;
+  };
+  const double network = 50 * kLinkEfficiency;
+  const double nvlink = 450 * kLinkEfficiency;
+  EXPECT_DOUBLE_EQ(bandwidth(1, 4), nvlink);        // one node
+  EXPECT_DOUBLE_EQ(bandwidth(1, 8), 4 * network);   // 4 replicas in each of 2 nodes
+  EXPECT_DOUBLE_EQ(bandwidth(2, 4), 2 * network);   // 2 in each: the others hold the other half
+  EXPECT_DOUBLE_EQ(bandwidth(2, 16), 2 * network);
+  hardware.gpus_per_node = 16;                     // 16 cards would outrun NVLink
+  EXPECT_DOUBLE_EQ(bandwidth(1, 32), nvlink);
+  model.interconnect.data_parallel_bandwidth_gb_per_s = 7;  // the user's figure stands
+  EXPECT_DOUBLE_EQ(bandwidth(1, 32), 7);
+}
+
 // Megatron-LM today overlaps the interleaved schedule's messages (--no-overlap-p2p-communication
 // turns it off) and cannot overlap 1F1B's; a model that says which keeps it for every v.
 TEST(PipelineCosts, PipelineMessagesOverlapWithChunksUnlessTheModelSays) {

@@ -77,7 +77,8 @@ std::string plans_text(const Recommendation& recommendation, double target, std:
 }
 
 // One line per value of `key` (p, or the schedule): the best fitting configuration with that
-// value and how it compares with the overall best, or, when none fits, the smallest excess.
+// value and how it compares with the overall best, or, when none fits, the smallest excess
+// (and, when some other configuration fits, whether it would be faster than the best).
 template <typename Key>
 std::string best_per(const Recommendation& recommendation, const char* heading,
                      Key (*key)(const Candidate&), std::string (*key_text)(const Key&)) {
@@ -113,8 +114,10 @@ std::string best_per(const Recommendation& recommendation, const char* heading,
       text += candidate_name(*best[i]) + ", " + format_duration_ms(best[i]->metrics->makespan_ms) +
               ": " + explain_versus_best(*best[i], overall, recommendation.memory_cap_bytes) + "\n";
     } else {
+      // With no best, the excess alone: set against itself, no "would be faster" follows.
+      const Candidate& against = recommendation.fitting > 0 ? overall : *closest[i];
       text += "nothing fits; the closest, " + candidate_name(*closest[i]) + ", " +
-              explain_versus_best(*closest[i], overall, recommendation.memory_cap_bytes) + "\n";
+              explain_versus_best(*closest[i], against, recommendation.memory_cap_bytes) + "\n";
     }
   }
   return text;
@@ -457,6 +460,11 @@ std::string recommendation_report(const ModelDescription& model, const Recommend
                                     pipeline_size_text);
     text += best_per<std::string>(recommendation, "best for each schedule", schedule_of, schedule_text);
     text += warnings_section(recommendation, top, model);
+  } else if (recommendation.exceeding > 0) {
+    text += best_per<std::uint32_t>(recommendation, "closest to fitting, for each pipeline size",
+                                    pipeline_size, pipeline_size_text);
+    text += best_per<std::string>(recommendation, "closest to fitting, for each schedule", schedule_of,
+                                  schedule_text);
   }
   if (recommendation.target_bubble) {
     text += plans_text(recommendation, *recommendation.target_bubble, model.batch.global);

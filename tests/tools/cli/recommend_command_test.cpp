@@ -107,6 +107,12 @@ TEST(RecommendCommand, NothingFittingIsAnErrorAfterTheAnalysis) {
   const CliResult result = run_pipewise("recommend --model '" + model + "' --memory-cap 5.5 --schedules 1f1b,gpipe --recompute off --svg '" + svg + "'");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.out.find("no configuration fits the memory cap"), std::string::npos) << result.out;
+  // What comes nearest, and by how much it misses, for each pipeline size and schedule.
+  EXPECT_NE(result.out.find("closest to fitting, for each pipeline size:\n  p = "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("closest to fitting, for each schedule:\n  "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("1f1b: nothing fits; the closest, 1f1b "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(", exceeds memory by "), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find("faster)"), std::string::npos) << result.out;
   EXPECT_EQ(line_count(result.err), 1u) << result.err;
   EXPECT_NE(result.err.find("no configuration fits the 5.50 GiB memory cap"), std::string::npos) << result.err;
 }

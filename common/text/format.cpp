@@ -85,12 +85,12 @@ std::string format_fixed(double value, int decimals) {
   return fixed_or_scientific(value, decimals);
 }
 
+std::string format_given(double value) { return fmt::format("{:.6g}", value); }
+
 std::string format_number(double value) {
   if (std::isnan(value)) return kUndefined;
-  return fmt::format("{:.6g}", value);
+  return format_given(value);
 }
-
-std::string format_given(double value) { return fmt::format("{:.6g}", value); }
 
 std::string format_percent(double ratio) {
   if (std::isnan(ratio)) return kUndefined;

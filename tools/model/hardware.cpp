@@ -113,16 +113,16 @@ double link_gb_per_s(Link link, const HardwareSpec& hardware) {
   return rate * kLinkEfficiency;
 }
 
+double link_latency_ms(Link link, const HardwareSpec& hardware) {
+  return (link == Link::IntraNode ? hardware.intra_node_latency_us : hardware.inter_node_latency_us) /
+         1000;
+}
+
 double ring_gb_per_s(Link link, std::uint32_t members_per_node, const HardwareSpec& hardware) {
   const double nvlink = link_gb_per_s(Link::IntraNode, hardware);
   if (link == Link::IntraNode) return nvlink;
   const double cards = std::max<std::uint32_t>(members_per_node, 1);
   return std::min(nvlink, cards * link_gb_per_s(Link::InterNode, hardware));
-}
-
-double link_latency_ms(Link link, const HardwareSpec& hardware) {
-  return (link == Link::IntraNode ? hardware.intra_node_latency_us : hardware.inter_node_latency_us) /
-         1000;
 }
 
 double all_reduce_ms(double bytes, std::uint32_t ranks, Link link, const HardwareSpec& hardware) {

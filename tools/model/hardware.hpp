@@ -91,12 +91,12 @@ double all_reduce_ms(double bytes, std::uint32_t ranks, Link link, const Hardwar
 double all_gather_ms(double bytes, std::uint32_t ranks, Link link, const HardwareSpec& hardware);
 // A link's achieved bandwidth in GB/s (10^9 B/s) and its latency in ms.
 double link_gb_per_s(Link link, const HardwareSpec& hardware);
+double link_latency_ms(Link link, const HardwareSpec& hardware);
 // The achieved bandwidth per rank, in GB/s, of a ring collective whose group has
 // `members_per_node` ranks in each node it spans. Inside a node, the NVLink rate. Across
 // nodes NCCL runs a ring (channel) per network card, each carrying its share of the
 // tensor, so the group crosses the network through all its members' cards at once:
 // members_per_node times the per-GPU network rate, and never faster than NVLink.
 double ring_gb_per_s(Link link, std::uint32_t members_per_node, const HardwareSpec& hardware);
-double link_latency_ms(Link link, const HardwareSpec& hardware);
 
 }  // namespace pipewise::tools
